@@ -1,0 +1,7 @@
+//! sea-orm entities, one module per table. Plain data only: behaviour lives in the app crate.
+pub mod app_secrets;
+pub mod audit_head;
+pub mod audit_log;
+pub mod login_failures;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,61 @@
+app-name = Aftercare
+nav-label = Main
+nav-dashboard = Dashboard
+nav-users = Users
+nav-audit = Audit log
+nav-account = My account
+nav-sign-out = Sign out
+language-en = English
+language-ja = 日本語
+
+role-coordinator = Support coordinator
+role-finance = Finance
+role-admin = Administrator
+
+dashboard-greeting = Welcome, { $name } ({ $role })
+dashboard-intro-coordinator = Your caseload, follow-ups and appointments will appear here.
+dashboard-intro-finance = Allowance requests waiting for a decision and this month's payments will appear here.
+dashboard-intro-admin = Escalations, extensions waiting for a decision and email delivery will appear here.
+
+action-save = Save
+action-cancel = Cancel
+action-edit = Edit
+action-filter = Filter
+filter-all = All
+form-stale = Someone else changed this record after you opened the form. Your input is kept below; check the current record and save again.
+
+pager-label = Pages
+pager-newer = Newer
+pager-older = Older
+pager-page = Page { $page }
+
+field-name = Name
+field-email = Email
+field-role = Role
+field-language = Language
+field-password = Password
+field-password-confirm = Password again
+field-current-password = Current password
+field-new-password = New password
+field-name-invalid = Enter a name of 1 to 100 characters.
+field-email-invalid = Enter an email address such as name@example.jp.
+field-email-taken = Another account already uses this email address.
+field-role-invalid = Choose a role.
+field-language-invalid = Choose English or Japanese.
+field-password-too-short = Use at least 12 characters.
+field-password-too-long = Use at most 256 characters.
+field-password-mismatch = The two passwords are not the same.
+field-current-password-wrong = This is not your current password.
+
+error-not-found-title = Page not found
+error-not-found-message = There is no page at this address, or it is no longer there.
+error-forbidden-title = Not allowed
+error-forbidden-message = Your role does not allow this page or action.
+error-csrf-title = Form expired
+error-csrf-message = This form could not be accepted because its security token was missing or out of date. Nothing was changed. Go back, reload the page and try again.
+error-internal-title = Something went wrong
+error-internal-message = The server could not complete this request. Nothing you see here is lost; please try again, and if it happens again give the request id below to your administrator.
+error-bad-request-title = Request not understood
+error-bad-request-message = The server could not understand this request.
+error-request-id = Request id:
+error-back-home = Back to the dashboard

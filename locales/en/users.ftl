@@ -1,0 +1,17 @@
+users-title = Users
+users-new = New user
+users-new-title = New user
+users-edit-title = Edit user
+users-status = Status
+users-active = Active
+users-inactive = Deactivated
+users-deactivate = Deactivate
+users-reactivate = Reactivate
+users-set-password = Set password
+users-created = The account has been created.
+users-updated = The account has been saved.
+users-deactivated = The account has been deactivated; its sessions have ended.
+users-reactivated = The account has been reactivated.
+users-password-set = The new password has been set; the account's sessions have ended.
+users-last-admin = At least one active administrator must remain.
+users-cannot-deactivate-self = You cannot deactivate your own account.

@@ -1,0 +1,17 @@
+users-title = ユーザー
+users-new = ユーザーを追加
+users-new-title = ユーザーの追加
+users-edit-title = ユーザーの編集
+users-status = 状態
+users-active = 有効
+users-inactive = 無効
+users-deactivate = 無効にする
+users-reactivate = 有効に戻す
+users-set-password = パスワードを設定
+users-created = アカウントを作成しました。
+users-updated = アカウントを保存しました。
+users-deactivated = アカウントを無効にし、そのセッションを終了しました。
+users-reactivated = アカウントを有効に戻しました。
+users-password-set = 新しいパスワードを設定し、そのアカウントのセッションを終了しました。
+users-last-admin = 有効な管理者が少なくとも1人必要です。
+users-cannot-deactivate-self = 自分のアカウントは無効にできません。

@@ -1,0 +1,106 @@
+//! `/account`: every user changes their own password and language.
+use askama::Template;
+use poem::{Response, Route, get, handler, http::StatusCode, post, web::Form};
+use serde::Deserialize;
+
+use crate::{
+    auth::{password, start_session},
+    db,
+    error::{AppError, AppResult},
+    i18n::Lang,
+    users::{
+        forms::check_new_password,
+        queries::{self, ChangeError},
+        routes::{SelectOption, language_options},
+    },
+    web::{Ctx, FormErrors, render, render_status, see_other},
+};
+
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(show))
+        .at("/language", post(change_language))
+        .at("/password", post(change_password))
+}
+
+#[derive(Template)]
+#[template(path = "account/show.html")]
+struct AccountPage<'a> {
+    ctx: &'a Ctx,
+    role: String,
+    languages: Vec<SelectOption>,
+    errors: FormErrors,
+}
+
+fn page<'a>(ctx: &'a Ctx, errors: FormErrors) -> AppResult<AccountPage<'a>> {
+    let user = ctx.user()?;
+    Ok(AccountPage {
+        ctx,
+        role: ctx.t(user.role.message_id()),
+        languages: language_options(ctx, user.language.code()),
+        errors,
+    })
+}
+
+#[handler]
+async fn show(ctx: &Ctx) -> AppResult<Response> {
+    render(&page(ctx, FormErrors::default())?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LanguageForm {
+    language: String,
+}
+
+#[handler]
+async fn change_language(ctx: &Ctx, Form(f): Form<LanguageForm>) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let Some(lang) = Lang::parse(&f.language) else {
+        let mut errors = FormErrors::default();
+        errors.add("language", "field-language-invalid");
+        return render_status(&page(ctx, errors)?, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let txn = db::begin_write(&ctx.app.db).await?;
+    queries::set_language(&txn, ctx.now(), user.id, lang)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    txn.commit().await?;
+    ctx.flash_success("account-language-saved");
+    Ok(see_other("/account"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    current_password: String,
+    password: String,
+    password_confirm: String,
+}
+
+#[handler]
+async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let mut errors = FormErrors::default();
+    let stored = queries::get(&ctx.app.db, user.id)
+        .await?
+        .map(|u| u.password_hash);
+    if !password::verify(f.current_password.clone(), stored).await {
+        errors.add("current_password", "field-current-password-wrong");
+    }
+    let new = check_new_password(&f.password, &f.password_confirm, "password", &mut errors);
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        return render_status(&page(ctx, errors)?, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let hash = password::hash(new).await?;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    match queries::set_password(&txn, ctx.now(), user.id, user.id, "password_change", hash).await {
+        Ok(()) => txn.commit().await?,
+        Err(ChangeError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::Internal(e.into())),
+    }
+    // Other sessions of this account ended with the change; this one goes on under a new id.
+    start_session(ctx, user.id);
+    ctx.flash_success("account-password-changed");
+    Ok(see_other("/account"))
+}

@@ -1,0 +1,128 @@
+//! `/admin/audit`: the audit log, newest first, paged, filtered by actor and entity.
+use std::collections::HashMap;
+
+use askama::Template;
+use entity::{audit_log, users};
+use poem::{Response, Route, get, handler, web::Query};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+
+use crate::{
+    error::AppResult,
+    users::routes::SelectOption,
+    web::{Ctx, render},
+};
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// The kinds of record the log speaks of, for the filter.
+pub const ENTITIES: &[&str] = &["user"];
+
+pub fn routes() -> Route {
+    Route::new().at("/", get(list))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Filter {
+    actor: String,
+    entity: String,
+    page: String,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<Row>,
+    actors: Vec<(String, String, bool)>,
+    entities: Vec<SelectOption>,
+    page_label: String,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+#[handler]
+async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
+    let actor: Option<i32> = f.actor.trim().parse().ok();
+    let entity = ENTITIES.iter().find(|e| **e == f.entity.trim()).copied();
+    let page: u64 = f.page.trim().parse().unwrap_or(1).max(1);
+
+    let mut query = audit_log::Entity::find();
+    if let Some(a) = actor {
+        query = query.filter(audit_log::Column::ActorId.eq(a));
+    }
+    if let Some(e) = entity {
+        query = query.filter(audit_log::Column::Entity.eq(e));
+    }
+    // One row more than a page tells whether an older page exists.
+    let mut entries = query
+        .order_by_desc(audit_log::Column::Id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+        .all(&ctx.app.db)
+        .await?;
+    let has_more = entries.len() as u64 > PAGE_SIZE;
+    entries.truncate(PAGE_SIZE as usize);
+
+    let staff = users::Entity::find()
+        .order_by_asc(users::Column::Name)
+        .all(&ctx.app.db)
+        .await?;
+    let names: HashMap<i32, String> = staff.iter().map(|u| (u.id, u.name.clone())).collect();
+    let rows = entries
+        .into_iter()
+        .map(|e| Row {
+            id: e.id,
+            at: ctx.datetime(&e.at),
+            actor: e
+                .actor_id
+                .and_then(|a| names.get(&a).cloned())
+                .unwrap_or_else(|| ctx.t("audit-actor-none")),
+            action: ctx.t(&format!("audit-action-{}", e.action.replace('_', "-"))),
+            entity: ctx.t(&format!("audit-entity-{}", e.entity)),
+            entity_id: e.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+            summary: e.summary,
+        })
+        .collect();
+    let link = |p: u64| {
+        format!(
+            "/admin/audit?{}",
+            serde_urlencoded::to_string([
+                ("actor", f.actor.as_str()),
+                ("entity", f.entity.as_str()),
+                ("page", &p.to_string()),
+            ])
+            .unwrap_or_default()
+        )
+    };
+    render(&ListPage {
+        ctx,
+        rows,
+        actors: staff
+            .iter()
+            .map(|u| (u.id.to_string(), u.name.clone(), Some(u.id) == actor))
+            .collect(),
+        entities: ENTITIES
+            .iter()
+            .map(|e| SelectOption {
+                value: e,
+                label: ctx.t(&format!("audit-entity-{e}")),
+                selected: Some(*e) == entity,
+            })
+            .collect(),
+        page_label: ctx.t_with("pager-page", &[("page", &page.to_string())]),
+        prev_link: (page > 1).then(|| link(page - 1)),
+        next_link: has_more.then(|| link(page + 1)),
+    })
+}

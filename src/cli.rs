@@ -1,0 +1,234 @@
+//! The command line: `aftercare [serve|migrate|user create …]`.
+use std::io::{IsTerminal, Read};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::{
+    Application,
+    auth::password,
+    clock::Clock,
+    config::Config,
+    db,
+    i18n::Lang,
+    users::{
+        Role,
+        forms::{Email, UserDetails, parse_name},
+        queries::{self, ChangeError},
+    },
+};
+
+#[derive(Parser)]
+#[command(
+    name = "aftercare",
+    version,
+    about = "Aftercare: support for young people leaving care"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web server (the default)
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Manage staff accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input when it is not a
+    /// terminal; otherwise one is generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long, value_enum, default_value = "ja")]
+        language: LangArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Coordinator,
+    Finance,
+    Admin,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    En,
+    Ja,
+}
+
+/// How a command ended; the process exits with `code()`.
+pub enum Outcome {
+    Success,
+    /// Failure at work (exit 1).
+    Failed(String),
+    /// Bad usage or configuration (exit 2).
+    Usage(String),
+}
+
+impl Outcome {
+    pub fn code(&self) -> i32 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Failed(_) => 1,
+            Outcome::Usage(_) => 2,
+        }
+    }
+}
+
+pub async fn run(cli: Cli, config: Config) -> Outcome {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => match db::connect_and_migrate(&config).await {
+            Ok(_) => {
+                println!("migrations applied");
+                Outcome::Success
+            }
+            Err(e) => Outcome::Failed(format!("migration failed: {e}")),
+        },
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    role,
+                    language,
+                },
+        } => create_user(config, &email, &name, role, language).await,
+    }
+}
+
+async fn serve(config: Config) -> Outcome {
+    let base_url = config.base_url.clone();
+    let app = match Application::build(config, Clock::system()).await {
+        Ok(app) => app,
+        Err(e) => return Outcome::Failed(format!("cannot start: {e:#}")),
+    };
+    tracing::info!(address = %app.local_addr(), "listening on http://{}", app.local_addr());
+    if let Some(token) = app.setup_token() {
+        tracing::warn!(
+            "no account exists yet: create the first administrator at {base_url}/setup?token={token}"
+        );
+    }
+    match app.run_until(shutdown_signal()).await {
+        Ok(()) => Outcome::Success,
+        Err(e) => Outcome::Failed(format!("server stopped: {e:#}")),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+async fn create_user(
+    config: Config,
+    email: &str,
+    name: &str,
+    role: RoleArg,
+    language: LangArg,
+) -> Outcome {
+    let Some(email) = Email::parse(email) else {
+        return Outcome::Usage(format!("--email: not an email address: {email}"));
+    };
+    let Some(name) = parse_name(name) else {
+        return Outcome::Usage("--name: give 1 to 100 characters".into());
+    };
+    let details = UserDetails {
+        name,
+        email,
+        role: match role {
+            RoleArg::Coordinator => Role::Coordinator,
+            RoleArg::Finance => Role::Finance,
+            RoleArg::Admin => Role::Admin,
+        },
+        language: match language {
+            LangArg::En => Lang::En,
+            LangArg::Ja => Lang::Ja,
+        },
+    };
+    let piped = if std::io::stdin().is_terminal() {
+        String::new()
+    } else {
+        let mut input = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+            return Outcome::Failed(format!("cannot read the password from standard input: {e}"));
+        }
+        input.lines().next().unwrap_or("").to_string()
+    };
+    // A terminal, or nothing on standard input: make a password and show it once.
+    let (password, generated) = if piped.is_empty() {
+        (password::generate(), true)
+    } else {
+        let pw = piped;
+        if let Err(id) = password::check_policy(&pw) {
+            let why = if id == "field-password-too-long" {
+                "at most 256"
+            } else {
+                "at least 12"
+            };
+            return Outcome::Usage(format!(
+                "the password on standard input must have {why} characters"
+            ));
+        }
+        (pw, false)
+    };
+    let result: anyhow::Result<Result<i32, ChangeError>> = async {
+        let db = db::connect_and_migrate(&config).await?;
+        let hash = password::hash(password.clone()).await?;
+        let txn = db::begin_write(&db).await?;
+        let created =
+            queries::create(&txn, chrono::Utc::now(), None, "create", &details, hash).await;
+        if created.is_ok() {
+            txn.commit().await?;
+        }
+        Ok(created.map(|u| u.id))
+    }
+    .await;
+    match result {
+        Ok(Ok(id)) => {
+            println!(
+                "created {} account {} (id {id})",
+                details.role.as_str(),
+                details.email.as_str()
+            );
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            Outcome::Success
+        }
+        Ok(Err(ChangeError::EmailTaken)) => Outcome::Failed(format!(
+            "an account with {} already exists",
+            details.email.as_str()
+        )),
+        Ok(Err(e)) => Outcome::Failed(e.to_string()),
+        Err(e) => Outcome::Failed(format!("{e:#}")),
+    }
+}

@@ -1,0 +1,326 @@
+//! Reads the `AFTERCARE_*` settings once into a typed `Config`; errors name the variable.
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, str::FromStr};
+
+use chrono_tz::Tz;
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub base_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub time_zone: Tz,
+    pub reminder_cron: String,
+    pub cookie_secure: bool,
+    pub log_format: LogFormat,
+    pub session_idle_minutes: u32,
+    pub session_absolute_hours: u32,
+    pub login_max_failures: u32,
+    pub login_window_minutes: u32,
+    pub login_lockout_minutes: u32,
+}
+
+/// A setting that could not be used; `Display` is the one line shown to the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub problem: String,
+}
+
+/// Where settings come from: environment variables win over the optional `aftercare.toml`.
+#[derive(Default)]
+pub struct Sources {
+    values: BTreeMap<String, String>,
+}
+
+const PREFIX: &str = "AFTERCARE_";
+
+impl Sources {
+    /// Settings from `aftercare.toml` (if present in the working directory, or the file named
+    /// by `AFTERCARE_CONFIG_FILE`), overlaid by `AFTERCARE_*` environment variables.
+    pub fn from_environment() -> Result<Self, ConfigError> {
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with(PREFIX))
+            .collect();
+        let file_var = format!("{PREFIX}CONFIG_FILE");
+        let (path, required) = match env.get(&file_var) {
+            Some(p) => (PathBuf::from(p), true),
+            None => (PathBuf::from("aftercare.toml"), false),
+        };
+        let mut sources = Sources::default();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => sources.merge_toml(&text).map_err(|problem| ConfigError {
+                variable: path.display().to_string(),
+                problem,
+            })?,
+            Err(_) if !required => {}
+            Err(e) => {
+                return Err(ConfigError {
+                    variable: file_var,
+                    problem: format!("cannot read {}: {e}", path.display()),
+                });
+            }
+        }
+        for (k, v) in env {
+            sources.values.insert(k, v);
+        }
+        Ok(sources)
+    }
+
+    /// Settings given as (variable, value) pairs, e.g. by tests.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Sources {
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn merge_toml(&mut self, text: &str) -> Result<(), String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        for (key, value) in table {
+            let value = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => return Err(format!("{key}: unsupported {} value", other.type_str())),
+            };
+            self.values
+                .insert(format!("{PREFIX}{}", key.to_ascii_uppercase()), value);
+        }
+        Ok(())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(&format!("{PREFIX}{name}"))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn parse<T>(&self, name: &str, default: T, expected: &str) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+    {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|_| invalid(name, expected)),
+        }
+    }
+}
+
+fn invalid(name: &str, expected: &str) -> ConfigError {
+    // The value itself is not echoed: it may hold a password (SMTP URL, database URL).
+    ConfigError {
+        variable: format!("{PREFIX}{name}"),
+        problem: format!("invalid value, expected {expected}"),
+    }
+}
+
+fn parse_bool(sources: &Sources, name: &str, default: bool) -> Result<bool, ConfigError> {
+    match sources.get(name).map(|s| s.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if ["true", "1", "yes", "on"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["false", "0", "no", "off"].contains(&v.as_str()) => Ok(false),
+        Some(_) => Err(invalid(name, "true or false")),
+    }
+}
+
+fn parse_positive(
+    sources: &Sources,
+    name: &str,
+    default: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    let value: u32 = sources.parse(name, default, "a whole number")?;
+    if value == 0 || value > max {
+        return Err(invalid(name, &format!("a whole number from 1 to {max}")));
+    }
+    Ok(value)
+}
+
+impl Config {
+    pub fn from_environment() -> Result<Self, ConfigError> {
+        Self::from_sources(&Sources::from_environment()?)
+    }
+
+    pub fn from_sources(s: &Sources) -> Result<Self, ConfigError> {
+        let listen = s.parse(
+            "LISTEN",
+            SocketAddr::from(([127, 0, 0, 1], 8080)),
+            "an address such as 127.0.0.1:8080",
+        )?;
+        let data_dir = PathBuf::from(s.get("DATA_DIR").unwrap_or("./data"));
+        let database_url = match s.get("DATABASE_URL") {
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("aftercare.db").display()
+            ),
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url.to_string()
+            }
+            Some(_) => {
+                return Err(invalid("DATABASE_URL", "a sqlite: or postgres:// URL"));
+            }
+        };
+        let base_url = s
+            .get("BASE_URL")
+            .unwrap_or("http://127.0.0.1:8080")
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
+            || base_url.len() <= "https://".len()
+        {
+            return Err(invalid("BASE_URL", "an http:// or https:// address"));
+        }
+        let smtp_url = s.get("SMTP_URL").map(str::to_string);
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(invalid("SMTP_URL", "an smtp:// or smtps:// URL"));
+        }
+        let mail_from = s
+            .get("MAIL_FROM")
+            .unwrap_or("aftercare@localhost")
+            .to_string();
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid("MAIL_FROM", "an email address"));
+        }
+        let time_zone = s.parse(
+            "TIME_ZONE",
+            chrono_tz::Asia::Tokyo,
+            "a time zone such as Asia/Tokyo",
+        )?;
+        let reminder_cron = s.get("REMINDER_CRON").unwrap_or("0 0 7 * * *").to_string();
+        if cron::Schedule::from_str(&reminder_cron).is_err() {
+            return Err(invalid(
+                "REMINDER_CRON",
+                "a cron expression with seconds first, such as 0 0 7 * * *",
+            ));
+        }
+        let cookie_secure = parse_bool(s, "COOKIE_SECURE", false)?;
+        let log_format = match s.get("LOG_FORMAT").map(|v| v.to_ascii_lowercase()) {
+            None => LogFormat::Pretty,
+            Some(v) if v == "pretty" => LogFormat::Pretty,
+            Some(v) if v == "json" => LogFormat::Json,
+            Some(_) => return Err(invalid("LOG_FORMAT", "pretty or json")),
+        };
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            base_url,
+            smtp_url,
+            mail_from,
+            time_zone,
+            reminder_cron,
+            cookie_secure,
+            log_format,
+            session_idle_minutes: parse_positive(s, "SESSION_IDLE_MINUTES", 30, 24 * 60)?,
+            session_absolute_hours: parse_positive(s, "SESSION_ABSOLUTE_HOURS", 12, 24 * 7)?,
+            login_max_failures: parse_positive(s, "LOGIN_MAX_FAILURES", 5, 100)?,
+            login_window_minutes: parse_positive(s, "LOGIN_WINDOW_MINUTES", 15, 24 * 60)?,
+            login_lockout_minutes: parse_positive(s, "LOGIN_LOCKOUT_MINUTES", 15, 24 * 60)?,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// Folder where emails are written as `.eml` files when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_sources(&Sources::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.database_url, "sqlite://./data/aftercare.db?mode=rwc");
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert_eq!(c.time_zone, chrono_tz::Asia::Tokyo);
+        assert_eq!(c.reminder_cron, "0 0 7 * * *");
+        assert!(!c.cookie_secure);
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.session_idle_minutes, 30);
+        assert_eq!(c.session_absolute_hours, 12);
+        assert_eq!(
+            (
+                c.login_max_failures,
+                c.login_window_minutes,
+                c.login_lockout_minutes
+            ),
+            (5, 15, 15)
+        );
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("AFTERCARE_LISTEN", "nowhere"),
+            ("AFTERCARE_DATABASE_URL", "mysql://x"),
+            ("AFTERCARE_BASE_URL", "ftp://x"),
+            ("AFTERCARE_SMTP_URL", "http://mail"),
+            ("AFTERCARE_MAIL_FROM", "not an address"),
+            ("AFTERCARE_TIME_ZONE", "Mars/Olympus"),
+            ("AFTERCARE_REMINDER_CRON", "every morning"),
+            ("AFTERCARE_COOKIE_SECURE", "maybe"),
+            ("AFTERCARE_LOG_FORMAT", "xml"),
+            ("AFTERCARE_SESSION_IDLE_MINUTES", "0"),
+            ("AFTERCARE_LOGIN_MAX_FAILURES", "many"),
+        ] {
+            let err = load(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var, "{var}");
+            if value.len() > 2 {
+                assert!(!err.to_string().contains(value), "value echoed for {var}");
+            }
+        }
+    }
+
+    #[test]
+    fn toml_keys_are_the_variable_names_without_prefix() {
+        let mut s = Sources::default();
+        s.merge_toml("listen = \"0.0.0.0:9000\"\ncookie_secure = true\nsession_idle_minutes = 10")
+            .unwrap();
+        let c = Config::from_sources(&s).unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert!(c.cookie_secure);
+        assert_eq!(c.session_idle_minutes, 10);
+    }
+
+    #[test]
+    fn data_dir_moves_the_default_database() {
+        let c = load(&[("AFTERCARE_DATA_DIR", "/var/lib/aftercare")]).unwrap();
+        assert_eq!(
+            c.database_url,
+            "sqlite:///var/lib/aftercare/aftercare.db?mode=rwc"
+        );
+        assert_eq!(c.outbox_dir(), PathBuf::from("/var/lib/aftercare/outbox"));
+    }
+}

@@ -1,0 +1,80 @@
+//! Connecting to SQLite or PostgreSQL, applying migrations, and starting write transactions.
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+use crate::config::Config;
+
+/// Opens the database named by the configuration (creating the SQLite file and its folder
+/// when needed) and brings its schema up to date.
+pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(&config.database_url).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        if let Some(dir) = sqlite_file(url).and_then(|f| f.parent().map(|p| p.to_path_buf()))
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(&dir)?;
+        }
+        options.max_connections(8).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                // Erased personal data must not linger in free pages of the file.
+                .pragma("secure_delete", "ON")
+        });
+    } else {
+        options.max_connections(16);
+    }
+    Ok(Database::connect(options).await?)
+}
+
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Starts a transaction for a write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so a read-then-write transaction never fails halfway on a busy database.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        db.begin().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_file_is_read_from_the_url() {
+        assert_eq!(
+            sqlite_file("sqlite://./data/aftercare.db?mode=rwc"),
+            Some("./data/aftercare.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+}

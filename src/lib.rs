@@ -1,0 +1,194 @@
+//! Aftercare: the register, allowances, consultations and reminders of a city's aftercare team.
+pub mod account;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod dashboard;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod i18n;
+pub mod mail;
+pub mod telemetry;
+pub mod users;
+pub mod web;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use poem::{
+    EndpointExt, IntoEndpoint, Route, Server, get,
+    listener::{Acceptor, Listener, TcpListener},
+    middleware::Csrf,
+    session::{CookieConfig, ServerSession},
+    web::cookie::SameSite,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{lockout::LockoutPolicy, session_store::DbSessionStore},
+    clock::Clock,
+    config::Config,
+    i18n::Catalogs,
+    web::{ADMIN, ANY_ROLE, require},
+};
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub config: Config,
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+    pub catalogs: Catalogs,
+    pub mailer: mail::Mailer,
+}
+
+impl AppState {
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            max_failures: self.config.login_max_failures as usize,
+            window: chrono::Duration::minutes(self.config.login_window_minutes.into()),
+            lockout: chrono::Duration::minutes(self.config.login_lockout_minutes.into()),
+        }
+    }
+
+    pub fn session_store(&self) -> DbSessionStore {
+        DbSessionStore {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            idle: chrono::Duration::minutes(self.config.session_idle_minutes.into()),
+            absolute: chrono::Duration::hours(self.config.session_absolute_hours.into()),
+        }
+    }
+}
+
+/// The single place routes are mounted, each group with the roles that may use it.
+pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoint {
+    // Open to everyone: sign-in, sign-out, language switch, first-run setup.
+    let pages = auth::routes()
+        .nest("/setup", auth::setup::routes())
+        // Any signed-in role.
+        .at("/", get(dashboard::show).with(require(ANY_ROLE)))
+        .nest("/account", account::routes().with(require(ANY_ROLE)))
+        // Administrators.
+        .nest("/admin/users", users::routes().with(require(ADMIN)))
+        .nest("/admin/audit", audit::routes::routes().with(require(ADMIN)))
+        .with(web::middleware::Context {
+            state: state.clone(),
+        })
+        .with(
+            Csrf::new()
+                .key(csrf_key)
+                .cookie_name("aftercare_csrf")
+                .secure(state.config.cookie_secure)
+                .same_site(SameSite::Strict)
+                .ttl(Duration::from_secs(12 * 3600)),
+        )
+        .with(ServerSession::new(
+            CookieConfig::default()
+                .name("aftercare_session")
+                .secure(state.config.cookie_secure)
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .path("/"),
+            state.session_store(),
+        ));
+
+    Route::new()
+        .at("/healthz", get(health::healthz).data(state.clone()))
+        .at("/static/:file", get(web::assets::serve))
+        .nest("/", pages)
+        .with(web::middleware::RequestLog)
+        .with(web::middleware::security_headers())
+        .into_endpoint()
+}
+
+/// A built, bound application, ready to serve (zero2prod's `Application`).
+pub struct Application {
+    acceptor: poem::listener::TcpAcceptor,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    csrf_key: [u8; 32],
+    setup_token: Option<String>,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listening socket
+    /// (port 0 picks a free port).
+    pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config).await?;
+        Self::build_with_db(config, clock, db).await
+    }
+
+    pub async fn build_with_db(
+        config: Config,
+        clock: Clock,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<Self> {
+        let now = clock.now();
+        let csrf_key = auth::secrets::csrf_key(&db, now).await?;
+        let setup_token = auth::setup::prepare_token(&db, now).await?;
+        let acceptor = TcpListener::bind(config.listen.to_string())
+            .into_acceptor()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| anyhow::anyhow!("listening socket has no address"))?;
+        let mailer = mail::Mailer::from_config(&config)?;
+        let state = Arc::new(AppState {
+            mailer,
+            config,
+            db,
+            clock,
+            catalogs: Catalogs::load()?,
+        });
+        Ok(Application {
+            acceptor,
+            addr,
+            state,
+            csrf_key,
+            setup_token,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The one-time token of `/setup`, while no account exists.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` completes, then lets open requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let sweeper = tokio::spawn(sweep_sessions(self.state.clone()));
+        let app = build_app(self.state.clone(), self.csrf_key);
+        let result = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
+            .await;
+        sweeper.abort();
+        Ok(result?)
+    }
+}
+
+/// Deletes expired sessions every ten minutes.
+async fn sweep_sessions(state: Arc<AppState>) {
+    let store = state.session_store();
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match store.delete_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+    }
+}

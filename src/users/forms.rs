@@ -1,0 +1,188 @@
+//! Parsing account forms into checked values; every field error is collected.
+use serde::Deserialize;
+
+use crate::{auth::password, i18n::Lang, users::Role, web::FormErrors};
+
+/// A normalised email address: trimmed, lower-case, one `@` with text on both sides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Option<Email> {
+        let e = raw.trim().to_lowercase();
+        let (local, domain) = e.split_once('@')?;
+        let ok = !local.is_empty()
+            && !domain.is_empty()
+            && !domain.contains('@')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && e.len() <= 254
+            && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+        ok.then_some(Email(e))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's display name: 1 to 100 characters after trimming.
+pub fn parse_name(raw: &str) -> Option<String> {
+    let n = raw.trim();
+    (!n.is_empty() && n.chars().count() <= 100 && !n.chars().any(char::is_control))
+        .then(|| n.to_string())
+}
+
+/// The account form used by admins (`/admin/users/new` and `/edit`) and first-run setup.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UserForm {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub language: String,
+    pub password: String,
+    pub password_confirm: String,
+    pub version: String,
+}
+
+/// Checked account details.
+#[derive(Clone, Debug)]
+pub struct UserDetails {
+    pub name: String,
+    pub email: Email,
+    pub role: Role,
+    pub language: Lang,
+}
+
+impl UserForm {
+    /// Name, email, role and language.
+    pub fn details(&self, errors: &mut FormErrors) -> Option<UserDetails> {
+        let name = parse_name(&self.name);
+        if name.is_none() {
+            errors.add("name", "field-name-invalid");
+        }
+        let email = Email::parse(&self.email);
+        if email.is_none() {
+            errors.add("email", "field-email-invalid");
+        }
+        let role = Role::parse(&self.role);
+        if role.is_none() {
+            errors.add("role", "field-role-invalid");
+        }
+        let language = Lang::parse(&self.language);
+        if language.is_none() {
+            errors.add("language", "field-language-invalid");
+        }
+        Some(UserDetails {
+            name: name?,
+            email: email?,
+            role: role?,
+            language: language?,
+        })
+    }
+
+    /// The new password, typed twice.
+    pub fn new_password(&self, errors: &mut FormErrors) -> Option<String> {
+        check_new_password(&self.password, &self.password_confirm, "password", errors)
+    }
+
+    pub fn version(&self) -> Option<i32> {
+        self.version.trim().parse().ok()
+    }
+}
+
+/// Checks the password policy and that the confirmation matches.
+pub fn check_new_password(
+    password: &str,
+    confirm: &str,
+    field: &'static str,
+    errors: &mut FormErrors,
+) -> Option<String> {
+    if let Err(id) = password::check_policy(password) {
+        errors.add(field, id);
+        return None;
+    }
+    if password != confirm {
+        errors.add("password_confirm", "field-password-mismatch");
+        return None;
+    }
+    Some(password.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("  Sato@Example.JP ").unwrap().as_str(),
+            "sato@example.jp"
+        );
+        for bad in [
+            "",
+            "sato",
+            "@example.jp",
+            "sato@",
+            "sa to@example.jp",
+            "a@b@c",
+            "a@.jp",
+            "a@jp.",
+        ] {
+            assert!(Email::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_wrong_field_is_reported_at_once() {
+        let form = UserForm {
+            name: " ".into(),
+            email: "x".into(),
+            role: "root".into(),
+            language: "fr".into(),
+            ..Default::default()
+        };
+        let mut errors = FormErrors::default();
+        assert!(form.details(&mut errors).is_none());
+        let fields: Vec<_> = errors.fields().copied().collect();
+        assert_eq!(fields, ["email", "language", "name", "role"]);
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(parse_name("  佐藤 花子 ").as_deref(), Some("佐藤 花子"));
+        assert!(parse_name(&"あ".repeat(100)).is_some());
+        assert!(parse_name(&"あ".repeat(101)).is_none());
+        assert!(parse_name("").is_none());
+    }
+
+    #[test]
+    fn the_confirmation_must_match() {
+        let mut errors = FormErrors::default();
+        assert!(
+            check_new_password(
+                "correct horse battery",
+                "correct horse batterx",
+                "password",
+                &mut errors
+            )
+            .is_none()
+        );
+        assert_eq!(
+            errors.get("password_confirm"),
+            Some("field-password-mismatch")
+        );
+        let mut errors = FormErrors::default();
+        assert!(
+            check_new_password(
+                "correct horse battery",
+                "correct horse battery",
+                "password",
+                &mut errors
+            )
+            .is_some()
+        );
+        assert!(errors.is_empty());
+    }
+}

@@ -1,0 +1,348 @@
+//! `/admin/users`: admins create, edit, deactivate and reactivate accounts and set passwords.
+use askama::Template;
+use entity::users;
+use poem::{
+    Response, Route, get, handler,
+    http::StatusCode,
+    post,
+    web::{Form, Path},
+};
+use serde::Deserialize;
+
+use crate::{
+    auth::password,
+    db,
+    error::{AppError, AppResult},
+    i18n::Lang,
+    users::{
+        Role,
+        forms::{UserForm, check_new_password},
+        queries::{self, ChangeError},
+    },
+    web::{Ctx, FormErrors, render, render_status, see_other},
+};
+
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(list))
+        .at("/new", get(new_form).post(create))
+        .at("/:id/edit", get(edit_form).post(update))
+        .at("/:id/deactivate", post(deactivate))
+        .at("/:id/reactivate", post(reactivate))
+        .at("/:id/password", get(password_form).post(set_password))
+}
+
+pub struct SelectOption {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub fn role_options(ctx: &Ctx, selected: &str) -> Vec<SelectOption> {
+    Role::ALL
+        .into_iter()
+        .map(|r| SelectOption {
+            value: r.as_str(),
+            label: ctx.t(r.message_id()),
+            selected: r.as_str() == selected,
+        })
+        .collect()
+}
+
+pub fn language_options(ctx: &Ctx, selected: &str) -> Vec<SelectOption> {
+    Lang::ALL
+        .into_iter()
+        .map(|l| SelectOption {
+            value: l.code(),
+            label: ctx.t(&format!("language-{}", l.code())),
+            selected: l.code() == selected,
+        })
+        .collect()
+}
+
+pub struct UserRow {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub language: String,
+    pub active: bool,
+    pub version: i32,
+    pub is_self: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<UserRow>,
+}
+
+#[handler]
+async fn list(ctx: &Ctx) -> AppResult<Response> {
+    let me = ctx.user_id();
+    let rows = queries::list(&ctx.app.db)
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            is_self: Some(u.id) == me,
+            role: Role::parse(&u.role)
+                .map(|r| ctx.t(r.message_id()))
+                .unwrap_or_default(),
+            language: ctx.t(&format!("language-{}", u.language)),
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            active: u.active,
+            version: u.version,
+        })
+        .collect();
+    render(&ListPage { ctx, rows })
+}
+
+#[derive(Template)]
+#[template(path = "users/form.html")]
+struct FormPage<'a> {
+    ctx: &'a Ctx,
+    form: UserForm,
+    errors: FormErrors,
+    /// The account being edited; `None` when creating one.
+    editing: Option<i32>,
+    problem: Option<&'static str>,
+    roles: Vec<SelectOption>,
+    languages: Vec<SelectOption>,
+}
+
+impl<'a> FormPage<'a> {
+    fn new(ctx: &'a Ctx, form: UserForm, editing: Option<i32>) -> Self {
+        FormPage {
+            roles: role_options(ctx, &form.role),
+            languages: language_options(ctx, &form.language),
+            ctx,
+            form,
+            errors: FormErrors::default(),
+            editing,
+            problem: None,
+        }
+    }
+
+    fn refused(mut self, errors: FormErrors, problem: Option<&'static str>) -> AppResult<Response> {
+        self.errors = errors;
+        self.problem = problem;
+        render_status(&self, StatusCode::UNPROCESSABLE_ENTITY)
+    }
+}
+
+#[handler]
+async fn new_form(ctx: &Ctx) -> AppResult<Response> {
+    let form = UserForm {
+        role: Role::Coordinator.as_str().into(),
+        language: ctx.lang().into(),
+        ..Default::default()
+    };
+    render(&FormPage::new(ctx, form, None))
+}
+
+/// Sends the field or page-level message for a refused account change.
+fn refusal(err: ChangeError, errors: &mut FormErrors) -> Result<Option<&'static str>, AppError> {
+    match err {
+        ChangeError::EmailTaken => {
+            errors.add("email", "field-email-taken");
+            Ok(None)
+        }
+        ChangeError::Stale => Ok(Some("form-stale")),
+        ChangeError::LastAdmin => Ok(Some("users-last-admin")),
+        ChangeError::NotFound => Err(AppError::NotFound),
+        ChangeError::Db(e) => Err(e.into()),
+    }
+}
+
+#[handler]
+async fn create(ctx: &Ctx, Form(form): Form<UserForm>) -> AppResult<Response> {
+    let mut errors = FormErrors::default();
+    let details = form.details(&mut errors);
+    let pw = form.new_password(&mut errors);
+    let (Some(details), Some(pw)) = (details, pw) else {
+        return FormPage::new(ctx, blank_passwords(form), None).refused(errors, None);
+    };
+    let hash = password::hash(pw).await?;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    match queries::create(&txn, ctx.now(), ctx.user_id(), "create", &details, hash).await {
+        Ok(_) => {
+            txn.commit().await?;
+            ctx.flash_success("users-created");
+            Ok(see_other("/admin/users"))
+        }
+        Err(e) => {
+            drop(txn);
+            let problem = refusal(e, &mut errors)?;
+            FormPage::new(ctx, blank_passwords(form), None).refused(errors, problem)
+        }
+    }
+}
+
+/// Passwords are never sent back to the browser.
+fn blank_passwords(form: UserForm) -> UserForm {
+    UserForm {
+        password: String::new(),
+        password_confirm: String::new(),
+        ..form
+    }
+}
+
+async fn load(ctx: &Ctx, id: i32) -> AppResult<users::Model> {
+    queries::get(&ctx.app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[handler]
+async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    let u = load(ctx, id).await?;
+    let form = UserForm {
+        name: u.name,
+        email: u.email,
+        role: u.role,
+        language: u.language,
+        version: u.version.to_string(),
+        ..Default::default()
+    };
+    render(&FormPage::new(ctx, form, Some(id)))
+}
+
+#[handler]
+async fn update(ctx: &Ctx, Path(id): Path<i32>, Form(form): Form<UserForm>) -> AppResult<Response> {
+    load(ctx, id).await?;
+    let mut errors = FormErrors::default();
+    let details = form.details(&mut errors);
+    let (Some(details), Some(version)) = (details, form.version()) else {
+        return FormPage::new(ctx, form, Some(id)).refused(errors, None);
+    };
+    let actor = ctx.user()?.id;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    match queries::update_details(&txn, ctx.now(), actor, id, version, &details).await {
+        Ok(()) => {
+            txn.commit().await?;
+            ctx.flash_success("users-updated");
+            Ok(see_other("/admin/users"))
+        }
+        Err(e) => {
+            drop(txn);
+            let problem = refusal(e, &mut errors)?;
+            FormPage::new(ctx, form, Some(id)).refused(errors, problem)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct VersionForm {
+    #[serde(default)]
+    version: String,
+}
+
+async fn change_active(ctx: &Ctx, id: i32, version: &str, active: bool) -> AppResult<Response> {
+    load(ctx, id).await?;
+    let actor = ctx.user()?.id;
+    if !active && actor == id {
+        ctx.flash_error("users-cannot-deactivate-self");
+        return Ok(see_other("/admin/users"));
+    }
+    let version: i32 = version.trim().parse().unwrap_or(-1);
+    let txn = db::begin_write(&ctx.app.db).await?;
+    match queries::set_active(&txn, ctx.now(), actor, id, version, active).await {
+        Ok(()) => {
+            txn.commit().await?;
+            let id = if active {
+                "users-reactivated"
+            } else {
+                "users-deactivated"
+            };
+            ctx.flash_success(id);
+        }
+        Err(e) => {
+            drop(txn);
+            let message = refusal(e, &mut FormErrors::default())?.unwrap_or("form-stale");
+            ctx.flash_error(message);
+        }
+    }
+    Ok(see_other("/admin/users"))
+}
+
+#[handler]
+async fn deactivate(
+    ctx: &Ctx,
+    Path(id): Path<i32>,
+    Form(f): Form<VersionForm>,
+) -> AppResult<Response> {
+    change_active(ctx, id, &f.version, false).await
+}
+
+#[handler]
+async fn reactivate(
+    ctx: &Ctx,
+    Path(id): Path<i32>,
+    Form(f): Form<VersionForm>,
+) -> AppResult<Response> {
+    change_active(ctx, id, &f.version, true).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    password: String,
+    password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "users/password.html")]
+struct PasswordPage<'a> {
+    ctx: &'a Ctx,
+    target: users::Model,
+    errors: FormErrors,
+}
+
+#[handler]
+async fn password_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    let target = load(ctx, id).await?;
+    render(&PasswordPage {
+        ctx,
+        target,
+        errors: FormErrors::default(),
+    })
+}
+
+#[handler]
+async fn set_password(
+    ctx: &Ctx,
+    Path(id): Path<i32>,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let target = load(ctx, id).await?;
+    let mut errors = FormErrors::default();
+    let Some(pw) = check_new_password(&f.password, &f.password_confirm, "password", &mut errors)
+    else {
+        return render_status(
+            &PasswordPage {
+                ctx,
+                target,
+                errors,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let hash = password::hash(pw).await?;
+    let actor = ctx.user()?.id;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    match queries::set_password(&txn, ctx.now(), actor, id, "password_set", hash).await {
+        Ok(()) => txn.commit().await?,
+        Err(ChangeError::NotFound) => return Err(AppError::NotFound),
+        Err(ChangeError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::Internal(e.into())),
+    }
+    if actor == id {
+        // The admin's own sessions were ended with the others; keep this one.
+        crate::auth::start_session(ctx, id);
+    }
+    ctx.flash_success("users-password-set");
+    Ok(see_other("/admin/users"))
+}

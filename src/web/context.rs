@@ -1,0 +1,163 @@
+//! What every page needs to know about the request: who, in which language, CSRF token, flashes.
+use std::sync::Arc;
+
+use poem::{FromRequest, Request, RequestBody, session::Session};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AppState,
+    error::AppError,
+    i18n::{Lang, Tr},
+    users::Role,
+    web::middleware::SESSION_FLASH,
+};
+
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub language: Lang,
+}
+
+/// A message shown once on the next page, stored as a catalog id so it is shown in the
+/// language of the page that displays it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub message_id: String,
+}
+
+impl Flash {
+    /// The style class of the message.
+    pub fn class(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Success => "flash flash-success",
+            FlashKind::Error => "flash flash-error",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlashKind {
+    Success,
+    Error,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+pub struct Ctx {
+    pub app: Arc<AppState>,
+    pub user: Option<CurrentUser>,
+    pub tr: Tr,
+    pub csrf_token: String,
+    pub request_id: String,
+    /// Path and query of this request, for links back here (language switch).
+    pub here: String,
+    pub flashes: Vec<Flash>,
+    pub session: Session,
+}
+
+impl Ctx {
+    pub fn t(&self, id: &str) -> String {
+        self.tr.t(id)
+    }
+
+    pub fn t_with(&self, id: &str, args: &[(&str, &str)]) -> String {
+        self.tr.t_with(id, args)
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.tr.lang.code()
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.app.clock.now()
+    }
+
+    /// The signed-in user; handlers behind a role guard can rely on it.
+    pub fn user(&self) -> Result<&CurrentUser, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    pub fn user_id(&self) -> Option<i32> {
+        self.user.as_ref().map(|u| u.id)
+    }
+
+    /// Date and time in the team's time zone, `YYYY-MM-DD HH:MM`.
+    pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        let local = at.with_timezone(&self.app.config.time_zone);
+        format!(
+            "{} {}",
+            self.tr.date(local.date_naive()),
+            local.format("%H:%M")
+        )
+    }
+
+    /// The navigation for the user's role.
+    pub fn nav(&self) -> Vec<NavItem> {
+        let Some(user) = &self.user else {
+            return Vec::new();
+        };
+        let path = self.here.split('?').next().unwrap_or("/");
+        let mut items = vec![("/", "nav-dashboard")];
+        if user.role == Role::Admin {
+            items.push(("/admin/users", "nav-users"));
+            items.push(("/admin/audit", "nav-audit"));
+        }
+        items.push(("/account", "nav-account"));
+        items
+            .into_iter()
+            .map(|(href, id)| NavItem {
+                href,
+                label: self.t(id),
+                current: if href == "/" {
+                    path == "/"
+                } else {
+                    path.starts_with(href)
+                },
+            })
+            .collect()
+    }
+
+    /// Shows a message on the next page.
+    pub fn flash(&self, kind: FlashKind, message_id: &str) {
+        let mut flashes: Vec<Flash> = self.session.get(SESSION_FLASH).unwrap_or_default();
+        flashes.push(Flash {
+            kind,
+            message_id: message_id.to_string(),
+        });
+        self.session.set(SESSION_FLASH, flashes);
+    }
+
+    pub fn flash_success(&self, message_id: &str) {
+        self.flash(FlashKind::Success, message_id);
+    }
+
+    pub fn flash_error(&self, message_id: &str) {
+        self.flash(FlashKind::Error, message_id);
+    }
+
+    pub fn other_languages(&self) -> Vec<(&'static str, String)> {
+        Lang::ALL
+            .into_iter()
+            .filter(|l| *l != self.tr.lang)
+            .map(|l| (l.code(), self.t(&format!("language-{}", l.code()))))
+            .collect()
+    }
+}
+
+impl<'a> FromRequest<'a> for &'a Ctx {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        req.extensions()
+            .get::<Arc<Ctx>>()
+            .map(|c| c.as_ref())
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request context missing")).into())
+    }
+}

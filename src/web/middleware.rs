@@ -1,0 +1,291 @@
+//! Request middleware: request ids and the access log line, security headers, and the page
+//! context (signed-in user, language, CSRF enforcement, flashes, error pages).
+use std::{sync::Arc, time::Instant};
+
+use askama::Template;
+use poem::{
+    Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    http::{Method, StatusCode, header},
+    session::Session,
+    web::{CsrfToken, CsrfVerifier},
+};
+use tracing::Instrument;
+
+use crate::{
+    AppState,
+    error::AppError,
+    i18n::Lang,
+    users,
+    web::{Ctx, Flash},
+};
+
+/// The id of one request, shown on the 500 page and attached to every log line of the request.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+pub struct RequestLog;
+
+impl<E: Endpoint> Middleware<E> for RequestLog {
+    type Output = RequestLogEndpoint<E>;
+    fn transform(&self, inner: E) -> Self::Output {
+        RequestLogEndpoint { inner }
+    }
+}
+
+pub struct RequestLogEndpoint<E> {
+    inner: E,
+}
+
+impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Response> {
+        let id = crate::auth::tokens::random_hex(8);
+        req.extensions_mut().insert(RequestId(id.clone()));
+        let method = req.method().clone();
+        // The path only: query strings can carry tokens.
+        let path = req.uri().path().to_string();
+        let started = Instant::now();
+        let span = tracing::info_span!("request", request_id = %id);
+        async move {
+            let resp = match self.inner.call(req).await {
+                Ok(r) => r.into_response(),
+                Err(e) => {
+                    if e.status().is_server_error() {
+                        tracing::error!(error = %e, "request failed");
+                    }
+                    e.into_response()
+                }
+            };
+            tracing::info!(
+                %method,
+                %path,
+                status = resp.status().as_u16(),
+                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "request"
+            );
+            Ok(resp)
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// Headers sent with every response.
+pub fn security_headers() -> poem::middleware::SetHeader {
+    poem::middleware::SetHeader::new()
+        .overriding(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        )
+        .overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .overriding(header::REFERRER_POLICY, "no-referrer")
+        .overriding(header::X_FRAME_OPTIONS, "DENY")
+}
+
+pub struct Context {
+    pub state: Arc<AppState>,
+}
+
+impl<E: Endpoint> Middleware<E> for Context {
+    type Output = ContextEndpoint<E>;
+    fn transform(&self, inner: E) -> Self::Output {
+        ContextEndpoint {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+pub struct ContextEndpoint<E> {
+    inner: E,
+    state: Arc<AppState>,
+}
+
+/// Session keys.
+pub const SESSION_USER: &str = "uid";
+pub const SESSION_LANG: &str = "lang";
+pub const SESSION_FLASH: &str = "flash";
+
+impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Response> {
+        let session = req
+            .extensions()
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session middleware missing")))?;
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let csrf_token = req
+            .extensions()
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+
+        let user = match session.get::<i32>(SESSION_USER) {
+            Some(id) => match users::queries::find_active(&self.state.db, id).await {
+                Ok(Some(u)) => Some(u),
+                Ok(None) => {
+                    // Deactivated or removed: this session ends now.
+                    session.purge();
+                    None
+                }
+                Err(e) => return Err(AppError::Db(e).into()),
+            },
+            None => None,
+        };
+        let lang = match &user {
+            Some(u) => u.language,
+            None => session
+                .get::<String>(SESSION_LANG)
+                .and_then(|l| Lang::parse(&l))
+                .unwrap_or_else(|| {
+                    Lang::negotiate(
+                        req.headers()
+                            .get(header::ACCEPT_LANGUAGE)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or(""),
+                    )
+                }),
+        };
+        let flashes = if req.method() == Method::GET {
+            let f: Vec<Flash> = session.get(SESSION_FLASH).unwrap_or_default();
+            if !f.is_empty() {
+                session.remove(SESSION_FLASH);
+            }
+            f
+        } else {
+            Vec::new()
+        };
+        let ctx = Arc::new(Ctx {
+            app: self.state.clone(),
+            user,
+            tr: self.state.catalogs.translator(lang),
+            csrf_token,
+            request_id,
+            here: req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
+            flashes,
+            session: session.clone(),
+        });
+
+        if req.method() == Method::POST {
+            match csrf_is_valid(&mut req).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!("POST refused: missing or invalid CSRF token");
+                    return Ok(error_page(&ctx, &AppError::Csrf.into()));
+                }
+                Err(e) => return Ok(error_page(&ctx, &e.into())),
+            }
+        }
+
+        req.extensions_mut().insert(ctx.clone());
+        let mut resp = match self.inner.call(req).await {
+            Ok(r) => r.into_response(),
+            Err(e) => error_page(&ctx, &e),
+        };
+        // Pages carry personal data: never keep them in shared or browser caches.
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            "no-store".parse().expect("header value"),
+        );
+        Ok(resp)
+    }
+}
+
+/// Checks the `csrf_token` form field (or the `X-CSRF-Token` header) against the CSRF cookie,
+/// leaving the body in place for the handler.
+/// The largest form body accepted.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+async fn csrf_is_valid(req: &mut Request) -> Result<bool, poem::error::ReadBodyError> {
+    let Some(verifier) = req.extensions().get::<CsrfVerifier>().cloned() else {
+        return Ok(false);
+    };
+    if let Some(token) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Ok(verifier.is_valid(token));
+    }
+    let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await?;
+    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .ok()
+        .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token"))
+        .map(|(_, v)| v);
+    req.set_body(body);
+    Ok(token.is_some_and(|t| verifier.is_valid(&t)))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: &'a Ctx,
+    title_id: &'static str,
+    message_id: &'static str,
+    show_request_id: bool,
+}
+
+/// Turns any error into a page in the layout; internal details go to the log only.
+pub fn error_page(ctx: &Ctx, err: &poem::Error) -> Response {
+    let app_err = err.downcast_ref::<AppError>();
+    if let Some(AppError::Unauthenticated) = app_err {
+        let next = if ctx.here.starts_with("/logout") {
+            "/"
+        } else {
+            &ctx.here
+        };
+        let target = format!(
+            "/login?{}",
+            serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+        );
+        return super::see_other(&target);
+    }
+    // A malformed id in the path names no record.
+    let status = if err.is::<poem::error::ParsePathError>() {
+        StatusCode::NOT_FOUND
+    } else {
+        err.status()
+    };
+    let (title_id, message_id) = match (status, app_err) {
+        (_, Some(AppError::Csrf)) => ("error-csrf-title", "error-csrf-message"),
+        (StatusCode::FORBIDDEN, _) => ("error-forbidden-title", "error-forbidden-message"),
+        (StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED, _) => {
+            ("error-not-found-title", "error-not-found-message")
+        }
+        (s, _) if s.is_server_error() => ("error-internal-title", "error-internal-message"),
+        _ => ("error-bad-request-title", "error-bad-request-message"),
+    };
+    if status.is_server_error() {
+        tracing::error!(request_id = %ctx.request_id, error = %err, "internal error");
+    }
+    let status = if status == StatusCode::METHOD_NOT_ALLOWED {
+        StatusCode::NOT_FOUND
+    } else {
+        status
+    };
+    let page = ErrorPage {
+        ctx,
+        title_id,
+        message_id,
+        show_request_id: status.is_server_error(),
+    };
+    match page.render() {
+        Ok(html) => poem::web::Html(html).with_status(status).into_response(),
+        Err(e) => {
+            tracing::error!(request_id = %ctx.request_id, error = %e, "error page failed to render");
+            status.into_response()
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Shared web plumbing: the per-request context, middleware, role guards, forms and rendering.
+pub mod assets;
+pub mod context;
+pub mod forms;
+pub mod guard;
+pub mod middleware;
+
+pub use context::{Ctx, CurrentUser, Flash};
+pub use forms::FormErrors;
+pub use guard::{ADMIN, ANY_ROLE, require};
+
+use askama::Template;
+use poem::{IntoResponse, Response, http::StatusCode, web::Html};
+
+use crate::error::AppResult;
+
+/// Renders a page with 200 OK.
+pub fn render(page: &impl Template) -> AppResult<Response> {
+    render_status(page, StatusCode::OK)
+}
+
+/// Renders a page with the given status (422 for a form with errors).
+pub fn render_status(page: &impl Template, status: StatusCode) -> AppResult<Response> {
+    Ok(Html(page.render()?).with_status(status).into_response())
+}
+
+/// A 303 redirect, the answer to a successful form post.
+pub fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("Location", location)
+        .finish()
+}
+
+/// `next` targets accepted after sign-in or a language switch: paths on this site only.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(
+            safe_next(Some("/admin/users?page=2")),
+            "/admin/users?page=2"
+        );
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

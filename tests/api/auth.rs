@@ -1,0 +1,286 @@
+use aftercare::users::Role;
+use chrono::Duration;
+
+use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn signing_in_rotates_the_session_id_and_returns_to_the_asked_page() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin, "admin@example.jp").await;
+    let browser = app.browser();
+
+    let asked = browser.get("/admin/users?x=1").await;
+    asked.assert_redirect_to("/login?next=%2Fadmin%2Fusers%3Fx%3D1");
+    // An anonymous session exists once the visitor picks a language.
+    browser
+        .post("/language", &[("lang", "en"), ("next", "/login")])
+        .await;
+    let before = browser
+        .cookie("aftercare_session")
+        .expect("anonymous session");
+
+    let form = "/login?next=%2Fadmin%2Fusers%3Fx%3D1";
+    let signed_in = browser
+        .submit(
+            form,
+            "/login",
+            &[
+                ("email", "Admin@Example.jp "),
+                ("password", PASSWORD),
+                ("next", "/admin/users?x=1"),
+            ],
+        )
+        .await;
+    signed_in.assert_redirect_to("/admin/users?x=1");
+    let set_cookie: Vec<_> = signed_in
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("aftercare_session="))
+        .collect();
+    assert_eq!(set_cookie.len(), 1, "{set_cookie:?}");
+    assert!(set_cookie[0].contains("HttpOnly"));
+    assert!(set_cookie[0].contains("SameSite=Lax"));
+    assert!(!set_cookie[0].contains("Secure"));
+    let after = browser.cookie("aftercare_session").unwrap();
+    assert_ne!(before, after, "session id must change at sign-in");
+    assert_eq!(browser.get("/admin/users?x=1").await.status, 200);
+    assert!(
+        app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.0 == "sign_in" && r.3 == Some(admin.id))
+    );
+
+    // Sign-in never sends anyone off the site.
+    let other = app.browser();
+    other
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "admin@example.jp"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_setting_says_so() {
+    let app = spawn_app_with(&[("AFTERCARE_COOKIE_SECURE", "true")]).await;
+    app.create_user(Role::Coordinator, "c@example.jp").await;
+    // A plain-HTTP client would not send a Secure cookie back, so look at the header itself.
+    let page = app.browser().login("c@example.jp", PASSWORD).await;
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("aftercare_session="))
+        .expect("session cookie")
+        .to_string();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_email_or_password_gets_one_generic_message() {
+    let app = spawn_app().await;
+    app.create_user(Role::Coordinator, "c@example.jp").await;
+    let browser = app.browser();
+    let wrong_password = browser.login("c@example.jp", "not the password").await;
+    let unknown = browser.login("nobody@example.jp", PASSWORD).await;
+    for page in [&wrong_password, &unknown] {
+        assert_eq!(page.status, 422);
+        assert!(
+            page.body
+                .contains("The email address or password is wrong.")
+        );
+    }
+    // The typed email is kept; the password is not sent back.
+    assert!(unknown.body.contains("value=\"nobody@example.jp\""));
+    assert!(!unknown.body.contains(PASSWORD));
+    assert_eq!(browser.get("/").await.status, 303);
+    let failures: Vec<_> = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "sign_in_failed")
+        .collect();
+    assert_eq!(failures.len(), 2);
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_fifteen_minutes_whether_or_not_it_exists() {
+    let app = spawn_app().await;
+    app.create_user(Role::Coordinator, "c@example.jp").await;
+    let browser = app.browser();
+    for email in ["c@example.jp", "ghost@example.jp"] {
+        for i in 1..=4 {
+            let page = browser.login(email, "wrong password!").await;
+            assert_eq!(page.status, 422, "attempt {i}");
+            app.clock.advance(Duration::minutes(1));
+        }
+        let fifth = browser.login(email, "wrong password!").await;
+        assert_eq!(fifth.status, 429);
+        assert!(
+            fifth.body.contains("Sign-in is paused for 15 minutes"),
+            "{email}"
+        );
+    }
+    // Locked: even the right password is refused, with the same message.
+    let refused = browser.login("c@example.jp", PASSWORD).await;
+    assert_eq!(refused.status, 429);
+    assert!(refused.body.contains("Sign-in is paused"));
+    // Another account is not affected.
+    app.create_user(Role::Finance, "f@example.jp").await;
+    assert_eq!(
+        app.browser().login("f@example.jp", PASSWORD).await.status,
+        303
+    );
+
+    // The lock lasts 15 minutes from the fifth failure, made at minute 4; it is minute 8 now.
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(browser.login("c@example.jp", PASSWORD).await.status, 429);
+    app.clock.advance(Duration::minutes(1));
+    browser
+        .login("c@example.jp", PASSWORD)
+        .await
+        .assert_redirect_to("/");
+}
+
+#[tokio::test]
+async fn lockout_numbers_are_settings() {
+    let app = spawn_app_with(&[
+        ("AFTERCARE_LOGIN_MAX_FAILURES", "2"),
+        ("AFTERCARE_LOGIN_LOCKOUT_MINUTES", "3"),
+    ])
+    .await;
+    app.create_user(Role::Coordinator, "c@example.jp").await;
+    let browser = app.browser();
+    assert_eq!(
+        browser
+            .login("c@example.jp", "wrong password!")
+            .await
+            .status,
+        422
+    );
+    let second = browser.login("c@example.jp", "wrong password!").await;
+    assert_eq!(second.status, 429);
+    assert!(second.body.contains("paused for 3 minutes"));
+    app.clock.advance(Duration::minutes(3));
+    assert_eq!(browser.login("c@example.jp", PASSWORD).await.status, 303);
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    let (browser, user) = app.signed_in(Role::Coordinator).await;
+    assert_eq!(browser.get("/").await.status, 200);
+    let old_cookie = browser.cookie("aftercare_session").unwrap();
+    browser
+        .post("/logout", &[])
+        .await
+        .assert_redirect_to("/login?signed_out=1");
+    assert!(
+        browser
+            .get("/login?signed_out=1")
+            .await
+            .body
+            .contains("You have signed out.")
+    );
+    browser.get("/").await.assert_redirect_to("/login");
+    assert!(
+        app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.0 == "sign_out" && r.3 == Some(user.id))
+    );
+    // The old session id no longer works even if replayed.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = replay
+        .get(format!("{}/", app.address))
+        .header("Cookie", format!("aftercare_session={old_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_after_thirty_minutes() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    app.clock.advance(Duration::minutes(29));
+    assert_eq!(browser.get("/").await.status, 200);
+    // Activity restarts the idle timer.
+    app.clock.advance(Duration::minutes(29));
+    assert_eq!(browser.get("/").await.status, 200);
+    app.clock.advance(Duration::minutes(30));
+    browser.get("/").await.assert_redirect_to("/login?next=%2F");
+}
+
+#[tokio::test]
+async fn a_session_ends_twelve_hours_after_sign_in_however_active() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    for _ in 0..35 {
+        app.clock.advance(Duration::minutes(20));
+        assert_eq!(browser.get("/").await.status, 200);
+    }
+    // 11 h 40 min so far.
+    app.clock.advance(Duration::minutes(20));
+    browser.get("/").await.assert_redirect_to("/login");
+}
+
+#[tokio::test]
+async fn session_timeouts_are_settings() {
+    let app = spawn_app_with(&[("AFTERCARE_SESSION_IDLE_MINUTES", "5")]).await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    app.clock.advance(Duration::minutes(4));
+    assert_eq!(browser.get("/").await.status, 200);
+    app.clock.advance(Duration::minutes(5));
+    browser.get("/").await.assert_redirect_to("/login");
+}
+
+#[tokio::test]
+async fn expired_sessions_are_deleted_from_the_database() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = spawn_app().await;
+    let _ = app.signed_in(Role::Coordinator).await;
+    let count = || async {
+        entity::sessions::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 1);
+    app.clock.advance(Duration::minutes(31));
+    assert_eq!(app.state.session_store().delete_expired().await.unwrap(), 1);
+    assert_eq!(count().await, 0);
+}
+
+#[tokio::test]
+async fn sessions_are_stored_only_as_digests() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let (browser, user) = app.signed_in(Role::Coordinator).await;
+    let id = browser.cookie("aftercare_session").unwrap();
+    let rows = entity::sessions::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].id_hash, id);
+    assert_eq!(rows[0].id_hash, aftercare::auth::tokens::sha256_hex(&id));
+    assert_eq!(rows[0].user_id, Some(user.id));
+}

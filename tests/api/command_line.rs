@@ -1,0 +1,339 @@
+//! The `aftercare` binary as an operator runs it.
+use std::{
+    io::{BufRead, BufReader, Write},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use reqwest::redirect::Policy;
+
+use crate::helpers::{PASSWORD, field_value};
+
+fn aftercare(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftercare"));
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AFTERCARE_") || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+#[test]
+fn an_invalid_setting_stops_with_one_line_naming_it_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value) in [
+        ("AFTERCARE_LISTEN", "nowhere"),
+        ("AFTERCARE_TIME_ZONE", "Mars/Olympus"),
+        ("AFTERCARE_COOKIE_SECURE", "perhaps"),
+        ("AFTERCARE_SMTP_URL", "http://user:secret@mail"),
+    ] {
+        let out = aftercare(dir.path())
+            .arg("serve")
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(var), "{stderr}");
+        assert!(
+            !stderr.contains("secret") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+}
+
+#[test]
+fn bad_usage_exits_with_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aftercare(dir.path())
+        .args([
+            "user",
+            "create",
+            "--email",
+            "a@example.jp",
+            "--name",
+            "A",
+            "--role",
+            "root",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = aftercare(dir.path()).args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn run_with_stdin(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = aftercare(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn user_create_reads_the_password_or_generates_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = [
+        "user",
+        "create",
+        "--email",
+        "Admin@Example.jp",
+        "--name",
+        "Yamada Taro",
+        "--role",
+        "admin",
+    ];
+    let out = run_with_stdin(dir.path(), &create, &format!("{PASSWORD}\n"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("created admin account admin@example.jp"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(PASSWORD));
+
+    let again = run_with_stdin(dir.path(), &create, &format!("{PASSWORD}\n"));
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let short = run_with_stdin(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "b@example.jp",
+            "--name",
+            "B",
+            "--role",
+            "finance",
+        ],
+        "short\n",
+    );
+    assert_eq!(short.status.code(), Some(2));
+
+    let generated = run_with_stdin(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "c@example.jp",
+            "--name",
+            "C",
+            "--role",
+            "coordinator",
+            "--language",
+            "en",
+        ],
+        "",
+    );
+    assert_eq!(generated.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&generated.stdout);
+    let pw = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .expect("the generated password is printed");
+    assert_eq!(pw.chars().count(), 20);
+    let migrate = aftercare(dir.path()).arg("migrate").output().unwrap();
+    assert_eq!(migrate.status.code(), Some(0));
+}
+
+/// A running `aftercare serve` whose log lines are collected.
+struct Server {
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(dir: &std::path::Path) -> (Server, String) {
+        let mut child = aftercare(dir)
+            .env("AFTERCARE_LISTEN", "127.0.0.1:0")
+            .env(
+                "RUST_LOG",
+                "debug,sqlx=warn,sea_orm=warn,hyper=warn,h2=warn,tokio=warn",
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        // Owned by `server` from here on, so the process is killed and reaped on any exit.
+        let server = Server {
+            child,
+            log: Arc::new(Mutex::new(String::new())),
+        };
+        let log = server.log.clone();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let started = Instant::now();
+        loop {
+            let text = log.lock().unwrap().clone();
+            if let Some(rest) = text.split("listening on http://").nth(1) {
+                let addr = rest.split_whitespace().next().unwrap().to_string();
+                return (server, format!("http://{addr}"));
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "server did not start: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn first_run_creates_the_database_and_setup_link_and_logs_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base) = Server::start(dir.path());
+    let log = server.log();
+    let token = log
+        .split("/setup?token=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the setup link is logged")
+        .to_string();
+    assert!(dir.path().join("data/aftercare.db").exists());
+    assert!(dir.path().join("data/outbox").is_dir());
+
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let form = http
+        .get(format!("{base}/setup?token={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = field_value(&form, "csrf_token").unwrap();
+    let resp = http
+        .post(format!("{base}/setup"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("token", &token),
+            ("name", "Admin"),
+            ("email", "admin@example.jp"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let session = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("aftercare_session="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .expect("signed in after setup");
+    let home = http.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    // A failed sign-in with a password-like string typed into the email field.
+    let other = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = other
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf2 = field_value(&login, "csrf_token").unwrap();
+    other
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf_token", csrf2.as_str()),
+            ("email", "hunter2-typed-in-email"),
+            ("password", "my secret attempt"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let log = server.log();
+    assert!(
+        log.contains("method=POST") && log.contains("path=/setup") && log.contains("status=303"),
+        "{log}"
+    );
+    assert!(log.contains("latency_ms="));
+    for secret in [
+        PASSWORD,
+        "my secret attempt",
+        "hunter2-typed-in-email",
+        &session,
+        &csrf,
+        "admin@example.jp",
+    ] {
+        assert!(!log.contains(secret), "the log contains {secret:?}:\n{log}");
+    }
+    // The token appears only in the one-time setup link, never in request lines.
+    assert_eq!(log.matches(&token).count(), 1, "{log}");
+    drop(server);
+
+    // The database runs in WAL mode.
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}",
+        dir.path().join("data/aftercare.db").display()
+    ))
+    .await
+    .unwrap();
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "PRAGMA journal_mode",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let mode: String = row.try_get_by_index(0).unwrap();
+    assert_eq!(mode.to_lowercase(), "wal");
+}

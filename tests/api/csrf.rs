@@ -1,0 +1,118 @@
+//! Every POST route refuses a missing or wrong CSRF token with a 403 page and changes nothing.
+use aftercare::users::Role;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+/// Every POST route of the application, with fields that would otherwise be accepted.
+pub fn post_routes(user_id: i32) -> Vec<(String, Vec<(&'static str, String)>)> {
+    let pw = PASSWORD.to_string();
+    vec![
+        (
+            "/login".into(),
+            vec![
+                ("email", "admin@example.jp".into()),
+                ("password", pw.clone()),
+            ],
+        ),
+        ("/logout".into(), vec![]),
+        (
+            "/language".into(),
+            vec![("lang", "ja".into()), ("next", "/".into())],
+        ),
+        ("/setup".into(), vec![("token", "x".into())]),
+        ("/account/language".into(), vec![("language", "ja".into())]),
+        (
+            "/account/password".into(),
+            vec![
+                ("current_password", pw.clone()),
+                ("password", "another long password".into()),
+                ("password_confirm", "another long password".into()),
+            ],
+        ),
+        (
+            "/admin/users/new".into(),
+            vec![
+                ("name", "New".into()),
+                ("email", "new@example.jp".into()),
+                ("role", "finance".into()),
+                ("language", "en".into()),
+                ("password", pw.clone()),
+                ("password_confirm", pw.clone()),
+            ],
+        ),
+        (
+            format!("/admin/users/{user_id}/edit"),
+            vec![
+                ("name", "Renamed".into()),
+                ("email", "c@example.jp".into()),
+                ("role", "admin".into()),
+                ("language", "ja".into()),
+                ("version", "1".into()),
+            ],
+        ),
+        (
+            format!("/admin/users/{user_id}/deactivate"),
+            vec![("version", "1".into())],
+        ),
+        (
+            format!("/admin/users/{user_id}/reactivate"),
+            vec![("version", "1".into())],
+        ),
+        (
+            format!("/admin/users/{user_id}/password"),
+            vec![
+                ("password", "another long password".into()),
+                ("password_confirm", "another long password".into()),
+            ],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (browser, admin) = app.signed_in(Role::Admin).await;
+    let target = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let audit_before = app.audit_rows().await.len();
+    let cookie_token = browser.get("/").await.csrf_token();
+    for (path, fields) in post_routes(target.id) {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let missing = browser.post_raw(&path, &fields).await;
+        assert_eq!(missing.status, 403, "{path} without a token");
+        assert!(missing.body.contains("Form expired"), "{path}");
+        let mut wrong = fields.clone();
+        wrong.push(("csrf_token", "AAAAbm90IGEgdG9rZW4="));
+        assert_eq!(
+            browser.post_raw(&path, &wrong).await.status,
+            403,
+            "{path} with a wrong token"
+        );
+        // A token from another browser's cookie does not fit this browser's cookie.
+        let stranger = app.browser().get("/login").await.csrf_token();
+        let mut foreign = fields.clone();
+        foreign.push(("csrf_token", stranger.as_str()));
+        assert_eq!(
+            browser.post_raw(&path, &foreign).await.status,
+            403,
+            "{path} with a foreign token"
+        );
+    }
+    assert_eq!(
+        app.audit_rows().await.len(),
+        audit_before,
+        "nothing was written"
+    );
+    // Still signed in, nothing changed.
+    assert_eq!(browser.get("/").await.status, 200);
+    let t = aftercare::users::queries::get(&app.state.db, target.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(t.active && t.name == "coordinator user" && t.version == 1);
+    let me = aftercare::users::queries::get(&app.state.db, admin.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(me.language, "en");
+    assert!(!cookie_token.is_empty());
+}

@@ -1,0 +1,56 @@
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_answers_ok_after_a_database_round_trip() {
+    let app = spawn_app().await;
+    let page = app.browser().get("/healthz").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body, "ok");
+}
+
+#[tokio::test]
+async fn healthz_answers_503_when_the_database_does_not() {
+    let app = spawn_app().await;
+    app.state.db.close_by_ref().await.unwrap();
+    let page = app.browser().get("/healthz").await;
+    assert_eq!(page.status, 503);
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    for path in [
+        "/login",
+        "/healthz",
+        "/no-such-page",
+        "/admin/users",
+        "/static/app.css",
+    ] {
+        let page = browser.get(path).await;
+        let h = |name: &str| {
+            page.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_else(|| panic!("{path} lacks {name}"))
+                .to_string()
+        };
+        let csp = h("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
+        assert_eq!(h("x-content-type-options"), "nosniff");
+        assert_eq!(h("referrer-policy"), "no-referrer");
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_get_the_404_page_in_the_layout() {
+    let app = spawn_app().await;
+    let page = app.browser().get("/no-such-page").await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("Page not found"));
+    assert!(page.body.contains("<html lang=\"en\">"));
+}

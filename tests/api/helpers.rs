@@ -1,0 +1,318 @@
+//! The black-box harness: each test starts the real application on 127.0.0.1:0 with its own
+//! fresh database (SQLite in a temporary folder, or a new PostgreSQL database when
+//! `AFTERCARE_TEST_DATABASE_URL` names a server) and a clock the test moves.
+use std::sync::Arc;
+
+use aftercare::{
+    AppState, Application,
+    auth::password,
+    clock::Clock,
+    config::{Config, Sources},
+    db,
+    i18n::Lang,
+    users::{
+        Role,
+        forms::{Email, UserDetails},
+        queries,
+    },
+};
+use chrono::{TimeZone, Utc};
+use reqwest::{StatusCode, redirect::Policy};
+use sea_orm::{ConnectionTrait, Database};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub clock: Clock,
+    pub state: Arc<AppState>,
+    pub setup_token: Option<String>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _data_dir: tempfile::TempDir,
+}
+
+pub struct TestUser {
+    pub id: i32,
+    pub email: String,
+    pub password: String,
+}
+
+/// A fresh database URL: a temporary SQLite file, or a new database on the PostgreSQL server
+/// named by `AFTERCARE_TEST_DATABASE_URL`.
+async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("AFTERCARE_TEST_DATABASE_URL") {
+        Ok(server) if !server.is_empty() => {
+            let name = format!("aftercare_test_{}", aftercare::auth::tokens::random_hex(8));
+            let admin = Database::connect(&server)
+                .await
+                .expect("connect to the test PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let (base, query) = match server.split_once('?') {
+                Some((b, q)) => (b.to_string(), format!("?{q}")),
+                None => (server.clone(), String::new()),
+            };
+            let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+            format!("{prefix}/{name}{query}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.join("aftercare.db").display()),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app with extra settings, e.g. `[("AFTERCARE_SESSION_IDLE_MINUTES", "5")]`.
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let database_url = fresh_database(dir.path()).await;
+    let data_dir = dir.path().display().to_string();
+    let mut pairs = vec![
+        ("AFTERCARE_LISTEN", "127.0.0.1:0"),
+        ("AFTERCARE_DATA_DIR", data_dir.as_str()),
+        ("AFTERCARE_DATABASE_URL", database_url.as_str()),
+    ];
+    pairs.extend_from_slice(settings);
+    let config = Config::from_sources(&Sources::from_pairs(pairs)).expect("test configuration");
+    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap());
+    let app = Application::build(config, clock.clone())
+        .await
+        .expect("application starts");
+    let address = format!("http://{}", app.local_addr());
+    let state = app.state();
+    let setup_token = app.setup_token().map(str::to_string);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address,
+        clock,
+        state,
+        setup_token,
+        shutdown: Some(tx),
+        _data_dir: dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl TestApp {
+    /// A browser: keeps cookies, does not follow redirects (tests look at them).
+    pub fn browser(&self) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        Browser {
+            base: self.address.clone(),
+            http: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(Policy::none())
+                .build()
+                .expect("http client"),
+            jar,
+        }
+    }
+
+    /// Creates an account directly (as the command line does).
+    pub async fn create_user(&self, role: Role, email: &str) -> TestUser {
+        self.create_user_lang(role, email, Lang::En).await
+    }
+
+    pub async fn create_user_lang(&self, role: Role, email: &str, language: Lang) -> TestUser {
+        let details = UserDetails {
+            name: format!("{} user", role.as_str()),
+            email: Email::parse(email).expect("valid email"),
+            role,
+            language,
+        };
+        let hash = password::hash(PASSWORD.into()).await.unwrap();
+        let txn = db::begin_write(&self.state.db).await.unwrap();
+        let user = queries::create(&txn, self.clock.now(), None, "create", &details, hash)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        TestUser {
+            id: user.id,
+            email: user.email,
+            password: PASSWORD.into(),
+        }
+    }
+
+    /// A browser signed in as a new user of `role`.
+    pub async fn signed_in(&self, role: Role) -> (Browser, TestUser) {
+        let email = format!(
+            "{}-{}@example.jp",
+            role.as_str(),
+            aftercare::auth::tokens::random_hex(3)
+        );
+        let user = self.create_user(role, &email).await;
+        let browser = self.browser();
+        let resp = browser.login(&user.email, &user.password).await;
+        assert_eq!(
+            resp.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {email}: {}",
+            resp.body
+        );
+        (browser, user)
+    }
+
+    /// Audit rows as (action, entity, entity_id, actor_id, summary), oldest first.
+    pub async fn audit_rows(&self) -> Vec<(String, String, Option<i64>, Option<i32>, String)> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        entity::audit_log::Entity::find()
+            .order_by_asc(entity::audit_log::Column::Id)
+            .all(&self.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.action, e.entity, e.entity_id, e.actor_id, e.summary))
+            .collect()
+    }
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    /// The value of the first `name="csrf_token"` field on the page.
+    pub fn csrf_token(&self) -> String {
+        field_value(&self.body, "csrf_token").expect("the page has a CSRF token")
+    }
+
+    pub fn assert_redirect_to(&self, prefix: &str) {
+        assert!(
+            self.status.is_redirection(),
+            "expected a redirect, got {}: {}",
+            self.status,
+            self.body
+        );
+        let loc = self.location.as_deref().unwrap_or("");
+        assert!(
+            loc.starts_with(prefix),
+            "redirected to {loc}, expected {prefix}"
+        );
+    }
+}
+
+/// The `value` of the input named `name` (first occurrence).
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(
+        html[start..end]
+            .replace("&#43;", "+")
+            .replace("&#47;", "/")
+            .replace("&#61;", "=")
+            .replace("&amp;", "&"),
+    )
+}
+
+pub struct Browser {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    /// The value of a cookie the browser holds for the site.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = reqwest::Url::parse(&self.base).unwrap();
+        let header = self.jar.cookies(&url)?;
+        header.to_str().ok()?.split("; ").find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    }
+
+    async fn read(resp: reqwest::Response) -> Page {
+        Page {
+            status: resp.status(),
+            location: resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            headers: resp.headers().clone(),
+            body: resp.text().await.unwrap_or_default(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::read(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn get_with_language(&self, path: &str, accept_language: &str) -> Page {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("Accept-Language", accept_language)
+            .send()
+            .await
+            .unwrap();
+        Self::read(resp).await
+    }
+
+    /// Posts exactly these fields (no CSRF token is added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        Self::read(resp).await
+    }
+
+    /// Opens `page`, takes the CSRF token from its form, and posts `fields` to `action`.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(page).await.csrf_token();
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    /// Posts `fields` to `action` with a CSRF token from a page of the site (every page's
+    /// layout has one: the dashboard when signed in, else the sign-in page).
+    pub async fn post(&self, action: &str, fields: &[(&str, &str)]) -> Page {
+        let home = self.get("/").await;
+        let page = if home.status == StatusCode::OK {
+            "/"
+        } else {
+            "/login"
+        };
+        self.submit(page, action, fields).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}

@@ -1,0 +1,13 @@
+//! HTTP tests against the real application; one binary so it links once.
+mod helpers;
+
+mod audit;
+mod auth;
+mod command_line;
+mod csrf;
+mod health;
+mod i18n;
+mod mail;
+mod roles;
+mod setup;
+mod users;

@@ -1,0 +1,119 @@
+//! The route × role matrix: every route, every role, the answer each one gets.
+use aftercare::users::Role;
+
+use crate::{csrf::post_routes, helpers::spawn_app};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Access {
+    Public,
+    AnyRole,
+    Admin,
+}
+
+fn get_routes(user_id: i32) -> Vec<(String, Access)> {
+    vec![
+        ("/healthz".into(), Access::Public),
+        ("/static/app.css".into(), Access::Public),
+        ("/login".into(), Access::Public),
+        ("/".into(), Access::AnyRole),
+        ("/account".into(), Access::AnyRole),
+        ("/admin/users".into(), Access::Admin),
+        ("/admin/users/new".into(), Access::Admin),
+        (format!("/admin/users/{user_id}/edit"), Access::Admin),
+        (format!("/admin/users/{user_id}/password"), Access::Admin),
+        ("/admin/audit".into(), Access::Admin),
+    ]
+}
+
+fn post_access(path: &str) -> Access {
+    if path.starts_with("/admin/") {
+        Access::Admin
+    } else if path.starts_with("/account/") {
+        Access::AnyRole
+    } else {
+        Access::Public
+    }
+}
+
+fn allowed(access: Access, role: Role) -> bool {
+    match access {
+        Access::Public | Access::AnyRole => true,
+        Access::Admin => role == Role::Admin,
+    }
+}
+
+#[tokio::test]
+async fn every_get_route_answers_each_role_as_declared() {
+    let app = spawn_app().await;
+    let target = app
+        .create_user(Role::Coordinator, "target@example.jp")
+        .await;
+    let anonymous = app.browser();
+    for (path, access) in get_routes(target.id) {
+        let page = anonymous.get(&path).await;
+        match access {
+            Access::Public => assert_eq!(page.status, 200, "anonymous GET {path}"),
+            _ => page.assert_redirect_to(&format!("/login?next={}", path.replace('/', "%2F"))),
+        }
+    }
+    for role in Role::ALL {
+        let (browser, _) = app.signed_in(role).await;
+        for (path, access) in get_routes(target.id) {
+            let page = browser.get(&path).await;
+            let expected = match (access, path.as_str()) {
+                // A signed-in user asking for the sign-in page goes home.
+                (Access::Public, "/login") => 303,
+                (a, _) if allowed(a, role) => 200,
+                _ => 403,
+            };
+            assert_eq!(page.status.as_u16(), expected, "{role:?} GET {path}");
+            if expected == 403 {
+                assert!(
+                    page.body.contains("Not allowed"),
+                    "403 page for {role:?} {path}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_post_route_refuses_roles_it_does_not_declare() {
+    let app = spawn_app().await;
+    let target = app
+        .create_user(Role::Coordinator, "target@example.jp")
+        .await;
+    for role in [Role::Coordinator, Role::Finance] {
+        let (browser, _) = app.signed_in(role).await;
+        let audit_before = app.audit_rows().await.len();
+        for (path, fields) in post_routes(target.id) {
+            if post_access(&path) != Access::Admin {
+                continue;
+            }
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let page = browser.post(&path, &fields).await;
+            assert_eq!(page.status, 403, "{role:?} POST {path}");
+        }
+        assert_eq!(
+            app.audit_rows().await.len(),
+            audit_before,
+            "{role:?} changed nothing"
+        );
+    }
+    let anonymous = app.browser();
+    for (path, fields) in post_routes(target.id) {
+        if post_access(&path) == Access::Public {
+            continue;
+        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        anonymous
+            .post(&path, &fields)
+            .await
+            .assert_redirect_to("/login");
+    }
+    let t = aftercare::users::queries::get(&app.state.db, target.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(t.active && t.version == 1 && t.role == "coordinator");
+}
