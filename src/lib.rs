@@ -92,7 +92,10 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
                 .same_site(SameSite::Lax)
                 .path("/"),
             state.session_store(),
-        ));
+        ))
+        .with(web::middleware::CatchErrors {
+            state: state.clone(),
+        });
 
     Route::new()
         .at("/healthz", get(health::healthz).data(state.clone()))
@@ -179,7 +182,7 @@ impl Application {
     }
 }
 
-/// Deletes expired sessions every ten minutes.
+/// Every ten minutes, deletes expired sessions and sign-in failures too old to matter.
 async fn sweep_sessions(state: Arc<AppState>) {
     let store = state.session_store();
     let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -189,6 +192,10 @@ async fn sweep_sessions(state: Arc<AppState>) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+        let horizon = state.clock.now() - state.lockout_policy().lookback();
+        if let Err(e) = auth::forget_failures_before(&state.db, horizon).await {
+            tracing::warn!(error = %e, "could not delete old sign-in failures");
         }
     }
 }

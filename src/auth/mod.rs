@@ -46,6 +46,18 @@ pub fn start_session(ctx: &Ctx, user_id: i32) {
     ctx.session.renew();
 }
 
+/// Deletes sign-in failures older than `horizon`: they can no longer cause a lock.
+pub async fn forget_failures_before(
+    db: &sea_orm::DatabaseConnection,
+    horizon: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    Ok(login_failures::Entity::delete_many()
+        .filter(login_failures::Column::FailedAt.lt(horizon))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct LoginQuery {

@@ -215,8 +215,10 @@ async fn update(ctx: &Ctx, Path(id): Path<i32>, Form(form): Form<UserForm>) -> A
     load(ctx, id).await?;
     let mut errors = FormErrors::default();
     let details = form.details(&mut errors);
-    let (Some(details), Some(version)) = (details, form.version()) else {
-        return FormPage::new(ctx, form, Some(id)).refused(errors, None);
+    let version = form.version();
+    let (Some(details), Some(version)) = (details, version) else {
+        let problem = version.is_none().then_some("form-stale");
+        return FormPage::new(ctx, form, Some(id)).refused(errors, problem);
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;

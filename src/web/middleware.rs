@@ -48,7 +48,7 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
         let started = Instant::now();
         let span = tracing::info_span!("request", request_id = %id);
         async move {
-            let resp = match self.inner.call(req).await {
+            let mut resp = match self.inner.call(req).await {
                 Ok(r) => r.into_response(),
                 Err(e) => {
                     if e.status().is_server_error() {
@@ -57,6 +57,9 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
                     e.into_response()
                 }
             };
+            if let Ok(value) = id.parse() {
+                resp.headers_mut().insert("x-request-id", value);
+            }
             tracing::info!(
                 %method,
                 %path,
@@ -82,6 +85,66 @@ pub fn security_headers() -> poem::middleware::SetHeader {
         .overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .overriding(header::REFERRER_POLICY, "no-referrer")
         .overriding(header::X_FRAME_OPTIONS, "DENY")
+}
+
+/// The outermost layer of the pages: an error raised before the page context exists (the
+/// session store failing, say) still gets an error page, in the browser's language.
+pub struct CatchErrors {
+    pub state: Arc<AppState>,
+}
+
+impl<E: Endpoint> Middleware<E> for CatchErrors {
+    type Output = CatchErrorsEndpoint<E>;
+    fn transform(&self, inner: E) -> Self::Output {
+        CatchErrorsEndpoint {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+pub struct CatchErrorsEndpoint<E> {
+    inner: E,
+    state: Arc<AppState>,
+}
+
+impl<E: Endpoint> Endpoint for CatchErrorsEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Response> {
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let here = req.uri().path().to_string();
+        let lang = browser_language(&req);
+        match self.inner.call(req).await {
+            Ok(r) => Ok(r.into_response()),
+            Err(e) => {
+                let ctx = Ctx {
+                    app: self.state.clone(),
+                    user: None,
+                    tr: self.state.catalogs.translator(lang),
+                    csrf_token: String::new(),
+                    request_id,
+                    here,
+                    flashes: Vec::new(),
+                    session: Session::default(),
+                };
+                Ok(error_page(&ctx, &e))
+            }
+        }
+    }
+}
+
+fn browser_language(req: &Request) -> Lang {
+    Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    )
 }
 
 pub struct Context {
@@ -145,14 +208,7 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             None => session
                 .get::<String>(SESSION_LANG)
                 .and_then(|l| Lang::parse(&l))
-                .unwrap_or_else(|| {
-                    Lang::negotiate(
-                        req.headers()
-                            .get(header::ACCEPT_LANGUAGE)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or(""),
-                    )
-                }),
+                .unwrap_or_else(|| browser_language(&req)),
         };
         let flashes = if req.method() == Method::GET {
             let f: Vec<Flash> = session.get(SESSION_FLASH).unwrap_or_default();

@@ -54,3 +54,37 @@ async fn unknown_pages_get_the_404_page_in_the_layout() {
     assert!(page.body.contains("Page not found"));
     assert!(page.body.contains("<html lang=\"en\">"));
 }
+
+#[tokio::test]
+async fn an_internal_error_shows_only_a_request_id_and_logs_the_details_under_it() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(aftercare::users::Role::Coordinator).await;
+    app.state.db.close_by_ref().await.unwrap();
+    let page = browser.get("/account").await;
+    assert_eq!(page.status, 500);
+    assert!(page.body.contains("Something went wrong"));
+    let id = page
+        .headers
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        page.body.contains(&format!("<code>{id}</code>")),
+        "{}",
+        page.body
+    );
+    for detail in ["pool", "Pool", "sqlx", "DbErr", "Connection", "panicked"] {
+        assert!(!page.body.contains(detail), "the page leaks {detail}");
+    }
+    let logs = crate::helpers::captured_logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains(&id) && l.contains("ERROR"))
+        .unwrap_or_else(|| panic!("no error logged under {id}"));
+    assert!(
+        line.to_lowercase().contains("pool") || line.contains("database"),
+        "{line}"
+    );
+}

@@ -62,12 +62,45 @@ async fn fresh_database(dir: &std::path::Path) -> String {
     }
 }
 
+/// Everything the application logged during this test run (all tests share one process).
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,sqlx=warn,sea_orm=warn")
+            .with_ansi(false)
+            .with_writer(|| LogSink)
+            .try_init();
+    });
+}
+
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
 /// Starts the app with extra settings, e.g. `[("AFTERCARE_SESSION_IDLE_MINUTES", "5")]`.
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    capture_logs();
     let dir = tempfile::tempdir().expect("temporary folder");
     let database_url = fresh_database(dir.path()).await;
     let data_dir = dir.path().display().to_string();
