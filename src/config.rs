@@ -3,6 +3,8 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, str::FromStr};
 
 use chrono_tz::Tz;
 
+use crate::leavers::window::{EndRule, WindowRules};
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -27,6 +29,9 @@ pub struct Config {
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
     pub login_lockout_minutes: u32,
+    /// Support window rules: `AFTERCARE_MAX_AGE`, `AFTERCARE_FISCAL_YEAR_START`,
+    /// `AFTERCARE_SUPPORT_END_RULE`.
+    pub window_rules: WindowRules,
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -150,6 +155,40 @@ fn parse_positive(
     Ok(value)
 }
 
+fn parse_window_rules(s: &Sources) -> Result<WindowRules, ConfigError> {
+    let defaults = WindowRules::default();
+    let max_age: u32 = s.parse("MAX_AGE", defaults.max_age, "an age from 18 to 30")?;
+    if !(18..=30).contains(&max_age) {
+        return Err(invalid("MAX_AGE", "an age from 18 to 30"));
+    }
+    let fiscal_year_start = match s.get("FISCAL_YEAR_START") {
+        None => defaults.fiscal_year_start,
+        Some(raw) => {
+            let parsed = raw.split_once('-').and_then(|(m, d)| {
+                let (m, d) = (m.parse::<u32>().ok()?, d.parse::<u32>().ok()?);
+                // A month and day that exist every year: 2023 is a common year.
+                chrono::NaiveDate::from_ymd_opt(2023, m, d).map(|_| (m, d))
+            });
+            parsed.ok_or_else(|| invalid("FISCAL_YEAR_START", "a month and day such as 04-01"))?
+        }
+    };
+    let end_rule = match s.get("SUPPORT_END_RULE") {
+        None | Some("fiscal_year") => EndRule::FiscalYearEnd,
+        Some("day_before_birthday") => EndRule::DayBeforeBirthday,
+        Some(_) => {
+            return Err(invalid(
+                "SUPPORT_END_RULE",
+                "fiscal_year or day_before_birthday",
+            ));
+        }
+    };
+    Ok(WindowRules {
+        max_age,
+        fiscal_year_start,
+        end_rule,
+    })
+}
+
 impl Config {
     pub fn from_environment() -> Result<Self, ConfigError> {
         Self::from_sources(&Sources::from_environment()?)
@@ -190,7 +229,8 @@ impl Config {
         }
         let smtp_url = s.get("SMTP_URL").map(str::to_string);
         if let Some(url) = &smtp_url
-            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+            && (!(url.starts_with("smtp://") || url.starts_with("smtps://"))
+                || lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).is_err())
         {
             return Err(invalid("SMTP_URL", "an smtp:// or smtps:// URL"));
         }
@@ -220,7 +260,9 @@ impl Config {
             Some(v) if v == "json" => LogFormat::Json,
             Some(_) => return Err(invalid("LOG_FORMAT", "pretty or json")),
         };
+        let window_rules = parse_window_rules(s)?;
         Ok(Config {
+            window_rules,
             listen,
             data_dir,
             database_url,
@@ -278,6 +320,25 @@ mod tests {
             ),
             (5, 15, 15)
         );
+        assert_eq!(c.window_rules, WindowRules::default());
+    }
+
+    #[test]
+    fn support_window_rules_are_settings() {
+        let c = load(&[
+            ("AFTERCARE_MAX_AGE", "20"),
+            ("AFTERCARE_FISCAL_YEAR_START", "01-01"),
+            ("AFTERCARE_SUPPORT_END_RULE", "day_before_birthday"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.window_rules,
+            WindowRules {
+                max_age: 20,
+                fiscal_year_start: (1, 1),
+                end_rule: EndRule::DayBeforeBirthday
+            }
+        );
     }
 
     #[test]
@@ -287,6 +348,7 @@ mod tests {
             ("AFTERCARE_DATABASE_URL", "mysql://x"),
             ("AFTERCARE_BASE_URL", "ftp://x"),
             ("AFTERCARE_SMTP_URL", "http://mail"),
+            ("AFTERCARE_SMTP_URL", "smtp://mail:notaport"),
             ("AFTERCARE_MAIL_FROM", "not an address"),
             ("AFTERCARE_TIME_ZONE", "Mars/Olympus"),
             ("AFTERCARE_REMINDER_CRON", "every morning"),
@@ -294,6 +356,10 @@ mod tests {
             ("AFTERCARE_LOG_FORMAT", "xml"),
             ("AFTERCARE_SESSION_IDLE_MINUTES", "0"),
             ("AFTERCARE_LOGIN_MAX_FAILURES", "many"),
+            ("AFTERCARE_MAX_AGE", "12"),
+            ("AFTERCARE_FISCAL_YEAR_START", "02-29"),
+            ("AFTERCARE_FISCAL_YEAR_START", "April"),
+            ("AFTERCARE_SUPPORT_END_RULE", "never"),
         ] {
             let err = load(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{var}");

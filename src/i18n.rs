@@ -60,10 +60,12 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/auth.ftl")),
     ("en", include_str!("../locales/en/users.ftl")),
     ("en", include_str!("../locales/en/audit.ftl")),
+    ("en", include_str!("../locales/en/leavers.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
     ("ja", include_str!("../locales/ja/audit.ftl")),
+    ("ja", include_str!("../locales/ja/leavers.ftl")),
 ];
 
 #[derive(Clone)]
@@ -115,6 +117,14 @@ impl Tr {
                 id.to_string()
             }
         }
+    }
+
+    /// Whether the catalog has a message with this id (in this language or the default one).
+    pub fn has(&self, id: &str) -> bool {
+        !matches!(
+            self.bundle.text(id),
+            Err(poem::error::I18NError::FluentMessageNotFound { .. })
+        )
     }
 
     /// `2026-04-01` in English, `2026年4月1日` in Japanese.
@@ -222,6 +232,60 @@ mod tests {
             }
         }
         assert!(checked > 20);
+    }
+
+    #[test]
+    fn every_message_id_written_in_the_code_exists() {
+        // Literal ids passed to flashes, field errors, page messages and `t`.
+        const PREFIXES: &[&str] = &[
+            "account-",
+            "action-",
+            "audit-",
+            "dashboard-",
+            "error-",
+            "field-",
+            "filter-",
+            "form-",
+            "language-",
+            "leaver-",
+            "leavers-",
+            "login-",
+            "nav-",
+            "pager-",
+            "placement-",
+            "role-",
+            "select-",
+            "setup-",
+            "users-",
+        ];
+        let catalogs = Catalogs::load().unwrap();
+        let translators = [catalogs.translator(Lang::En), catalogs.translator(Lang::Ja)];
+        let mut checked = 0;
+        for file in walk(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))) {
+            let code = std::fs::read_to_string(&file).unwrap();
+            for literal in code.split('"').skip(1).step_by(2) {
+                let is_id = PREFIXES.iter().any(|p| literal.starts_with(p))
+                    && literal.len() > 6
+                    && literal
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && !literal.ends_with('-');
+                if is_id {
+                    for tr in &translators {
+                        assert!(
+                            tr.has(literal),
+                            "{} uses unknown message {literal}",
+                            file.display()
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 30, "{checked}");
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

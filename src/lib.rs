@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod leavers;
 pub mod mail;
 pub mod telemetry;
 pub mod users;
@@ -70,6 +71,9 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         // Any signed-in role.
         .at("/", get(dashboard::show).with(require(ANY_ROLE)))
         .nest("/account", account::routes().with(require(ANY_ROLE)))
+        // Any role reads the register (finance sees identity and the support window only);
+        // the routes that change it declare the keepers' roles.
+        .nest("/leavers", leavers::routes().with(require(ANY_ROLE)))
         // Administrators.
         .nest("/admin/users", users::routes().with(require(ADMIN)))
         .nest("/admin/audit", audit::routes::routes().with(require(ADMIN)))
@@ -81,7 +85,9 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
                 .key(csrf_key)
                 .cookie_name("aftercare_csrf")
                 .secure(state.config.cookie_secure)
-                .same_site(SameSite::Strict)
+                // Lax: arriving from a link elsewhere must not replace the cookie that forms
+                // open in other tabs depend on.
+                .same_site(SameSite::Lax)
                 .ttl(Duration::from_secs(12 * 3600)),
         )
         .with(ServerSession::new(
@@ -131,6 +137,13 @@ impl Application {
         let now = clock.now();
         let csrf_key = auth::secrets::csrf_key(&db, now).await?;
         let setup_token = auth::setup::prepare_token(&db, now).await?;
+        let recomputed = leavers::queries::refresh_windows(&db, &config.window_rules, now).await?;
+        if recomputed > 0 {
+            tracing::info!(
+                records = recomputed,
+                "support windows recomputed for new settings"
+            );
+        }
         let acceptor = TcpListener::bind(config.listen.to_string())
             .into_acceptor()
             .await

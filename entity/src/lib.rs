@@ -2,6 +2,7 @@
 pub mod app_secrets;
 pub mod audit_head;
 pub mod audit_log;
+pub mod leavers;
 pub mod login_failures;
 pub mod sessions;
 pub mod users;

@@ -12,6 +12,9 @@ pub struct Model {
     pub language: String,
     pub password_hash: String,
     pub active: bool,
+    /// Raised whenever the account's sessions must end; a session signed in under an
+    /// older epoch is no longer accepted.
+    pub session_epoch: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

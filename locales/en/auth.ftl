@@ -15,3 +15,6 @@ account-password = Change password
 account-change-password = Change password
 account-language-saved = Your language has been saved.
 account-password-changed = Your password has been changed. Other sessions of your account have been signed out.
+field-current-password-locked = Too many wrong attempts. Try again later.
+audit-action-sign-in-locked = Sign-in refused (paused)
+audit-action-password-check-failed = Wrong current password

@@ -15,3 +15,6 @@ account-password = パスワードの変更
 account-change-password = パスワードを変更
 account-language-saved = 言語を保存しました。
 account-password-changed = パスワードを変更しました。このアカウントの他のセッションはログアウトされました。
+field-current-password-locked = 誤りが続いたため一時的に停止しています。しばらくしてからお試しください。
+audit-action-sign-in-locked = ログイン拒否（停止中）
+audit-action-password-check-failed = 現在のパスワードの誤り

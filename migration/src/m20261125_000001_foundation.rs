@@ -18,6 +18,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Users::Language, 8))
                     .col(string(Users::PasswordHash))
                     .col(boolean(Users::Active))
+                    .col(integer(Users::SessionEpoch))
                     .col(integer(Users::Version))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
@@ -168,6 +169,7 @@ enum Users {
     Language,
     PasswordHash,
     Active,
+    SessionEpoch,
     Version,
     CreatedAt,
     UpdatedAt,

@@ -4,7 +4,8 @@ use poem::{Response, Route, get, handler, http::StatusCode, post, web::Form};
 use serde::Deserialize;
 
 use crate::{
-    auth::{password, start_session},
+    audit::{self, Entry},
+    auth::{Attempt, attempt_succeeded, begin_attempt, password, start_session},
     db,
     error::{AppError, AppResult},
     i18n::Lang,
@@ -82,25 +83,56 @@ struct PasswordForm {
 async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Response> {
     let user = ctx.user()?;
     let mut errors = FormErrors::default();
-    let stored = queries::get(&ctx.app.db, user.id)
-        .await?
-        .map(|u| u.password_hash);
-    if !password::verify(f.current_password.clone(), stored).await {
-        errors.add("current_password", "field-current-password-wrong");
-    }
+    let now = ctx.now();
+    let policy = ctx.app.lockout_policy();
+    // Guesses of the current password are throttled like sign-ins, on the same account.
+    let key = user.email.clone();
+    let verified = match begin_attempt(&ctx.app.db, &key, now, &policy).await? {
+        Attempt::Locked => {
+            errors.add("current_password", "field-current-password-locked");
+            false
+        }
+        Attempt::Allowed => {
+            let stored = queries::get(&ctx.app.db, user.id)
+                .await?
+                .map(|u| u.password_hash);
+            let ok = password::verify(f.current_password.clone(), stored).await;
+            if !ok {
+                errors.add("current_password", "field-current-password-wrong");
+                let txn = db::begin_write(&ctx.app.db).await?;
+                audit::record(
+                    &txn,
+                    now,
+                    Entry {
+                        actor_id: Some(user.id),
+                        action: "password_check_failed",
+                        entity: "user",
+                        entity_id: Some(user.id.into()),
+                        summary: "",
+                    },
+                )
+                .await?;
+                txn.commit().await?;
+            }
+            ok
+        }
+    };
     let new = check_new_password(&f.password, &f.password_confirm, "password", &mut errors);
-    let Some(new) = new.filter(|_| errors.is_empty()) else {
+    let Some(new) = new.filter(|_| verified && errors.is_empty()) else {
         return render_status(&page(ctx, errors)?, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let hash = password::hash(new).await?;
     let txn = db::begin_write(&ctx.app.db).await?;
-    match queries::set_password(&txn, ctx.now(), user.id, user.id, "password_change", hash).await {
-        Ok(()) => txn.commit().await?,
-        Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::Internal(e.into())),
-    }
+    attempt_succeeded(&txn, &key).await?;
+    let epoch =
+        match queries::set_password(&txn, now, user.id, user.id, "password_change", hash).await {
+            Ok(epoch) => epoch,
+            Err(ChangeError::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(AppError::Internal(e.into())),
+        };
+    txn.commit().await?;
     // Other sessions of this account ended with the change; this one goes on under a new id.
-    start_session(ctx, user.id);
+    start_session(ctx, user.id, epoch);
     ctx.flash_success("account-password-changed");
     Ok(see_other("/account"))
 }

@@ -25,11 +25,7 @@ pub async fn record(
     at: DateTime<Utc>,
     entry: Entry<'_>,
 ) -> Result<i64, DbErr> {
-    let head = audit_head::Entity::find_by_id(1)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("audit chain head".into()))?;
+    let head = lock_chain(txn).await?;
     // Stored timestamps keep microseconds on every backend; hash what is stored.
     let at = at.trunc_subsecs(6);
     let id = head.last_id + 1;
@@ -55,6 +51,17 @@ pub async fn record(
     .update(txn)
     .await?;
     Ok(id)
+}
+
+/// Locks the head of the chain for the rest of the transaction (`FOR UPDATE` on PostgreSQL;
+/// SQLite write transactions hold the database lock already). Writers that check a rule
+/// across rows call it first, so their check and write are serialised.
+pub async fn lock_chain(txn: &impl ConnectionTrait) -> Result<audit_head::Model, DbErr> {
+    audit_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::Custom("the audit chain head row is missing".into()))
 }
 
 /// SHA-256 over the previous hash and every field of the entry, hex encoded.

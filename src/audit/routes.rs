@@ -16,7 +16,7 @@ use crate::{
 pub const PAGE_SIZE: u64 = 50;
 
 /// The kinds of record the log speaks of, for the filter.
-pub const ENTITIES: &[&str] = &["user"];
+pub const ENTITIES: &[&str] = &["user", "leaver"];
 
 pub fn routes() -> Route {
     Route::new().at("/", get(list))
@@ -56,7 +56,7 @@ struct ListPage<'a> {
 async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
     let actor: Option<i32> = f.actor.trim().parse().ok();
     let entity = ENTITIES.iter().find(|e| **e == f.entity.trim()).copied();
-    let page: u64 = f.page.trim().parse().unwrap_or(1).max(1);
+    let page: u64 = f.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000);
 
     let mut query = audit_log::Entity::find();
     if let Some(a) = actor {

@@ -20,13 +20,14 @@ use serde::Deserialize;
 
 use crate::{
     audit::{self, Entry},
+    auth::lockout::LockoutPolicy,
     db,
     error::AppResult,
     i18n::Lang,
     users::queries as user_queries,
     web::{
         Ctx,
-        middleware::{SESSION_LANG, SESSION_USER},
+        middleware::{SESSION_EPOCH, SESSION_LANG, SESSION_USER},
         render, render_status, safe_next, see_other,
     },
 };
@@ -40,9 +41,11 @@ pub fn routes() -> Route {
 }
 
 /// Binds the session to `user_id` under a new session id (no fixation across sign-in).
-pub fn start_session(ctx: &Ctx, user_id: i32) {
+/// `epoch` is the account's session epoch: raising it later ends this session.
+pub fn start_session(ctx: &Ctx, user_id: i32, epoch: i32) {
     ctx.session.clear();
     ctx.session.set(SESSION_USER, user_id);
+    ctx.session.set(SESSION_EPOCH, epoch);
     ctx.session.renew();
 }
 
@@ -97,19 +100,110 @@ async fn login_form(ctx: &Ctx, Query(q): Query<LoginQuery>) -> AppResult<Respons
     })
 }
 
-async fn recent_failures(
-    ctx: &Ctx,
-    email: &str,
-    since: DateTime<Utc>,
-) -> AppResult<Vec<DateTime<Utc>>> {
-    Ok(login_failures::Entity::find()
-        .filter(login_failures::Column::Email.eq(email))
-        .filter(login_failures::Column::FailedAt.gt(since))
-        .all(&ctx.app.db)
+/// The result of asking to try a password for `key` (a lower-cased email address).
+pub enum Attempt {
+    /// Too many recent failures: the password is not even checked.
+    Locked,
+    /// Counted as a failure until [`attempt_succeeded`] clears it.
+    Allowed,
+}
+
+/// Registers an attempt before the password is checked, so that attempts sent in parallel
+/// all count: only the first `max_failures` within the window get their password checked.
+pub async fn begin_attempt(
+    db: &sea_orm::DatabaseConnection,
+    key: &str,
+    now: DateTime<Utc>,
+    policy: &LockoutPolicy,
+) -> Result<Attempt, sea_orm::DbErr> {
+    let failures = |since: DateTime<Utc>| {
+        login_failures::Entity::find()
+            .filter(login_failures::Column::Email.eq(key))
+            .filter(login_failures::Column::FailedAt.gt(since))
+            .all(db)
+    };
+    let earlier: Vec<_> = failures(now - policy.lookback())
         .await?
         .into_iter()
         .map(|f| f.failed_at)
-        .collect())
+        .collect();
+    if lockout::locked_until(&earlier, policy, now).is_some() {
+        return Ok(Attempt::Locked);
+    }
+    let mine = login_failures::ActiveModel {
+        email: Set(key.to_string()),
+        failed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    // Look again, now counting attempts registered before this one by parallel requests.
+    let before_mine: Vec<_> = failures(now - policy.lookback())
+        .await?
+        .into_iter()
+        .filter(|f| f.id < mine.id)
+        .map(|f| f.failed_at)
+        .collect();
+    if lockout::locked_until(&before_mine, policy, now).is_some() {
+        login_failures::Entity::delete_by_id(mine.id)
+            .exec(db)
+            .await?;
+        return Ok(Attempt::Locked);
+    }
+    Ok(Attempt::Allowed)
+}
+
+/// A right password: the failures counted against `key` are forgotten.
+pub async fn attempt_succeeded(
+    txn: &impl sea_orm::ConnectionTrait,
+    key: &str,
+) -> Result<(), sea_orm::DbErr> {
+    login_failures::Entity::delete_many()
+        .filter(login_failures::Column::Email.eq(key))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Whether `key` is locked now (after a failure was counted).
+pub async fn is_locked(
+    db: &sea_orm::DatabaseConnection,
+    key: &str,
+    now: DateTime<Utc>,
+    policy: &LockoutPolicy,
+) -> Result<bool, sea_orm::DbErr> {
+    let failures: Vec<_> = login_failures::Entity::find()
+        .filter(login_failures::Column::Email.eq(key))
+        .filter(login_failures::Column::FailedAt.gt(now - policy.lookback()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.failed_at)
+        .collect();
+    Ok(lockout::locked_until(&failures, policy, now).is_some())
+}
+
+async fn record_sign_in(
+    ctx: &Ctx,
+    action: &str,
+    actor: Option<i32>,
+    account: Option<i32>,
+) -> AppResult<()> {
+    let txn = db::begin_write(&ctx.app.db).await?;
+    audit::record(
+        &txn,
+        ctx.now(),
+        Entry {
+            actor_id: actor,
+            action,
+            entity: "user",
+            entity_id: account.map(Into::into),
+            summary: "",
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 #[handler]
@@ -119,7 +213,6 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
     let email: String = f.email.trim().to_lowercase().chars().take(254).collect();
     let now = ctx.now();
     let policy = ctx.app.lockout_policy();
-    let mut failures = recent_failures(ctx, &email, now - policy.lookback()).await?;
     let refuse = |problem: String, status| {
         render_status(
             &LoginPage {
@@ -138,50 +231,26 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
             &[("minutes", &policy.lockout.num_minutes().to_string())],
         )
     };
-    if lockout::locked_until(&failures, &policy, now).is_some() {
+    let account = user_queries::find_by_email(&ctx.app.db, &email).await?;
+    let account_id = account.as_ref().map(|u| u.id);
+    if let Attempt::Locked = begin_attempt(&ctx.app.db, &email, now, &policy).await? {
+        record_sign_in(ctx, "sign_in_locked", None, account_id).await?;
         return refuse(locked_message(), StatusCode::TOO_MANY_REQUESTS);
     }
-
-    let account = user_queries::find_by_email(&ctx.app.db, &email).await?;
     let hash = account
         .as_ref()
         .filter(|u| u.active)
         .map(|u| u.password_hash.clone());
-    let ok = password::verify(f.password.clone(), hash).await;
-
-    let txn = db::begin_write(&ctx.app.db).await?;
-    if !ok {
-        login_failures::ActiveModel {
-            email: Set(email.clone()),
-            failed_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        audit::record(
-            &txn,
-            now,
-            Entry {
-                actor_id: None,
-                action: "sign_in_failed",
-                entity: "user",
-                entity_id: account.as_ref().map(|u| u.id.into()),
-                summary: "",
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        failures.push(now);
-        if lockout::locked_until(&failures, &policy, now).is_some() {
+    if !password::verify(f.password.clone(), hash).await {
+        record_sign_in(ctx, "sign_in_failed", None, account_id).await?;
+        if is_locked(&ctx.app.db, &email, now, &policy).await? {
             return refuse(locked_message(), StatusCode::TOO_MANY_REQUESTS);
         }
         return refuse(ctx.t("login-failed"), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let user = account.expect("a verified password belongs to an account");
-    login_failures::Entity::delete_many()
-        .filter(login_failures::Column::Email.eq(&email))
-        .exec(&txn)
-        .await?;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    attempt_succeeded(&txn, &email).await?;
     audit::record(
         &txn,
         now,
@@ -195,7 +264,7 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
     )
     .await?;
     txn.commit().await?;
-    start_session(ctx, user.id);
+    start_session(ctx, user.id, user.session_epoch);
     Ok(see_other(&safe_next(Some(&f.next))))
 }
 

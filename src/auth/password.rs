@@ -16,7 +16,12 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
     }
 }
 
+/// At most this many hashes run at once: each takes about 19 MiB and a core, and anyone can
+/// start one by trying to sign in.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _permit = HASHING.acquire().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
 }
 
@@ -30,6 +35,9 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 /// Verifies a password against a stored hash. With no hash (unknown account) it still does
 /// the same work against a fixed hash, so the answer takes as long either way.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let (target, real) = match &stored {
             Some(h) => (h.as_str(), true),

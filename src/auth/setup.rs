@@ -137,7 +137,7 @@ async fn create(ctx: &Ctx, Form(f): Form<SetupForm>) -> AppResult<Response> {
     };
     txn.commit().await?;
     tracing::info!(user_id = user.id, "first administrator created");
-    start_session(ctx, user.id);
+    start_session(ctx, user.id, user.session_epoch);
     ctx.flash_success("setup-done");
     Ok(see_other("/"))
 }

@@ -38,6 +38,7 @@ pub fn to_current(model: users::Model) -> CurrentUser {
         id: model.id,
         role: role_of(&model),
         language: Lang::parse(&model.language).unwrap_or(Lang::En),
+        session_epoch: model.session_epoch,
         name: model.name,
         email: model.email,
     }
@@ -105,6 +106,7 @@ pub async fn create(
         language: Set(details.language.code().to_string()),
         password_hash: Set(password_hash),
         active: Set(true),
+        session_epoch: Set(1),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -122,7 +124,7 @@ pub async fn create(
         txn,
         now,
         Entry {
-            actor_id: actor.or(Some(model.id)),
+            actor_id: actor,
             action,
             entity: "user",
             entity_id: Some(model.id.into()),
@@ -178,6 +180,9 @@ pub async fn update_details(
     version: i32,
     details: &UserDetails,
 ) -> Result<(), ChangeError> {
+    // Rules that read other rows (the last admin) are checked under the write lock, so
+    // two admins demoting each other at once are serialised on PostgreSQL too.
+    audit::lock_chain(txn).await?;
     let before = get(txn, id).await?.ok_or(ChangeError::NotFound)?;
     if before.version != version {
         return Err(ChangeError::Stale);
@@ -251,6 +256,9 @@ pub async fn set_active(
     version: i32,
     active: bool,
 ) -> Result<(), ChangeError> {
+    // Rules that read other rows (the last admin) are checked under the write lock, so
+    // two admins demoting each other at once are serialised on PostgreSQL too.
+    audit::lock_chain(txn).await?;
     let before = get(txn, id).await?.ok_or(ChangeError::NotFound)?;
     if !active && role_of(&before) == Role::Admin && other_active_admins(txn, id).await? == 0 {
         return Err(ChangeError::LastAdmin);
@@ -286,7 +294,7 @@ pub async fn set_password(
     id: i32,
     action: &str,
     password_hash: String,
-) -> Result<(), ChangeError> {
+) -> Result<i32, ChangeError> {
     let result = users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(password_hash))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
@@ -300,7 +308,7 @@ pub async fn set_password(
     if result.rows_affected == 0 {
         return Err(ChangeError::NotFound);
     }
-    end_sessions(txn, id).await?;
+    let epoch = end_sessions(txn, id).await?;
     audit::record(
         txn,
         now,
@@ -313,7 +321,7 @@ pub async fn set_password(
         },
     )
     .await?;
-    Ok(())
+    Ok(epoch)
 }
 
 /// A user's own choice of interface language.
@@ -323,6 +331,9 @@ pub async fn set_language(
     id: i32,
     lang: Lang,
 ) -> Result<(), ChangeError> {
+    // Rules that read other rows (the last admin) are checked under the write lock, so
+    // two admins demoting each other at once are serialised on PostgreSQL too.
+    audit::lock_chain(txn).await?;
     let before = get(txn, id).await?.ok_or(ChangeError::NotFound)?;
     if before.language == lang.code() {
         return Ok(());
@@ -353,11 +364,24 @@ pub async fn set_language(
     Ok(())
 }
 
-/// Ends every session of an account (deactivation, new password, new role).
-pub async fn end_sessions(txn: &impl ConnectionTrait, user_id: i32) -> Result<(), DbErr> {
+/// Ends every session of an account (deactivation, new password, new role): deletes the
+/// stored sessions and raises the account's session epoch, so that a session written back by
+/// a request still in flight is refused at its next use. Returns the new epoch.
+pub async fn end_sessions(txn: &impl ConnectionTrait, user_id: i32) -> Result<i32, DbErr> {
     sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user_id))
         .exec(txn)
         .await?;
-    Ok(())
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::SessionEpoch,
+            Expr::col(users::Column::SessionEpoch).add(1),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(txn)
+        .await?;
+    Ok(get(txn, user_id)
+        .await?
+        .map(|u| u.session_epoch)
+        .unwrap_or_default())
 }

@@ -335,15 +335,19 @@ async fn set_password(
     let hash = password::hash(pw).await?;
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
-    match queries::set_password(&txn, ctx.now(), actor, id, "password_set", hash).await {
-        Ok(()) => txn.commit().await?,
+    let epoch = match queries::set_password(&txn, ctx.now(), actor, id, "password_set", hash).await
+    {
+        Ok(epoch) => {
+            txn.commit().await?;
+            epoch
+        }
         Err(ChangeError::NotFound) => return Err(AppError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
         Err(e) => return Err(AppError::Internal(e.into())),
-    }
+    };
     if actor == id {
         // The admin's own sessions were ended with the others; keep this one.
-        crate::auth::start_session(ctx, id);
+        crate::auth::start_session(ctx, id, epoch);
     }
     ctx.flash_success("users-password-set");
     Ok(see_other("/admin/users"))

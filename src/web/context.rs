@@ -19,6 +19,7 @@ pub struct CurrentUser {
     pub email: String,
     pub role: Role,
     pub language: Lang,
+    pub session_epoch: i32,
 }
 
 /// A message shown once on the next page, stored as a catalog id so it is shown in the
@@ -62,6 +63,7 @@ pub struct Ctx {
     pub here: String,
     pub flashes: Vec<Flash>,
     pub session: Session,
+    pub method_is_get: bool,
 }
 
 impl Ctx {
@@ -106,7 +108,7 @@ impl Ctx {
             return Vec::new();
         };
         let path = self.here.split('?').next().unwrap_or("/");
-        let mut items = vec![("/", "nav-dashboard")];
+        let mut items = vec![("/", "nav-dashboard"), ("/leavers", "nav-leavers")];
         if user.role == Role::Admin {
             items.push(("/admin/users", "nav-users"));
             items.push(("/admin/audit", "nav-audit"));

@@ -131,6 +131,7 @@ impl<E: Endpoint> Endpoint for CatchErrorsEndpoint<E> {
                     here,
                     flashes: Vec::new(),
                     session: Session::default(),
+                    method_is_get: true,
                 };
                 Ok(error_page(&ctx, &e))
             }
@@ -170,6 +171,7 @@ pub struct ContextEndpoint<E> {
 pub const SESSION_USER: &str = "uid";
 pub const SESSION_LANG: &str = "lang";
 pub const SESSION_FLASH: &str = "flash";
+pub const SESSION_EPOCH: &str = "epoch";
 
 impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
     type Output = Response;
@@ -193,9 +195,12 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
 
         let user = match session.get::<i32>(SESSION_USER) {
             Some(id) => match users::queries::find_active(&self.state.db, id).await {
-                Ok(Some(u)) => Some(u),
-                Ok(None) => {
-                    // Deactivated or removed: this session ends now.
+                Ok(Some(u)) if session.get::<i32>(SESSION_EPOCH) == Some(u.session_epoch) => {
+                    Some(u)
+                }
+                Ok(_) => {
+                    // Deactivated, removed, or its sessions were ended (new password or
+                    // role): this session ends now.
                     session.purge();
                     None
                 }
@@ -232,6 +237,7 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
                 .unwrap_or_else(|| "/".into()),
             flashes,
             session: session.clone(),
+            method_is_get: req.method() == Method::GET,
         });
 
         if req.method() == Method::POST {
@@ -297,10 +303,11 @@ struct ErrorPage<'a> {
 pub fn error_page(ctx: &Ctx, err: &poem::Error) -> Response {
     let app_err = err.downcast_ref::<AppError>();
     if let Some(AppError::Unauthenticated) = app_err {
-        let next = if ctx.here.starts_with("/logout") {
-            "/"
+        // After signing in, come back to the page asked for; a form post is not repeated.
+        let next = if ctx.method_is_get {
+            ctx.here.as_str()
         } else {
-            &ctx.here
+            "/"
         };
         let target = format!(
             "/login?{}",

@@ -284,3 +284,136 @@ async fn sessions_are_stored_only_as_digests() {
     assert_eq!(rows[0].id_hash, aftercare::auth::tokens::sha256_hex(&id));
     assert_eq!(rows[0].user_id, Some(user.id));
 }
+
+#[tokio::test]
+async fn attempts_sent_in_parallel_still_stop_at_the_limit() {
+    let app = spawn_app().await;
+    let user = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let b = app.browser();
+        tasks.push(tokio::spawn(async move {
+            b.login("c@example.jp", "wrong password!")
+                .await
+                .status
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let audit = app.audit_rows().await;
+    let checked = audit.iter().filter(|r| r.0 == "sign_in_failed").count();
+    let refused = audit.iter().filter(|r| r.0 == "sign_in_locked").count();
+    assert!(
+        checked <= 5,
+        "{checked} passwords were checked: {statuses:?}"
+    );
+    assert_eq!(checked + refused, 12);
+    assert!(
+        statuses.iter().filter(|s| **s == 429).count() >= 7,
+        "{statuses:?}"
+    );
+    assert_eq!(app.browser().login(&user.email, PASSWORD).await.status, 429);
+}
+
+#[tokio::test]
+async fn next_with_hidden_characters_never_leaves_the_site() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    for next in [
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "/%5Cevil.example",
+        "//evil.example",
+    ] {
+        browser
+            .get(&format!("/login?next={next}"))
+            .await
+            .assert_redirect_to("/");
+    }
+}
+
+#[tokio::test]
+async fn a_session_written_back_after_its_account_was_signed_out_is_refused() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (coordinator, user) = app.signed_in(Role::Coordinator).await;
+    let rows = entity::sessions::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let theirs = rows
+        .into_iter()
+        .find(|r| r.user_id == Some(user.id))
+        .unwrap();
+    // The admin gives them a new role, which ends their sessions…
+    let edit = format!("/admin/users/{}/edit", user.id);
+    admin
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("name", "C"),
+                ("email", &user.email),
+                ("role", "finance"),
+                ("language", "en"),
+                ("version", "1"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/admin/users");
+    // …and a request of theirs that was still running writes its session back.
+    theirs
+        .into_active_model()
+        .reset_all()
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    coordinator.get("/").await.assert_redirect_to("/login");
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_share_sessions_and_form_tokens() {
+    let first = spawn_app().await;
+    let url = first.state.config.database_url.clone();
+    let second = spawn_app_with(&[("AFTERCARE_DATABASE_URL", url.as_str())]).await;
+    let user = first.create_user(Role::Coordinator, "c@example.jp").await;
+    let browser = first.browser();
+    browser
+        .login(&user.email, PASSWORD)
+        .await
+        .assert_redirect_to("/");
+    let token = browser.get("/account").await.csrf_token();
+    // The same browser talks to the other instance (a load balancer could send it anywhere).
+    let on_second = crate::helpers::Browser {
+        base: second.address.clone(),
+        http: browser.http.clone(),
+        jar: browser.jar.clone(),
+    };
+    // Cookies are kept per host and port: copy them to the second address.
+    let url2 = reqwest::Url::parse(&second.address).unwrap();
+    for name in ["aftercare_session", "aftercare_csrf"] {
+        let value = browser.cookie(name).unwrap();
+        browser
+            .jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url2);
+    }
+    assert_eq!(on_second.get("/account").await.status, 200);
+    on_second
+        .post_raw(
+            "/account/language",
+            &[("csrf_token", &token), ("language", "ja")],
+        )
+        .await
+        .assert_redirect_to("/account");
+    assert!(
+        browser
+            .get("/account")
+            .await
+            .body
+            .contains("<html lang=\"ja\">")
+    );
+}

@@ -29,6 +29,7 @@ fn an_invalid_setting_stops_with_one_line_naming_it_and_exit_code_2() {
         ("AFTERCARE_TIME_ZONE", "Mars/Olympus"),
         ("AFTERCARE_COOKIE_SECURE", "perhaps"),
         ("AFTERCARE_SMTP_URL", "http://user:secret@mail"),
+        ("AFTERCARE_SMTP_URL", "smtp://user:secret@mail:notaport"),
     ] {
         let out = aftercare(dir.path())
             .arg("serve")

@@ -5,6 +5,8 @@ use crate::{csrf::post_routes, helpers::spawn_app};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Access {
+    /// Exists only with the setup token while no account exists.
+    SetupOnly,
     Public,
     AnyRole,
     Admin,
@@ -15,6 +17,7 @@ fn get_routes(user_id: i32) -> Vec<(String, Access)> {
         ("/healthz".into(), Access::Public),
         ("/static/app.css".into(), Access::Public),
         ("/login".into(), Access::Public),
+        ("/setup".into(), Access::SetupOnly),
         ("/".into(), Access::AnyRole),
         ("/account".into(), Access::AnyRole),
         ("/admin/users".into(), Access::Admin),
@@ -37,6 +40,7 @@ fn post_access(path: &str) -> Access {
 
 fn allowed(access: Access, role: Role) -> bool {
     match access {
+        Access::SetupOnly => false,
         Access::Public | Access::AnyRole => true,
         Access::Admin => role == Role::Admin,
     }
@@ -52,6 +56,7 @@ async fn every_get_route_answers_each_role_as_declared() {
     for (path, access) in get_routes(target.id) {
         let page = anonymous.get(&path).await;
         match access {
+            Access::SetupOnly => assert_eq!(page.status, 404, "anonymous GET {path}"),
             Access::Public => assert_eq!(page.status, 200, "anonymous GET {path}"),
             _ => page.assert_redirect_to(&format!("/login?next={}", path.replace('/', "%2F"))),
         }
@@ -63,6 +68,7 @@ async fn every_get_route_answers_each_role_as_declared() {
             let expected = match (access, path.as_str()) {
                 // A signed-in user asking for the sign-in page goes home.
                 (Access::Public, "/login") => 303,
+                (Access::SetupOnly, _) => 404,
                 (a, _) if allowed(a, role) => 200,
                 _ => 403,
             };

@@ -371,4 +371,14 @@ async fn users_change_their_own_password_and_language() {
     let page = browser.get("/account").await;
     assert!(page.body.contains("<html lang=\"ja\">"));
     assert!(page.body.contains("言語を保存しました。"));
+    let row = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .rfind(|r| r.0 == "update")
+        .unwrap();
+    assert_eq!(
+        (row.3, row.4.as_str()),
+        (Some(user.id), "language: en → ja")
+    );
 }

@@ -1,0 +1,47 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "leavers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub case_number: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub family_name_kana: Option<String>,
+    pub given_name_kana: Option<String>,
+    pub date_of_birth: Date,
+    pub placement_type: String,
+    pub placement_ended_on: Date,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub living_situation: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub address: Option<String>,
+    pub contact_consent: bool,
+    pub coordinator_id: Option<i32>,
+    pub status: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub closed_reason: Option<String>,
+    pub closed_on: Option<Date>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub notes: Option<String>,
+    pub support_starts_on: Date,
+    /// The effective support end (extensions included), kept for filtering and sorting.
+    pub support_ends_on: Date,
+    /// Kana (or name) for sorting in Japanese order.
+    pub sort_key: String,
+    /// Normalised case number, names and kana, for partial search.
+    #[sea_orm(column_type = "Text")]
+    pub search_key: String,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

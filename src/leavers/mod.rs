@@ -1,0 +1,36 @@
+//! The register of care leavers: `/leavers` (search, filters, pages), the profile with its
+//! support window, creating and editing records, and status changes.
+pub mod forms;
+pub mod queries;
+pub mod rules;
+pub mod views;
+pub mod window;
+
+use poem::{EndpointExt, Route, get, post};
+
+use crate::{users::Role, web::require};
+
+/// Roles that keep the register (finance only reads identity and the support window).
+pub const KEEPERS: &[Role] = &[Role::Coordinator, Role::Admin];
+
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(views::list))
+        .at(
+            "/new",
+            get(views::new_form)
+                .post(views::create)
+                .with(require(KEEPERS)),
+        )
+        .at("/:id", get(views::show))
+        .at(
+            "/:id/edit",
+            get(views::edit_form)
+                .post(views::update)
+                .with(require(KEEPERS)),
+        )
+        .at(
+            "/:id/status",
+            post(views::change_status).with(require(KEEPERS)),
+        )
+}

@@ -1,0 +1,501 @@
+//! Reads and writes of the register. Every write records its audit entry in the same
+//! transaction; entries name fields, never their values (personal data stays out of the log).
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use entity::{leavers, users};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    sea_query::{Expr, LikeExpr},
+};
+
+use crate::{
+    audit::{self, Entry},
+    leavers::{
+        forms::{LeaverInput, search_form},
+        rules::{Status, StatusRefusal},
+        window::{WindowRules, effective_support_end, support_window},
+    },
+    users::Role,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LeaverError {
+    #[error("the case number is used by another record")]
+    CaseNumberTaken,
+    #[error("the record changed since the form was opened")]
+    Stale,
+    #[error("no such record")]
+    NotFound,
+    #[error("the coordinator is not an active coordinator")]
+    UnknownCoordinator,
+    #[error("status change refused: {0:?}")]
+    Refused(StatusRefusal),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub const ENTITY: &str = "leaver";
+
+/// Values kept beside the record so lists can filter and sort in the database.
+struct Derived {
+    starts: NaiveDate,
+    ends: NaiveDate,
+    sort_key: String,
+    search_key: String,
+}
+
+fn derive(input: &LeaverInput, rules: &WindowRules) -> Derived {
+    let window = support_window(input.date_of_birth, input.placement_ended_on, rules);
+    let kana_or =
+        |kana: &Option<String>, name: &str| kana.clone().unwrap_or_else(|| name.to_string());
+    Derived {
+        starts: window.start,
+        // Extensions (approved by an admin) move the end; none exist for a new record.
+        ends: effective_support_end(&window, None),
+        sort_key: format!(
+            "{} {}",
+            kana_or(&input.family_name_kana, &input.family_name),
+            kana_or(&input.given_name_kana, &input.given_name)
+        )
+        .chars()
+        .take(120)
+        .collect(),
+        search_key: [
+            search_form(&input.case_number),
+            search_form(&format!("{}{}", input.family_name, input.given_name)),
+            search_form(&format!(
+                "{}{}",
+                input.family_name_kana.as_deref().unwrap_or(""),
+                input.given_name_kana.as_deref().unwrap_or("")
+            )),
+        ]
+        .join("\n"),
+    }
+}
+
+fn map_unique(e: DbErr) -> LeaverError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => LeaverError::CaseNumberTaken,
+        _ => LeaverError::Db(e),
+    }
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<leavers::Model>, DbErr> {
+    leavers::Entity::find_by_id(id).one(db).await
+}
+
+/// Active coordinators as (id, name), for the assignment list.
+pub async fn active_coordinators(db: &impl ConnectionTrait) -> Result<Vec<(i32, String)>, DbErr> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Role.eq(Role::Coordinator.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .order_by_asc(users::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+async fn check_coordinator(
+    txn: &impl ConnectionTrait,
+    coordinator: Option<i32>,
+    unchanged_from: Option<i32>,
+) -> Result<(), LeaverError> {
+    let Some(id) = coordinator else { return Ok(()) };
+    if Some(id) == unchanged_from {
+        return Ok(());
+    }
+    let found = users::Entity::find_by_id(id)
+        .filter(users::Column::Role.eq(Role::Coordinator.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .count(txn)
+        .await?;
+    if found == 1 {
+        Ok(())
+    } else {
+        Err(LeaverError::UnknownCoordinator)
+    }
+}
+
+async fn case_number_taken(
+    txn: &impl ConnectionTrait,
+    case_number: &str,
+    except: Option<i32>,
+) -> Result<bool, DbErr> {
+    let mut q = leavers::Entity::find().filter(leavers::Column::CaseNumber.eq(case_number));
+    if let Some(id) = except {
+        q = q.filter(leavers::Column::Id.ne(id));
+    }
+    Ok(q.count(txn).await? > 0)
+}
+
+fn active_model(input: &LeaverInput, d: Derived, now: DateTime<Utc>) -> leavers::ActiveModel {
+    leavers::ActiveModel {
+        case_number: Set(input.case_number.clone()),
+        family_name: Set(input.family_name.clone()),
+        given_name: Set(input.given_name.clone()),
+        family_name_kana: Set(input.family_name_kana.clone()),
+        given_name_kana: Set(input.given_name_kana.clone()),
+        date_of_birth: Set(input.date_of_birth),
+        placement_type: Set(input.placement_type.as_str().to_string()),
+        placement_ended_on: Set(input.placement_ended_on),
+        living_situation: Set(input.living_situation.clone()),
+        email: Set(input.email.clone()),
+        phone: Set(input.phone.clone()),
+        address: Set(input.address.clone()),
+        contact_consent: Set(input.contact_consent),
+        coordinator_id: Set(input.coordinator_id),
+        notes: Set(input.notes.clone()),
+        support_starts_on: Set(d.starts),
+        support_ends_on: Set(d.ends),
+        sort_key: Set(d.sort_key),
+        search_key: Set(d.search_key),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+pub async fn create(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: Option<i32>,
+    input: &LeaverInput,
+    rules: &WindowRules,
+) -> Result<leavers::Model, LeaverError> {
+    if case_number_taken(txn, &input.case_number, None).await? {
+        return Err(LeaverError::CaseNumberTaken);
+    }
+    check_coordinator(txn, input.coordinator_id, None).await?;
+    let mut model = active_model(input, derive(input, rules), now);
+    model.status = Set(Status::Active.as_str().to_string());
+    model.version = Set(1);
+    model.created_at = Set(now);
+    let saved = model.insert(txn).await.map_err(map_unique)?;
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: actor,
+            action: "create",
+            entity: ENTITY,
+            entity_id: Some(saved.id.into()),
+            summary: "",
+        },
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// Names of the fields whose values differ between the stored record and the input.
+pub fn changed_fields(before: &leavers::Model, input: &LeaverInput) -> Vec<&'static str> {
+    let checks = [
+        ("case_number", before.case_number == input.case_number),
+        ("family_name", before.family_name == input.family_name),
+        ("given_name", before.given_name == input.given_name),
+        (
+            "family_name_kana",
+            before.family_name_kana == input.family_name_kana,
+        ),
+        (
+            "given_name_kana",
+            before.given_name_kana == input.given_name_kana,
+        ),
+        ("date_of_birth", before.date_of_birth == input.date_of_birth),
+        (
+            "placement_type",
+            before.placement_type == input.placement_type.as_str(),
+        ),
+        (
+            "placement_ended_on",
+            before.placement_ended_on == input.placement_ended_on,
+        ),
+        (
+            "living_situation",
+            before.living_situation == input.living_situation,
+        ),
+        ("email", before.email == input.email),
+        ("phone", before.phone == input.phone),
+        ("address", before.address == input.address),
+        (
+            "contact_consent",
+            before.contact_consent == input.contact_consent,
+        ),
+        (
+            "coordinator_id",
+            before.coordinator_id == input.coordinator_id,
+        ),
+        ("notes", before.notes == input.notes),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, same)| !same)
+        .map(|(f, _)| f)
+        .collect()
+}
+
+/// Saves an edit made on the form of `version`; refused if someone saved in between.
+pub async fn update(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    id: i32,
+    version: i32,
+    input: &LeaverInput,
+    rules: &WindowRules,
+) -> Result<(), LeaverError> {
+    let before = get(txn, id).await?.ok_or(LeaverError::NotFound)?;
+    if before.version != version {
+        return Err(LeaverError::Stale);
+    }
+    if case_number_taken(txn, &input.case_number, Some(id)).await? {
+        return Err(LeaverError::CaseNumberTaken);
+    }
+    check_coordinator(txn, input.coordinator_id, before.coordinator_id).await?;
+    let changed = changed_fields(&before, input);
+    let mut model = active_model(input, derive(input, rules), now);
+    model.version = Set(version + 1);
+    let result = leavers::Entity::update_many()
+        .set(model)
+        .filter(leavers::Column::Id.eq(id))
+        .filter(leavers::Column::Version.eq(version))
+        .exec(txn)
+        .await
+        .map_err(map_unique)?;
+    if result.rows_affected != 1 {
+        return Err(LeaverError::Stale);
+    }
+    let summary = if changed.is_empty() {
+        "no change".to_string()
+    } else {
+        format!("changed: {}", changed.join(", "))
+    };
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "update",
+            entity: ENTITY,
+            entity_id: Some(id.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A requested status change, made on the record as it was at `version`.
+pub struct StatusChange<'a> {
+    pub version: i32,
+    pub to: Status,
+    pub reason: Option<&'a str>,
+}
+
+pub async fn change_status(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    actor: i32,
+    id: i32,
+    change: &StatusChange<'_>,
+) -> Result<(), LeaverError> {
+    let (version, reason) = (change.version, change.reason);
+    let before = get(txn, id).await?.ok_or(LeaverError::NotFound)?;
+    if before.version != version {
+        return Err(LeaverError::Stale);
+    }
+    let from = Status::parse(&before.status).unwrap_or(Status::Active);
+    let to = from
+        .transition(change.to, reason)
+        .map_err(LeaverError::Refused)?;
+    let closing = to == Status::Closed;
+    let result = leavers::Entity::update_many()
+        .col_expr(leavers::Column::Status, Expr::value(to.as_str()))
+        .col_expr(
+            leavers::Column::ClosedReason,
+            Expr::value(closing.then(|| reason.unwrap_or("").trim().to_string())),
+        )
+        .col_expr(
+            leavers::Column::ClosedOn,
+            Expr::value(closing.then_some(today)),
+        )
+        .col_expr(
+            leavers::Column::Version,
+            Expr::col(leavers::Column::Version).add(1),
+        )
+        .col_expr(leavers::Column::UpdatedAt, Expr::value(now))
+        .filter(leavers::Column::Id.eq(id))
+        .filter(leavers::Column::Version.eq(version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(LeaverError::Stale);
+    }
+    let summary = audit::describe_changes(&[("status", from.as_str().into(), to.as_str().into())]);
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "status",
+            entity: ENTITY,
+            entity_id: Some(id.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    CaseNumber,
+    SupportEnd,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Name, Sort::CaseNumber, Sort::SupportEnd];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::CaseNumber => "case_number",
+            Sort::SupportEnd => "support_end",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// What the register list shows.
+#[derive(Clone, Debug)]
+pub struct ListFilter {
+    /// Already in `search_form`.
+    pub q: Option<String>,
+    pub status: Option<Status>,
+    pub coordinator: Option<i32>,
+    pub ends_within_days: Option<u32>,
+    pub sort: Sort,
+    pub page: u64,
+}
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// One page of the register and the number of matching records (two queries, whatever the
+/// number of rows).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ListFilter,
+    today: NaiveDate,
+) -> Result<(Vec<leavers::Model>, u64), DbErr> {
+    let mut cond = Condition::all();
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        cond = cond.add(
+            Expr::col(leavers::Column::SearchKey)
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    if let Some(s) = filter.status {
+        cond = cond.add(leavers::Column::Status.eq(s.as_str()));
+    }
+    if let Some(c) = filter.coordinator {
+        cond = cond.add(leavers::Column::CoordinatorId.eq(c));
+    }
+    if let Some(days) = filter.ends_within_days {
+        let until = today
+            .checked_add_days(Days::new(days.into()))
+            .unwrap_or(today);
+        cond = cond
+            .add(leavers::Column::SupportEndsOn.gte(today))
+            .add(leavers::Column::SupportEndsOn.lte(until));
+    }
+    let query = leavers::Entity::find().filter(cond);
+    let total = query.clone().count(db).await?;
+    let query = match filter.sort {
+        Sort::Name => query.order_by_asc(leavers::Column::SortKey),
+        Sort::CaseNumber => query.order_by_asc(leavers::Column::CaseNumber),
+        Sort::SupportEnd => query
+            .order_by_asc(leavers::Column::SupportEndsOn)
+            .order_by_asc(leavers::Column::SortKey),
+    };
+    let rows = query
+        .order_by_asc(leavers::Column::Id)
+        .offset(
+            Ord::max(filter.page, 1)
+                .saturating_sub(1)
+                .saturating_mul(PAGE_SIZE),
+        )
+        .limit(PAGE_SIZE)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+const WINDOW_RULES_KEY: &str = "support_window_rules";
+
+/// Recomputes every stored support window when the window settings changed since the last
+/// start (so lists and reminders use the rules in force). Returns how many records changed.
+pub async fn refresh_windows(
+    db: &sea_orm::DatabaseConnection,
+    rules: &WindowRules,
+    now: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    use crate::auth::secrets;
+    let fingerprint = rules.fingerprint();
+    if secrets::get(db, WINDOW_RULES_KEY).await?.as_deref() == Some(fingerprint.as_str()) {
+        return Ok(0);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let rows: Vec<(i32, NaiveDate, NaiveDate, NaiveDate, NaiveDate)> = leavers::Entity::find()
+        .select_only()
+        .columns([
+            leavers::Column::Id,
+            leavers::Column::DateOfBirth,
+            leavers::Column::PlacementEndedOn,
+            leavers::Column::SupportStartsOn,
+            leavers::Column::SupportEndsOn,
+        ])
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let mut changed = 0u64;
+    for (id, dob, ended, starts, ends) in rows {
+        let w = support_window(dob, ended, rules);
+        let new_end = effective_support_end(&w, None);
+        if (w.start, new_end) != (starts, ends) {
+            leavers::Entity::update_many()
+                .col_expr(leavers::Column::SupportStartsOn, Expr::value(w.start))
+                .col_expr(leavers::Column::SupportEndsOn, Expr::value(new_end))
+                .filter(leavers::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+            changed += 1;
+        }
+    }
+    secrets::put(&txn, WINDOW_RULES_KEY, fingerprint.clone(), now).await?;
+    if changed > 0 {
+        let summary = format!("support windows recomputed for {changed} records ({fingerprint})");
+        audit::record(
+            &txn,
+            now,
+            Entry {
+                actor_id: None,
+                action: "recompute",
+                entity: ENTITY,
+                entity_id: None,
+                summary: &summary,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}

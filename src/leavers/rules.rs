@@ -1,0 +1,151 @@
+//! Register rules: placement types, statuses and the status changes allowed between them.
+
+/// Where the young person lived before leaving care (DESIGN 2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlacementType {
+    ChildrensHome,
+    FosterCare,
+    FamilyHome,
+    SelfRelianceHome,
+    TherapeuticFacility,
+    ReformFacility,
+    Other,
+}
+
+impl PlacementType {
+    pub const ALL: [PlacementType; 7] = [
+        PlacementType::ChildrensHome,
+        PlacementType::FosterCare,
+        PlacementType::FamilyHome,
+        PlacementType::SelfRelianceHome,
+        PlacementType::TherapeuticFacility,
+        PlacementType::ReformFacility,
+        PlacementType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlacementType::ChildrensHome => "childrens_home",
+            PlacementType::FosterCare => "foster_care",
+            PlacementType::FamilyHome => "family_home",
+            PlacementType::SelfRelianceHome => "self_reliance_home",
+            PlacementType::TherapeuticFacility => "therapeutic_facility",
+            PlacementType::ReformFacility => "reform_facility",
+            PlacementType::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
+    }
+
+    pub fn message_id(self) -> String {
+        format!("placement-{}", self.as_str().replace('_', "-"))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Active,
+    LostContact,
+    Closed,
+}
+
+/// Why a status change was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusRefusal {
+    /// Closed records stay as they are.
+    AlreadyClosed,
+    /// Closing needs a reason.
+    ReasonRequired,
+    /// Nothing to change.
+    Unchanged,
+}
+
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Active, Status::LostContact, Status::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::LostContact => "lost_contact",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s.trim())
+    }
+
+    pub fn message_id(self) -> String {
+        format!("leaver-status-{}", self.as_str().replace('_', "-"))
+    }
+
+    /// `active` ↔ `lost_contact`, either → `closed` with a reason; `closed` is final.
+    pub fn transition(self, to: Status, reason: Option<&str>) -> Result<Status, StatusRefusal> {
+        match (self, to) {
+            (Status::Closed, _) => Err(StatusRefusal::AlreadyClosed),
+            (from, to) if from == to => Err(StatusRefusal::Unchanged),
+            (_, Status::Closed) if reason.is_none_or(|r| r.trim().is_empty()) => {
+                Err(StatusRefusal::ReasonRequired)
+            }
+            (_, to) => Ok(to),
+        }
+    }
+
+    /// The statuses a record in this status can be moved to.
+    pub fn next(self) -> Vec<Status> {
+        Status::ALL
+            .into_iter()
+            .filter(|to| self.transition(*to, Some("reason")).is_ok())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_changes_follow_the_register_rules() {
+        use Status::*;
+        assert_eq!(Active.transition(LostContact, None), Ok(LostContact));
+        assert_eq!(LostContact.transition(Active, None), Ok(Active));
+        assert_eq!(
+            Active.transition(Closed, None),
+            Err(StatusRefusal::ReasonRequired)
+        );
+        assert_eq!(
+            Active.transition(Closed, Some("  ")),
+            Err(StatusRefusal::ReasonRequired)
+        );
+        assert_eq!(
+            LostContact.transition(Closed, Some("moved away")),
+            Ok(Closed)
+        );
+        assert_eq!(
+            Closed.transition(Active, Some("x")),
+            Err(StatusRefusal::AlreadyClosed)
+        );
+        assert_eq!(
+            Active.transition(Active, None),
+            Err(StatusRefusal::Unchanged)
+        );
+        assert_eq!(Active.next(), [LostContact, Closed]);
+        assert!(Closed.next().is_empty());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for p in PlacementType::ALL {
+            assert_eq!(PlacementType::parse(p.as_str()), Some(p));
+        }
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(
+            PlacementType::ChildrensHome.message_id(),
+            "placement-childrens-home"
+        );
+    }
+}
