@@ -4,7 +4,7 @@ use aftercare::users::Role;
 use crate::helpers::{PASSWORD, spawn_app};
 
 /// Every POST route of the application, with fields that would otherwise be accepted.
-pub fn post_routes(user_id: i32) -> Vec<(String, Vec<(&'static str, String)>)> {
+pub fn post_routes(user_id: i32, leaver_id: i32) -> Vec<(String, Vec<(&'static str, String)>)> {
     let pw = PASSWORD.to_string();
     vec![
         (
@@ -65,6 +65,19 @@ pub fn post_routes(user_id: i32) -> Vec<(String, Vec<(&'static str, String)>)> {
                 ("password_confirm", "another long password".into()),
             ],
         ),
+        (
+            "/leavers/new".into(),
+            crate::helpers::leaver_fields("NEW-1"),
+        ),
+        (format!("/leavers/{leaver_id}/edit"), {
+            let mut f = crate::helpers::leaver_fields("EDITED-1");
+            f.push(("version", "1".into()));
+            f
+        }),
+        (
+            format!("/leavers/{leaver_id}/status"),
+            vec![("status", "lost_contact".into()), ("version", "1".into())],
+        ),
     ]
 }
 
@@ -73,9 +86,10 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let (browser, admin) = app.signed_in(Role::Admin).await;
     let target = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let leaver = app.create_leaver("SP-1", None, &[]).await;
     let audit_before = app.audit_rows().await.len();
     let cookie_token = browser.get("/").await.csrf_token();
-    for (path, fields) in post_routes(target.id) {
+    for (path, fields) in post_routes(target.id, leaver.id) {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let missing = browser.post_raw(&path, &fields).await;
         assert_eq!(missing.status, 403, "{path} without a token");
@@ -115,4 +129,9 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!(me.language, "en");
     assert!(!cookie_token.is_empty());
+    let l = aftercare::leavers::queries::get(&app.state.db, leaver.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((l.version, l.case_number.as_str()), (1, "SP-1"));
 }

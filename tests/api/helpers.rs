@@ -349,3 +349,70 @@ impl Browser {
         .await
     }
 }
+
+/// A complete, valid leaver form (DESIGN 2.2 field names).
+pub fn leaver_fields(case_number: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("case_number", case_number.to_string()),
+        ("family_name", "山田".into()),
+        ("given_name", "花子".into()),
+        ("family_name_kana", "やまだ".into()),
+        ("given_name_kana", "ハナコ".into()),
+        ("date_of_birth", "2006-04-02".into()),
+        ("placement_type", "childrens_home".into()),
+        ("placement_ended_on", "2024-03-31".into()),
+        (
+            "living_situation",
+            "Shares a flat near Sapporo station".into(),
+        ),
+        ("email", "hanako@example.jp".into()),
+        ("phone", "011-222-3333".into()),
+        ("address", "札幌市中央区北1条西2丁目".into()),
+        ("contact_consent", "on".into()),
+        ("notes", "Prefers evening calls".into()),
+    ]
+}
+
+impl TestApp {
+    /// Stores a leaver directly (as an import would), with `changes` applied to the
+    /// standard fields.
+    pub async fn create_leaver(
+        &self,
+        case_number: &str,
+        coordinator: Option<i32>,
+        changes: &[(&str, &str)],
+    ) -> entity::leavers::Model {
+        use aftercare::leavers::{forms::LeaverForm, queries};
+        let mut fields: std::collections::BTreeMap<&str, String> =
+            leaver_fields(case_number).into_iter().collect();
+        if let Some(c) = coordinator {
+            fields.insert("coordinator_id", c.to_string());
+        }
+        for (k, v) in changes {
+            fields.insert(k, v.to_string());
+        }
+        let form: LeaverForm =
+            serde_urlencoded::from_str(&serde_urlencoded::to_string(&fields).unwrap()).unwrap();
+        let today = self.clock.today(self.state.config.time_zone);
+        let mut errors = aftercare::web::FormErrors::default();
+        let input = form
+            .parse(today, &mut errors)
+            .unwrap_or_else(|| panic!("{errors:?}"));
+        let txn = db::begin_write(&self.state.db).await.unwrap();
+        let saved = queries::create(
+            &txn,
+            self.clock.now(),
+            None,
+            &input,
+            &self.state.config.window_rules,
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        saved
+    }
+}
+
+pub fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}

@@ -1,0 +1,491 @@
+//! The register: creating, editing, status, search, filters, pages, and what each role sees.
+use aftercare::users::Role;
+use chrono::NaiveDate;
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use crate::helpers::{as_refs, leaver_fields, spawn_app};
+
+async fn leaver_count(app: &crate::helpers::TestApp) -> u64 {
+    entity::leavers::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_coordinator_records_a_leaver_and_sees_the_support_window() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let mut fields = leaver_fields("SP-2024-001");
+    fields.push(("coordinator_id", me.id.to_string()));
+    let created = browser
+        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
+        .await;
+    created.assert_redirect_to("/leavers/");
+    let page = browser.get(created.location.as_deref().unwrap()).await;
+    assert_eq!(page.status, 200);
+    for text in [
+        "山田 花子",
+        "ヤマダ ハナコ",
+        "SP-2024-001",
+        "The record has been created.",
+        "hanako@example.jp",
+        "011-222-3333",
+        "札幌市中央区北1条西2丁目",
+        "Prefers evening calls",
+        "Children&#39;s home",
+        "coordinator user",
+    ] {
+        assert!(page.body.contains(text), "missing {text}");
+    }
+    // Born 2 April 2006: reaches 22 at the end of 1 April 2028, so support runs to the end
+    // of fiscal year 2028. The test clock says 25 November 2026.
+    assert!(
+        page.body.contains("2024-04-01"),
+        "support starts the day after the placement ended"
+    );
+    assert!(page.body.contains("2029-03-31"));
+    let left = (NaiveDate::from_ymd_opt(2029, 3, 31).unwrap()
+        - NaiveDate::from_ymd_opt(2026, 11, 25).unwrap())
+    .num_days();
+    assert!(
+        page.body.contains(&format!("{left} days of support left")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("age 20"));
+    let audit = app.audit_rows().await;
+    let row = audit.iter().rfind(|r| r.1 == "leaver").unwrap();
+    assert_eq!((row.0.as_str(), row.3), ("create", Some(me.id)));
+    assert!(row.4.is_empty(), "no personal data in the audit summary");
+}
+
+#[tokio::test]
+async fn the_support_window_follows_the_settings_and_shows_when_it_ended() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Admin).await;
+    let old = app
+        .create_leaver(
+            "OLD-1",
+            None,
+            &[
+                ("date_of_birth", "2000-01-01"),
+                ("placement_ended_on", "2018-03-31"),
+            ],
+        )
+        .await;
+    let page = browser.get(&format!("/leavers/{}", old.id)).await;
+    assert!(page.body.contains("Support ended"));
+    assert!(page.body.contains("2022-03-31"));
+    let japanese = browser
+        .get_with_language(&format!("/leavers/{}", old.id), "ja")
+        .await;
+    assert!(
+        japanese.body.contains("Support ended"),
+        "the user's saved language wins"
+    );
+
+    let other =
+        crate::helpers::spawn_app_with(&[("AFTERCARE_SUPPORT_END_RULE", "day_before_birthday")])
+            .await;
+    let l = other
+        .create_leaver(
+            "B-1",
+            None,
+            &[
+                ("date_of_birth", "2004-02-29"),
+                ("placement_ended_on", "2022-03-31"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        l.support_ends_on,
+        NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_bad_form_is_refused_beside_each_field_and_nothing_is_saved() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    let mut fields = leaver_fields("SP-9");
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "given_name" => *v = String::new(),
+            "family_name_kana" => *v = "Yamada".into(),
+            "date_of_birth" => *v = "2006-02-30".into(),
+            "placement_ended_on" => *v = "2030-01-01".into(),
+            "email" => *v = "not-an-email".into(),
+            _ => {}
+        }
+    }
+    let page = browser
+        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
+        .await;
+    assert_eq!(page.status, 422);
+    for message in [
+        "Enter the name.",
+        "Use katakana",
+        "Enter a real date as YYYY-MM-DD.",
+        "The placement end cannot be in the future.",
+        "Enter an email address",
+    ] {
+        assert!(page.body.contains(message), "{message}");
+    }
+    for kept in [
+        "value=\"SP-9\"",
+        "value=\"山田\"",
+        "value=\"Yamada\"",
+        "value=\"2006-02-30\"",
+        "value=\"not-an-email\"",
+        "Prefers evening calls",
+        "<option value=\"childrens_home\" selected>",
+    ] {
+        assert!(page.body.contains(kept), "input kept: {kept}");
+    }
+    assert_eq!(leaver_count(&app).await, 0);
+
+    let mut young = leaver_fields("SP-10");
+    young.retain(|(k, _)| *k != "placement_ended_on");
+    young.push(("placement_ended_on", "2021-04-01".into()));
+    let page = browser
+        .submit("/leavers/new", "/leavers/new", &as_refs(&young))
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("younger than 15"));
+    assert_eq!(leaver_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_duplicate_case_number_gets_a_friendly_message() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    app.create_leaver("SP-1", None, &[]).await;
+    // Full-width digits are the same case number.
+    let page = browser
+        .submit(
+            "/leavers/new",
+            "/leavers/new",
+            &as_refs(&leaver_fields("ＳＰ-１")),
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body
+            .contains("Another record already has this case number.")
+    );
+    assert_eq!(leaver_count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn edits_name_the_changed_fields_and_a_stale_form_is_refused_with_input_kept() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let edit = format!("/leavers/{}/edit", l.id);
+    let form = browser.get(&edit).await;
+    assert!(form.body.contains("name=\"version\" value=\"1\""));
+    assert!(form.body.contains("value=\"ヤマダ\""));
+
+    let mut fields = leaver_fields("SP-1");
+    fields.push(("coordinator_id", me.id.to_string()));
+    fields.push(("version", "1".into()));
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "phone" => *v = "090-1111-2222".into(),
+            "address" => *v = "札幌市北区".into(),
+            _ => {}
+        }
+    }
+    browser
+        .submit(&edit, &edit, &as_refs(&fields))
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", l.id));
+    let row = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .rfind(|r| r.0 == "update")
+        .unwrap();
+    assert_eq!(row.4, "changed: phone, address");
+    assert!(!row.4.contains("090"), "values stay out of the log");
+
+    // Someone who opened the form before that save still posts version 1.
+    for (k, v) in fields.iter_mut() {
+        if *k == "notes" {
+            *v = "My late note".into();
+        }
+    }
+    let stale = browser.submit(&edit, &edit, &as_refs(&fields)).await;
+    assert_eq!(stale.status, 422);
+    assert!(stale.body.contains("Someone else changed this record"));
+    assert!(stale.body.contains("My late note"));
+    let now = aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (now.version, now.notes.as_deref()),
+        (2, Some("Prefers evening calls"))
+    );
+}
+
+#[tokio::test]
+async fn status_moves_between_active_and_lost_contact_and_closes_with_a_reason() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    let show = format!("/leavers/{}", l.id);
+    let status = format!("/leavers/{}/status", l.id);
+    browser
+        .submit(
+            &show,
+            &status,
+            &[("status", "lost_contact"), ("version", "1")],
+        )
+        .await
+        .assert_redirect_to(&show);
+    browser
+        .submit(&show, &status, &[("status", "active"), ("version", "2")])
+        .await
+        .assert_redirect_to(&show);
+    let no_reason = browser
+        .submit(&show, &status, &[("status", "closed"), ("version", "3")])
+        .await;
+    assert_eq!(no_reason.status, 422);
+    assert!(
+        no_reason
+            .body
+            .contains("Give the reason for closing the record.")
+    );
+    browser
+        .submit(
+            &show,
+            &status,
+            &[
+                ("status", "closed"),
+                ("closed_reason", "Moved to Osaka"),
+                ("version", "3"),
+            ],
+        )
+        .await
+        .assert_redirect_to(&show);
+    let page = browser.get(&show).await;
+    assert!(page.body.contains("Closed") && page.body.contains("Moved to Osaka"));
+    assert!(
+        !page.body.contains("action=\"/leavers/"),
+        "no status form on a closed record"
+    );
+    let again = browser
+        .submit(&show, &status, &[("status", "active"), ("version", "4")])
+        .await;
+    assert_eq!(again.status, 422);
+    assert!(again.body.contains("This record is closed"));
+    let changes: Vec<_> = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "status")
+        .map(|r| r.4)
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "status: active → lost_contact",
+            "status: lost_contact → active",
+            "status: active → closed"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn search_filters_sorting_and_pages() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let colleague = app
+        .create_user(Role::Coordinator, "colleague@example.jp")
+        .await;
+    app.create_leaver(
+        "A-001",
+        Some(me.id),
+        &[
+            ("family_name", "佐藤"),
+            ("given_name", "一郎"),
+            ("family_name_kana", "サトウ"),
+            ("given_name_kana", "イチロウ"),
+        ],
+    )
+    .await;
+    let lost = app
+        .create_leaver(
+            "A-002",
+            Some(me.id),
+            &[
+                ("family_name", "鈴木"),
+                ("given_name", "二郎"),
+                ("family_name_kana", "スズキ"),
+                ("given_name_kana", "ジロウ"),
+                ("date_of_birth", "2004-06-01"),
+                ("placement_ended_on", "2022-03-31"),
+            ],
+        )
+        .await;
+    app.create_leaver(
+        "B-001",
+        Some(colleague.id),
+        &[
+            ("family_name", "高橋"),
+            ("given_name", "三郎"),
+            ("family_name_kana", "タカハシ"),
+            ("given_name_kana", "サブロウ"),
+        ],
+    )
+    .await;
+    let show = format!("/leavers/{}", lost.id);
+    browser
+        .submit(
+            &show,
+            &format!("{show}/status"),
+            &[("status", "lost_contact"), ("version", "1")],
+        )
+        .await;
+
+    let names = |body: &str| -> Vec<String> {
+        body.split("class=\"leaver-row\"")
+            .skip(1)
+            .map(|r| {
+                let start = r.find("\">").unwrap() + 2;
+                r[start..].split('<').next().unwrap().to_string()
+            })
+            .collect()
+    };
+    // "Mine" is the default for coordinators.
+    let mine = browser.get("/leavers").await;
+    assert_eq!(names(&mine.body), ["A-001", "A-002"]);
+    assert!(mine.body.contains("<option value=\"mine\" selected>"));
+    let all = browser.get("/leavers?coordinator=all").await;
+    assert_eq!(
+        names(&all.body),
+        ["A-001", "A-002", "B-001"],
+        "sorted by kana: サトウ, スズキ, タカハシ"
+    );
+    let theirs = browser
+        .get(&format!("/leavers?coordinator={}", colleague.id))
+        .await;
+    assert_eq!(names(&theirs.body), ["B-001"]);
+    // Search: kanji, kana typed in hiragana, part of a case number.
+    for (q, expected) in [
+        ("高橋", "B-001"),
+        ("たかはし", "B-001"),
+        ("ｻﾄｳ", "A-001"),
+        ("a-002", "A-002"),
+        ("三郎", "B-001"),
+    ] {
+        let page = browser
+            .get(&format!("/leavers?coordinator=all&q={}", urlencode(q)))
+            .await;
+        assert_eq!(names(&page.body), [expected], "q={q}");
+    }
+    let lost_only = browser
+        .get("/leavers?coordinator=all&status=lost_contact")
+        .await;
+    assert_eq!(names(&lost_only.body), ["A-002"]);
+    // Support ends: A-002 (born 2004-06-01) on 2027-03-31, the others on 2029-03-31.
+    let soon = browser
+        .get("/leavers?coordinator=all&ends_within=126")
+        .await;
+    assert_eq!(names(&soon.body), ["A-002"]);
+    let not_yet = browser
+        .get("/leavers?coordinator=all&ends_within=125")
+        .await;
+    assert!(names(&not_yet.body).is_empty());
+    let by_end = browser
+        .get("/leavers?coordinator=all&sort=support_end")
+        .await;
+    assert_eq!(names(&by_end.body)[0], "A-002");
+    let by_case = browser
+        .get("/leavers?coordinator=all&sort=case_number")
+        .await;
+    assert_eq!(names(&by_case.body), ["A-001", "A-002", "B-001"]);
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
+}
+
+#[tokio::test]
+async fn the_list_shows_fifty_per_page_with_page_links() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Admin).await;
+    for i in 0..120 {
+        app.create_leaver(&format!("P-{i:03}"), None, &[]).await;
+    }
+    let first = browser.get("/leavers?sort=case_number").await;
+    assert_eq!(first.body.matches("class=\"leaver-row\"").count(), 50);
+    assert!(first.body.contains("120 records · page 1 of 3"));
+    assert!(first.body.contains("P-000") && !first.body.contains("P-050"));
+    assert!(first.body.contains("page=3"));
+    let third = browser.get("/leavers?sort=case_number&page=3").await;
+    assert_eq!(third.body.matches("class=\"leaver-row\"").count(), 20);
+    assert!(third.body.contains("P-119"));
+    assert_eq!(
+        browser
+            .get("/leavers?page=99999999999999999999")
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn finance_sees_identity_and_support_window_only() {
+    let app = spawn_app().await;
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    let l = app
+        .create_leaver("SP-1", None, &[("living_situation", "Lives with a friend")])
+        .await;
+    let page = finance.get(&format!("/leavers/{}", l.id)).await;
+    assert_eq!(page.status, 200);
+    for shown in ["SP-1", "山田 花子", "2006-04-02", "2029-03-31"] {
+        assert!(page.body.contains(shown), "finance sees {shown}");
+    }
+    for hidden in [
+        "hanako@example.jp",
+        "011-222-3333",
+        "札幌市中央区",
+        "Prefers evening calls",
+        "Lives with a friend",
+        "ヤマダ",
+        "Children&#39;s home",
+        "/edit",
+    ] {
+        assert!(
+            !page.body.contains(hidden),
+            "finance must not receive {hidden}"
+        );
+    }
+    let list = finance.get("/leavers").await;
+    assert!(list.body.contains("SP-1"));
+    assert!(!list.body.contains("ヤマダ") && !list.body.contains("New record"));
+    assert_eq!(finance.get("/leavers/new").await.status, 403);
+    assert_eq!(
+        finance.get(&format!("/leavers/{}/edit", l.id)).await.status,
+        403
+    );
+    let post = finance
+        .post(
+            &format!("/leavers/{}/status", l.id),
+            &[("status", "lost_contact"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(post.status, 403);
+}
+
+#[tokio::test]
+async fn missing_records_are_404() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    assert_eq!(browser.get("/leavers/999").await.status, 404);
+    assert_eq!(browser.get("/leavers/x").await.status, 404);
+    assert_eq!(browser.get("/leavers/999/edit").await.status, 404);
+}
