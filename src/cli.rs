@@ -39,6 +39,22 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import data from a file
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Load fictional demo data (coordinators and about 200 care leavers)
+    Demo,
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import a register of care leavers from CSV (all rows or none, with a per-row report)
+    Leavers {
+        /// The CSV file (UTF-8 or Shift_JIS, header row with the field names)
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,6 +124,67 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
                     language,
                 },
         } => create_user(config, &email, &name, role, language).await,
+        Command::Import {
+            command: ImportCommand::Leavers { file },
+        } => import_leavers(config, &file).await,
+        Command::Demo => demo(config).await,
+    }
+}
+
+async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Usage(format!("cannot read {}: {e}", file.display())),
+    };
+    let result = async {
+        let db = db::connect_and_migrate(&config).await?;
+        let now = chrono::Utc::now();
+        let today = now.with_timezone(&config.time_zone).date_naive();
+        crate::leavers::import::import(&db, now, today, None, &bytes, &config.window_rules).await
+    }
+    .await;
+    match result {
+        Ok(crate::leavers::import::Outcome::Imported(n)) => {
+            println!("imported {n} records");
+            Outcome::Success
+        }
+        Ok(crate::leavers::import::Outcome::Rejected(errors)) => {
+            let tr = crate::i18n::Catalogs::load().map(|c| c.translator(Lang::En));
+            for e in &errors {
+                let message = tr.as_ref().map(|t| t.t(e.message_id)).unwrap_or_default();
+                eprintln!(
+                    "row {}, {}: {message}",
+                    e.line,
+                    if e.field.is_empty() { "-" } else { &e.field }
+                );
+            }
+            Outcome::Failed(format!(
+                "{} problems found; nothing was imported",
+                errors.len()
+            ))
+        }
+        Err(e) => Outcome::Failed(format!("{e:#}")),
+    }
+}
+
+async fn demo(config: Config) -> Outcome {
+    let result = async {
+        let db = db::connect_and_migrate(&config).await?;
+        let now = chrono::Utc::now();
+        let today = now.with_timezone(&config.time_zone).date_naive();
+        crate::demo::load(&db, now, today, &config.window_rules).await
+    }
+    .await;
+    match result {
+        Ok(loaded) => {
+            println!("loaded {} fictional care leavers", loaded.leavers);
+            println!("demo accounts (passwords shown once):");
+            for (email, password) in loaded.accounts {
+                println!("  {email}  {password}");
+            }
+            Outcome::Success
+        }
+        Err(e) => Outcome::Failed(format!("{e:#}")),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod health;
 pub mod i18n;
@@ -77,6 +78,10 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         // Administrators.
         .nest("/admin/users", users::routes().with(require(ADMIN)))
         .nest("/admin/audit", audit::routes::routes().with(require(ADMIN)))
+        .nest(
+            "/admin/import",
+            leavers::import_page::routes().with(require(ADMIN)),
+        )
         .with(web::middleware::Context {
             state: state.clone(),
         })

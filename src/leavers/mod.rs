@@ -1,6 +1,8 @@
 //! The register of care leavers: `/leavers` (search, filters, pages), the profile with its
 //! support window, creating and editing records, and status changes.
 pub mod forms;
+pub mod import;
+pub mod import_page;
 pub mod queries;
 pub mod rules;
 pub mod views;

@@ -296,7 +296,7 @@ pub async fn change_status(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     today: NaiveDate,
-    actor: i32,
+    actor: Option<i32>,
     id: i32,
     change: &StatusChange<'_>,
 ) -> Result<(), LeaverError> {
@@ -337,7 +337,7 @@ pub async fn change_status(
         txn,
         now,
         Entry {
-            actor_id: Some(actor),
+            actor_id: actor,
             action: "status",
             entity: ENTITY,
             entity_id: Some(id.into()),

@@ -584,7 +584,7 @@ pub async fn change_status(
         &txn,
         ctx.now(),
         today(ctx),
-        actor,
+        Some(actor),
         id,
         &StatusChange {
             version,

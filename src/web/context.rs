@@ -112,6 +112,7 @@ impl Ctx {
         if user.role == Role::Admin {
             items.push(("/admin/users", "nav-users"));
             items.push(("/admin/audit", "nav-audit"));
+            items.push(("/admin/import", "nav-import"));
         }
         items.push(("/account", "nav-account"));
         items

@@ -281,6 +281,23 @@ async fn csrf_is_valid(req: &mut Request) -> Result<bool, poem::error::ReadBodyE
     {
         return Ok(verifier.is_valid(token));
     }
+    // A file upload's body is multipart: its form carries the token in the action's query
+    // string (kept out of logs, and out of Referer headers by the referrer policy).
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        let token = req.uri().query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v)
+        });
+        return Ok(token.is_some_and(|t| verifier.is_valid(&t)));
+    }
     let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await?;
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
         .ok()

@@ -338,3 +338,76 @@ async fn first_run_creates_the_database_and_setup_link_and_logs_no_secrets() {
     let mode: String = row.try_get_by_index(0).unwrap();
     assert_eq!(mode.to_lowercase(), "wal");
 }
+
+#[test]
+fn import_and_demo_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/leavers-example.csv"
+    );
+    // The example names a coordinator who does not exist yet: every problem is listed.
+    let out = aftercare(dir.path())
+        .args(["import", "leavers", example])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("row 2, coordinator_id: Choose an active coordinator."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"));
+
+    let user = run_with_stdin(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "coordinator@example.com",
+            "--name",
+            "C",
+            "--role",
+            "coordinator",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(user.status.code(), Some(0));
+    let out = aftercare(dir.path())
+        .args(["import", "leavers", example])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 3 records"));
+
+    let demo = aftercare(dir.path()).arg("demo").output().unwrap();
+    assert_eq!(
+        demo.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&demo.stdout);
+    assert!(
+        stdout.contains("loaded 200 fictional care leavers"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("demo.coordinator1@example.com")
+            && stdout.contains("demo.admin@example.com")
+    );
+    let again = aftercare(dir.path()).arg("demo").output().unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already loaded"));
+    let missing = aftercare(dir.path())
+        .args(["import", "leavers", "no-such-file.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -7,6 +7,7 @@ mod command_line;
 mod csrf;
 mod health;
 mod i18n;
+mod import;
 mod leavers;
 mod mail;
 mod roles;

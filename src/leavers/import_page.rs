@@ -1,0 +1,104 @@
+//! `/admin/import`: an administrator uploads a register as CSV; the answer is either the
+//! number imported or the report of every wrong row and field.
+use askama::Template;
+use poem::{Response, Route, get, handler, http::StatusCode, web::Multipart};
+
+use crate::{
+    error::{AppError, AppResult},
+    leavers::import::{self, Outcome},
+    web::{Ctx, render, render_status, see_other},
+};
+
+/// The largest file accepted (about 20,000 rows).
+const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+pub fn routes() -> Route {
+    Route::new().at("/", get(form).post(upload))
+}
+
+pub struct ReportLine {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "leavers/import.html")]
+struct ImportPage<'a> {
+    ctx: &'a Ctx,
+    columns: &'static [&'static str],
+    required: &'static [&'static str],
+    problem: Option<&'static str>,
+    report: Vec<ReportLine>,
+}
+
+fn page(ctx: &Ctx) -> ImportPage<'_> {
+    ImportPage {
+        ctx,
+        columns: import::COLUMNS,
+        required: import::REQUIRED_COLUMNS,
+        problem: None,
+        report: Vec::new(),
+    }
+}
+
+#[handler]
+async fn form(ctx: &Ctx) -> AppResult<Response> {
+    render(&page(ctx))
+}
+
+#[handler]
+async fn upload(ctx: &Ctx, mut multipart: Multipart) -> AppResult<Response> {
+    let mut bytes = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            let data = field
+                .bytes()
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the upload: {e}")))?;
+            bytes = Some(data);
+        }
+    }
+    let refuse = |problem| {
+        render_status(
+            &ImportPage {
+                problem: Some(problem),
+                ..page(ctx)
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        return refuse("import-no-file");
+    };
+    if bytes.len() > MAX_FILE_BYTES {
+        return refuse("import-too-large");
+    }
+    let today = ctx.app.clock.today(ctx.app.config.time_zone);
+    let rules = &ctx.app.config.window_rules;
+    match import::import(&ctx.app.db, ctx.now(), today, ctx.user_id(), &bytes, rules).await? {
+        Outcome::Imported(n) => {
+            tracing::info!(records = n, "register imported");
+            ctx.flash_success("import-done");
+            Ok(see_other("/leavers?coordinator=all"))
+        }
+        Outcome::Rejected(errors) => {
+            let report = errors
+                .into_iter()
+                .map(|e| ReportLine {
+                    line: e.line,
+                    field: e.field,
+                    message: ctx.t(e.message_id),
+                })
+                .collect();
+            render_status(
+                &ImportPage {
+                    problem: Some("import-rejected"),
+                    report,
+                    ..page(ctx)
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Getting data in: the CSV import (upload page and command line) and the demo data.
+use aftercare::users::Role;
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use crate::helpers::{TestApp, spawn_app};
+
+const EXAMPLE: &str = include_str!("../data/leavers-example.csv");
+
+async fn count(app: &TestApp) -> u64 {
+    entity::leavers::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+async fn upload(browser: &crate::helpers::Browser, bytes: Vec<u8>) -> crate::helpers::Page {
+    let form_page = browser.get("/admin/import").await;
+    let action = form_page
+        .body
+        .split("action=\"")
+        .find(|s| s.starts_with("/admin/import?csrf_token="))
+        .and_then(|s| s.split('"').next())
+        .expect("the upload form")
+        .replace("&amp;", "&");
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("register.csv");
+    let resp = browser
+        .http
+        .post(format!("{}{action}", browser.base))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::Page {
+        status: resp.status(),
+        location: resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        headers: resp.headers().clone(),
+        body: resp.text().await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn an_admin_imports_the_example_file() {
+    let app = spawn_app().await;
+    let (admin, me) = app.signed_in(Role::Admin).await;
+    let coordinator = app
+        .create_user(Role::Coordinator, "coordinator@example.com")
+        .await;
+    let page = upload(&admin, EXAMPLE.as_bytes().to_vec()).await;
+    page.assert_redirect_to("/leavers");
+    assert_eq!(count(&app).await, 3);
+    let list = admin.get("/leavers?coordinator=all").await;
+    assert!(list.body.contains("The register has been imported."));
+    let rows = entity::leavers::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let first = rows.iter().find(|l| l.case_number == "EX-0001").unwrap();
+    assert_eq!(first.coordinator_id, Some(coordinator.id));
+    assert!(first.contact_consent);
+    let second = rows.iter().find(|l| l.case_number == "EX-0002").unwrap();
+    assert_eq!(second.family_name_kana.as_deref(), Some("スズキ"));
+    assert_eq!(second.status, "lost_contact");
+    let third = rows.iter().find(|l| l.case_number == "EX-0003").unwrap();
+    assert_eq!(
+        (third.status.as_str(), third.closed_reason.as_deref()),
+        ("closed", Some("大阪へ転居"))
+    );
+    let audit = app.audit_rows().await;
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.0 == "import" && r.3 == Some(me.id) && r.4 == "imported 3 records")
+    );
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|r| r.0 == "create" && r.1 == "leaver")
+            .count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_file_with_bad_rows_imports_nothing_and_reports_each_problem() {
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    app.create_leaver("EX-0003", None, &[]).await;
+    let bad = EXAMPLE
+        .replace("2005-07-15", "2005-02-30")
+        .replace("coordinator@example.com", "nobody@example.com");
+    let page = upload(&admin, bad.into_bytes()).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("Nothing was imported."));
+    let report: Vec<_> = page
+        .body
+        .split("class=\"import-error\"")
+        .skip(1)
+        .map(|r| {
+            let cells: Vec<_> = r
+                .split("<td>")
+                .skip(1)
+                .map(|c| c.split('<').next().unwrap().to_string())
+                .collect();
+            cells
+        })
+        .collect();
+    assert_eq!(report.len(), 3, "{report:?}");
+    assert_eq!(report[0][0], "2");
+    assert!(report[0][2].contains("active coordinator"));
+    assert_eq!(report[1][0], "3");
+    assert!(report[1][2].contains("real date"));
+    assert_eq!(report[2][0], "4");
+    assert!(report[2][2].contains("already has this case number"));
+    assert_eq!(count(&app).await, 1, "nothing was imported");
+}
+
+#[tokio::test]
+async fn a_shift_jis_file_from_excel_is_read() {
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    app.create_user(Role::Coordinator, "coordinator@example.com")
+        .await;
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(EXAMPLE);
+    assert!(!unmappable);
+    let page = upload(&admin, sjis.into_owned()).await;
+    page.assert_redirect_to("/leavers");
+    let rows = entity::leavers::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter().any(|l| l.family_name == "山田"
+            && l.address.as_deref() == Some("（架空）札幌市中央区1番地"))
+    );
+    // With a BOM too.
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(EXAMPLE.replace("EX-", "BOM-").as_bytes());
+    upload(&admin, with_bom)
+        .await
+        .assert_redirect_to("/leavers");
+    assert_eq!(count(&app).await, 6);
+}
+
+#[tokio::test]
+async fn only_admins_reach_the_import_and_an_upload_needs_its_token() {
+    let app = spawn_app().await;
+    let (coordinator, _) = app.signed_in(Role::Coordinator).await;
+    assert_eq!(coordinator.get("/admin/import").await.status, 403);
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let part = reqwest::multipart::Part::bytes(EXAMPLE.as_bytes().to_vec()).file_name("x.csv");
+    let resp = admin
+        .http
+        .post(format!("{}/admin/import?csrf_token=forged", admin.base))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(count(&app).await, 0);
+}
