@@ -1,0 +1,199 @@
+//! Benchmark of the register list: loads 10,000 fictional leavers into a fresh SQLite
+//! database, then times the list page's queries and the whole `/leavers` page over HTTP.
+//!
+//! cargo run --release --example bench_register [-- RECORDS]
+use std::time::{Duration, Instant};
+
+use aftercare::{
+    Application,
+    clock::Clock,
+    config::{Config, Sources},
+    db,
+    leavers::{
+        forms::LeaverInput,
+        queries::{self, ListFilter, Sort},
+        rules::{PlacementType, Status},
+    },
+};
+use chrono::{Days, NaiveDate, Utc};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let records: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir()?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    let data_dir = dir.path().display().to_string();
+    let config = Config::from_sources(&Sources::from_pairs([
+        ("AFTERCARE_LISTEN", "127.0.0.1:0"),
+        ("AFTERCARE_DATA_DIR", data_dir.as_str()),
+        ("AFTERCARE_DATABASE_URL", url.as_str()),
+    ]))?;
+    let app = Application::build(config.clone(), Clock::system()).await?;
+    let state = app.state();
+    let today = Utc::now().with_timezone(&config.time_zone).date_naive();
+
+    let started = Instant::now();
+    let txn = db::begin_write(&state.db).await?;
+    let families = [
+        "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村",
+    ];
+    let kana = [
+        "サトウ",
+        "スズキ",
+        "タカハシ",
+        "タナカ",
+        "イトウ",
+        "ワタナベ",
+        "ヤマモト",
+        "ナカムラ",
+    ];
+    for n in 0..records {
+        let dob = NaiveDate::from_ymd_opt(2003, 4, 2).unwrap() + Days::new((n * 37 % 2500) as u64);
+        let input = LeaverInput {
+            case_number: format!("B-{n:06}"),
+            family_name: families[n % 8].into(),
+            given_name: format!("太郎{n}"),
+            family_name_kana: Some(kana[n % 8].into()),
+            given_name_kana: Some("タロウ".into()),
+            date_of_birth: dob,
+            placement_type: PlacementType::ALL[n % 7],
+            placement_ended_on: (dob + Days::new(18 * 366)).min(today - Days::new(1)),
+            living_situation: None,
+            email: None,
+            phone: None,
+            address: None,
+            contact_consent: false,
+            coordinator_id: None,
+            notes: None,
+        };
+        queries::create(&txn, Utc::now(), None, &input, &config.window_rules).await?;
+    }
+    txn.commit().await?;
+    println!(
+        "loaded {records} leavers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let cases: Vec<(&str, ListFilter)> = vec![
+        (
+            "all, by name, page 1",
+            filter(None, None, None, Sort::Name, 1),
+        ),
+        (
+            "all, by name, page 100",
+            filter(None, None, None, Sort::Name, 100),
+        ),
+        (
+            "search '高橋'",
+            filter(Some("高橋"), None, None, Sort::Name, 1),
+        ),
+        (
+            "search 'b-0042'",
+            filter(Some("b-0042"), None, None, Sort::CaseNumber, 1),
+        ),
+        (
+            "status active, by support end",
+            filter(None, Some(Status::Active), None, Sort::SupportEnd, 1),
+        ),
+        (
+            "support ends within 90 days",
+            filter(None, None, Some(90), Sort::SupportEnd, 1),
+        ),
+    ];
+    println!(
+        "{:<34} {:>10} {:>8}",
+        "list query (count + page)", "median", "rows"
+    );
+    for (name, f) in &cases {
+        let mut times = Vec::new();
+        let mut total = 0;
+        for _ in 0..30 {
+            let t = Instant::now();
+            let (_, n) = queries::list(&state.db, f, today).await?;
+            times.push(t.elapsed());
+            total = n;
+        }
+        println!(
+            "{name:<34} {:>8.2}ms {total:>8}",
+            median(times).as_secs_f64() * 1000.0
+        );
+    }
+
+    // The whole page over HTTP, signed in as an administrator.
+    let address = format!("http://{}", app.local_addr());
+    let setup = app.setup_token().map(str::to_string);
+    tokio::spawn(app.run_until(std::future::pending()));
+    let http = reqwest::Client::builder().cookie_store(true).build()?;
+    if let Some(token) = setup {
+        let page = http
+            .get(format!("{address}/setup?token={token}"))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let csrf = page
+            .split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or("");
+        let pw = "benchmark password";
+        http.post(format!("{address}/setup"))
+            .form(&[
+                ("csrf_token", csrf),
+                ("token", &token),
+                ("name", "Bench"),
+                ("email", "bench@example.com"),
+                ("password", pw),
+                ("password_confirm", pw),
+            ])
+            .send()
+            .await?;
+    }
+    for path in [
+        "/leavers?coordinator=all",
+        "/leavers?coordinator=all&q=高橋&page=3",
+        "/leavers?coordinator=all&sort=support_end&ends_within=365",
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..30 {
+            let t = Instant::now();
+            let resp = http.get(format!("{address}{path}")).send().await?;
+            assert!(resp.status().is_success(), "{path}: {}", resp.status());
+            resp.text().await?;
+            times.push(t.elapsed());
+        }
+        println!(
+            "GET {path:<60} {:>8.2}ms",
+            median(times).as_secs_f64() * 1000.0
+        );
+    }
+    Ok(())
+}
+
+fn filter(
+    q: Option<&str>,
+    status: Option<Status>,
+    ends: Option<u32>,
+    sort: Sort,
+    page: u64,
+) -> ListFilter {
+    ListFilter {
+        q: q.map(aftercare::leavers::forms::search_form),
+        status,
+        coordinator: None,
+        ends_within_days: ends,
+        sort,
+        page,
+    }
+}
