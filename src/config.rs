@@ -32,6 +32,9 @@ pub struct Config {
     /// Support window rules: `AFTERCARE_MAX_AGE`, `AFTERCARE_FISCAL_YEAR_START`,
     /// `AFTERCARE_SUPPORT_END_RULE`.
     pub window_rules: WindowRules,
+    /// Days without a held consultation before an active leaver is flagged
+    /// (`AFTERCARE_NO_CONTACT_DAYS`).
+    pub no_contact_days: u32,
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -263,6 +266,7 @@ impl Config {
         let window_rules = parse_window_rules(s)?;
         Ok(Config {
             window_rules,
+            no_contact_days: parse_positive(s, "NO_CONTACT_DAYS", 60, 3660)?,
             listen,
             data_dir,
             database_url,
@@ -321,6 +325,7 @@ mod tests {
             (5, 15, 15)
         );
         assert_eq!(c.window_rules, WindowRules::default());
+        assert_eq!(c.no_contact_days, 60);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consultations;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
@@ -75,6 +76,11 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         // Any role reads the register (finance sees identity and the support window only);
         // the routes that change it declare the keepers' roles.
         .nest("/leavers", leavers::routes().with(require(ANY_ROLE)))
+        // Consultation content is for those who keep the register, never for finance.
+        .nest(
+            "/consultations",
+            consultations::routes().with(require(leavers::KEEPERS)),
+        )
         // Administrators.
         .nest("/admin/users", users::routes().with(require(ADMIN)))
         .nest("/admin/audit", audit::routes::routes().with(require(ADMIN)))

@@ -2,6 +2,8 @@
 pub mod app_secrets;
 pub mod audit_head;
 pub mod audit_log;
+pub mod consultation_topics;
+pub mod consultations;
 pub mod leavers;
 pub mod login_failures;
 pub mod sessions;

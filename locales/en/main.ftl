@@ -59,3 +59,16 @@ error-bad-request-title = Request not understood
 error-bad-request-message = The server could not understand this request.
 error-request-id = Request id:
 error-back-home = Back to the dashboard
+
+dashboard-follow-ups-due = Follow-ups due in the next 7 days
+dashboard-follow-ups-overdue = Overdue follow-ups
+dashboard-appointments-week = Appointments this week
+dashboard-no-contact = No contact for a long time
+dashboard-support-ending = Support ending within 90 days
+dashboard-nothing = Nothing here.
+dashboard-last-contact = last contact { $when }
+dashboard-never-contacted = never contacted
+dashboard-chart-title = Consultations held per month, by channel
+dashboard-chart-table = The figures of the chart
+dashboard-month = Month
+dashboard-total = Total

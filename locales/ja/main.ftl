@@ -59,3 +59,16 @@ error-bad-request-title = リクエストを理解できません
 error-bad-request-message = サーバーはこのリクエストを理解できませんでした。
 error-request-id = リクエストID：
 error-back-home = ダッシュボードへ戻る
+
+dashboard-follow-ups-due = 7日以内のフォローアップ
+dashboard-follow-ups-overdue = 期限を過ぎたフォローアップ
+dashboard-appointments-week = 今週の面談予定
+dashboard-no-contact = 長く接触のない方
+dashboard-support-ending = 90日以内に支援終了
+dashboard-nothing = 該当なし
+dashboard-last-contact = 最終接触 { $when }
+dashboard-never-contacted = 接触記録なし
+dashboard-chart-title = 月別の相談実施件数（方法別）
+dashboard-chart-table = グラフの数値
+dashboard-month = 月
+dashboard-total = 合計

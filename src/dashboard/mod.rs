@@ -1,12 +1,59 @@
-//! `/`: the signed-in user's start page, by role.
+//! `/`: the start page. Coordinators see their follow-ups, appointments, leavers without
+//! recent contact and support ending soon; admins see the same for the whole team, grouped
+//! by coordinator; both see consultations held per month.
+pub mod chart;
+pub mod queries;
+
 use askama::Template;
+use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
 use poem::{Response, handler};
 
 use crate::{
+    consultations::rules::Channel,
     error::AppResult,
     users::Role,
     web::{Ctx, render},
 };
+use queries::{Item, Scope};
+
+/// How far ahead follow-ups count as due, and support ends count as near (DESIGN 2.5).
+pub const FOLLOW_UP_DAYS: u64 = 7;
+pub const SUPPORT_ENDING_DAYS: u64 = 90;
+
+pub struct Line {
+    pub href: String,
+    pub case_number: String,
+    pub name: String,
+    pub detail: String,
+}
+
+pub struct Group {
+    key: Option<i32>,
+    pub coordinator: Option<String>,
+    pub lines: Vec<Line>,
+}
+
+pub struct Widget {
+    pub key: &'static str,
+    pub title: String,
+    pub groups: Vec<Group>,
+    pub count: usize,
+}
+
+pub struct LegendEntry {
+    pub label: String,
+    pub fill: &'static str,
+    pub y: u32,
+}
+
+pub struct ChartView {
+    pub bars: Vec<chart::Bar>,
+    pub month_labels: Vec<(u32, String)>,
+    pub legend: Vec<LegendEntry>,
+    pub channels: Vec<String>,
+    pub rows: Vec<(String, Vec<u32>, u32)>,
+}
 
 #[derive(Template)]
 #[template(path = "dashboard/show.html")]
@@ -14,6 +61,144 @@ struct DashboardPage<'a> {
     ctx: &'a Ctx,
     greeting: String,
     intro: String,
+    widgets: Vec<Widget>,
+    chart: Option<ChartView>,
+}
+
+/// Midnight at the start of `day` in the team's time zone.
+pub fn start_of(day: NaiveDate, tz: Tz) -> chrono::DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight).with_timezone(&tz))
+        .with_timezone(&Utc)
+}
+
+fn widget(
+    ctx: &Ctx,
+    key: &'static str,
+    items: Vec<Item>,
+    grouped: bool,
+    detail: impl Fn(&Item) -> String,
+) -> Widget {
+    let count = items.len();
+    let mut groups: Vec<Group> = Vec::new();
+    for item in items {
+        let line = Line {
+            href: format!("/leavers/{}", item.leaver_id),
+            case_number: item.case_number.clone(),
+            name: format!("{} {}", item.family_name, item.given_name),
+            detail: detail(&item),
+        };
+        let coordinator = grouped.then(|| {
+            item.coordinator_name
+                .clone()
+                .unwrap_or_else(|| ctx.t("leaver-unassigned"))
+        });
+        match groups.last_mut() {
+            Some(g) if g.key == item.coordinator_id => g.lines.push(line),
+            _ => groups.push(Group {
+                key: item.coordinator_id,
+                coordinator,
+                lines: vec![line],
+            }),
+        }
+    }
+    Widget {
+        key,
+        title: ctx.t(&format!("dashboard-{key}")),
+        groups,
+        count,
+    }
+}
+
+async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)> {
+    let db = &ctx.app.db;
+    let tz = ctx.app.config.time_zone;
+    let today = ctx.app.clock.today(tz);
+    let grouped = matches!(scope, Scope::Team);
+    let date = |d: Option<NaiveDate>| d.map(|d| ctx.tr.date(d)).unwrap_or_default();
+
+    let due = queries::follow_ups(db, scope, today, today + Days::new(FOLLOW_UP_DAYS)).await?;
+    let overdue = queries::follow_ups(db, scope, NaiveDate::MIN, today - Days::new(1)).await?;
+    let monday = today - Days::new(today.weekday().num_days_from_monday().into());
+    let week = queries::appointments(
+        db,
+        scope,
+        start_of(monday, tz),
+        start_of(monday + Days::new(7), tz),
+    )
+    .await?;
+    let no_contact_day = today - Days::new(ctx.app.config.no_contact_days.into());
+    let quiet = queries::no_contact(
+        db,
+        scope,
+        start_of(no_contact_day, tz),
+        no_contact_day,
+        today,
+    )
+    .await?;
+    let ending =
+        queries::support_ending(db, scope, today, today + Days::new(SUPPORT_ENDING_DAYS)).await?;
+
+    let widgets = vec![
+        widget(ctx, "follow-ups-due", due, grouped, |i| date(i.on_date)),
+        widget(ctx, "follow-ups-overdue", overdue, grouped, |i| {
+            date(i.on_date)
+        }),
+        widget(ctx, "appointments-week", week, grouped, |i| {
+            i.at.map(|t| ctx.datetime(&t)).unwrap_or_default()
+        }),
+        widget(ctx, "no-contact", quiet, grouped, |i| match i.at {
+            Some(t) => ctx.t_with("dashboard-last-contact", &[("when", &ctx.datetime(&t))]),
+            None => ctx.t("dashboard-never-contacted"),
+        }),
+        widget(ctx, "support-ending", ending, grouped, |i| date(i.on_date)),
+    ];
+
+    let held = queries::held_since(db, scope, start_of(chart::first_month(today), tz)).await?;
+    let monthly = chart::monthly(&held, tz, today);
+    let channels: Vec<String> = Channel::ALL
+        .iter()
+        .map(|c| ctx.t(&c.message_id()))
+        .collect();
+    let chart_view = ChartView {
+        bars: chart::bars(&monthly, &channels),
+        month_labels: monthly
+            .months
+            .iter()
+            .enumerate()
+            .map(|(i, (_, m))| {
+                (
+                    i as u32 * (chart::WIDTH / 12) + chart::WIDTH / 24,
+                    format!("{m}"),
+                )
+            })
+            .collect(),
+        legend: channels
+            .iter()
+            .enumerate()
+            .map(|(i, label)| LegendEntry {
+                label: label.clone(),
+                fill: chart::COLOURS[i % chart::COLOURS.len()],
+                y: 14 + i as u32 * 18,
+            })
+            .collect(),
+        rows: monthly
+            .months
+            .iter()
+            .zip(&monthly.counts)
+            .map(|((y, m), counts)| {
+                (
+                    chart::month_label(*y, *m),
+                    counts.clone(),
+                    counts.iter().sum(),
+                )
+            })
+            .collect(),
+        channels,
+    };
+    Ok((widgets, chart_view))
 }
 
 #[handler]
@@ -23,6 +208,18 @@ pub async fn show(ctx: &Ctx) -> AppResult<Response> {
         Role::Coordinator => "dashboard-intro-coordinator",
         Role::Finance => "dashboard-intro-finance",
         Role::Admin => "dashboard-intro-admin",
+    };
+    let scope = match user.role {
+        Role::Coordinator => Some(Scope::Coordinator(user.id)),
+        Role::Admin => Some(Scope::Team),
+        Role::Finance => None,
+    };
+    let (widgets, chart) = match scope {
+        Some(scope) => {
+            let (w, c) = widgets(ctx, scope).await?;
+            (w, Some(c))
+        }
+        None => (Vec::new(), None),
     };
     render(&DashboardPage {
         ctx,
@@ -34,5 +231,7 @@ pub async fn show(ctx: &Ctx) -> AppResult<Response> {
             ],
         ),
         intro: ctx.t(intro_id),
+        widgets,
+        chart,
     })
 }

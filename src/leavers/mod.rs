@@ -35,4 +35,10 @@ pub fn routes() -> Route {
             "/:id/status",
             post(views::change_status).with(require(KEEPERS)),
         )
+        .at(
+            "/:id/consultations/new",
+            get(crate::consultations::views::new_form)
+                .post(crate::consultations::views::create)
+                .with(require(KEEPERS)),
+        )
 }

@@ -444,6 +444,67 @@ pub struct Private {
     pub notes: String,
     pub version: i32,
     pub next_statuses: Vec<SelectOption>,
+    pub timeline: Vec<TimelineEntry>,
+    pub last_contact: String,
+    pub next_follow_up: String,
+}
+
+/// One consultation on the leaver's timeline.
+pub struct TimelineEntry {
+    pub id: i32,
+    pub when: String,
+    pub status: String,
+    pub status_code: String,
+    pub channel: String,
+    pub topics: String,
+    pub summary: String,
+    pub follow_up: String,
+    pub editable: bool,
+}
+
+async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<(Vec<TimelineEntry>, String, String)> {
+    use crate::consultations::{
+        queries as cq,
+        rules::{Channel, Status as CStatus, Topic},
+    };
+    let items = cq::timeline(&ctx.app.db, leaver_id).await?;
+    let (last_held, follow_up) = cq::contact_summary(&items);
+    let ids: Vec<i32> = items.iter().map(|c| c.id).collect();
+    let mut topics = cq::topics_of(&ctx.app.db, &ids).await?;
+    let entries = items
+        .into_iter()
+        .map(|c| TimelineEntry {
+            id: c.id,
+            when: ctx.datetime(&c.held_at),
+            status: CStatus::parse(&c.status)
+                .map(|s| ctx.t(&s.message_id()))
+                .unwrap_or_default(),
+            editable: c.status != CStatus::Cancelled.as_str(),
+            status_code: c.status,
+            channel: Channel::parse(&c.channel)
+                .map(|s| ctx.t(&s.message_id()))
+                .unwrap_or_default(),
+            topics: topics
+                .remove(&c.id)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| Topic::parse(t))
+                .map(|t| ctx.t(&t.message_id()))
+                .collect::<Vec<_>>()
+                .join("、"),
+            summary: c.summary.unwrap_or_default(),
+            follow_up: c
+                .next_follow_up_on
+                .map(|d| ctx.tr.date(d))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let none = || ctx.t("consultation-none-yet");
+    Ok((
+        entries,
+        last_held.map(|t| ctx.datetime(&t)).unwrap_or_else(none),
+        follow_up.map(|d| ctx.tr.date(d)).unwrap_or_else(none),
+    ))
 }
 
 #[derive(Template)]
@@ -482,6 +543,7 @@ async fn show_page<'a>(
         Standing::Ended => ctx.t("leaver-window-ended"),
     };
     let private = if can_keep(ctx) {
+        let (timeline, last_contact, next_follow_up) = timeline(ctx, l.id).await?;
         let status = Status::parse(&l.status).unwrap_or(Status::Active);
         let coordinator = match l.coordinator_id {
             Some(c) => crate::users::queries::get(&ctx.app.db, c)
@@ -520,6 +582,9 @@ async fn show_page<'a>(
                     selected: false,
                 })
                 .collect(),
+            timeline,
+            last_contact,
+            next_follow_up,
         })
     } else {
         None

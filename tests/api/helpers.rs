@@ -416,3 +416,36 @@ impl TestApp {
 pub fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+impl TestApp {
+    /// Stores a consultation directly. `held_at` is local time `YYYY-MM-DDTHH:MM`.
+    pub async fn record_consultation(
+        &self,
+        leaver_id: i32,
+        by: i32,
+        held_at: &str,
+        status: &str,
+        channel: &str,
+        follow_up: Option<&str>,
+    ) -> entity::consultations::Model {
+        use aftercare::consultations::{
+            forms::{ConsultationInput, parse_local_datetime},
+            queries,
+            rules::{Channel, Status},
+        };
+        let input = ConsultationInput {
+            held_at: parse_local_datetime(held_at, self.state.config.time_zone).unwrap(),
+            status: Status::parse(status).unwrap(),
+            channel: Channel::parse(channel).unwrap(),
+            topics: Vec::new(),
+            summary: Some(format!("summary of {held_at}")),
+            next_follow_up_on: follow_up.map(|d| d.parse().unwrap()),
+        };
+        let txn = db::begin_write(&self.state.db).await.unwrap();
+        let saved = queries::create(&txn, self.clock.now(), by, leaver_id, &input)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        saved
+    }
+}

@@ -1,0 +1,248 @@
+//! Reads and writes of consultations; every write records its audit entry in the same
+//! transaction, naming fields, never their contents.
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{consultation_topics, consultations};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Set, sea_query::Expr,
+};
+
+use crate::{
+    audit::{self, Entry},
+    consultations::{forms::ConsultationInput, rules::Status},
+};
+
+pub const ENTITY: &str = "consultation";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsultationError {
+    #[error("the consultation changed since the form was opened")]
+    Stale,
+    #[error("no such consultation")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<consultations::Model>, DbErr> {
+    consultations::Entity::find_by_id(id).one(db).await
+}
+
+async fn replace_topics(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    input: &ConsultationInput,
+) -> Result<(), DbErr> {
+    consultation_topics::Entity::delete_many()
+        .filter(consultation_topics::Column::ConsultationId.eq(id))
+        .exec(txn)
+        .await?;
+    if !input.topics.is_empty() {
+        consultation_topics::Entity::insert_many(input.topics.iter().map(|t| {
+            consultation_topics::ActiveModel {
+                consultation_id: Set(id),
+                topic: Set(t.as_str().to_string()),
+            }
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn create(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    leaver_id: i32,
+    input: &ConsultationInput,
+) -> Result<consultations::Model, DbErr> {
+    let saved = consultations::ActiveModel {
+        leaver_id: Set(leaver_id),
+        held_at: Set(input.held_at),
+        status: Set(input.status.as_str().to_string()),
+        channel: Set(input.channel.as_str().to_string()),
+        summary: Set(input.summary.clone()),
+        next_follow_up_on: Set(input.next_follow_up_on),
+        recorded_by: Set(Some(actor)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    replace_topics(txn, saved.id, input).await?;
+    let summary = format!("leaver {leaver_id}; status: {}", input.status.as_str());
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "create",
+            entity: ENTITY,
+            entity_id: Some(saved.id.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    Ok(saved)
+}
+
+pub async fn update(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    id: i32,
+    version: i32,
+    input: &ConsultationInput,
+) -> Result<(), ConsultationError> {
+    let before = get(txn, id).await?.ok_or(ConsultationError::NotFound)?;
+    if before.version != version {
+        return Err(ConsultationError::Stale);
+    }
+    let old_topics = topics_of(txn, &[id]).await?.remove(&id).unwrap_or_default();
+    let new_topics: Vec<String> = input
+        .topics
+        .iter()
+        .map(|t| t.as_str().to_string())
+        .collect();
+    let changed: Vec<&str> = [
+        ("held_at", before.held_at != input.held_at),
+        ("status", before.status != input.status.as_str()),
+        ("channel", before.channel != input.channel.as_str()),
+        ("topics", old_topics != new_topics),
+        ("summary", before.summary != input.summary),
+        (
+            "next_follow_up_on",
+            before.next_follow_up_on != input.next_follow_up_on,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, c)| *c)
+    .map(|(f, _)| f)
+    .collect();
+    let result = consultations::Entity::update_many()
+        .col_expr(consultations::Column::HeldAt, Expr::value(input.held_at))
+        .col_expr(
+            consultations::Column::Status,
+            Expr::value(input.status.as_str()),
+        )
+        .col_expr(
+            consultations::Column::Channel,
+            Expr::value(input.channel.as_str()),
+        )
+        .col_expr(
+            consultations::Column::Summary,
+            Expr::value(input.summary.clone()),
+        )
+        .col_expr(
+            consultations::Column::NextFollowUpOn,
+            Expr::value(input.next_follow_up_on),
+        )
+        .col_expr(consultations::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            consultations::Column::Version,
+            Expr::col(consultations::Column::Version).add(1),
+        )
+        .filter(consultations::Column::Id.eq(id))
+        .filter(consultations::Column::Version.eq(version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(ConsultationError::Stale);
+    }
+    replace_topics(txn, id, input).await?;
+    let mut summary = format!("leaver {}; ", before.leaver_id);
+    if changed.is_empty() {
+        summary.push_str("no change");
+    } else {
+        summary.push_str(&format!("changed: {}", changed.join(", ")));
+        if before.status != input.status.as_str() {
+            summary.push_str(&format!(
+                "; status: {} → {}",
+                before.status,
+                input.status.as_str()
+            ));
+        }
+    }
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "update",
+            entity: ENTITY,
+            entity_id: Some(id.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Topic codes of each consultation, in one query.
+pub async fn topics_of(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, Vec<String>>, DbErr> {
+    let mut map: HashMap<i32, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let rows = consultation_topics::Entity::find()
+        .filter(consultation_topics::Column::ConsultationId.is_in(ids.to_vec()))
+        .order_by_asc(consultation_topics::Column::Topic)
+        .all(db)
+        .await?;
+    for r in rows {
+        map.entry(r.consultation_id).or_default().push(r.topic);
+    }
+    Ok(map)
+}
+
+/// A leaver's consultations for the timeline: planned appointments first (soonest first),
+/// then everything else newest first.
+pub async fn timeline(
+    db: &impl ConnectionTrait,
+    leaver_id: i32,
+) -> Result<Vec<consultations::Model>, DbErr> {
+    let mut all = consultations::Entity::find()
+        .filter(consultations::Column::LeaverId.eq(leaver_id))
+        .order_by_desc(consultations::Column::HeldAt)
+        .order_by_desc(consultations::Column::Id)
+        .all(db)
+        .await?;
+    let planned = Status::Planned.as_str();
+    let (mut upcoming, rest): (Vec<_>, Vec<_>) = all.drain(..).partition(|c| c.status == planned);
+    upcoming.reverse();
+    upcoming.extend(rest);
+    Ok(upcoming)
+}
+
+/// The last held consultation's time, and the open follow-up date: the one set by the latest
+/// consultation that set one, unless a consultation was held after it.
+pub fn contact_summary(
+    consultations: &[consultations::Model],
+) -> (Option<DateTime<Utc>>, Option<NaiveDate>) {
+    let held = Status::Held.as_str();
+    let cancelled = Status::Cancelled.as_str();
+    let last_held = consultations
+        .iter()
+        .filter(|c| c.status == held)
+        .map(|c| c.held_at)
+        .max();
+    let latest_follow_up = consultations
+        .iter()
+        .filter(|c| c.status != cancelled && c.next_follow_up_on.is_some())
+        .max_by_key(|c| (c.held_at, c.id));
+    let open = latest_follow_up
+        .filter(|c| last_held.is_none_or(|h| h <= c.held_at))
+        .and_then(|c| c.next_follow_up_on);
+    (last_held, open)
+}

@@ -1,0 +1,199 @@
+//! The dashboard's widgets: one set-based query each, whatever the number of leavers.
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+
+/// Whose records a widget covers.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope {
+    /// Leavers assigned to this coordinator.
+    Coordinator(i32),
+    /// The whole team.
+    Team,
+}
+
+/// One line of a widget.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Item {
+    pub leaver_id: i32,
+    pub case_number: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub coordinator_id: Option<i32>,
+    pub coordinator_name: Option<String>,
+    pub on_date: Option<NaiveDate>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Builds a statement with `?` placeholders written as the backend wants them.
+fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            match backend {
+                DbBackend::Postgres => out.push_str(&format!("${n}")),
+                _ => out.push('?'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Statement::from_sql_and_values(backend, out, values)
+}
+
+const ITEM_COLUMNS: &str = "l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
+     l.coordinator_id, u.name AS coordinator_name";
+
+fn scope_sql(scope: Scope, values: &mut Vec<Value>) -> &'static str {
+    match scope {
+        Scope::Coordinator(id) => {
+            values.push(id.into());
+            " AND l.coordinator_id = ?"
+        }
+        Scope::Team => "",
+    }
+}
+
+async fn items(
+    db: &impl ConnectionTrait,
+    sql: String,
+    values: Vec<Value>,
+) -> Result<Vec<Item>, DbErr> {
+    let backend = db.get_database_backend();
+    Item::find_by_statement(statement(backend, &sql, values))
+        .all(db)
+        .await
+}
+
+/// Open follow-ups dated from `from` to `to` (inclusive). A follow-up is the date set by the
+/// latest consultation that set one; it is done once a consultation is held after it.
+pub async fn follow_ups(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Item>, DbErr> {
+    let mut values: Vec<Value> = vec![from.into(), to.into()];
+    let scope = scope_sql(scope, &mut values);
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS}, c.next_follow_up_on AS on_date, NULL AS at \
+         FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
+         LEFT JOIN users u ON u.id = l.coordinator_id \
+         WHERE c.next_follow_up_on IS NOT NULL AND c.status <> 'cancelled' AND l.status <> 'closed' \
+           AND c.next_follow_up_on >= ? AND c.next_follow_up_on <= ?{scope} \
+           AND NOT EXISTS (SELECT 1 FROM consultations c2 WHERE c2.leaver_id = c.leaver_id \
+                 AND c2.next_follow_up_on IS NOT NULL AND c2.status <> 'cancelled' \
+                 AND (c2.held_at > c.held_at OR (c2.held_at = c.held_at AND c2.id > c.id))) \
+           AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = c.leaver_id \
+                 AND h.status = 'held' AND h.held_at > c.held_at) \
+         ORDER BY u.name, l.coordinator_id, c.next_follow_up_on, l.sort_key"
+    );
+    items(db, sql, values).await
+}
+
+/// Planned appointments from `from` (inclusive) to `to` (exclusive).
+pub async fn appointments(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Item>, DbErr> {
+    let mut values: Vec<Value> = vec![from.into(), to.into()];
+    let scope = scope_sql(scope, &mut values);
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS}, NULL AS on_date, c.held_at AS at \
+         FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
+         LEFT JOIN users u ON u.id = l.coordinator_id \
+         WHERE c.status = 'planned' AND c.held_at >= ? AND c.held_at < ?{scope} \
+         ORDER BY u.name, l.coordinator_id, c.held_at"
+    );
+    items(db, sql, values).await
+}
+
+/// Active leavers inside their support window with no consultation held since `since`
+/// (those never met count from their support start). `at` is the last contact, if any.
+pub async fn no_contact(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    since: DateTime<Utc>,
+    since_day: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<Item>, DbErr> {
+    let mut values: Vec<Value> = vec![today.into(), since.into(), since_day.into()];
+    let scope = scope_sql(scope, &mut values);
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS}, NULL AS on_date, \
+           (SELECT MAX(h.held_at) FROM consultations h WHERE h.leaver_id = l.id AND h.status = 'held') AS at \
+         FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
+         WHERE l.status = 'active' AND l.support_ends_on >= ? \
+           AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = l.id \
+                 AND h.status = 'held' AND h.held_at >= ?) \
+           AND l.support_starts_on <= ?{scope} \
+         ORDER BY u.name, l.coordinator_id, l.sort_key"
+    );
+    items(db, sql, values).await
+}
+
+/// Leavers (not closed) whose support ends from `from` to `to`.
+pub async fn support_ending(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Item>, DbErr> {
+    let mut values: Vec<Value> = vec![from.into(), to.into()];
+    let scope = scope_sql(scope, &mut values);
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS}, l.support_ends_on AS on_date, NULL AS at \
+         FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
+         WHERE l.status <> 'closed' AND l.support_ends_on >= ? AND l.support_ends_on <= ?{scope} \
+         ORDER BY u.name, l.coordinator_id, l.support_ends_on, l.sort_key"
+    );
+    items(db, sql, values).await
+}
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct HeldRow {
+    pub held_at: DateTime<Utc>,
+    pub channel: String,
+}
+
+/// Time and channel of every consultation held since `since` (for the monthly chart).
+pub async fn held_since(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    since: DateTime<Utc>,
+) -> Result<Vec<HeldRow>, DbErr> {
+    let mut values: Vec<Value> = vec![since.into()];
+    let scope = scope_sql(scope, &mut values);
+    let sql = format!(
+        "SELECT c.held_at, c.channel FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
+         WHERE c.status = 'held' AND c.held_at >= ?{scope}"
+    );
+    let backend = db.get_database_backend();
+    HeldRow::find_by_statement(statement(backend, &sql, values))
+        .all(db)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_follow_the_backend() {
+        let s = statement(
+            DbBackend::Postgres,
+            "a = ? AND b = ?",
+            vec![1.into(), 2.into()],
+        );
+        assert_eq!(s.sql, "a = $1 AND b = $2");
+        let s = statement(
+            DbBackend::Sqlite,
+            "a = ? AND b = ?",
+            vec![1.into(), 2.into()],
+        );
+        assert_eq!(s.sql, "a = ? AND b = ?");
+    }
+}

@@ -1,0 +1,265 @@
+//! The dashboard's widgets on both sides of their boundary dates, and the monthly chart.
+use aftercare::users::Role;
+
+use crate::helpers::{spawn_app, spawn_app_with};
+
+// The test clock stands at Wednesday 2026-11-25 09:00 in Tokyo.
+
+/// Case numbers listed in the widget with this id.
+fn listed(body: &str, widget: &str) -> Vec<String> {
+    let start = body
+        .find(&format!("id=\"{widget}\""))
+        .unwrap_or_else(|| panic!("no widget {widget}"));
+    let section = &body[start..];
+    let section = &section[..section.find("</section>").unwrap()];
+    section
+        .split("<li><a href=\"/leavers/")
+        .skip(1)
+        .map(|s| {
+            s.split('>')
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn follow_ups_due_and_overdue_around_their_boundaries() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let other = app.create_user(Role::Coordinator, "other@example.jp").await;
+    for (case, follow_up) in [
+        ("YESTERDAY", "2026-11-24"),
+        ("TODAY", "2026-11-25"),
+        ("IN7", "2026-12-02"),
+        ("IN8", "2026-12-03"),
+    ] {
+        let l = app.create_leaver(case, Some(me.id), &[]).await;
+        app.record_consultation(
+            l.id,
+            me.id,
+            "2026-11-10T10:00",
+            "held",
+            "phone",
+            Some(follow_up),
+        )
+        .await;
+    }
+    // Overdue but done: a consultation was held after the one that set the follow-up.
+    let done = app.create_leaver("DONE", Some(me.id), &[]).await;
+    app.record_consultation(
+        done.id,
+        me.id,
+        "2026-11-01T10:00",
+        "held",
+        "phone",
+        Some("2026-11-10"),
+    )
+    .await;
+    app.record_consultation(done.id, me.id, "2026-11-12T10:00", "held", "phone", None)
+        .await;
+    // A missed appointment does not settle a follow-up.
+    let missed = app.create_leaver("MISSED", Some(me.id), &[]).await;
+    app.record_consultation(
+        missed.id,
+        me.id,
+        "2026-11-01T10:00",
+        "held",
+        "phone",
+        Some("2026-11-10"),
+    )
+    .await;
+    app.record_consultation(
+        missed.id,
+        me.id,
+        "2026-11-12T10:00",
+        "missed",
+        "phone",
+        None,
+    )
+    .await;
+    // Someone else's leaver.
+    let theirs = app.create_leaver("THEIRS", Some(other.id), &[]).await;
+    app.record_consultation(
+        theirs.id,
+        other.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-26"),
+    )
+    .await;
+
+    let page = browser.get("/").await;
+    assert_eq!(listed(&page.body, "follow-ups-due"), ["TODAY", "IN7"]);
+    assert_eq!(
+        listed(&page.body, "follow-ups-overdue"),
+        ["MISSED", "YESTERDAY"]
+    );
+
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let team = admin.get("/").await;
+    assert_eq!(
+        listed(&team.body, "follow-ups-due"),
+        ["TODAY", "IN7", "THEIRS"]
+    );
+    assert!(
+        team.body
+            .contains("<h3 class=\"group\">coordinator user</h3>"),
+        "grouped by coordinator"
+    );
+}
+
+#[tokio::test]
+async fn appointments_this_week_from_monday_to_sunday() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    for (case, at) in [
+        ("SUN-BEFORE", "2026-11-22T23:59"),
+        ("MON", "2026-11-23T00:00"),
+        ("SUN", "2026-11-29T23:59"),
+        ("NEXT-MON", "2026-11-30T00:00"),
+    ] {
+        let l = app.create_leaver(case, Some(me.id), &[]).await;
+        app.record_consultation(l.id, me.id, at, "planned", "online", None)
+            .await;
+    }
+    // Held, not planned: not an appointment.
+    app.record_consultation(l.id, me.id, "2026-11-24T10:00", "held", "phone", None)
+        .await;
+    let page = browser.get("/").await;
+    assert_eq!(listed(&page.body, "appointments-week"), ["MON", "SUN"]);
+    assert!(page.body.contains("2026-11-29 23:59"));
+}
+
+#[tokio::test]
+async fn no_contact_for_sixty_days() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    // 2026-11-25 minus 60 days is 2026-09-26.
+    let recent = app.create_leaver("HELD-60", Some(me.id), &[]).await;
+    app.record_consultation(recent.id, me.id, "2026-09-26T00:00", "held", "phone", None)
+        .await;
+    let old = app.create_leaver("HELD-61", Some(me.id), &[]).await;
+    app.record_consultation(old.id, me.id, "2026-09-25T23:59", "held", "phone", None)
+        .await;
+    // Missed and planned contacts do not count.
+    app.record_consultation(old.id, me.id, "2026-11-20T10:00", "missed", "phone", None)
+        .await;
+    app.create_leaver("NEVER", Some(me.id), &[]).await;
+    let lost = app.create_leaver("LOST", Some(me.id), &[]).await;
+    let show = format!("/leavers/{}", lost.id);
+    browser
+        .submit(
+            &show,
+            &format!("{show}/status"),
+            &[("status", "lost_contact"), ("version", "1")],
+        )
+        .await;
+    let page = browser.get("/").await;
+    assert_eq!(listed(&page.body, "no-contact"), ["HELD-61", "NEVER"]);
+    assert!(
+        page.body.contains("last contact 2026-09-25 23:59")
+            && page.body.contains("never contacted")
+    );
+
+    let shorter = spawn_app_with(&[("AFTERCARE_NO_CONTACT_DAYS", "30")]).await;
+    let (b, me) = shorter.signed_in(Role::Coordinator).await;
+    let l = shorter.create_leaver("HELD-45", Some(me.id), &[]).await;
+    shorter
+        .record_consultation(l.id, me.id, "2026-10-11T10:00", "held", "phone", None)
+        .await;
+    assert_eq!(listed(&b.get("/").await.body, "no-contact"), ["HELD-45"]);
+}
+
+#[tokio::test]
+async fn support_ending_within_ninety_days() {
+    // With this rule support ends the day before the 22nd birthday, so any date can be made.
+    let app = spawn_app_with(&[("AFTERCARE_SUPPORT_END_RULE", "day_before_birthday")]).await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    // 2026-11-25 + 90 days = 2027-02-23.
+    app.create_leaver(
+        "END-90",
+        Some(me.id),
+        &[
+            ("date_of_birth", "2005-02-24"),
+            ("placement_ended_on", "2023-03-31"),
+        ],
+    )
+    .await;
+    app.create_leaver(
+        "END-91",
+        Some(me.id),
+        &[
+            ("date_of_birth", "2005-02-25"),
+            ("placement_ended_on", "2023-03-31"),
+        ],
+    )
+    .await;
+    app.create_leaver(
+        "END-TODAY",
+        Some(me.id),
+        &[
+            ("date_of_birth", "2004-11-26"),
+            ("placement_ended_on", "2023-03-31"),
+        ],
+    )
+    .await;
+    app.create_leaver(
+        "ENDED",
+        Some(me.id),
+        &[
+            ("date_of_birth", "2004-11-25"),
+            ("placement_ended_on", "2023-03-31"),
+        ],
+    )
+    .await;
+    let page = browser.get("/").await;
+    assert_eq!(
+        listed(&page.body, "support-ending"),
+        ["END-TODAY", "END-90"]
+    );
+}
+
+#[tokio::test]
+async fn the_chart_counts_held_consultations_per_month_and_channel() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    for (at, status, channel) in [
+        ("2026-11-01T00:00", "held", "phone"),
+        ("2026-11-20T10:00", "held", "phone"),
+        ("2026-11-21T10:00", "held", "in_person"),
+        ("2026-11-22T10:00", "missed", "in_person"),
+        ("2026-10-31T23:59", "held", "home_visit"),
+        ("2025-12-01T00:00", "held", "online"),
+        ("2025-11-30T23:59", "held", "online"),
+    ] {
+        app.record_consultation(l.id, me.id, at, status, channel, None)
+            .await;
+    }
+    let page = browser.get("/").await;
+    let row = |month: &str| -> Vec<u32> {
+        let start = page.body.find(&format!("data-month=\"{month}\"")).unwrap();
+        let r = &page.body[start..];
+        let r = &r[..r.find("</tr>").unwrap()];
+        r.split("<td>")
+            .skip(1)
+            .map(|c| c.split('<').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    // Columns: in person, phone, home visit, online, message, total.
+    assert_eq!(row("2026-11"), [1, 2, 0, 0, 0, 3]);
+    assert_eq!(row("2026-10"), [0, 0, 1, 0, 0, 1]);
+    assert_eq!(row("2025-12"), [0, 0, 0, 1, 0, 1]);
+    assert!(
+        !page.body.contains("data-month=\"2025-11\""),
+        "twelve months only"
+    );
+    assert!(page.body.contains("<svg") && page.body.contains("2026-11 · Phone: 2"));
+}
