@@ -120,7 +120,9 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
     let date = |d: Option<NaiveDate>| d.map(|d| ctx.tr.date(d)).unwrap_or_default();
 
     let due = queries::follow_ups(db, scope, today, today + Days::new(FOLLOW_UP_DAYS)).await?;
-    let overdue = queries::follow_ups(db, scope, NaiveDate::MIN, today - Days::new(1)).await?;
+    // Any date the databases can hold: PostgreSQL's dates start in 4713 BC.
+    let long_ago = NaiveDate::from_ymd_opt(1900, 1, 1).expect("date");
+    let overdue = queries::follow_ups(db, scope, long_ago, today - Days::new(1)).await?;
     let monday = today - Days::new(today.weekday().num_days_from_monday().into());
     let week = queries::appointments(
         db,

@@ -77,7 +77,7 @@ pub async fn follow_ups(
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
     let sql = format!(
-        "SELECT {ITEM_COLUMNS}, c.next_follow_up_on AS on_date, NULL AS at \
+        "SELECT {ITEM_COLUMNS}, c.next_follow_up_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
          FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
          LEFT JOIN users u ON u.id = l.coordinator_id \
          WHERE c.next_follow_up_on IS NOT NULL AND c.status <> 'cancelled' AND l.status <> 'closed' \
@@ -102,7 +102,7 @@ pub async fn appointments(
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
     let sql = format!(
-        "SELECT {ITEM_COLUMNS}, NULL AS on_date, c.held_at AS at \
+        "SELECT {ITEM_COLUMNS}, CAST(NULL AS DATE) AS on_date, c.held_at AS at \
          FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
          LEFT JOIN users u ON u.id = l.coordinator_id \
          WHERE c.status = 'planned' AND c.held_at >= ? AND c.held_at < ?{scope} \
@@ -123,7 +123,7 @@ pub async fn no_contact(
     let mut values: Vec<Value> = vec![today.into(), since.into(), since_day.into()];
     let scope = scope_sql(scope, &mut values);
     let sql = format!(
-        "SELECT {ITEM_COLUMNS}, NULL AS on_date, \
+        "SELECT {ITEM_COLUMNS}, CAST(NULL AS DATE) AS on_date, \
            (SELECT MAX(h.held_at) FROM consultations h WHERE h.leaver_id = l.id AND h.status = 'held') AS at \
          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
          WHERE l.status = 'active' AND l.support_ends_on >= ? \
@@ -145,7 +145,7 @@ pub async fn support_ending(
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
     let sql = format!(
-        "SELECT {ITEM_COLUMNS}, l.support_ends_on AS on_date, NULL AS at \
+        "SELECT {ITEM_COLUMNS}, l.support_ends_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
          WHERE l.status <> 'closed' AND l.support_ends_on >= ? AND l.support_ends_on <= ?{scope} \
          ORDER BY u.name, l.coordinator_id, l.support_ends_on, l.sort_key"
