@@ -140,6 +140,8 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
         let db = db::connect_and_migrate(&config).await?;
         let now = chrono::Utc::now();
         let today = now.with_timezone(&config.time_zone).date_naive();
+        // Stored windows follow this run's settings before any record is added.
+        crate::leavers::queries::refresh_windows(&db, &config.window_rules, now).await?;
         crate::leavers::import::import(&db, now, today, None, &bytes, &config.window_rules).await
     }
     .await;
@@ -172,6 +174,7 @@ async fn demo(config: Config) -> Outcome {
         let db = db::connect_and_migrate(&config).await?;
         let now = chrono::Utc::now();
         let today = now.with_timezone(&config.time_zone).date_naive();
+        crate::leavers::queries::refresh_windows(&db, &config.window_rules, now).await?;
         crate::demo::load(&db, now, today, &config.window_rules).await
     }
     .await;

@@ -116,7 +116,9 @@ impl ConsultationForm {
         }
         topics.sort();
         let summary = self.summary.trim().replace("\r\n", "\n");
-        if summary.chars().count() > SUMMARY_MAX_CHARS {
+        if summary.chars().count() > SUMMARY_MAX_CHARS
+            || crate::leavers::forms::has_forbidden_control(&summary)
+        {
             errors.add("summary", "leaver-text-too-long");
         }
         let summary = (!summary.is_empty()).then_some(summary);

@@ -107,8 +107,18 @@ pub fn search_form(raw: &str) -> String {
         .collect()
 }
 
+/// Control characters other than line breaks and tabs are never stored (PostgreSQL refuses
+/// NUL outright).
+pub fn has_forbidden_control(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 fn text(raw: &str, max: usize) -> Result<Option<String>, ()> {
     let t = raw.trim().replace("\r\n", "\n");
+    if has_forbidden_control(&t) {
+        return Err(());
+    }
     if t.is_empty() {
         Ok(None)
     } else if t.chars().count() > max {
@@ -410,6 +420,22 @@ mod tests {
             ..good()
         });
         assert_eq!(errs, [("family_name_kana", "leaver-kana-invalid")]);
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let errs = errors_of(LeaverForm {
+            family_name: "山\u{0}田".into(),
+            notes: "a\u{7}b".into(),
+            ..good()
+        });
+        assert_eq!(
+            errs,
+            [
+                ("family_name", "leaver-name-invalid"),
+                ("notes", "leaver-text-too-long")
+            ]
+        );
     }
 
     #[test]

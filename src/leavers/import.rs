@@ -208,6 +208,12 @@ fn check(
         if status == Some(Status::Closed) && closed_reason.is_none() {
             row_errors.add("closed_reason", "leaver-closed-reason-required");
         }
+        if closed_reason
+            .as_deref()
+            .is_some_and(crate::leavers::forms::has_forbidden_control)
+        {
+            row_errors.add("closed_reason", "leaver-text-too-long");
+        }
         match (input, status) {
             (Some(input), Some(status)) if row_errors.is_empty() => rows.push(Row {
                 line,
@@ -274,6 +280,13 @@ pub async fn import(
                     line: row.line,
                     field: "case_number".into(),
                     message_id: "leaver-case-number-taken",
+                }]));
+            }
+            Err(LeaverError::UnknownCoordinator) => {
+                return Ok(Outcome::Rejected(vec![RowError {
+                    line: row.line,
+                    field: "coordinator_id".into(),
+                    message_id: "leaver-coordinator-invalid",
                 }]));
             }
             Err(e) => return Err(e.into()),

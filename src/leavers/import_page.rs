@@ -2,9 +2,10 @@
 //! number imported or the report of every wrong row and field.
 use askama::Template;
 use poem::{Response, Route, get, handler, http::StatusCode, web::Multipart};
+use tokio::io::AsyncReadExt;
 
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     leavers::import::{self, Outcome},
     web::{Ctx, render, render_status, see_other},
 };
@@ -47,15 +48,29 @@ async fn form(ctx: &Ctx) -> AppResult<Response> {
     render(&page(ctx))
 }
 
+fn refuse_early(ctx: &Ctx, problem: &'static str) -> AppResult<Response> {
+    render_status(
+        &ImportPage {
+            problem: Some(problem),
+            ..page(ctx)
+        },
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
 #[handler]
 async fn upload(ctx: &Ctx, mut multipart: Multipart) -> AppResult<Response> {
     let mut bytes = None;
+    let mut too_large = false;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("file") {
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the upload: {e}")))?;
+            // Read at most one byte past the limit, never the whole of a huge upload.
+            let mut data = Vec::new();
+            let mut reader = field.into_async_read().take(MAX_FILE_BYTES as u64 + 1);
+            if reader.read_to_end(&mut data).await.is_err() {
+                return refuse_early(ctx, "import-unreadable");
+            }
+            too_large = data.len() > MAX_FILE_BYTES;
             bytes = Some(data);
         }
     }
@@ -71,7 +86,7 @@ async fn upload(ctx: &Ctx, mut multipart: Multipart) -> AppResult<Response> {
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
         return refuse("import-no-file");
     };
-    if bytes.len() > MAX_FILE_BYTES {
+    if too_large {
         return refuse("import-too-large");
     }
     let today = ctx.app.clock.today(ctx.app.config.time_zone);

@@ -172,6 +172,7 @@ pub async fn create(
     model.version = Set(1);
     model.created_at = Set(now);
     let saved = model.insert(txn).await.map_err(map_unique)?;
+    let summary = format!("fields: {}", given_fields(input).join(", "));
     audit::record(
         txn,
         now,
@@ -180,11 +181,36 @@ pub async fn create(
             action: "create",
             entity: ENTITY,
             entity_id: Some(saved.id.into()),
-            summary: "",
+            summary: &summary,
         },
     )
     .await?;
     Ok(saved)
+}
+
+/// Names of the fields a new record was given (names only: values are personal data).
+pub fn given_fields(input: &LeaverInput) -> Vec<&'static str> {
+    let optional = [
+        ("family_name_kana", input.family_name_kana.is_some()),
+        ("given_name_kana", input.given_name_kana.is_some()),
+        ("living_situation", input.living_situation.is_some()),
+        ("email", input.email.is_some()),
+        ("phone", input.phone.is_some()),
+        ("address", input.address.is_some()),
+        ("contact_consent", input.contact_consent),
+        ("coordinator_id", input.coordinator_id.is_some()),
+        ("notes", input.notes.is_some()),
+    ];
+    let mut fields = vec![
+        "case_number",
+        "family_name",
+        "given_name",
+        "date_of_birth",
+        "placement_type",
+        "placement_ended_on",
+    ];
+    fields.extend(optional.into_iter().filter(|(_, set)| *set).map(|(f, _)| f));
+    fields
 }
 
 /// Names of the fields whose values differ between the stored record and the input.

@@ -94,13 +94,15 @@ struct ListPage<'a> {
 pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let user = ctx.user()?;
     let keeper = can_keep(ctx);
-    let status = Status::parse(&q.status);
+    // Status and coordinator are not identity: finance can neither see nor filter by them.
+    let status = Status::parse(&q.status).filter(|_| keeper);
     let coordinator_choice = match q.coordinator.trim() {
         "" if user.role == Role::Coordinator => "mine".to_string(),
         "" => "all".to_string(),
         other => other.to_string(),
     };
     let coordinator = match coordinator_choice.as_str() {
+        _ if !keeper => None,
         "mine" => Some(user.id),
         "all" => None,
         id => id.parse().ok(),
@@ -113,7 +115,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
         .filter(|d| *d <= 3660);
     let sort = Sort::parse(&q.sort).unwrap_or(Sort::Name);
     let filter = ListFilter {
-        q: Some(search_form(&q.q)).filter(|s| !s.is_empty()),
+        q: Some(search_form(&q.q.chars().take(100).collect::<String>())).filter(|s| !s.is_empty()),
         status,
         coordinator,
         ends_within_days,
@@ -641,7 +643,9 @@ pub async fn change_status(
         return refused("leaver-status-invalid").await;
     };
     let reason = Some(f.closed_reason.as_str()).filter(|r| !r.trim().is_empty());
-    if reason.is_some_and(|r| r.chars().count() > 2000) {
+    if reason.is_some_and(|r| {
+        r.chars().count() > 2000 || crate::leavers::forms::has_forbidden_control(r)
+    }) {
         return refused("leaver-text-too-long").await;
     }
     let txn = db::begin_write(&ctx.app.db).await?;

@@ -57,7 +57,16 @@ async fn a_coordinator_records_a_leaver_and_sees_the_support_window() {
     let audit = app.audit_rows().await;
     let row = audit.iter().rfind(|r| r.1 == "leaver").unwrap();
     assert_eq!((row.0.as_str(), row.3), ("create", Some(me.id)));
-    assert!(row.4.is_empty(), "no personal data in the audit summary");
+    assert_eq!(
+        row.4,
+        "fields: case_number, family_name, given_name, date_of_birth, placement_type, \
+         placement_ended_on, family_name_kana, given_name_kana, living_situation, email, phone, \
+         address, contact_consent, coordinator_id, notes"
+    );
+    assert!(
+        !row.4.contains("山田"),
+        "no personal data in the audit summary"
+    );
 }
 
 #[tokio::test]
@@ -488,4 +497,127 @@ async fn missing_records_are_404() {
     assert_eq!(browser.get("/leavers/999").await.status, 404);
     assert_eq!(browser.get("/leavers/x").await.status, 404);
     assert_eq!(browser.get("/leavers/999/edit").await.status, 404);
+}
+
+#[tokio::test]
+async fn stored_windows_follow_changed_settings_at_start_up() {
+    let app = spawn_app().await;
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    assert_eq!(
+        l.support_ends_on,
+        NaiveDate::from_ymd_opt(2029, 3, 31).unwrap()
+    );
+    let url = app.state.config.database_url.clone();
+    let _restarted = crate::helpers::spawn_app_with(&[
+        ("AFTERCARE_DATABASE_URL", url.as_str()),
+        ("AFTERCARE_MAX_AGE", "20"),
+    ])
+    .await;
+    let now = aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap();
+    // Born 2006-04-02: reaches 20 on 2026-04-01, so fiscal year 2026 ends support.
+    assert_eq!(
+        now.support_ends_on,
+        NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()
+    );
+    let row = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .rfind(|r| r.0 == "recompute")
+        .unwrap();
+    assert!(
+        row.4
+            .starts_with("support windows recomputed for 1 records"),
+        "{}",
+        row.4
+    );
+}
+
+#[tokio::test]
+async fn only_an_active_coordinator_can_be_assigned() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Admin).await;
+    let finance = app.create_user(Role::Finance, "f@example.jp").await;
+    let mut fields = leaver_fields("SP-1");
+    fields.push(("coordinator_id", finance.id.to_string()));
+    let page = browser
+        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("Choose an active coordinator."));
+    assert_eq!(leaver_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_status_change_on_an_old_page_is_refused() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    let show = format!("/leavers/{}", l.id);
+    browser
+        .submit(
+            &show,
+            &format!("{show}/status"),
+            &[("status", "lost_contact"), ("version", "1")],
+        )
+        .await;
+    let stale = browser
+        .submit(
+            &show,
+            &format!("{show}/status"),
+            &[
+                ("status", "closed"),
+                ("closed_reason", "x"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, 422);
+    assert!(stale.body.contains("Someone else changed this record"));
+    let now = aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.status, "lost_contact");
+}
+
+#[tokio::test]
+async fn finance_can_neither_see_nor_filter_by_status_or_coordinator() {
+    let app = spawn_app().await;
+    let coordinator = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let l = app.create_leaver("SP-1", Some(coordinator.id), &[]).await;
+    app.create_leaver("SP-2", None, &[]).await;
+    let show = format!("/leavers/{}", l.id);
+    admin
+        .submit(
+            &show,
+            &format!("{show}/status"),
+            &[
+                ("status", "closed"),
+                ("closed_reason", "moved"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    let list = finance.get("/leavers").await;
+    assert!(!list.body.contains("coordinator user") && !list.body.contains("Closed"));
+    for query in [
+        "status=closed",
+        "status=active",
+        &format!("coordinator={}", coordinator.id),
+    ] {
+        let page = finance.get(&format!("/leavers?{query}")).await;
+        assert!(
+            page.body.contains("SP-1") && page.body.contains("SP-2"),
+            "{query} has no effect"
+        );
+    }
+    // The same filter works for those who keep the register.
+    let closed = admin.get("/leavers?coordinator=all&status=closed").await;
+    assert!(closed.body.contains("SP-1") && !closed.body.contains("SP-2"));
 }

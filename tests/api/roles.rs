@@ -27,6 +27,7 @@ fn get_routes(user_id: i32, leaver_id: i32) -> Vec<(String, Access)> {
         (format!("/admin/users/{user_id}/edit"), Access::Admin),
         (format!("/admin/users/{user_id}/password"), Access::Admin),
         ("/admin/audit".into(), Access::Admin),
+        ("/admin/import".into(), Access::Admin),
         ("/leavers".into(), Access::AnyRole),
         ("/leavers/new".into(), Access::Keepers),
         (format!("/leavers/{leaver_id}"), Access::AnyRole),
