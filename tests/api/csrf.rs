@@ -65,6 +65,7 @@ pub fn post_routes(user_id: i32, leaver_id: i32) -> Vec<(String, Vec<(&'static s
                 ("password_confirm", "another long password".into()),
             ],
         ),
+        ("/admin/import".into(), vec![]),
         (
             "/leavers/new".into(),
             crate::helpers::leaver_fields("NEW-1"),
