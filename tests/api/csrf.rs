@@ -4,7 +4,11 @@ use aftercare::users::Role;
 use crate::helpers::{PASSWORD, spawn_app};
 
 /// Every POST route of the application, with fields that would otherwise be accepted.
-pub fn post_routes(user_id: i32, leaver_id: i32) -> Vec<(String, Vec<(&'static str, String)>)> {
+pub fn post_routes(
+    user_id: i32,
+    leaver_id: i32,
+    consultation_id: i32,
+) -> Vec<(String, Vec<(&'static str, String)>)> {
     let pw = PASSWORD.to_string();
     vec![
         (
@@ -65,6 +69,24 @@ pub fn post_routes(user_id: i32, leaver_id: i32) -> Vec<(String, Vec<(&'static s
                 ("password_confirm", "another long password".into()),
             ],
         ),
+        (
+            format!("/leavers/{leaver_id}/consultations/new"),
+            vec![
+                ("held_at", "2026-11-25T08:00".into()),
+                ("status", "held".into()),
+                ("channel", "phone".into()),
+                ("summary", "posted".into()),
+            ],
+        ),
+        (
+            format!("/consultations/{consultation_id}/edit"),
+            vec![
+                ("held_at", "2026-11-20T10:00".into()),
+                ("status", "cancelled".into()),
+                ("channel", "phone".into()),
+                ("version", "1".into()),
+            ],
+        ),
         ("/admin/import".into(), vec![]),
         (
             "/leavers/new".into(),
@@ -88,9 +110,19 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
     let (browser, admin) = app.signed_in(Role::Admin).await;
     let target = app.create_user(Role::Coordinator, "c@example.jp").await;
     let leaver = app.create_leaver("SP-1", None, &[]).await;
+    let consultation = app
+        .record_consultation(
+            leaver.id,
+            target.id,
+            "2026-11-20T10:00",
+            "held",
+            "phone",
+            None,
+        )
+        .await;
     let audit_before = app.audit_rows().await.len();
     let cookie_token = browser.get("/").await.csrf_token();
-    for (path, fields) in post_routes(target.id, leaver.id) {
+    for (path, fields) in post_routes(target.id, leaver.id, consultation.id) {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let missing = browser.post_raw(&path, &fields).await;
         assert_eq!(missing.status, 403, "{path} without a token");

@@ -14,7 +14,7 @@ enum Access {
     Admin,
 }
 
-fn get_routes(user_id: i32, leaver_id: i32) -> Vec<(String, Access)> {
+fn get_routes(user_id: i32, leaver_id: i32, consultation_id: i32) -> Vec<(String, Access)> {
     vec![
         ("/healthz".into(), Access::Public),
         ("/static/app.css".into(), Access::Public),
@@ -28,6 +28,14 @@ fn get_routes(user_id: i32, leaver_id: i32) -> Vec<(String, Access)> {
         (format!("/admin/users/{user_id}/password"), Access::Admin),
         ("/admin/audit".into(), Access::Admin),
         ("/admin/import".into(), Access::Admin),
+        (
+            format!("/leavers/{leaver_id}/consultations/new"),
+            Access::Keepers,
+        ),
+        (
+            format!("/consultations/{consultation_id}/edit"),
+            Access::Keepers,
+        ),
         ("/leavers".into(), Access::AnyRole),
         ("/leavers/new".into(), Access::Keepers),
         (format!("/leavers/{leaver_id}"), Access::AnyRole),
@@ -36,7 +44,7 @@ fn get_routes(user_id: i32, leaver_id: i32) -> Vec<(String, Access)> {
 }
 
 fn post_access(path: &str) -> Access {
-    if path.starts_with("/leavers/") {
+    if path.starts_with("/leavers/") || path.starts_with("/consultations/") {
         Access::Keepers
     } else if path.starts_with("/admin/") {
         Access::Admin
@@ -63,8 +71,18 @@ async fn every_get_route_answers_each_role_as_declared() {
         .create_user(Role::Coordinator, "target@example.jp")
         .await;
     let leaver = app.create_leaver("SP-1", None, &[]).await;
+    let consultation = app
+        .record_consultation(
+            leaver.id,
+            target.id,
+            "2026-11-20T10:00",
+            "held",
+            "phone",
+            None,
+        )
+        .await;
     let anonymous = app.browser();
-    for (path, access) in get_routes(target.id, leaver.id) {
+    for (path, access) in get_routes(target.id, leaver.id, consultation.id) {
         let page = anonymous.get(&path).await;
         match access {
             Access::SetupOnly => assert_eq!(page.status, 404, "anonymous GET {path}"),
@@ -74,7 +92,7 @@ async fn every_get_route_answers_each_role_as_declared() {
     }
     for role in Role::ALL {
         let (browser, _) = app.signed_in(role).await;
-        for (path, access) in get_routes(target.id, leaver.id) {
+        for (path, access) in get_routes(target.id, leaver.id, consultation.id) {
             let page = browser.get(&path).await;
             let expected = match (access, path.as_str()) {
                 // A signed-in user asking for the sign-in page goes home.
@@ -101,10 +119,20 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         .create_user(Role::Coordinator, "target@example.jp")
         .await;
     let leaver = app.create_leaver("SP-1", None, &[]).await;
+    let consultation = app
+        .record_consultation(
+            leaver.id,
+            target.id,
+            "2026-11-20T10:00",
+            "held",
+            "phone",
+            None,
+        )
+        .await;
     for role in [Role::Coordinator, Role::Finance] {
         let (browser, _) = app.signed_in(role).await;
         let audit_before = app.audit_rows().await.len();
-        for (path, fields) in post_routes(target.id, leaver.id) {
+        for (path, fields) in post_routes(target.id, leaver.id, consultation.id) {
             if allowed(post_access(&path), role) {
                 continue;
             }
@@ -119,7 +147,7 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         );
     }
     let anonymous = app.browser();
-    for (path, fields) in post_routes(target.id, leaver.id) {
+    for (path, fields) in post_routes(target.id, leaver.id, consultation.id) {
         if post_access(&path) == Access::Public {
             continue;
         }
