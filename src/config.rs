@@ -35,6 +35,8 @@ pub struct Config {
     /// Days without a held consultation before an active leaver is flagged
     /// (`AFTERCARE_NO_CONTACT_DAYS`).
     pub no_contact_days: u32,
+    /// Monthly caps in whole yen (`AFTERCARE_HOUSING_CAP`, `AFTERCARE_LIVING_CAP`).
+    pub allowance_caps: crate::allowances::forms::Caps,
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -267,6 +269,10 @@ impl Config {
         Ok(Config {
             window_rules,
             no_contact_days: parse_positive(s, "NO_CONTACT_DAYS", 60, 3660)?,
+            allowance_caps: crate::allowances::forms::Caps {
+                housing: parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
+                living: parse_positive(s, "LIVING_CAP", 50_000, 10_000_000)?.into(),
+            },
             listen,
             data_dir,
             database_url,

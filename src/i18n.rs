@@ -62,12 +62,14 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/audit.ftl")),
     ("en", include_str!("../locales/en/leavers.ftl")),
     ("en", include_str!("../locales/en/consultations.ftl")),
+    ("en", include_str!("../locales/en/allowances.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
     ("ja", include_str!("../locales/ja/audit.ftl")),
     ("ja", include_str!("../locales/ja/leavers.ftl")),
     ("ja", include_str!("../locales/ja/consultations.ftl")),
+    ("ja", include_str!("../locales/ja/allowances.ftl")),
 ];
 
 #[derive(Clone)]

@@ -1,7 +1,9 @@
 //! Aftercare: the register, allowances, consultations and reminders of a city's aftercare team.
 pub mod account;
+pub mod allowances;
 pub mod audit;
 pub mod auth;
+pub mod budget;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -14,6 +16,7 @@ pub mod health;
 pub mod i18n;
 pub mod leavers;
 pub mod mail;
+pub mod payments;
 pub mod telemetry;
 pub mod users;
 pub mod web;
@@ -34,7 +37,7 @@ use crate::{
     clock::Clock,
     config::Config,
     i18n::Catalogs,
-    web::{ADMIN, ANY_ROLE, require},
+    web::{ADMIN, ANY_ROLE, FINANCE, require},
 };
 
 /// What every request handler can reach.
@@ -76,6 +79,12 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         // Any role reads the register (finance sees identity and the support window only);
         // the routes that change it declare the keepers' roles.
         .nest("/leavers", leavers::routes().with(require(ANY_ROLE)))
+        // Every role reads allowance requests; each step checks the actor's role itself
+        // (finance decides, never on their own request).
+        .nest("/allowances", allowances::routes().with(require(ANY_ROLE)))
+        .nest("/budget", budget::views::routes().with(require(FINANCE)))
+        .nest("/payments", payments::routes().with(require(FINANCE)))
+        .at("/payments.csv", get(payments::csv).with(require(FINANCE)))
         // Consultation content is for those who keep the register, never for finance.
         .nest(
             "/consultations",

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_foundation;
 mod m20261125_000002_leavers;
 mod m20261125_000003_consultations;
+mod m20261125_000004_allowances;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_leavers::Migration),
             Box::new(m20261125_000003_consultations::Migration),
+            Box::new(m20261125_000004_allowances::Migration),
         ]
     }
 }

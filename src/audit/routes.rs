@@ -16,7 +16,14 @@ use crate::{
 pub const PAGE_SIZE: u64 = 50;
 
 /// The kinds of record the log speaks of, for the filter.
-pub const ENTITIES: &[&str] = &["user", "leaver", "consultation"];
+pub const ENTITIES: &[&str] = &[
+    "user",
+    "leaver",
+    "consultation",
+    "allowance",
+    "payment",
+    "budget",
+];
 
 pub fn routes() -> Route {
     Route::new().at("/", get(list))

@@ -55,6 +55,15 @@ pub struct ChartView {
     pub rows: Vec<(String, Vec<u32>, u32)>,
 }
 
+/// What finance sees first: the queue, this month's payments, this year's budget.
+pub struct FinanceView {
+    pub waiting: String,
+    pub month: String,
+    pub month_totals: Vec<(String, String, String)>,
+    pub fy: String,
+    pub budget: Vec<crate::budget::views::Row>,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard/show.html")]
 struct DashboardPage<'a> {
@@ -63,6 +72,64 @@ struct DashboardPage<'a> {
     intro: String,
     widgets: Vec<Widget>,
     chart: Option<ChartView>,
+    finance: Option<FinanceView>,
+}
+
+async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
+    use crate::allowances::rules::{Kind, Month};
+    use crate::i18n::format_yen;
+    use entity::{allowances, payments};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+    let db = &ctx.app.db;
+    let queue = allowances::Entity::find().filter(allowances::Column::Status.eq("submitted"));
+    let count = queue.clone().count(db).await?;
+    let oldest = queue
+        .order_by_asc(allowances::Column::SubmittedAt)
+        .one(db)
+        .await?
+        .and_then(|a| a.submitted_at);
+    let waiting = match oldest {
+        Some(at) if count > 0 => ctx.t_with(
+            "dashboard-waiting-count",
+            &[
+                ("count", &count.to_string()),
+                ("oldest", &ctx.datetime(&at)),
+            ],
+        ),
+        _ => ctx.t("dashboard-waiting-none"),
+    };
+    let month = Month::of(ctx.app.clock.today(ctx.app.config.time_zone));
+    let lines = payments::Entity::find()
+        .filter(payments::Column::Month.eq(month.first_day()))
+        .all(db)
+        .await?;
+    let month_totals = Kind::ALL
+        .into_iter()
+        .map(|k| {
+            let sum = |status: &str| {
+                lines
+                    .iter()
+                    .filter(|p| p.kind == k.as_str() && p.status == status)
+                    .map(|p| p.amount)
+                    .sum::<i64>()
+            };
+            (
+                ctx.t(&k.message_id()),
+                format_yen(sum("scheduled")),
+                format_yen(sum("paid")),
+            )
+        })
+        .collect();
+    let fy = crate::budget::views::current_fy(ctx);
+    let figures =
+        crate::budget::figures(db, fy, ctx.app.config.window_rules.fiscal_year_start).await?;
+    Ok(FinanceView {
+        waiting,
+        month: month.to_string(),
+        month_totals,
+        fy: ctx.t_with("budget-fiscal-year", &[("fy", &fy.to_string())]),
+        budget: crate::budget::views::rows(ctx, &figures),
+    })
 }
 
 /// Midnight at the start of `day` in the team's time zone.
@@ -235,5 +302,10 @@ pub async fn show(ctx: &Ctx) -> AppResult<Response> {
         intro: ctx.t(intro_id),
         widgets,
         chart,
+        finance: if user.role == Role::Finance {
+            Some(finance_view(ctx).await?)
+        } else {
+            None
+        },
     })
 }

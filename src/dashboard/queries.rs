@@ -1,6 +1,8 @@
 //! The dashboard's widgets: one set-based query each, whatever the number of leavers.
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+
+use crate::db::statement;
 
 /// Whose records a widget covers.
 #[derive(Clone, Copy, Debug)]
@@ -22,24 +24,6 @@ pub struct Item {
     pub coordinator_name: Option<String>,
     pub on_date: Option<NaiveDate>,
     pub at: Option<DateTime<Utc>>,
-}
-
-/// Builds a statement with `?` placeholders written as the backend wants them.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            match backend {
-                DbBackend::Postgres => out.push_str(&format!("${n}")),
-                _ => out.push('?'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Statement::from_sql_and_values(backend, out, values)
 }
 
 const ITEM_COLUMNS: &str = "l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
@@ -175,25 +159,4 @@ pub async fn held_since(
     HeldRow::find_by_statement(statement(backend, &sql, values))
         .all(db)
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_follow_the_backend() {
-        let s = statement(
-            DbBackend::Postgres,
-            "a = ? AND b = ?",
-            vec![1.into(), 2.into()],
-        );
-        assert_eq!(s.sql, "a = $1 AND b = $2");
-        let s = statement(
-            DbBackend::Sqlite,
-            "a = ? AND b = ?",
-            vec![1.into(), 2.into()],
-        );
-        assert_eq!(s.sql, "a = ? AND b = ?");
-    }
 }

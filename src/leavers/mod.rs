@@ -41,4 +41,10 @@ pub fn routes() -> Route {
                 .post(crate::consultations::views::create)
                 .with(require(KEEPERS)),
         )
+        .at(
+            "/:id/allowances/new",
+            get(crate::allowances::views::new_form)
+                .post(crate::allowances::views::create)
+                .with(require(KEEPERS)),
+        )
 }

@@ -524,6 +524,8 @@ struct ShowPage<'a> {
     ended: bool,
     private: Option<Private>,
     status_error: Option<&'static str>,
+    allowances: Vec<crate::allowances::views::LeaverAllowance>,
+    keeper: bool,
 }
 
 async fn show_page<'a>(
@@ -605,6 +607,8 @@ async fn show_page<'a>(
         support_end: ctx.tr.date(l.support_ends_on),
         standing: standing_text,
         ended: st == Standing::Ended,
+        allowances: crate::allowances::views::for_leaver_page(ctx, l.id, can_keep(ctx)).await?,
+        keeper: can_keep(ctx),
         private,
         status_error,
     })

@@ -28,9 +28,21 @@ pub struct CurrentUser {
 pub struct Flash {
     pub kind: FlashKind,
     pub message_id: String,
+    #[serde(default)]
+    pub args: Vec<(String, String)>,
 }
 
 impl Flash {
+    /// The message in the page's language.
+    pub fn text(&self, ctx: &Ctx) -> String {
+        let args: Vec<(&str, &str)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        ctx.t_with(&self.message_id, &args)
+    }
+
     /// The style class of the message.
     pub fn class(&self) -> &'static str {
         match self.kind {
@@ -108,7 +120,15 @@ impl Ctx {
             return Vec::new();
         };
         let path = self.here.split('?').next().unwrap_or("/");
-        let mut items = vec![("/", "nav-dashboard"), ("/leavers", "nav-leavers")];
+        let mut items = vec![
+            ("/", "nav-dashboard"),
+            ("/leavers", "nav-leavers"),
+            ("/allowances", "nav-allowances"),
+        ];
+        if user.role == Role::Finance {
+            items.push(("/payments", "nav-payments"));
+            items.push(("/budget", "nav-budget"));
+        }
         if user.role == Role::Admin {
             items.push(("/admin/users", "nav-users"));
             items.push(("/admin/audit", "nav-audit"));
@@ -135,12 +155,27 @@ impl Ctx {
         flashes.push(Flash {
             kind,
             message_id: message_id.to_string(),
+            args: Vec::new(),
         });
         self.session.set(SESSION_FLASH, flashes);
     }
 
     pub fn flash_success(&self, message_id: &str) {
         self.flash(FlashKind::Success, message_id);
+    }
+
+    /// A success message with arguments, translated when shown.
+    pub fn flash_success_with(&self, message_id: &str, args: &[(&str, &str)]) {
+        let mut flashes: Vec<Flash> = self.session.get(SESSION_FLASH).unwrap_or_default();
+        flashes.push(Flash {
+            kind: FlashKind::Success,
+            message_id: message_id.to_string(),
+            args: args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        });
+        self.session.set(SESSION_FLASH, flashes);
     }
 
     pub fn flash_error(&self, message_id: &str) {

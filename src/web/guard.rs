@@ -7,6 +7,7 @@ use crate::{error::AppError, users::Role, web::Ctx};
 
 pub const ANY_ROLE: &[Role] = &[Role::Coordinator, Role::Finance, Role::Admin];
 pub const ADMIN: &[Role] = &[Role::Admin];
+pub const FINANCE: &[Role] = &[Role::Finance];
 
 /// Lets through signed-in users with one of `roles`; others get a 403 page, and visitors who
 /// are not signed in are sent to the sign-in page.

@@ -7,7 +7,7 @@ pub mod middleware;
 
 pub use context::{Ctx, CurrentUser, Flash};
 pub use forms::FormErrors;
-pub use guard::{ADMIN, ANY_ROLE, require};
+pub use guard::{ADMIN, ANY_ROLE, FINANCE, require};
 
 use askama::Template;
 use poem::{IntoResponse, Response, http::StatusCode, web::Html};

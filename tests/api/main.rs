@@ -1,6 +1,7 @@
 //! HTTP tests against the real application; one binary so it links once.
 mod helpers;
 
+mod allowances;
 mod audit;
 mod auth;
 mod command_line;

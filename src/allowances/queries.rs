@@ -1,0 +1,281 @@
+//! Reads and writes of allowances and their payment lines. Every write records its audit entry
+//! in the same transaction; decisions apply only to the version the decider saw.
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{allowances, leavers, payments};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Set, sea_query::Expr,
+};
+
+use crate::{
+    allowances::{
+        forms::AllowanceInput,
+        rules::{self, Action, Actor, Kind, Month, Refusal, Status},
+    },
+    audit::{self, Entry},
+};
+
+pub const ENTITY: &str = "allowance";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AllowanceError {
+    #[error("the request changed since it was opened")]
+    Stale,
+    #[error("no such request")]
+    NotFound,
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    #[error("the leaver's record is closed")]
+    LeaverClosed,
+    #[error("{0} lies outside the support window")]
+    OutsideWindow(Month),
+    #[error("overlaps another live request of the same kind")]
+    Overlap,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub fn months(a: &allowances::Model) -> (Month, Month) {
+    (Month::of(a.start_month), Month::of(a.end_month))
+}
+
+pub fn status(a: &allowances::Model) -> Status {
+    Status::parse(&a.status).unwrap_or(Status::Draft)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<allowances::Model>, DbErr> {
+    allowances::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn for_leaver(
+    db: &impl ConnectionTrait,
+    leaver_id: i32,
+) -> Result<Vec<allowances::Model>, DbErr> {
+    allowances::Entity::find()
+        .filter(allowances::Column::LeaverId.eq(leaver_id))
+        .order_by_desc(allowances::Column::StartMonth)
+        .order_by_desc(allowances::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The rules that need the register: an open record, every month inside the support window,
+/// no overlap with another live request of the same kind.
+async fn check_fits(
+    txn: &impl ConnectionTrait,
+    leaver: &leavers::Model,
+    kind: Kind,
+    range: (Month, Month),
+    except: Option<i32>,
+) -> Result<(), AllowanceError> {
+    if leaver.status == "closed" {
+        return Err(AllowanceError::LeaverClosed);
+    }
+    if let Some(m) = rules::first_month_outside(
+        range.0,
+        range.1,
+        leaver.support_starts_on,
+        leaver.support_ends_on,
+    ) {
+        return Err(AllowanceError::OutsideWindow(m));
+    }
+    let mut others = allowances::Entity::find()
+        .filter(allowances::Column::LeaverId.eq(leaver.id))
+        .filter(allowances::Column::Kind.eq(kind.as_str()))
+        .filter(
+            allowances::Column::Status
+                .is_in([Status::Submitted.as_str(), Status::Approved.as_str()]),
+        );
+    if let Some(id) = except {
+        others = others.filter(allowances::Column::Id.ne(id));
+    }
+    if others
+        .all(txn)
+        .await?
+        .iter()
+        .any(|o| rules::overlaps(months(o), range))
+    {
+        return Err(AllowanceError::Overlap);
+    }
+    Ok(())
+}
+
+pub async fn create(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    leaver: &leavers::Model,
+    input: &AllowanceInput,
+) -> Result<allowances::Model, AllowanceError> {
+    check_fits(txn, leaver, input.kind, (input.start, input.end), None).await?;
+    let saved = allowances::ActiveModel {
+        leaver_id: Set(leaver.id),
+        kind: Set(input.kind.as_str().to_string()),
+        monthly_amount: Set(input.monthly_amount),
+        start_month: Set(input.start.first_day()),
+        end_month: Set(input.end.first_day()),
+        reason: Set(input.reason.clone()),
+        status: Set(Status::Draft.as_str().to_string()),
+        requested_by: Set(Some(actor)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let summary = format!(
+        "leaver {}; kind: {}; months: {}..{}; monthly: {}",
+        leaver.id,
+        input.kind.as_str(),
+        input.start,
+        input.end,
+        input.monthly_amount
+    );
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "create",
+            entity: ENTITY,
+            entity_id: Some(saved.id.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// A step asked for on the request as it was at `version`.
+pub struct Step<'a> {
+    pub version: i32,
+    pub action: Action,
+    pub note: Option<&'a str>,
+}
+
+/// Applies a step to the request as it was at its version: exactly one of several
+/// simultaneous decisions wins, the others are refused as stale and change nothing.
+pub async fn act(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    actor: Actor,
+    id: i32,
+    step: &Step<'_>,
+) -> Result<allowances::Model, AllowanceError> {
+    let (version, action, note) = (step.version, step.action, step.note);
+    let before = get(txn, id).await?.ok_or(AllowanceError::NotFound)?;
+    if before.version != version {
+        return Err(AllowanceError::Stale);
+    }
+    let from = status(&before);
+    let to = rules::transition(from, action, actor, before.requested_by, note)
+        .map_err(AllowanceError::Refused)?;
+    if matches!(action, Action::Submit | Action::Approve) {
+        let leaver = leavers::Entity::find_by_id(before.leaver_id)
+            .one(txn)
+            .await?
+            .ok_or(AllowanceError::NotFound)?;
+        let kind = Kind::parse(&before.kind).unwrap_or(Kind::Housing);
+        check_fits(txn, &leaver, kind, months(&before), Some(id)).await?;
+    }
+    let deciding = matches!(action, Action::Approve | Action::Reject | Action::Stop);
+    let mut update = allowances::Entity::update_many()
+        .col_expr(allowances::Column::Status, Expr::value(to.as_str()))
+        .col_expr(
+            allowances::Column::Version,
+            Expr::col(allowances::Column::Version).add(1),
+        )
+        .col_expr(allowances::Column::UpdatedAt, Expr::value(now));
+    if action == Action::Submit {
+        update = update.col_expr(allowances::Column::SubmittedAt, Expr::value(Some(now)));
+    }
+    if deciding {
+        update = update
+            .col_expr(allowances::Column::DecidedBy, Expr::value(Some(actor.id)))
+            .col_expr(allowances::Column::DecidedAt, Expr::value(Some(now)))
+            .col_expr(
+                allowances::Column::DecisionNote,
+                Expr::value(note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty())),
+            );
+    }
+    let result = update
+        .filter(allowances::Column::Id.eq(id))
+        .filter(allowances::Column::Version.eq(version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AllowanceError::Stale);
+    }
+    let mut summary = format!("status: {} → {}", from.as_str(), to.as_str());
+    match action {
+        Action::Approve => {
+            let (start, end) = months(&before);
+            let lines: Vec<payments::ActiveModel> = start
+                .through(end)
+                .into_iter()
+                .map(|m| payments::ActiveModel {
+                    allowance_id: Set(id),
+                    leaver_id: Set(before.leaver_id),
+                    kind: Set(before.kind.clone()),
+                    month: Set(m.first_day()),
+                    amount: Set(before.monthly_amount),
+                    status: Set("scheduled".into()),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+                .collect();
+            summary.push_str(&format!("; payment lines: {}", lines.len()));
+            payments::Entity::insert_many(lines)
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Action::Stop => {
+            // Unpaid months that have not begun are cancelled; paid ones stay.
+            let cancelled = payments::Entity::update_many()
+                .col_expr(payments::Column::Status, Expr::value("cancelled"))
+                .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+                .col_expr(
+                    payments::Column::Version,
+                    Expr::col(payments::Column::Version).add(1),
+                )
+                .filter(payments::Column::AllowanceId.eq(id))
+                .filter(payments::Column::Status.eq("scheduled"))
+                .filter(payments::Column::Month.gt(today))
+                .exec(txn)
+                .await?;
+            summary.push_str(&format!("; cancelled months: {}", cancelled.rows_affected));
+        }
+        _ => {}
+    }
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor.id),
+            action: action.as_str(),
+            entity: ENTITY,
+            entity_id: Some(id.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    get(txn, id).await?.ok_or(AllowanceError::NotFound)
+}
+
+pub async fn payments_of(
+    db: &impl ConnectionTrait,
+    allowance_ids: &[i32],
+) -> Result<Vec<payments::Model>, DbErr> {
+    if allowance_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    payments::Entity::find()
+        .filter(payments::Column::AllowanceId.is_in(allowance_ids.to_vec()))
+        .order_by_asc(payments::Column::Month)
+        .all(db)
+        .await
+}

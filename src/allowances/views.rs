@@ -1,0 +1,561 @@
+//! Handlers and page structs for allowance requests and decisions.
+use std::collections::HashMap;
+
+use askama::Template;
+use entity::{allowances, leavers, payments};
+use poem::{
+    Response, handler,
+    http::StatusCode,
+    web::{Form, Path, Query},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+
+use crate::{
+    allowances::{
+        forms::{AllowanceForm, Caps},
+        queries::{self, AllowanceError, Step},
+        rules::{Action, Actor, Kind, Month, Refusal, Status, transition},
+    },
+    budget, db,
+    error::{AppError, AppResult},
+    i18n::format_yen,
+    users::{Role, routes::SelectOption},
+    web::{Ctx, FormErrors, render, render_status, see_other},
+};
+
+pub fn caps(ctx: &Ctx) -> Caps {
+    ctx.app.config.allowance_caps
+}
+
+fn today(ctx: &Ctx) -> chrono::NaiveDate {
+    ctx.app.clock.today(ctx.app.config.time_zone)
+}
+
+fn leaver_label(l: &leavers::Model) -> String {
+    format!("{} {} ({})", l.family_name, l.given_name, l.case_number)
+}
+
+// ---------------------------------------------------------------- new request
+
+#[derive(Template)]
+#[template(path = "allowances/form.html")]
+struct FormPage<'a> {
+    ctx: &'a Ctx,
+    leaver_id: i32,
+    leaver: String,
+    form: AllowanceForm,
+    errors: FormErrors,
+    problem: Option<String>,
+    kinds: Vec<SelectOption>,
+    caps: String,
+}
+
+fn form_page<'a>(
+    ctx: &'a Ctx,
+    leaver: &leavers::Model,
+    form: AllowanceForm,
+    errors: FormErrors,
+    problem: Option<String>,
+) -> FormPage<'a> {
+    let c = caps(ctx);
+    FormPage {
+        leaver_id: leaver.id,
+        leaver: leaver_label(leaver),
+        kinds: Kind::ALL
+            .into_iter()
+            .map(|k| SelectOption {
+                value: k.as_str(),
+                label: ctx.t(&k.message_id()),
+                selected: k.as_str() == form.kind,
+            })
+            .collect(),
+        caps: ctx.t_with(
+            "allowance-caps",
+            &[
+                ("housing", &format_yen(c.housing)),
+                ("living", &format_yen(c.living)),
+            ],
+        ),
+        ctx,
+        form,
+        errors,
+        problem,
+    }
+}
+
+async fn load_leaver(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
+    crate::leavers::queries::get(&ctx.app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[handler]
+pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
+    let leaver = load_leaver(ctx, leaver_id).await?;
+    let next = Month::of(today(ctx)).next().to_string();
+    let form = AllowanceForm {
+        kind: Kind::Housing.as_str().into(),
+        start_month: next.clone(),
+        end_month: next,
+        ..Default::default()
+    };
+    render(&form_page(ctx, &leaver, form, FormErrors::default(), None))
+}
+
+/// Words for a refusal that concerns the register (window, overlap, closed record).
+fn fit_problem(ctx: &Ctx, e: &AllowanceError, leaver: &leavers::Model) -> Option<String> {
+    match e {
+        AllowanceError::LeaverClosed => Some(ctx.t("allowance-leaver-closed")),
+        AllowanceError::OutsideWindow(m) => Some(ctx.t_with(
+            "allowance-outside-window",
+            &[
+                ("month", &m.to_string()),
+                ("start", &ctx.tr.date(leaver.support_starts_on)),
+                ("end", &ctx.tr.date(leaver.support_ends_on)),
+            ],
+        )),
+        AllowanceError::Overlap => Some(ctx.t("allowance-overlap")),
+        _ => None,
+    }
+}
+
+#[handler]
+pub async fn create(
+    ctx: &Ctx,
+    Path(leaver_id): Path<i32>,
+    Form(form): Form<AllowanceForm>,
+) -> AppResult<Response> {
+    let leaver = load_leaver(ctx, leaver_id).await?;
+    let mut errors = FormErrors::default();
+    let Some(input) = form.parse(&caps(ctx), &mut errors) else {
+        return render_status(
+            &form_page(ctx, &leaver, form, errors, None),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let actor = ctx.user()?.id;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    match queries::create(&txn, ctx.now(), actor, &leaver, &input).await {
+        Ok(saved) => {
+            txn.commit().await?;
+            ctx.flash_success("allowance-saved-draft");
+            Ok(see_other(&format!("/allowances/{}", saved.id)))
+        }
+        Err(e) => {
+            drop(txn);
+            match fit_problem(ctx, &e, &leaver) {
+                Some(problem) => {
+                    let field = match e {
+                        AllowanceError::OutsideWindow(m) if m != input.start => "end_month",
+                        _ => "start_month",
+                    };
+                    errors.add(field, "allowance-months-refused");
+                    let page = form_page(ctx, &leaver, form, errors, Some(problem));
+                    render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+                }
+                None => Err(match e {
+                    AllowanceError::Db(e) => e.into(),
+                    other => AppError::Internal(other.into()),
+                }),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- list
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+}
+
+pub struct Row {
+    pub id: i32,
+    pub leaver: String,
+    pub kind: String,
+    pub amount: String,
+    pub months: String,
+    pub total: String,
+    pub status: String,
+    pub submitted: String,
+}
+
+#[derive(Template)]
+#[template(path = "allowances/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    statuses: Vec<SelectOption>,
+    rows: Vec<Row>,
+}
+
+pub fn total(a: &allowances::Model) -> i64 {
+    let (s, e) = queries::months(a);
+    a.monthly_amount * s.through(e).len() as i64
+}
+
+#[handler]
+pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let status = match q.status.trim() {
+        "" if user.role == Role::Finance => Some(Status::Submitted),
+        "all" | "" => None,
+        s => Status::parse(s),
+    };
+    let mut query = allowances::Entity::find();
+    query = match status {
+        // The queue: oldest first.
+        Some(Status::Submitted) => query
+            .filter(allowances::Column::Status.eq("submitted"))
+            .order_by_asc(allowances::Column::SubmittedAt)
+            .order_by_asc(allowances::Column::Id),
+        Some(s) => query
+            .filter(allowances::Column::Status.eq(s.as_str()))
+            .order_by_desc(allowances::Column::Id),
+        None => query.order_by_desc(allowances::Column::Id),
+    };
+    let items = query.all(&ctx.app.db).await?;
+    let leaver_ids: Vec<i32> = items.iter().map(|a| a.leaver_id).collect();
+    let leavers: HashMap<i32, leavers::Model> = leavers::Entity::find()
+        .filter(leavers::Column::Id.is_in(leaver_ids))
+        .all(&ctx.app.db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    let rows = items
+        .iter()
+        .map(|a| {
+            let (s, e) = queries::months(a);
+            Row {
+                id: a.id,
+                leaver: leavers
+                    .get(&a.leaver_id)
+                    .map(leaver_label)
+                    .unwrap_or_default(),
+                kind: Kind::parse(&a.kind)
+                    .map(|k| ctx.t(&k.message_id()))
+                    .unwrap_or_default(),
+                amount: format_yen(a.monthly_amount),
+                months: format!("{s} – {e}"),
+                total: format_yen(total(a)),
+                status: ctx.t(&queries::status(a).message_id()),
+                submitted: a.submitted_at.map(|t| ctx.datetime(&t)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let chosen = status.map(|s| s.as_str()).unwrap_or("all");
+    let mut statuses = vec![SelectOption {
+        value: "all",
+        label: ctx.t("filter-all"),
+        selected: chosen == "all",
+    }];
+    statuses.extend(Status::ALL.into_iter().map(|s| SelectOption {
+        value: s.as_str(),
+        label: ctx.t(&s.message_id()),
+        selected: chosen == s.as_str(),
+    }));
+    render(&ListPage {
+        ctx,
+        statuses,
+        rows,
+    })
+}
+
+// ---------------------------------------------------------------- one request
+
+pub struct PaymentLine {
+    pub month: String,
+    pub amount: String,
+    pub status: String,
+    pub paid_on: String,
+}
+
+pub struct ActionButton {
+    pub action: &'static str,
+    pub label: String,
+    pub needs_note: bool,
+}
+
+#[derive(Template)]
+#[template(path = "allowances/show.html")]
+struct ShowPage<'a> {
+    ctx: &'a Ctx,
+    id: i32,
+    leaver_id: i32,
+    leaver: String,
+    kind: String,
+    amount: String,
+    months: String,
+    total: String,
+    reason: String,
+    status: String,
+    requested_by: String,
+    decided: Option<(String, String, String)>,
+    version: i32,
+    actions: Vec<ActionButton>,
+    lines: Vec<PaymentLine>,
+    problem: Option<String>,
+    note_error: bool,
+    over_budget: Vec<String>,
+}
+
+pub fn payment_lines(ctx: &Ctx, lines: &[payments::Model]) -> Vec<PaymentLine> {
+    lines
+        .iter()
+        .map(|p| PaymentLine {
+            month: Month::of(p.month).to_string(),
+            amount: format_yen(p.amount),
+            status: ctx.t(&format!("payment-status-{}", p.status)),
+            paid_on: p.paid_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
+        })
+        .collect()
+}
+
+async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResult<ShowPage<'a>> {
+    let user = ctx.user()?;
+    let leaver = load_leaver(ctx, a.leaver_id).await?;
+    let status = queries::status(&a);
+    let actor = Actor {
+        id: user.id,
+        role: user.role,
+    };
+    // A button is shown only when the rules would let this user take that step.
+    let actions = Action::ALL
+        .into_iter()
+        .filter(|step| transition(status, *step, actor, a.requested_by, Some("note")).is_ok())
+        .map(|step| ActionButton {
+            action: step.as_str(),
+            label: ctx.t(&format!("allowance-action-{}", step.as_str())),
+            needs_note: matches!(step, Action::Reject | Action::Stop),
+        })
+        .collect();
+    let names: HashMap<i32, String> = crate::users::queries::list(&ctx.app.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let name = |id: Option<i32>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
+    let lines = queries::payments_of(&ctx.app.db, &[a.id]).await?;
+    let (s, e) = queries::months(&a);
+    Ok(ShowPage {
+        ctx,
+        id: a.id,
+        leaver_id: leaver.id,
+        leaver: leaver_label(&leaver),
+        kind: Kind::parse(&a.kind)
+            .map(|k| ctx.t(&k.message_id()))
+            .unwrap_or_default(),
+        amount: format_yen(a.monthly_amount),
+        months: format!("{s} – {e}"),
+        total: format_yen(total(&a)),
+        reason: a.reason.clone(),
+        status: ctx.t(&status.message_id()),
+        requested_by: name(a.requested_by),
+        decided: a.decided_at.map(|at| {
+            (
+                name(a.decided_by),
+                ctx.datetime(&at),
+                a.decision_note.clone().unwrap_or_default(),
+            )
+        }),
+        version: a.version,
+        actions,
+        lines: payment_lines(ctx, &lines),
+        problem: None,
+        note_error: false,
+        over_budget: Vec::new(),
+    })
+}
+
+async fn load(ctx: &Ctx, id: i32) -> AppResult<allowances::Model> {
+    queries::get(&ctx.app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[handler]
+pub async fn show(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    let a = load(ctx, id).await?;
+    render(&show_page(ctx, a).await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StepForm {
+    version: String,
+    note: String,
+    confirm_over_budget: String,
+}
+
+#[handler]
+pub async fn act(
+    ctx: &Ctx,
+    Path((id, action)): Path<(i32, String)>,
+    Form(f): Form<StepForm>,
+) -> AppResult<Response> {
+    let Some(action) = Action::parse(&action) else {
+        return Err(AppError::NotFound);
+    };
+    let a = load(ctx, id).await?;
+    let user = ctx.user()?;
+    let actor = Actor {
+        id: user.id,
+        role: user.role,
+    };
+    let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
+    // Roles and separation of duties first: those are 403, whatever else is wrong.
+    if let Err(Refusal::WrongRole | Refusal::OwnRequest | Refusal::NotRequester) = transition(
+        queries::status(&a),
+        action,
+        actor,
+        a.requested_by,
+        Some("note"),
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let version = f.version.trim().parse::<i32>().unwrap_or(-1);
+    let refused = |problem: String,
+                   status: StatusCode,
+                   note_error: bool,
+                   over: Vec<String>,
+                   a: allowances::Model| async move {
+        let mut page = show_page(ctx, a).await?;
+        page.problem = Some(problem);
+        page.note_error = note_error;
+        page.over_budget = over;
+        render_status(&page, status)
+    };
+    if note.is_some_and(|n| {
+        n.chars().count() > 2000 || crate::leavers::forms::has_forbidden_control(n)
+    }) {
+        return refused(
+            ctx.t("leaver-text-too-long"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+            vec![],
+            a,
+        )
+        .await;
+    }
+    let fy_start = ctx.app.config.window_rules.fiscal_year_start;
+    if action == Action::Approve && version == a.version && f.confirm_over_budget != "yes" {
+        let kind = Kind::parse(&a.kind).unwrap_or(Kind::Housing);
+        let over = budget::overrun(
+            &ctx.app.db,
+            kind,
+            queries::months(&a),
+            a.monthly_amount,
+            fy_start,
+        )
+        .await?;
+        if !over.is_empty() {
+            let lines = over
+                .iter()
+                .map(|(fy, yen)| {
+                    ctx.t_with(
+                        "allowance-over-budget",
+                        &[
+                            ("fy", &fy.to_string()),
+                            ("kind", &ctx.t(&kind.message_id())),
+                            ("over", &format_yen(*yen)),
+                        ],
+                    )
+                })
+                .collect();
+            return refused(
+                ctx.t("allowance-confirm-over-budget"),
+                StatusCode::OK,
+                false,
+                lines,
+                a,
+            )
+            .await;
+        }
+    }
+    let leaver = load_leaver(ctx, a.leaver_id).await?;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let step = Step {
+        version,
+        action,
+        note,
+    };
+    match queries::act(&txn, ctx.now(), today(ctx), actor, id, &step).await {
+        Ok(_) => {
+            txn.commit().await?;
+            ctx.flash_success(&format!("allowance-done-{}", action.as_str()));
+            Ok(see_other(&format!("/allowances/{id}")))
+        }
+        Err(e) => {
+            drop(txn);
+            let current = load(ctx, id).await?;
+            let (problem, status, note_error) = match &e {
+                AllowanceError::Stale => (ctx.t("allowance-stale"), StatusCode::CONFLICT, false),
+                AllowanceError::Refused(Refusal::NoteRequired) => (
+                    ctx.t("allowance-note-required"),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    true,
+                ),
+                AllowanceError::Refused(Refusal::WrongStatus) => {
+                    (ctx.t("allowance-stale"), StatusCode::CONFLICT, false)
+                }
+                AllowanceError::Refused(_) => return Err(AppError::Forbidden),
+                AllowanceError::NotFound => return Err(AppError::NotFound),
+                AllowanceError::Db(_) => return Err(AppError::Internal(e.into())),
+                other => (
+                    fit_problem(ctx, other, &leaver).unwrap_or_default(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    false,
+                ),
+            };
+            refused(problem, status, note_error, vec![], current).await
+        }
+    }
+}
+
+/// The allowances section of a leaver's page: every role sees requests, status and months;
+/// those who keep the register also see the payment lines.
+pub struct LeaverAllowance {
+    pub id: i32,
+    pub kind: String,
+    pub amount: String,
+    pub months: String,
+    pub status: String,
+    pub lines: Vec<PaymentLine>,
+}
+
+pub async fn for_leaver_page(
+    ctx: &Ctx,
+    leaver_id: i32,
+    with_lines: bool,
+) -> AppResult<Vec<LeaverAllowance>> {
+    let items = queries::for_leaver(&ctx.app.db, leaver_id).await?;
+    let ids: Vec<i32> = items.iter().map(|a| a.id).collect();
+    let lines = if with_lines {
+        queries::payments_of(&ctx.app.db, &ids).await?
+    } else {
+        Vec::new()
+    };
+    Ok(items
+        .into_iter()
+        .map(|a| {
+            let (s, e) = queries::months(&a);
+            let mine: Vec<payments::Model> = lines
+                .iter()
+                .filter(|p| p.allowance_id == a.id)
+                .cloned()
+                .collect();
+            LeaverAllowance {
+                id: a.id,
+                kind: Kind::parse(&a.kind)
+                    .map(|k| ctx.t(&k.message_id()))
+                    .unwrap_or_default(),
+                amount: format_yen(a.monthly_amount),
+                months: format!("{s} – {e}"),
+                status: ctx.t(&queries::status(&a).message_id()),
+                lines: payment_lines(ctx, &mine),
+            }
+        })
+        .collect())
+}

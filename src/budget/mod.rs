@@ -1,0 +1,263 @@
+//! Annual budgets per allowance kind and fiscal year, and the figures beside them: committed
+//! (scheduled, unpaid lines) and paid. `/budget?fy=YYYY` shows them with a monthly chart.
+pub mod views;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use entity::budgets;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
+    sea_query::OnConflict,
+};
+
+use crate::{
+    allowances::rules::{Kind, Month},
+    audit::{self, Entry},
+    db::statement,
+};
+
+/// First and last day of fiscal year `fy` (the calendar year it starts in).
+pub fn fiscal_year_bounds(fy: i32, start: (u32, u32)) -> (NaiveDate, NaiveDate) {
+    let first = NaiveDate::from_ymd_opt(fy, start.0, start.1).expect("valid fiscal year start");
+    let next = NaiveDate::from_ymd_opt(fy + 1, start.0, start.1).expect("valid fiscal year start");
+    (first, next.pred_opt().expect("a day before"))
+}
+
+/// The fiscal year a month belongs to: the year of the fiscal year start on or before its
+/// first day.
+pub fn fiscal_year_of_month(month: Month, start: (u32, u32)) -> i32 {
+    let day = month.first_day();
+    if (day.month(), day.day()) >= start {
+        day.year()
+    } else {
+        day.year() - 1
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub budget: Option<i64>,
+    pub committed: i64,
+    pub paid: i64,
+}
+
+impl Figures {
+    /// What is left after what is committed and paid; `None` without a budget.
+    pub fn left(&self) -> Option<i64> {
+        self.budget.map(|b| b - self.committed - self.paid)
+    }
+}
+
+#[derive(FromQueryResult)]
+struct SumRow {
+    kind: String,
+    status: String,
+    total: i64,
+}
+
+#[derive(FromQueryResult)]
+struct MonthRow {
+    month: NaiveDate,
+    status: String,
+    total: i64,
+}
+
+/// Budget, committed and paid per kind for fiscal year `fy` (two queries).
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    fy: i32,
+    fy_start: (u32, u32),
+) -> Result<HashMap<Kind, Figures>, DbErr> {
+    let (first, last) = fiscal_year_bounds(fy, fy_start);
+    let mut out: HashMap<Kind, Figures> =
+        Kind::ALL.iter().map(|k| (*k, Figures::default())).collect();
+    for b in budgets::Entity::find()
+        .filter(budgets::Column::FiscalYear.eq(fy))
+        .all(db)
+        .await?
+    {
+        if let Some(k) = Kind::parse(&b.kind) {
+            out.entry(k).or_default().budget = Some(b.amount);
+        }
+    }
+    let sql = "SELECT kind, status, CAST(SUM(amount) AS BIGINT) AS total FROM payments \
+               WHERE month >= ? AND month <= ? AND status IN ('scheduled', 'paid') \
+               GROUP BY kind, status";
+    let rows = SumRow::find_by_statement(statement(
+        db.get_database_backend(),
+        sql,
+        vec![first.into(), last.into()],
+    ))
+    .all(db)
+    .await?;
+    for r in rows {
+        if let Some(k) = Kind::parse(&r.kind) {
+            let f = out.entry(k).or_default();
+            if r.status == "paid" {
+                f.paid += r.total;
+            } else {
+                f.committed += r.total;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Paid and scheduled yen per month of fiscal year `fy`, all kinds together.
+pub async fn monthly(
+    db: &impl ConnectionTrait,
+    fy: i32,
+    fy_start: (u32, u32),
+) -> Result<Vec<(Month, i64, i64)>, DbErr> {
+    let (first, last) = fiscal_year_bounds(fy, fy_start);
+    let sql = "SELECT month, status, CAST(SUM(amount) AS BIGINT) AS total FROM payments \
+               WHERE month >= ? AND month <= ? AND status IN ('scheduled', 'paid') \
+               GROUP BY month, status";
+    let rows = MonthRow::find_by_statement(statement(
+        db.get_database_backend(),
+        sql,
+        vec![first.into(), last.into()],
+    ))
+    .all(db)
+    .await?;
+    let months = Month::of(first).through(Month::of(last));
+    Ok(months
+        .into_iter()
+        .map(|m| {
+            let sum = |status: &str| {
+                rows.iter()
+                    .filter(|r| Month::of(r.month) == m && r.status == status)
+                    .map(|r| r.total)
+                    .sum::<i64>()
+            };
+            (m, sum("paid"), sum("scheduled"))
+        })
+        .collect())
+}
+
+/// How far approving `amount` a month over `range` would take each fiscal year's
+/// committed + paid past its budget: `(fiscal year, yen over)`, only where it would.
+pub async fn overrun(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    range: (Month, Month),
+    amount: i64,
+    fy_start: (u32, u32),
+) -> Result<Vec<(i32, i64)>, DbErr> {
+    let mut by_year: Vec<(i32, i64)> = Vec::new();
+    for m in range.0.through(range.1) {
+        let fy = fiscal_year_of_month(m, fy_start);
+        match by_year.last_mut() {
+            Some((y, sum)) if *y == fy => *sum += amount,
+            _ => by_year.push((fy, amount)),
+        }
+    }
+    let mut out = Vec::new();
+    for (fy, added) in by_year {
+        let f = figures(db, fy, fy_start)
+            .await?
+            .remove(&kind)
+            .unwrap_or_default();
+        if let Some(budget) = f.budget {
+            let over = f.committed + f.paid + added - budget;
+            if over > 0 {
+                out.push((fy, over));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Sets the budget of `kind` for fiscal year `fy`.
+pub async fn set_budget(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    fy: i32,
+    kind: Kind,
+    amount: i64,
+) -> Result<(), DbErr> {
+    let before = budgets::Entity::find()
+        .filter(budgets::Column::FiscalYear.eq(fy))
+        .filter(budgets::Column::Kind.eq(kind.as_str()))
+        .one(txn)
+        .await?;
+    budgets::Entity::insert(budgets::ActiveModel {
+        fiscal_year: Set(fy),
+        kind: Set(kind.as_str().to_string()),
+        amount: Set(amount),
+        updated_by: Set(Some(actor)),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([budgets::Column::FiscalYear, budgets::Column::Kind])
+            .update_columns([
+                budgets::Column::Amount,
+                budgets::Column::UpdatedBy,
+                budgets::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    let summary = format!(
+        "fiscal year {fy}; kind: {}; amount: {} → {amount}",
+        kind.as_str(),
+        before
+            .map(|b| b.amount.to_string())
+            .unwrap_or_else(|| "none".into())
+    );
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "set",
+            entity: "budget",
+            entity_id: Some(fy.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fiscal_years_of_months() {
+        let start = (4, 1);
+        assert_eq!(
+            fiscal_year_of_month(Month::parse("2026-03").unwrap(), start),
+            2025
+        );
+        assert_eq!(
+            fiscal_year_of_month(Month::parse("2026-04").unwrap(), start),
+            2026
+        );
+        assert_eq!(
+            fiscal_year_of_month(Month::parse("2027-01").unwrap(), (1, 1)),
+            2027
+        );
+        let (a, b) = fiscal_year_bounds(2026, start);
+        assert_eq!(
+            (a.to_string(), b.to_string()),
+            ("2026-04-01".into(), "2027-03-31".into())
+        );
+    }
+
+    #[test]
+    fn what_is_left() {
+        let f = Figures {
+            budget: Some(1_000_000),
+            committed: 300_000,
+            paid: 200_000,
+        };
+        assert_eq!(f.left(), Some(500_000));
+        assert_eq!(Figures { budget: None, ..f }.left(), None);
+    }
+}

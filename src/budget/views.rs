@@ -1,0 +1,172 @@
+//! `/budget?fy=YYYY`: budget, committed, paid and left per kind, a monthly chart, and the
+//! form that sets a year's budget.
+use askama::Template;
+use poem::{
+    Response, Route, get, handler,
+    http::StatusCode,
+    web::{Form, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    allowances::rules::{Kind, parse_yen},
+    budget::{self, Figures},
+    db,
+    error::AppResult,
+    i18n::format_yen,
+    leavers::window::fiscal_year_of,
+    web::{Ctx, render, render_status, see_other},
+};
+
+pub fn routes() -> Route {
+    Route::new().at("/", get(show).post(set))
+}
+
+pub struct Row {
+    pub kind_code: &'static str,
+    pub kind: String,
+    pub budget: String,
+    pub committed: String,
+    pub paid: String,
+    pub left: String,
+    pub over: bool,
+}
+
+pub struct ChartBar {
+    pub x: u32,
+    pub paid_y: u32,
+    pub paid_h: u32,
+    pub scheduled_y: u32,
+    pub scheduled_h: u32,
+    pub label: String,
+    pub title: String,
+}
+
+#[derive(Template)]
+#[template(path = "budget/show.html")]
+struct BudgetPage<'a> {
+    ctx: &'a Ctx,
+    fy: i32,
+    heading: String,
+    rows: Vec<Row>,
+    bars: Vec<ChartBar>,
+    problem: Option<&'static str>,
+}
+
+pub fn current_fy(ctx: &Ctx) -> i32 {
+    let today = ctx.app.clock.today(ctx.app.config.time_zone);
+    fiscal_year_of(today, ctx.app.config.window_rules.fiscal_year_start)
+}
+
+pub fn rows(ctx: &Ctx, figures: &std::collections::HashMap<Kind, Figures>) -> Vec<Row> {
+    Kind::ALL
+        .into_iter()
+        .map(|k| {
+            let f = figures.get(&k).cloned().unwrap_or_default();
+            Row {
+                kind_code: k.as_str(),
+                kind: ctx.t(&k.message_id()),
+                budget: f
+                    .budget
+                    .map(format_yen)
+                    .unwrap_or_else(|| ctx.t("budget-not-set")),
+                committed: format_yen(f.committed),
+                paid: format_yen(f.paid),
+                left: f.left().map(format_yen).unwrap_or_default(),
+                over: f.left().is_some_and(|l| l < 0),
+            }
+        })
+        .collect()
+}
+
+async fn page<'a>(
+    ctx: &'a Ctx,
+    fy: i32,
+    problem: Option<&'static str>,
+) -> AppResult<BudgetPage<'a>> {
+    let fy_start = ctx.app.config.window_rules.fiscal_year_start;
+    let figures = budget::figures(&ctx.app.db, fy, fy_start).await?;
+    let monthly = budget::monthly(&ctx.app.db, fy, fy_start).await?;
+    let top = monthly
+        .iter()
+        .map(|(_, p, s)| p + s)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    const PLOT: i64 = 170;
+    let bars = monthly
+        .iter()
+        .enumerate()
+        .map(|(i, (m, paid, scheduled))| {
+            let paid_h = (paid * PLOT / top) as u32;
+            let scheduled_h = (scheduled * PLOT / top) as u32;
+            ChartBar {
+                x: i as u32 * 50 + 6,
+                paid_y: PLOT as u32 - paid_h,
+                paid_h,
+                scheduled_y: PLOT as u32 - paid_h - scheduled_h,
+                scheduled_h,
+                label: m.first_day().format("%m").to_string(),
+                title: format!(
+                    "{m} · {}: {} · {}: {}",
+                    ctx.t("payment-paid-total"),
+                    format_yen(*paid),
+                    ctx.t("payment-scheduled-total"),
+                    format_yen(*scheduled)
+                ),
+            }
+        })
+        .collect();
+    Ok(BudgetPage {
+        ctx,
+        fy,
+        heading: ctx.t_with("budget-fiscal-year", &[("fy", &fy.to_string())]),
+        rows: rows(ctx, &figures),
+        bars,
+        problem,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FyQuery {
+    fy: String,
+}
+
+fn parse_fy(raw: &str) -> Option<i32> {
+    raw.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+}
+
+#[handler]
+async fn show(ctx: &Ctx, Query(q): Query<FyQuery>) -> AppResult<Response> {
+    let fy = parse_fy(&q.fy).unwrap_or_else(|| current_fy(ctx));
+    render(&page(ctx, fy, None).await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SetForm {
+    fy: String,
+    kind: String,
+    amount: String,
+}
+
+#[handler]
+async fn set(ctx: &Ctx, Form(f): Form<SetForm>) -> AppResult<Response> {
+    let fy = parse_fy(&f.fy).unwrap_or_else(|| current_fy(ctx));
+    let (Some(kind), Some(amount)) = (Kind::parse(&f.kind), parse_yen(&f.amount)) else {
+        return render_status(
+            &page(ctx, fy, Some("budget-amount-invalid")).await?,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let actor = ctx.user()?.id;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    budget::set_budget(&txn, ctx.now(), actor, fy, kind, amount).await?;
+    txn.commit().await?;
+    ctx.flash_success("budget-saved");
+    Ok(see_other(&format!("/budget?fy={fy}")))
+}

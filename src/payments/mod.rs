@@ -1,0 +1,346 @@
+//! `/payments?month=YYYY-MM`: finance records the month's payments (one line or the whole
+//! month) and exports them as CSV that Excel in Japan opens correctly.
+use std::collections::HashMap;
+
+use askama::Template;
+use chrono::NaiveDate;
+use entity::{leavers, payments};
+use poem::{
+    IntoResponse, Response, Route, get, handler,
+    http::StatusCode,
+    post,
+    web::{Form, Path, Query},
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
+use serde::Deserialize;
+
+use crate::{
+    allowances::rules::{Kind, Month},
+    audit::{self, Entry},
+    db,
+    error::{AppError, AppResult},
+    i18n::format_yen,
+    leavers::forms::parse_date,
+    web::{Ctx, render, render_status, see_other},
+};
+
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(list))
+        .at("/paid", post(mark_month_paid))
+        .at("/:id/paid", post(mark_paid))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MonthQuery {
+    month: String,
+}
+
+fn month_or_current(ctx: &Ctx, raw: &str) -> Month {
+    Month::parse(raw).unwrap_or_else(|| Month::of(ctx.app.clock.today(ctx.app.config.time_zone)))
+}
+
+pub struct Line {
+    pub id: i32,
+    pub version: i32,
+    pub case_number: String,
+    pub name: String,
+    pub kind: String,
+    pub amount: String,
+    pub status: String,
+    pub scheduled: bool,
+    pub paid_on: String,
+}
+
+pub struct Total {
+    pub kind: String,
+    pub scheduled: String,
+    pub paid: String,
+}
+
+#[derive(Template)]
+#[template(path = "payments/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    month: String,
+    heading: String,
+    lines: Vec<Line>,
+    totals: Vec<Total>,
+    today: String,
+    problem: Option<String>,
+}
+
+/// The month's lines with their leavers (two queries).
+async fn month_lines(
+    db: &impl ConnectionTrait,
+    month: Month,
+) -> Result<Vec<(payments::Model, Option<leavers::Model>)>, DbErr> {
+    let lines = payments::Entity::find()
+        .filter(payments::Column::Month.eq(month.first_day()))
+        .order_by_asc(payments::Column::Kind)
+        .order_by_asc(payments::Column::LeaverId)
+        .order_by_asc(payments::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = lines.iter().map(|p| p.leaver_id).collect();
+    let leavers: HashMap<i32, leavers::Model> = leavers::Entity::find()
+        .filter(leavers::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    Ok(lines
+        .into_iter()
+        .map(|p| {
+            let l = leavers.get(&p.leaver_id).cloned();
+            (p, l)
+        })
+        .collect())
+}
+
+/// Scheduled and paid yen per kind; money stays in whole yen (`i64`).
+pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind, i64, i64)> {
+    Kind::ALL
+        .into_iter()
+        .map(|k| {
+            let sum = |status: &str| {
+                lines
+                    .iter()
+                    .filter(|(p, _)| p.kind == k.as_str() && p.status == status)
+                    .map(|(p, _)| p.amount)
+                    .sum::<i64>()
+            };
+            (k, sum("scheduled"), sum("paid"))
+        })
+        .collect()
+}
+
+async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<ListPage<'_>> {
+    let rows = month_lines(&ctx.app.db, month).await?;
+    let kind_label = |k: &str| {
+        Kind::parse(k)
+            .map(|k| ctx.t(&k.message_id()))
+            .unwrap_or_default()
+    };
+    Ok(ListPage {
+        ctx,
+        month: month.to_string(),
+        heading: ctx.t_with("payments-for-month", &[("month", &month.to_string())]),
+        totals: totals(&rows)
+            .into_iter()
+            .map(|(k, s, p)| Total {
+                kind: ctx.t(&k.message_id()),
+                scheduled: format_yen(s),
+                paid: format_yen(p),
+            })
+            .collect(),
+        lines: rows
+            .into_iter()
+            .map(|(p, l)| Line {
+                id: p.id,
+                version: p.version,
+                case_number: l
+                    .as_ref()
+                    .map(|l| l.case_number.clone())
+                    .unwrap_or_default(),
+                name: l
+                    .map(|l| format!("{} {}", l.family_name, l.given_name))
+                    .unwrap_or_default(),
+                kind: kind_label(&p.kind),
+                amount: format_yen(p.amount),
+                status: ctx.t(&format!("payment-status-{}", p.status)),
+                scheduled: p.status == "scheduled",
+                paid_on: p.paid_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
+            })
+            .collect(),
+        today: ctx.app.clock.today(ctx.app.config.time_zone).to_string(),
+        problem,
+    })
+}
+
+#[handler]
+async fn list(ctx: &Ctx, Query(q): Query<MonthQuery>) -> AppResult<Response> {
+    let month = month_or_current(ctx, &q.month);
+    render(&page(ctx, month, None).await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PaidForm {
+    paid_on: String,
+    version: String,
+    month: String,
+}
+
+async fn record_paid(
+    txn: &impl ConnectionTrait,
+    ctx: &Ctx,
+    line: &payments::Model,
+    paid_on: NaiveDate,
+) -> Result<bool, DbErr> {
+    let actor = ctx.user_id();
+    let result = payments::Entity::update_many()
+        .col_expr(payments::Column::Status, Expr::value("paid"))
+        .col_expr(payments::Column::PaidOn, Expr::value(Some(paid_on)))
+        .col_expr(payments::Column::PaidBy, Expr::value(actor))
+        .col_expr(payments::Column::UpdatedAt, Expr::value(ctx.now()))
+        .col_expr(
+            payments::Column::Version,
+            Expr::col(payments::Column::Version).add(1),
+        )
+        .filter(payments::Column::Id.eq(line.id))
+        .filter(payments::Column::Version.eq(line.version))
+        .filter(payments::Column::Status.eq("scheduled"))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Ok(false);
+    }
+    let summary = format!(
+        "allowance {}; month: {}; amount: {}; paid on {paid_on}",
+        line.allowance_id,
+        Month::of(line.month),
+        line.amount
+    );
+    audit::record(
+        txn,
+        ctx.now(),
+        Entry {
+            actor_id: actor,
+            action: "paid",
+            entity: "payment",
+            entity_id: Some(line.id.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+#[handler]
+async fn mark_paid(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<PaidForm>) -> AppResult<Response> {
+    let line = payments::Entity::find_by_id(id)
+        .one(&ctx.app.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let month = Month::of(line.month);
+    let Some(paid_on) = parse_date(&f.paid_on) else {
+        let p = page(ctx, month, Some(ctx.t("payments-paid-on-invalid"))).await?;
+        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    if f.version.trim().parse::<i32>().ok() != Some(line.version) || line.status != "scheduled" {
+        let p = page(ctx, month, Some(ctx.t("payments-not-scheduled"))).await?;
+        return render_status(&p, StatusCode::CONFLICT);
+    }
+    let txn = db::begin_write(&ctx.app.db).await?;
+    if !record_paid(&txn, ctx, &line, paid_on).await? {
+        drop(txn);
+        let p = page(ctx, month, Some(ctx.t("payments-not-scheduled"))).await?;
+        return render_status(&p, StatusCode::CONFLICT);
+    }
+    txn.commit().await?;
+    ctx.flash_success("payments-marked");
+    Ok(see_other(&format!("/payments?month={month}")))
+}
+
+#[handler]
+async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Response> {
+    let Some(month) = Month::parse(&f.month) else {
+        return Err(AppError::NotFound);
+    };
+    let Some(paid_on) = parse_date(&f.paid_on) else {
+        let p = page(ctx, month, Some(ctx.t("payments-paid-on-invalid"))).await?;
+        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let scheduled = payments::Entity::find()
+        .filter(payments::Column::Month.eq(month.first_day()))
+        .filter(payments::Column::Status.eq("scheduled"))
+        .all(&txn)
+        .await?;
+    let mut count = 0;
+    for line in &scheduled {
+        if record_paid(&txn, ctx, line, paid_on).await? {
+            count += 1;
+        }
+    }
+    txn.commit().await?;
+    ctx.flash_success_with("payments-month-marked", &[("count", &count.to_string())]);
+    Ok(see_other(&format!("/payments?month={month}")))
+}
+
+/// The month's lines as CSV: UTF-8 with a BOM, CRLF line ends, headers in the user's
+/// language, amounts as plain integers, then a total per kind.
+pub async fn csv_bytes(ctx: &Ctx, month: Month) -> AppResult<Vec<u8>> {
+    let rows = month_lines(&ctx.app.db, month).await?;
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        let header: Vec<String> = [
+            "case-number",
+            "name",
+            "kind",
+            "month",
+            "amount",
+            "status",
+            "paid-on",
+        ]
+        .iter()
+        .map(|h| ctx.t(&format!("csv-{h}")))
+        .collect();
+        let csv_err = |e: ::csv::Error| AppError::Internal(e.into());
+        w.write_record(&header).map_err(csv_err)?;
+        for (p, l) in &rows {
+            w.write_record([
+                l.as_ref()
+                    .map(|l| l.case_number.clone())
+                    .unwrap_or_default(),
+                l.as_ref()
+                    .map(|l| format!("{} {}", l.family_name, l.given_name))
+                    .unwrap_or_default(),
+                Kind::parse(&p.kind)
+                    .map(|k| ctx.t(&k.message_id()))
+                    .unwrap_or_default(),
+                month.to_string(),
+                p.amount.to_string(),
+                ctx.t(&format!("payment-status-{}", p.status)),
+                p.paid_on.map(|d| d.to_string()).unwrap_or_default(),
+            ])
+            .map_err(csv_err)?;
+        }
+        for (k, scheduled, paid) in totals(&rows) {
+            w.write_record([
+                ctx.t("csv-total"),
+                String::new(),
+                ctx.t(&k.message_id()),
+                month.to_string(),
+                (scheduled + paid).to_string(),
+                String::new(),
+                String::new(),
+            ])
+            .map_err(csv_err)?;
+        }
+        w.flush().map_err(|e| AppError::Internal(e.into()))?;
+    }
+    Ok(out)
+}
+
+#[handler]
+pub async fn csv(ctx: &Ctx, Query(q): Query<MonthQuery>) -> AppResult<Response> {
+    let month = month_or_current(ctx, &q.month);
+    let bytes = csv_bytes(ctx, month).await?;
+    Ok(bytes
+        .with_content_type("text/csv; charset=utf-8")
+        .with_header(
+            "Content-Disposition",
+            format!("attachment; filename=\"payments-{month}.csv\""),
+        )
+        .into_response())
+}
