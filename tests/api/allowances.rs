@@ -1,6 +1,6 @@
 //! Allowances: requests, the decision rules, payments, CSV and budget.
 use aftercare::users::Role;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::helpers::{Browser, Page, TestApp, spawn_app};
 
@@ -56,6 +56,7 @@ async fn step(b: &Browser, id: i32, action: &str, note: &str) -> Page {
 async fn lines(app: &TestApp, allowance: i32) -> Vec<entity::payments::Model> {
     entity::payments::Entity::find()
         .filter(entity::payments::Column::AllowanceId.eq(allowance))
+        .order_by_asc(entity::payments::Column::Month)
         .all(&app.state.db)
         .await
         .unwrap()
