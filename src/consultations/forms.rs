@@ -1,5 +1,5 @@
 //! The consultation form parsed into checked values, every field error collected.
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use unicode_normalization::UnicodeNormalization;
 
@@ -39,9 +39,18 @@ pub const SUMMARY_MAX_CHARS: usize = 20_000;
 pub fn parse_local_datetime(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
     let s: String = raw.trim().nfkc().collect();
     let s = s.replace(' ', "T").replace('/', "-");
+    // Four-digit years only (chrono would take a sign or more digits).
+    if s.len() < 16 || !s[..4].chars().all(|c| c.is_ascii_digit()) || s.as_bytes()[4] != b'-' {
+        return None;
+    }
     let naive = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok())?;
+    // Minutes are what the form shows: seconds would read as a move on the next save.
+    let naive = naive.with_second(0)?;
+    if !(1900..=2200).contains(&naive.year()) {
+        return None;
+    }
     tz.from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
@@ -198,6 +207,12 @@ mod tests {
         );
         assert!(parse_local_datetime("2026-11-31T09:30", chrono_tz::Asia::Tokyo).is_none());
         assert!(parse_local_datetime("yesterday", chrono_tz::Asia::Tokyo).is_none());
+        assert!(parse_local_datetime("-5000-01-01T10:00", chrono_tz::Asia::Tokyo).is_none());
+        assert!(parse_local_datetime("10000-01-01T10:00", chrono_tz::Asia::Tokyo).is_none());
+        assert!(parse_local_datetime("1800-01-01T10:00", chrono_tz::Asia::Tokyo).is_none());
+        let with_seconds =
+            parse_local_datetime("2026-11-25T09:30:45", chrono_tz::Asia::Tokyo).unwrap();
+        assert_eq!(with_seconds, at, "seconds are dropped");
     }
 
     #[test]

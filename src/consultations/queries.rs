@@ -107,11 +107,14 @@ pub async fn update(
         return Err(ConsultationError::Stale);
     }
     let old_topics = topics_of(txn, &[id]).await?.remove(&id).unwrap_or_default();
-    let new_topics: Vec<String> = input
+    // Both sides in the order the database returns them (alphabetical), so an unchanged set
+    // of topics never reads as a change.
+    let mut new_topics: Vec<String> = input
         .topics
         .iter()
         .map(|t| t.as_str().to_string())
         .collect();
+    new_topics.sort();
     let changed: Vec<&str> = [
         ("held_at", before.held_at != input.held_at),
         ("status", before.status != input.status.as_str()),

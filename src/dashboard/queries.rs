@@ -71,7 +71,7 @@ pub async fn follow_ups(
                  AND (c2.held_at > c.held_at OR (c2.held_at = c.held_at AND c2.id > c.id))) \
            AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = c.leaver_id \
                  AND h.status = 'held' AND h.held_at > c.held_at) \
-         ORDER BY u.name, l.coordinator_id, c.next_follow_up_on, l.sort_key"
+         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.next_follow_up_on, l.sort_key"
     );
     items(db, sql, values).await
 }
@@ -89,8 +89,9 @@ pub async fn appointments(
         "SELECT {ITEM_COLUMNS}, CAST(NULL AS DATE) AS on_date, c.held_at AS at \
          FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
          LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE c.status = 'planned' AND c.held_at >= ? AND c.held_at < ?{scope} \
-         ORDER BY u.name, l.coordinator_id, c.held_at"
+         WHERE c.status = 'planned' AND l.status <> 'closed' \
+           AND c.held_at >= ? AND c.held_at < ?{scope} \
+         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.held_at"
     );
     items(db, sql, values).await
 }
@@ -114,7 +115,7 @@ pub async fn no_contact(
            AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = l.id \
                  AND h.status = 'held' AND h.held_at >= ?) \
            AND l.support_starts_on <= ?{scope} \
-         ORDER BY u.name, l.coordinator_id, l.sort_key"
+         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key"
     );
     items(db, sql, values).await
 }
@@ -132,7 +133,7 @@ pub async fn support_ending(
         "SELECT {ITEM_COLUMNS}, l.support_ends_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
          WHERE l.status <> 'closed' AND l.support_ends_on >= ? AND l.support_ends_on <= ?{scope} \
-         ORDER BY u.name, l.coordinator_id, l.support_ends_on, l.sort_key"
+         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.support_ends_on, l.sort_key"
     );
     items(db, sql, values).await
 }

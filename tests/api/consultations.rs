@@ -402,3 +402,59 @@ async fn finance_never_receives_consultation_content() {
 }
 
 use sea_orm::EntityTrait;
+
+#[tokio::test]
+async fn saving_without_changes_records_no_change() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let new = format!("/leavers/{}/consultations/new", l.id);
+    browser
+        .submit(
+            &new,
+            &new,
+            &[
+                ("held_at", "2026-11-25T08:30"),
+                ("status", "held"),
+                ("channel", "phone"),
+                ("topics", "work"),
+                ("topics", "health"),
+                ("summary", "Job interview next week"),
+            ],
+        )
+        .await;
+    let c = entity::consultations::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let edit = format!("/consultations/{}/edit", c.id);
+    let form = browser.get(&edit).await;
+    assert!(
+        form.body.contains("value=\"work\" checked")
+            && form.body.contains("value=\"health\" checked")
+    );
+    browser
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("held_at", "2026-11-25T08:30"),
+                ("status", "held"),
+                ("channel", "phone"),
+                ("topics", "work"),
+                ("topics", "health"),
+                ("summary", "Job interview next week"),
+                ("version", "1"),
+            ],
+        )
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", l.id));
+    let row = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .rfind(|r| r.1 == "consultation")
+        .unwrap();
+    assert_eq!(row.4, format!("leaver {}; no change", l.id));
+}

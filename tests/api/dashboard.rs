@@ -263,3 +263,29 @@ async fn the_chart_counts_held_consultations_per_month_and_channel() {
     );
     assert!(page.body.contains("<svg") && page.body.contains("2026-11 · Phone: 2"));
 }
+
+#[tokio::test]
+async fn today_is_the_team_date_not_the_utc_date() {
+    let app = spawn_app().await;
+    // 15:30 UTC on the 24th is already 00:30 on the 25th in Tokyo.
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 24, 15, 30, 0).unwrap());
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("DUE-25", Some(me.id), &[]).await;
+    app.record_consultation(
+        l.id,
+        me.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-24"),
+    )
+    .await;
+    let page = browser.get("/").await;
+    assert_eq!(
+        listed(&page.body, "follow-ups-overdue"),
+        ["DUE-25"],
+        "the 24th is yesterday in Tokyo"
+    );
+    assert!(listed(&page.body, "follow-ups-due").is_empty());
+}
