@@ -8,6 +8,7 @@ pub fn post_routes(
     user_id: i32,
     leaver_id: i32,
     consultation_id: i32,
+    allowance_id: i32,
 ) -> Vec<(String, Vec<(&'static str, String)>)> {
     let pw = PASSWORD.to_string();
     vec![
@@ -89,6 +90,55 @@ pub fn post_routes(
         ),
         ("/admin/import".into(), vec![]),
         (
+            format!("/leavers/{leaver_id}/allowances/new"),
+            vec![
+                ("kind", "living".into()),
+                ("monthly_amount", "10000".into()),
+                ("start_month", "2027-02".into()),
+                ("end_month", "2027-02".into()),
+                ("reason", "posted".into()),
+            ],
+        ),
+        (
+            format!("/allowances/{allowance_id}/submit"),
+            vec![("version", "1".into())],
+        ),
+        (
+            format!("/allowances/{allowance_id}/withdraw"),
+            vec![("version", "1".into())],
+        ),
+        (
+            format!("/allowances/{allowance_id}/approve"),
+            vec![("version", "1".into())],
+        ),
+        (
+            format!("/allowances/{allowance_id}/reject"),
+            vec![("version", "1".into()), ("note", "n".into())],
+        ),
+        (
+            format!("/allowances/{allowance_id}/stop"),
+            vec![("version", "1".into()), ("note", "n".into())],
+        ),
+        (
+            "/payments/1/paid".into(),
+            vec![("paid_on", "2026-11-25".into()), ("version", "1".into())],
+        ),
+        (
+            "/payments/paid".into(),
+            vec![
+                ("month", "2026-12".into()),
+                ("paid_on", "2026-11-25".into()),
+            ],
+        ),
+        (
+            "/budget".into(),
+            vec![
+                ("fy", "2026".into()),
+                ("kind", "housing".into()),
+                ("amount", "1000".into()),
+            ],
+        ),
+        (
             "/leavers/new".into(),
             crate::helpers::leaver_fields("NEW-1"),
         ),
@@ -120,9 +170,10 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
             None,
         )
         .await;
+    let allowance = app.create_allowance(leaver.id, target.id).await;
     let audit_before = app.audit_rows().await.len();
     let cookie_token = browser.get("/").await.csrf_token();
-    for (path, fields) in post_routes(target.id, leaver.id, consultation.id) {
+    for (path, fields) in post_routes(target.id, leaver.id, consultation.id, allowance.id) {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let missing = browser.post_raw(&path, &fields).await;
         assert_eq!(missing.status, 403, "{path} without a token");

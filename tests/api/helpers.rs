@@ -449,3 +449,31 @@ impl TestApp {
         saved
     }
 }
+
+impl TestApp {
+    /// A draft housing request of ¥30,000 a month for 2026-12 to 2027-01, by `by`.
+    pub async fn create_allowance(&self, leaver_id: i32, by: i32) -> entity::allowances::Model {
+        use aftercare::allowances::{
+            forms::AllowanceInput,
+            queries,
+            rules::{Kind, Month},
+        };
+        let leaver = aftercare::leavers::queries::get(&self.state.db, leaver_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let input = AllowanceInput {
+            kind: Kind::Housing,
+            monthly_amount: 30_000,
+            start: Month::parse("2026-12").unwrap(),
+            end: Month::parse("2027-01").unwrap(),
+            reason: "Rent".into(),
+        };
+        let txn = db::begin_write(&self.state.db).await.unwrap();
+        let saved = queries::create(&txn, self.clock.now(), by, &leaver, &input)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        saved
+    }
+}

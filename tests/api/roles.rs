@@ -11,10 +11,16 @@ enum Access {
     AnyRole,
     /// Coordinators and admins, who keep the register.
     Keepers,
+    Finance,
     Admin,
 }
 
-fn get_routes(user_id: i32, leaver_id: i32, consultation_id: i32) -> Vec<(String, Access)> {
+fn get_routes(
+    user_id: i32,
+    leaver_id: i32,
+    consultation_id: i32,
+    allowance_id: i32,
+) -> Vec<(String, Access)> {
     vec![
         ("/healthz".into(), Access::Public),
         ("/static/app.css".into(), Access::Public),
@@ -36,6 +42,15 @@ fn get_routes(user_id: i32, leaver_id: i32, consultation_id: i32) -> Vec<(String
             format!("/consultations/{consultation_id}/edit"),
             Access::Keepers,
         ),
+        ("/allowances".into(), Access::AnyRole),
+        (format!("/allowances/{allowance_id}"), Access::AnyRole),
+        (
+            format!("/leavers/{leaver_id}/allowances/new"),
+            Access::Keepers,
+        ),
+        ("/payments".into(), Access::Finance),
+        ("/payments.csv".into(), Access::Finance),
+        ("/budget".into(), Access::Finance),
         ("/leavers".into(), Access::AnyRole),
         ("/leavers/new".into(), Access::Keepers),
         (format!("/leavers/{leaver_id}"), Access::AnyRole),
@@ -44,7 +59,19 @@ fn get_routes(user_id: i32, leaver_id: i32, consultation_id: i32) -> Vec<(String
 }
 
 fn post_access(path: &str) -> Access {
-    if path.starts_with("/leavers/") || path.starts_with("/consultations/") {
+    if path.starts_with("/payments") || path.starts_with("/budget") {
+        Access::Finance
+    } else if path.starts_with("/allowances/") {
+        // The step decides: requesters submit and withdraw, finance decides.
+        if ["/approve", "/reject", "/stop"]
+            .iter()
+            .any(|a| path.ends_with(a))
+        {
+            Access::Finance
+        } else {
+            Access::Keepers
+        }
+    } else if path.starts_with("/leavers/") || path.starts_with("/consultations/") {
         Access::Keepers
     } else if path.starts_with("/admin/") {
         Access::Admin
@@ -60,6 +87,7 @@ fn allowed(access: Access, role: Role) -> bool {
         Access::SetupOnly => false,
         Access::Public | Access::AnyRole => true,
         Access::Keepers => role != Role::Finance,
+        Access::Finance => role == Role::Finance,
         Access::Admin => role == Role::Admin,
     }
 }
@@ -81,8 +109,9 @@ async fn every_get_route_answers_each_role_as_declared() {
             None,
         )
         .await;
+    let allowance = app.create_allowance(leaver.id, target.id).await;
     let anonymous = app.browser();
-    for (path, access) in get_routes(target.id, leaver.id, consultation.id) {
+    for (path, access) in get_routes(target.id, leaver.id, consultation.id, allowance.id) {
         let page = anonymous.get(&path).await;
         match access {
             Access::SetupOnly => assert_eq!(page.status, 404, "anonymous GET {path}"),
@@ -92,7 +121,7 @@ async fn every_get_route_answers_each_role_as_declared() {
     }
     for role in Role::ALL {
         let (browser, _) = app.signed_in(role).await;
-        for (path, access) in get_routes(target.id, leaver.id, consultation.id) {
+        for (path, access) in get_routes(target.id, leaver.id, consultation.id, allowance.id) {
             let page = browser.get(&path).await;
             let expected = match (access, path.as_str()) {
                 // A signed-in user asking for the sign-in page goes home.
@@ -129,10 +158,11 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
             None,
         )
         .await;
+    let allowance = app.create_allowance(leaver.id, target.id).await;
     for role in [Role::Coordinator, Role::Finance] {
         let (browser, _) = app.signed_in(role).await;
         let audit_before = app.audit_rows().await.len();
-        for (path, fields) in post_routes(target.id, leaver.id, consultation.id) {
+        for (path, fields) in post_routes(target.id, leaver.id, consultation.id, allowance.id) {
             if allowed(post_access(&path), role) {
                 continue;
             }
@@ -147,7 +177,7 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         );
     }
     let anonymous = app.browser();
-    for (path, fields) in post_routes(target.id, leaver.id, consultation.id) {
+    for (path, fields) in post_routes(target.id, leaver.id, consultation.id, allowance.id) {
         if post_access(&path) == Access::Public {
             continue;
         }
