@@ -46,6 +46,15 @@ pub enum Command {
     },
     /// Load fictional demo data (coordinators and about 200 care leavers)
     Demo,
+    /// Run the reminder rules for a day now and send the emails
+    Remind {
+        /// The day to run for (default: today in the team's time zone)
+        #[arg(long)]
+        date: Option<String>,
+        /// Print what would be sent, per recipient; send and record nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -128,6 +137,7 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
             command: ImportCommand::Leavers { file },
         } => import_leavers(config, &file).await,
         Command::Demo => demo(config).await,
+        Command::Remind { date, dry_run } => remind(config, date.as_deref(), dry_run).await,
     }
 }
 
@@ -167,6 +177,48 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
         }
         Err(e) => Outcome::Failed(format!("{e:#}")),
     }
+}
+
+async fn remind(config: Config, date: Option<&str>, dry_run: bool) -> Outcome {
+    let day = match date {
+        None => None,
+        Some(raw) => match crate::leavers::forms::parse_date(raw) {
+            Some(d) => Some(d),
+            None => return Outcome::Usage(format!("--date: not a date as YYYY-MM-DD: {raw}")),
+        },
+    };
+    let result: anyhow::Result<Outcome> = async {
+        let config = Config {
+            listen: "127.0.0.1:0".parse()?,
+            ..config
+        };
+        let app = Application::build(config, Clock::system()).await?;
+        let state = app.state();
+        let day = day.unwrap_or_else(|| state.clock.today(state.config.time_zone));
+        if dry_run {
+            let plan = crate::reminders::dry_run(&state, day).await?;
+            println!(
+                "dry run for {day}: {} emails would be sent (nothing sent or recorded)",
+                plan.len()
+            );
+            for (to, items) in plan {
+                println!("to {} <{}> ({} reminders)", to.name, to.email, items.len());
+                for i in items {
+                    println!("  - {} {} {}", i.rule.as_str(), i.case_number, i.name);
+                }
+            }
+            return Ok(Outcome::Success);
+        }
+        let report = crate::reminders::run_for_day(&state, day).await?;
+        let delivered = crate::reminders::delivery::deliver_due(&state, "cli").await?;
+        println!(
+            "{day}: {} reminders in {} emails; sent {}, to retry {}, failed {}",
+            report.reminders, report.emails, delivered.sent, delivered.retrying, delivered.failed
+        );
+        Ok(Outcome::Success)
+    }
+    .await;
+    result.unwrap_or_else(|e| Outcome::Failed(format!("{e:#}")))
 }
 
 async fn demo(config: Config) -> Outcome {

@@ -37,6 +37,10 @@ pub struct Config {
     pub no_contact_days: u32,
     /// Monthly caps in whole yen (`AFTERCARE_HOUSING_CAP`, `AFTERCARE_LIVING_CAP`).
     pub allowance_caps: crate::allowances::forms::Caps,
+    /// Days before a follow-up it is announced (`AFTERCARE_FOLLOW_UP_LEAD_DAYS`).
+    pub follow_up_lead_days: u32,
+    /// Whether `serve` runs the reminder scheduler (`AFTERCARE_SCHEDULER`, default true).
+    pub scheduler: bool,
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -269,6 +273,12 @@ impl Config {
         Ok(Config {
             window_rules,
             no_contact_days: parse_positive(s, "NO_CONTACT_DAYS", 60, 3660)?,
+            follow_up_lead_days: s
+                .parse("FOLLOW_UP_LEAD_DAYS", 1u32, "a number of days from 0 to 30")
+                .ok()
+                .filter(|d| *d <= 30)
+                .ok_or_else(|| invalid("FOLLOW_UP_LEAD_DAYS", "a number of days from 0 to 30"))?,
+            scheduler: parse_bool(s, "SCHEDULER", true)?,
             allowance_caps: crate::allowances::forms::Caps {
                 housing: parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
                 living: parse_positive(s, "LIVING_CAP", 50_000, 10_000_000)?.into(),

@@ -63,6 +63,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/leavers.ftl")),
     ("en", include_str!("../locales/en/consultations.ftl")),
     ("en", include_str!("../locales/en/allowances.ftl")),
+    ("en", include_str!("../locales/en/reminders.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -70,6 +71,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/leavers.ftl")),
     ("ja", include_str!("../locales/ja/consultations.ftl")),
     ("ja", include_str!("../locales/ja/allowances.ftl")),
+    ("ja", include_str!("../locales/ja/reminders.ftl")),
 ];
 
 #[derive(Clone)]

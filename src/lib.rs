@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod leavers;
 pub mod mail;
 pub mod payments;
+pub mod reminders;
 pub mod telemetry;
 pub mod users;
 pub mod web;
@@ -93,6 +94,10 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         // Administrators.
         .nest("/admin/users", users::routes().with(require(ADMIN)))
         .nest("/admin/audit", audit::routes::routes().with(require(ADMIN)))
+        .nest(
+            "/admin/reminders",
+            reminders::views::routes().with(require(ADMIN)),
+        )
         .nest(
             "/admin/import",
             leavers::import_page::routes().with(require(ADMIN)),
@@ -206,11 +211,19 @@ impl Application {
     /// Serves until `shutdown` completes, then lets open requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(self.state.clone()));
+        let scheduler = self
+            .state
+            .config
+            .scheduler
+            .then(|| tokio::spawn(reminders::scheduler::run(self.state.clone())));
         let app = build_app(self.state.clone(), self.csrf_key);
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
             .await;
         sweeper.abort();
+        if let Some(s) = scheduler {
+            s.abort();
+        }
         Ok(result?)
     }
 }

@@ -5,6 +5,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_leavers;
 mod m20261125_000003_consultations;
 mod m20261125_000004_allowances;
+mod m20261125_000005_reminders;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_leavers::Migration),
             Box::new(m20261125_000003_consultations::Migration),
             Box::new(m20261125_000004_allowances::Migration),
+            Box::new(m20261125_000005_reminders::Migration),
         ]
     }
 }

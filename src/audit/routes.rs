@@ -23,6 +23,7 @@ pub const ENTITIES: &[&str] = &[
     "allowance",
     "payment",
     "budget",
+    "email",
 ];
 
 pub fn routes() -> Route {

@@ -133,6 +133,7 @@ impl Ctx {
             items.push(("/admin/users", "nav-users"));
             items.push(("/admin/audit", "nav-audit"));
             items.push(("/admin/import", "nav-import"));
+            items.push(("/admin/reminders", "nav-reminders"));
         }
         items.push(("/account", "nav-account"));
         items

@@ -108,6 +108,8 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         ("AFTERCARE_LISTEN", "127.0.0.1:0"),
         ("AFTERCARE_DATA_DIR", data_dir.as_str()),
         ("AFTERCARE_DATABASE_URL", database_url.as_str()),
+        // Tests run the reminder job themselves, with the clock they control.
+        ("AFTERCARE_SCHEDULER", "false"),
     ];
     pairs.extend_from_slice(settings);
     let config = Config::from_sources(&Sources::from_pairs(pairs)).expect("test configuration");

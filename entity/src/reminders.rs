@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "reminders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// Rule, subject and due date or period: a reminder is sent once per key.
+    #[sea_orm(unique)]
+    pub key: String,
+    pub rule: String,
+    /// `user` or `leaver`.
+    pub recipient_kind: String,
+    pub recipient_id: i32,
+    pub subject_id: i32,
+    pub run_date: Date,
+    pub outbox_id: Option<i32>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

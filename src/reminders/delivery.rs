@@ -1,0 +1,253 @@
+//! The outbox: every email is stored first, then sent. A failed send is retried with
+//! exponential backoff up to a limit, then marked failed for an admin to see and retry.
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{leases, outbox};
+use lettre::{Message, message::MultiPart};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, OnConflict},
+};
+
+use crate::{
+    AppState,
+    audit::{self, Entry},
+    db,
+    mail::Mailer,
+    reminders::{Address, email::Rendered},
+};
+
+/// Attempts before an email is marked failed.
+pub const MAX_ATTEMPTS: i32 = 6;
+
+/// The wait after the `attempts`th failure: 1, 2, 4, 8… minutes, at most 6 hours.
+pub fn backoff(attempts: i32) -> Duration {
+    let minutes = 1i64 << (attempts.clamp(1, 20) - 1);
+    Duration::minutes(Ord::min(minutes, 6 * 60))
+}
+
+pub async fn enqueue(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    day: NaiveDate,
+    to: &Address,
+    message: &Rendered,
+) -> Result<i32, DbErr> {
+    let saved = outbox::ActiveModel {
+        to_address: Set(to.email.clone()),
+        language: Set(to.language.code().to_string()),
+        subject: Set(message.subject.chars().take(300).collect()),
+        body_text: Set(message.text.clone()),
+        body_html: Set(message.html.clone()),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        run_date: Set(day),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(saved.id)
+}
+
+/// Takes (or keeps) the lease `name` until `now + ttl`; true when this holder has it.
+/// A lease whose holder stopped renewing it expires, and another instance takes over.
+pub async fn acquire_lease(
+    db: &DatabaseConnection,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<bool, DbErr> {
+    leases::Entity::insert(leases::ActiveModel {
+        name: Set(name.to_string()),
+        holder: Set(String::new()),
+        expires_at: Set(now - Duration::seconds(1)),
+    })
+    .on_conflict(
+        OnConflict::column(leases::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let taken = leases::Entity::update_many()
+        .col_expr(leases::Column::Holder, Expr::value(holder))
+        .col_expr(leases::Column::ExpiresAt, Expr::value(now + ttl))
+        .filter(leases::Column::Name.eq(name))
+        .filter(
+            leases::Column::Holder
+                .eq(holder)
+                .or(leases::Column::ExpiresAt.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+pub async fn release_lease(
+    db: &DatabaseConnection,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    leases::Entity::update_many()
+        .col_expr(
+            leases::Column::ExpiresAt,
+            Expr::value(now - Duration::seconds(1)),
+        )
+        .filter(leases::Column::Name.eq(name))
+        .filter(leases::Column::Holder.eq(holder))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn build(state: &AppState, row: &outbox::Model) -> anyhow::Result<Message> {
+    Ok(Message::builder()
+        .from(Mailer::sender(&state.config))
+        .to(row.to_address.parse()?)
+        .subject(row.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(
+            row.body_text.clone(),
+            row.body_html.clone(),
+        ))?)
+}
+
+/// What a delivery round did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delivered {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// Sends every pending email that is due, under the `delivery` lease so that only one
+/// instance sends at a time.
+pub async fn deliver_due(state: &AppState, holder: &str) -> anyhow::Result<Delivered> {
+    let now = state.clock.now();
+    if !acquire_lease(&state.db, "delivery", holder, now, Duration::minutes(5)).await? {
+        return Ok(Delivered::default());
+    }
+    let result = deliver_locked(state).await;
+    release_lease(&state.db, "delivery", holder, state.clock.now()).await?;
+    result
+}
+
+async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
+    let now = state.clock.now();
+    let due = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .order_by_asc(outbox::Column::Id)
+        .limit(200)
+        .all(&state.db)
+        .await?;
+    let mut report = Delivered::default();
+    for row in due {
+        let outcome = match build(state, &row) {
+            Ok(message) => state.mailer.send(message).await,
+            Err(e) => Err(e),
+        };
+        let now = state.clock.now();
+        let attempts = row.attempts + 1;
+        let txn = db::begin_write(&state.db).await?;
+        let (status, action, error) = match &outcome {
+            Ok(()) => ("sent", "sent", None),
+            Err(_) if attempts >= MAX_ATTEMPTS => ("failed", "failed", outcome.as_ref().err()),
+            Err(_) => ("pending", "retry", outcome.as_ref().err()),
+        };
+        let error_text = error.map(|e| format!("{e:#}").chars().take(2000).collect::<String>());
+        let updated = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(status))
+            .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(
+                outbox::Column::NextAttemptAt,
+                Expr::value(now + backoff(attempts)),
+            )
+            .col_expr(outbox::Column::LastError, Expr::value(error_text.clone()))
+            .col_expr(
+                outbox::Column::SentAt,
+                Expr::value(outcome.is_ok().then_some(now)),
+            )
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Status.eq("pending"))
+            .filter(outbox::Column::Attempts.eq(row.attempts))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected == 1 {
+            let summary = match &error_text {
+                None => format!("attempt {attempts}"),
+                Some(e) => format!("attempt {attempts}; {e}"),
+            };
+            audit::record(
+                &txn,
+                now,
+                Entry {
+                    actor_id: None,
+                    action,
+                    entity: "email",
+                    entity_id: Some(row.id.into()),
+                    summary: &summary,
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        match status {
+            "sent" => report.sent += 1,
+            "failed" => report.failed += 1,
+            _ => report.retrying += 1,
+        }
+        if let Some(e) = &error_text {
+            tracing::warn!(email = row.id, attempts, error = %e, "email not delivered");
+        }
+    }
+    Ok(report)
+}
+
+/// An admin's "retry now": the email is due again with a fresh set of attempts.
+pub async fn retry_now(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    id: i32,
+) -> Result<bool, DbErr> {
+    let updated = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("pending"))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.ne("sent"))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected == 1 {
+        audit::record(
+            txn,
+            now,
+            Entry {
+                actor_id: Some(actor),
+                action: "retry",
+                entity: "email",
+                entity_id: Some(id.into()),
+                summary: "",
+            },
+        )
+        .await?;
+    }
+    Ok(updated.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_six_hours() {
+        assert_eq!(backoff(1), Duration::minutes(1));
+        assert_eq!(backoff(2), Duration::minutes(2));
+        assert_eq!(backoff(5), Duration::minutes(16));
+        assert_eq!(backoff(12), Duration::minutes(360));
+    }
+}

@@ -1,0 +1,461 @@
+//! The safety net: a scheduled job finds what needs attention and emails the right person —
+//! one digest per recipient per run, each reminder exactly once (by key), through an outbox
+//! that retries failed deliveries.
+pub mod delivery;
+pub mod email;
+pub mod rules;
+pub mod scheduler;
+pub mod views;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use entity::{allowances, consultations, leavers, reminders, users};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, sea_query::OnConflict,
+};
+
+use crate::{
+    AppState,
+    allowances::rules::Month,
+    audit::{self, Entry},
+    dashboard::{queries as widgets, queries::Scope, start_of},
+    db,
+    i18n::Lang,
+};
+use rules::{Rule, key};
+
+/// Who receives a reminder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Recipient {
+    User(i32),
+    Leaver(i32),
+}
+
+/// What a reminder says, beyond its rule and record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detail {
+    Date(NaiveDate),
+    LastContact(Option<DateTime<Utc>>),
+    Waiting {
+        count: u64,
+        oldest: Option<DateTime<Utc>>,
+    },
+    Appointment {
+        at: DateTime<Utc>,
+        channel: String,
+    },
+}
+
+/// One reminder, before it is sent.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub rule: Rule,
+    pub key: String,
+    pub recipient: Recipient,
+    /// The record the reminder is about (a leaver, an allowance, a consultation…).
+    pub subject_id: i32,
+    pub leaver_id: Option<i32>,
+    pub case_number: String,
+    pub name: String,
+    pub detail: Detail,
+}
+
+/// Where a digest goes.
+#[derive(Clone, Debug)]
+pub struct Address {
+    pub email: String,
+    pub name: String,
+    pub language: Lang,
+}
+
+/// Evaluates every rule for `day` with a handful of set-based queries.
+pub async fn evaluate(state: &AppState, day: NaiveDate) -> Result<Vec<Item>, DbErr> {
+    let db = &state.db;
+    let tz = state.config.time_zone;
+    let mut items = Vec::new();
+    let leaver_item = |rule: Rule, i: &widgets::Item, period: String, detail: Detail| {
+        i.coordinator_id.map(|c| Item {
+            rule,
+            key: key(rule, &format!("leaver:{}", i.leaver_id), &period),
+            recipient: Recipient::User(c),
+            subject_id: i.leaver_id,
+            leaver_id: Some(i.leaver_id),
+            case_number: i.case_number.clone(),
+            name: format!("{} {}", i.family_name, i.given_name),
+            detail,
+        })
+    };
+
+    let lead = Days::new(state.config.follow_up_lead_days.into());
+    for i in widgets::follow_ups(db, Scope::Team, day, day + lead).await? {
+        let due = i.on_date.unwrap_or(day);
+        items.extend(leaver_item(
+            Rule::FollowUpDue,
+            &i,
+            due.to_string(),
+            Detail::Date(due),
+        ));
+    }
+    let long_ago = NaiveDate::from_ymd_opt(1900, 1, 1).expect("date");
+    for i in widgets::follow_ups(db, Scope::Team, long_ago, day - Days::new(1)).await? {
+        let due = i.on_date.unwrap_or(day);
+        if let Some(period) = rules::overdue_period(due, day) {
+            items.extend(leaver_item(
+                Rule::FollowUpOverdue,
+                &i,
+                format!("{due}/w{period}"),
+                Detail::Date(due),
+            ));
+        }
+    }
+    let quiet_day = day - Days::new(state.config.no_contact_days.into());
+    for i in widgets::no_contact(db, Scope::Team, start_of(quiet_day, tz), quiet_day, day).await? {
+        let since =
+            i.at.map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "never".into());
+        items.extend(leaver_item(
+            Rule::NoContact,
+            &i,
+            since,
+            Detail::LastContact(i.at),
+        ));
+    }
+    let horizon = day + Days::new(rules::SUPPORT_ENDING_FIRST as u64);
+    for i in widgets::support_ending(db, Scope::Team, day, horizon).await? {
+        let end = i.on_date.unwrap_or(day);
+        if let Some(stage) = rules::support_ending_stage(end, day) {
+            items.extend(leaver_item(
+                Rule::SupportEnding,
+                &i,
+                format!("{end}/{stage}"),
+                Detail::Date(end),
+            ));
+        }
+    }
+    items.extend(allowances_ending(db, day).await?);
+    items.extend(approvals_waiting(db, day).await?);
+    items.extend(appointments_tomorrow(state, day).await?);
+    Ok(items)
+}
+
+async fn allowances_ending(db: &DatabaseConnection, day: NaiveDate) -> Result<Vec<Item>, DbErr> {
+    let until = day + Days::new(rules::ALLOWANCE_ENDING_DAYS);
+    let ending = allowances::Entity::find()
+        .filter(allowances::Column::Status.eq("approved"))
+        .filter(allowances::Column::EndMonth.gte(Month::of(day).first_day()))
+        .filter(allowances::Column::EndMonth.lte(until))
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = ending.iter().map(|a| a.leaver_id).collect();
+    let people: HashMap<i32, leavers::Model> = leavers::Entity::find()
+        .filter(leavers::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    Ok(ending
+        .into_iter()
+        .filter_map(|a| {
+            let last_day = Month::of(a.end_month).last_day();
+            if last_day < day || last_day > until {
+                return None;
+            }
+            let l = people.get(&a.leaver_id)?;
+            Some(Item {
+                rule: Rule::AllowanceEnding,
+                key: key(
+                    Rule::AllowanceEnding,
+                    &format!("allowance:{}", a.id),
+                    &last_day.to_string(),
+                ),
+                recipient: Recipient::User(l.coordinator_id?),
+                subject_id: a.id,
+                leaver_id: Some(l.id),
+                case_number: l.case_number.clone(),
+                name: format!("{} {}", l.family_name, l.given_name),
+                detail: Detail::Date(last_day),
+            })
+        })
+        .collect())
+}
+
+async fn approvals_waiting(db: &DatabaseConnection, day: NaiveDate) -> Result<Vec<Item>, DbErr> {
+    let waiting = allowances::Entity::find()
+        .filter(allowances::Column::Status.eq("submitted"))
+        .order_by_asc(allowances::Column::SubmittedAt)
+        .all(db)
+        .await?;
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oldest = waiting.first().and_then(|a| a.submitted_at);
+    let finance = users::Entity::find()
+        .filter(users::Column::Role.eq("finance"))
+        .filter(users::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    Ok(finance
+        .into_iter()
+        .map(|u| Item {
+            rule: Rule::ApprovalsWaiting,
+            key: key(
+                Rule::ApprovalsWaiting,
+                &format!("user:{}", u.id),
+                &day.to_string(),
+            ),
+            recipient: Recipient::User(u.id),
+            subject_id: u.id,
+            leaver_id: None,
+            case_number: String::new(),
+            name: String::new(),
+            detail: Detail::Waiting {
+                count: waiting.len() as u64,
+                oldest,
+            },
+        })
+        .collect())
+}
+
+async fn appointments_tomorrow(state: &AppState, day: NaiveDate) -> Result<Vec<Item>, DbErr> {
+    let tz = state.config.time_zone;
+    let tomorrow = day + Days::new(1);
+    let planned = consultations::Entity::find()
+        .filter(consultations::Column::Status.eq("planned"))
+        .filter(consultations::Column::HeldAt.gte(start_of(tomorrow, tz)))
+        .filter(consultations::Column::HeldAt.lt(start_of(tomorrow + Days::new(1), tz)))
+        .all(&state.db)
+        .await?;
+    let ids: Vec<i32> = planned.iter().map(|c| c.leaver_id).collect();
+    // Only with recorded consent and an email on file.
+    let people: HashMap<i32, leavers::Model> = leavers::Entity::find()
+        .filter(leavers::Column::Id.is_in(ids))
+        .filter(leavers::Column::ContactConsent.eq(true))
+        .filter(leavers::Column::Email.is_not_null())
+        .filter(leavers::Column::Status.ne("closed"))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    Ok(planned
+        .into_iter()
+        .filter_map(|c| {
+            let l = people.get(&c.leaver_id)?;
+            Some(Item {
+                rule: Rule::Appointment,
+                key: key(
+                    Rule::Appointment,
+                    &format!("consultation:{}", c.id),
+                    &c.held_at.to_rfc3339(),
+                ),
+                recipient: Recipient::Leaver(l.id),
+                subject_id: c.id,
+                leaver_id: Some(l.id),
+                case_number: l.case_number.clone(),
+                name: format!("{} {}", l.family_name, l.given_name),
+                detail: Detail::Appointment {
+                    at: c.held_at,
+                    channel: c.channel,
+                },
+            })
+        })
+        .collect())
+}
+
+/// Email addresses of the recipients: active staff, and leavers who agreed to emails.
+pub async fn addresses(
+    db: &DatabaseConnection,
+    items: &[Item],
+) -> Result<HashMap<Recipient, Address>, DbErr> {
+    let mut out = HashMap::new();
+    let user_ids: HashSet<i32> = items
+        .iter()
+        .filter_map(|i| match i.recipient {
+            Recipient::User(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    for u in users::Entity::find()
+        .filter(users::Column::Id.is_in(user_ids))
+        .filter(users::Column::Active.eq(true))
+        .all(db)
+        .await?
+    {
+        out.insert(
+            Recipient::User(u.id),
+            Address {
+                email: u.email,
+                name: u.name,
+                language: Lang::parse(&u.language).unwrap_or(Lang::Ja),
+            },
+        );
+    }
+    let leaver_ids: HashSet<i32> = items
+        .iter()
+        .filter_map(|i| match i.recipient {
+            Recipient::Leaver(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    for l in leavers::Entity::find()
+        .filter(leavers::Column::Id.is_in(leaver_ids))
+        .filter(leavers::Column::ContactConsent.eq(true))
+        .all(db)
+        .await?
+    {
+        if let Some(email) = l.email {
+            out.insert(
+                Recipient::Leaver(l.id),
+                Address {
+                    email,
+                    name: format!("{} {}", l.family_name, l.given_name),
+                    // Young people get Japanese; the register keeps no language for them.
+                    language: Lang::Ja,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The digests of one run: items grouped by recipient (who has an address).
+pub fn digests(
+    items: Vec<Item>,
+    addresses: &HashMap<Recipient, Address>,
+) -> BTreeMap<Recipient, Vec<Item>> {
+    let mut out: BTreeMap<Recipient, Vec<Item>> = BTreeMap::new();
+    for item in items {
+        if addresses.contains_key(&item.recipient) {
+            out.entry(item.recipient).or_default().push(item);
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| (a.rule, &a.case_number).cmp(&(b.rule, &b.case_number)));
+    }
+    out
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub emails: usize,
+    pub reminders: usize,
+}
+
+/// Keys among `keys` that were already sent.
+async fn already_sent(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<HashSet<String>, DbErr> {
+    let mut out = HashSet::new();
+    for chunk in keys.chunks(500) {
+        for r in reminders::Entity::find()
+            .filter(reminders::Column::Key.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            out.insert(r.key);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the rules for `day`: each recipient's new reminders become one email in the outbox.
+/// Keys already sent are skipped, so a second run for the same day adds nothing.
+pub async fn run_for_day(state: &AppState, day: NaiveDate) -> anyhow::Result<RunReport> {
+    let items = evaluate(state, day).await?;
+    let addresses = addresses(&state.db, &items).await?;
+    let mut report = RunReport::default();
+    for (recipient, list) in digests(items, &addresses) {
+        let address = &addresses[&recipient];
+        let txn = db::begin_write(&state.db).await?;
+        let now = state.clock.now();
+        let mut fresh = Vec::new();
+        for item in list {
+            let (kind, id) = match item.recipient {
+                Recipient::User(id) => ("user", id),
+                Recipient::Leaver(id) => ("leaver", id),
+            };
+            let inserted = reminders::Entity::insert(reminders::ActiveModel {
+                key: Set(item.key.clone()),
+                rule: Set(item.rule.as_str().to_string()),
+                recipient_kind: Set(kind.to_string()),
+                recipient_id: Set(id),
+                subject_id: Set(item.subject_id),
+                run_date: Set(day),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::column(reminders::Column::Key)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            if inserted == 1 {
+                fresh.push(item);
+            }
+        }
+        if fresh.is_empty() {
+            txn.rollback().await?;
+            continue;
+        }
+        let message = email::render(state, address, &fresh, day)?;
+        let outbox_id = delivery::enqueue(&txn, now, day, address, &message).await?;
+        let keys: Vec<String> = fresh.iter().map(|i| i.key.clone()).collect();
+        reminders::Entity::update_many()
+            .col_expr(
+                reminders::Column::OutboxId,
+                sea_orm::sea_query::Expr::value(Some(outbox_id)),
+            )
+            .filter(reminders::Column::Key.is_in(keys))
+            .exec(&txn)
+            .await?;
+        let mut rules: Vec<&str> = fresh.iter().map(|i| i.rule.as_str()).collect();
+        rules.dedup();
+        let summary = format!(
+            "run {day}; reminders: {}; rules: {}",
+            fresh.len(),
+            rules.join(", ")
+        );
+        audit::record(
+            &txn,
+            now,
+            Entry {
+                actor_id: None,
+                action: "enqueue",
+                entity: "email",
+                entity_id: Some(outbox_id.into()),
+                summary: &summary,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        report.emails += 1;
+        report.reminders += fresh.len();
+    }
+    Ok(report)
+}
+
+/// What a run for `day` would send, per recipient, without sending or recording anything.
+pub async fn dry_run(
+    state: &AppState,
+    day: NaiveDate,
+) -> anyhow::Result<Vec<(Address, Vec<Item>)>> {
+    let items = evaluate(state, day).await?;
+    let keys: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
+    let sent = already_sent(&state.db, &keys).await?;
+    let items: Vec<Item> = items
+        .into_iter()
+        .filter(|i| !sent.contains(&i.key))
+        .collect();
+    let addresses = addresses(&state.db, &items).await?;
+    Ok(digests(items, &addresses)
+        .into_iter()
+        .map(|(r, list)| (addresses[&r].clone(), list))
+        .collect())
+}

@@ -1,0 +1,110 @@
+//! `/admin/reminders`: pending, sent and failed emails with their last error, and "retry now".
+use askama::Template;
+use entity::outbox;
+use poem::{
+    Response, Route, get, handler, post,
+    web::{Path, Query},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+
+use crate::{
+    db,
+    error::{AppError, AppResult},
+    reminders::{delivery, scheduler},
+    web::{Ctx, render, see_other},
+};
+
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(list))
+        .at("/:id/retry", post(retry))
+}
+
+pub struct Row {
+    pub id: i32,
+    pub to: String,
+    pub subject: String,
+    pub status_code: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: String,
+    pub created: String,
+    pub next: String,
+    pub retryable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "reminders/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<Row>,
+    last_run: String,
+    status: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Filter {
+    status: String,
+}
+
+#[handler]
+async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
+    let mut q = outbox::Entity::find();
+    let status = match f.status.as_str() {
+        s @ ("pending" | "sent" | "failed") => s.to_string(),
+        _ => String::new(),
+    };
+    if !status.is_empty() {
+        q = q.filter(outbox::Column::Status.eq(status.clone()));
+    }
+    let emails = q
+        .order_by_desc(outbox::Column::Id)
+        .limit(200)
+        .all(&ctx.app.db)
+        .await?;
+    let rows = emails
+        .into_iter()
+        .map(|e| Row {
+            id: e.id,
+            to: e.to_address,
+            subject: e.subject,
+            status: ctx.t(&format!("email-status-{}", e.status)),
+            retryable: e.status != "sent",
+            status_code: e.status,
+            attempts: e.attempts,
+            last_error: e.last_error.unwrap_or_default(),
+            created: ctx.datetime(&e.created_at),
+            next: ctx.datetime(&e.next_attempt_at),
+        })
+        .collect();
+    let last_run = scheduler::last_run(&ctx.app)
+        .await?
+        .map(|t| ctx.datetime(&t))
+        .unwrap_or_else(|| ctx.t("reminders-never-run"));
+    render(&ListPage {
+        ctx,
+        rows,
+        last_run,
+        status,
+    })
+}
+
+#[handler]
+async fn retry(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    let actor = ctx.user()?.id;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let found = delivery::retry_now(&txn, ctx.now(), actor, id).await?;
+    txn.commit().await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    // Try at once, so the page shows the outcome.
+    let holder = format!("admin-{actor}");
+    if let Err(e) = delivery::deliver_due(&ctx.app, &holder).await {
+        tracing::warn!(error = %format!("{e:#}"), "retry delivery");
+    }
+    ctx.flash_success("reminders-retried");
+    Ok(see_other("/admin/reminders"))
+}
