@@ -113,3 +113,5 @@ csv-amount = amount
 csv-status = status
 csv-paid-on = paid_on
 csv-total = total
+payments-future-month = Months that have not begun cannot be marked paid at once.
+payments-month-changed = The month changed since the page was opened (new lines were scheduled). Check them and mark again.

@@ -113,3 +113,5 @@ csv-amount = 金額
 csv-status = 状態
 csv-paid-on = 支払日
 csv-total = 合計
+payments-future-month = まだ始まっていない月は一括で支払済みにできません。
+payments-month-changed = ページを開いた後に、この月の支払予定が変わりました。確認してから、もう一度実行してください。

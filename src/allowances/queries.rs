@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{allowances, leavers, payments};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 
 use crate::{
@@ -95,6 +95,19 @@ async fn check_fits(
         .iter()
         .any(|o| rules::overlaps(months(o), range))
     {
+        return Err(AllowanceError::Overlap);
+    }
+    // A stopped allowance keeps its paid and current months: they are never paid twice.
+    let mut lines = payments::Entity::find()
+        .filter(payments::Column::LeaverId.eq(leaver.id))
+        .filter(payments::Column::Kind.eq(kind.as_str()))
+        .filter(payments::Column::Status.is_in(["scheduled", "paid"]))
+        .filter(payments::Column::Month.gte(range.0.first_day()))
+        .filter(payments::Column::Month.lte(range.1.first_day()));
+    if let Some(id) = except {
+        lines = lines.filter(payments::Column::AllowanceId.ne(id));
+    }
+    if lines.count(txn).await? > 0 {
         return Err(AllowanceError::Overlap);
     }
     Ok(())

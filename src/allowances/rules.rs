@@ -242,7 +242,7 @@ pub fn transition(
         Action::Approve | Action::Reject | Action::Stop if !finance => {
             return Err(Refusal::WrongRole);
         }
-        Action::Approve | Action::Reject if own => return Err(Refusal::OwnRequest),
+        Action::Approve | Action::Reject | Action::Stop if own => return Err(Refusal::OwnRequest),
         _ => {}
     }
     if from != needed {

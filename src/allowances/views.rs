@@ -439,9 +439,19 @@ pub async fn act(
         )
         .await;
     }
+    // The cap may have been lowered since the request was made.
+    let kind = Kind::parse(&a.kind).unwrap_or(Kind::Housing);
+    if matches!(action, Action::Submit | Action::Approve) && a.monthly_amount > caps(ctx).of(kind) {
+        let message = ctx.t("allowance-amount-over-cap");
+        return refused(message, StatusCode::UNPROCESSABLE_ENTITY, false, vec![], a).await;
+    }
     let fy_start = ctx.app.config.window_rules.fiscal_year_start;
-    if action == Action::Approve && version == a.version && f.confirm_over_budget != "yes" {
-        let kind = Kind::parse(&a.kind).unwrap_or(Kind::Housing);
+    let submitted = queries::status(&a) == Status::Submitted;
+    if action == Action::Approve
+        && submitted
+        && version == a.version
+        && f.confirm_over_budget != "yes"
+    {
         let over = budget::overrun(
             &ctx.app.db,
             kind,

@@ -156,8 +156,11 @@ pub struct SetForm {
 
 #[handler]
 async fn set(ctx: &Ctx, Form(f): Form<SetForm>) -> AppResult<Response> {
-    let fy = parse_fy(&f.fy).unwrap_or_else(|| current_fy(ctx));
-    let (Some(kind), Some(amount)) = (Kind::parse(&f.kind), parse_yen(&f.amount)) else {
+    let parsed_fy = parse_fy(&f.fy);
+    let fy = parsed_fy.unwrap_or_else(|| current_fy(ctx));
+    let (Some(_), Some(kind), Some(amount)) =
+        (parsed_fy, Kind::parse(&f.kind), parse_yen(&f.amount))
+    else {
         return render_status(
             &page(ctx, fy, Some("budget-amount-invalid")).await?,
             StatusCode::UNPROCESSABLE_ENTITY,

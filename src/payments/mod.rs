@@ -72,6 +72,7 @@ struct ListPage<'a> {
     totals: Vec<Total>,
     today: String,
     problem: Option<String>,
+    scheduled_count: usize,
 }
 
 /// The month's lines with their leavers (two queries).
@@ -122,6 +123,7 @@ pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind,
 
 async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<ListPage<'_>> {
     let rows = month_lines(&ctx.app.db, month).await?;
+    let scheduled_count = rows.iter().filter(|(p, _)| p.status == "scheduled").count();
     let kind_label = |k: &str| {
         Kind::parse(k)
             .map(|k| ctx.t(&k.message_id()))
@@ -160,6 +162,7 @@ async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<Lis
             .collect(),
         today: ctx.app.clock.today(ctx.app.config.time_zone).to_string(),
         problem,
+        scheduled_count,
     })
 }
 
@@ -175,6 +178,8 @@ pub struct PaidForm {
     paid_on: String,
     version: String,
     month: String,
+    /// The number of scheduled lines the page showed (whole-month marking).
+    count: String,
 }
 
 async fn record_paid(
@@ -251,18 +256,31 @@ async fn mark_paid(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<PaidForm>) -> A
 #[handler]
 async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Response> {
     let Some(month) = Month::parse(&f.month) else {
-        return Err(AppError::NotFound);
+        let current = month_or_current(ctx, "");
+        let p = page(ctx, current, Some(ctx.t("allowance-month-invalid"))).await?;
+        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let Some(paid_on) = parse_date(&f.paid_on) else {
         let p = page(ctx, month, Some(ctx.t("payments-paid-on-invalid"))).await?;
         return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
     };
+    let this_month = Month::of(ctx.app.clock.today(ctx.app.config.time_zone));
+    if month > this_month {
+        let p = page(ctx, month, Some(ctx.t("payments-future-month"))).await?;
+        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let txn = db::begin_write(&ctx.app.db).await?;
     let scheduled = payments::Entity::find()
         .filter(payments::Column::Month.eq(month.first_day()))
         .filter(payments::Column::Status.eq("scheduled"))
         .all(&txn)
         .await?;
+    // Only what the page showed: a line approved since then is looked at first.
+    if f.count.trim().parse::<usize>().ok() != Some(scheduled.len()) {
+        drop(txn);
+        let p = page(ctx, month, Some(ctx.t("payments-month-changed"))).await?;
+        return render_status(&p, StatusCode::CONFLICT);
+    }
     let mut count = 0;
     for line in &scheduled {
         if record_paid(&txn, ctx, line, paid_on).await? {
@@ -272,6 +290,15 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
     txn.commit().await?;
     ctx.flash_success_with("payments-month-marked", &[("count", &count.to_string())]);
     Ok(see_other(&format!("/payments?month={month}")))
+}
+
+/// Text that a spreadsheet would read as a formula gets a leading apostrophe.
+pub fn no_formula(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
 }
 
 /// The month's lines as CSV: UTF-8 with a BOM, CRLF line ends, headers in the user's
@@ -297,13 +324,14 @@ pub async fn csv_bytes(ctx: &Ctx, month: Month) -> AppResult<Vec<u8>> {
         .collect();
         let csv_err = |e: ::csv::Error| AppError::Internal(e.into());
         w.write_record(&header).map_err(csv_err)?;
-        for (p, l) in &rows {
+        // Cancelled lines are left out, so the amounts add up to the totals below.
+        for (p, l) in rows.iter().filter(|(p, _)| p.status != "cancelled") {
             w.write_record([
                 l.as_ref()
-                    .map(|l| l.case_number.clone())
+                    .map(|l| no_formula(&l.case_number))
                     .unwrap_or_default(),
                 l.as_ref()
-                    .map(|l| format!("{} {}", l.family_name, l.given_name))
+                    .map(|l| no_formula(&format!("{} {}", l.family_name, l.given_name)))
                     .unwrap_or_default(),
                 Kind::parse(&p.kind)
                     .map(|k| ctx.t(&k.message_id()))

@@ -443,17 +443,17 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         (l2.id, "housing", "30000"),
         (l2.id, "living", "12345"),
     ] {
-        let id = id_of(&request(&coordinator, l, kind, amount, "2026-12", "2027-01").await);
+        let id = id_of(&request(&coordinator, l, kind, amount, "2026-11", "2026-12").await);
         step(&coordinator, id, "submit", "").await;
         step(&finance, id, "approve", "").await;
     }
-    let month = finance.get("/payments?month=2026-12").await;
+    let month = finance.get("/payments?month=2026-11").await;
     assert_eq!(month.body.matches("class=\"payment-row\"").count(), 3);
     let first = entity::payments::Entity::find()
         .filter(entity::payments::Column::Amount.eq(45000))
         .filter(
             entity::payments::Column::Month
-                .eq(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                .eq(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()),
         )
         .one(&app.state.db)
         .await
@@ -461,7 +461,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         .unwrap();
     let bad_date = finance
         .submit(
-            "/payments?month=2026-12",
+            "/payments?month=2026-11",
             &format!("/payments/{}/paid", first.id),
             &[("paid_on", "soon"), ("version", "1")],
         )
@@ -469,28 +469,32 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
     assert_eq!(bad_date.status, 422);
     finance
         .submit(
-            "/payments?month=2026-12",
+            "/payments?month=2026-11",
             &format!("/payments/{}/paid", first.id),
-            &[("paid_on", "2026-12-10"), ("version", "1")],
+            &[("paid_on", "2026-11-10"), ("version", "1")],
         )
         .await;
     let again = finance
         .submit(
-            "/payments?month=2026-12",
+            "/payments?month=2026-11",
             &format!("/payments/{}/paid", first.id),
-            &[("paid_on", "2026-12-11"), ("version", "1")],
+            &[("paid_on", "2026-11-11"), ("version", "1")],
         )
         .await;
     assert_eq!(again.status, 409, "a paid line is not paid twice");
     finance
         .submit(
-            "/payments?month=2026-12",
+            "/payments?month=2026-11",
             "/payments/paid",
-            &[("month", "2026-12"), ("paid_on", "2026-12-20")],
+            &[
+                ("month", "2026-11"),
+                ("paid_on", "2026-11-20"),
+                ("count", "2"),
+            ],
         )
         .await
-        .assert_redirect_to("/payments?month=2026-12");
-    let after = finance.get("/payments?month=2026-12").await;
+        .assert_redirect_to("/payments?month=2026-11");
+    let after = finance.get("/payments?month=2026-11").await;
     assert!(after.body.contains("2 lines marked as paid."));
     assert!(after.body.contains(
         "<td>Housing (居住費支援)</td><td class=\"yen\">¥0</td><td class=\"yen\">¥75,000</td>"
@@ -508,12 +512,12 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
             .paid_on
             .unwrap()
             .to_string(),
-        "2026-12-10"
+        "2026-11-10"
     );
 
     let csv = finance
         .http
-        .get(format!("{}/payments.csv?month=2026-12", finance.base))
+        .get(format!("{}/payments.csv?month=2026-11", finance.base))
         .send()
         .await
         .unwrap();
@@ -528,11 +532,11 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
     let rows: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(rows[0], "case_number,name,kind,month,amount,status,paid_on");
     assert!(
-        rows.contains(&"SP-1,山田 花子,Housing (居住費支援),2026-12,45000,Paid,2026-12-10"),
+        rows.contains(&"SP-1,山田 花子,Housing (居住費支援),2026-11,45000,Paid,2026-11-10"),
         "{rows:?}"
     );
-    assert!(rows.contains(&"total,,Housing (居住費支援),2026-12,75000,,"));
-    assert!(rows.contains(&"total,,Living (生活費支援),2026-12,12345,,"));
+    assert!(rows.contains(&"total,,Housing (居住費支援),2026-11,75000,,"));
+    assert!(rows.contains(&"total,,Living (生活費支援),2026-11,12345,,"));
 
     // In Japanese, the headers are Japanese.
     finance
@@ -540,7 +544,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         .await;
     let ja = finance
         .http
-        .get(format!("{}/payments.csv?month=2026-12", finance.base))
+        .get(format!("{}/payments.csv?month=2026-11", finance.base))
         .send()
         .await
         .unwrap()
@@ -552,7 +556,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         ja.starts_with("ケース番号,氏名,種類,対象月,金額,状態,支払日\r\n"),
         "{ja}"
     );
-    assert!(ja.contains("合計,,居住費支援,2026-12,75000,,"));
+    assert!(ja.contains("合計,,居住費支援,2026-11,75000,,"));
     assert_eq!(coordinator.get("/payments").await.status, 403);
 }
 
@@ -670,4 +674,111 @@ async fn the_finance_dashboard_shows_the_queue_and_this_months_totals() {
     step(&finance, a, "approve", "").await;
     let dash = finance.get("/").await;
     assert!(dash.body.contains("<tr class=\"month-total\"><th>Housing (居住費支援)</th><td class=\"yen\">¥30,000</td><td class=\"yen\">¥0</td></tr>"));
+}
+
+#[tokio::test]
+async fn months_of_a_stopped_allowance_are_not_paid_twice() {
+    let app = spawn_app().await;
+    let (coordinator, me) = app.signed_in(Role::Coordinator).await;
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let a = id_of(&request(&coordinator, l.id, "housing", "30000", "2026-10", "2027-03").await);
+    step(&coordinator, a, "submit", "").await;
+    step(&finance, a, "approve", "").await;
+    step(&finance, a, "stop", "Moved out")
+        .await
+        .assert_redirect_to("/allowances/");
+    // October and November keep their lines: a new request may start in December.
+    let again = request(&coordinator, l.id, "housing", "30000", "2026-11", "2027-03").await;
+    assert_eq!(again.status, 422);
+    assert!(
+        again
+            .body
+            .contains("overlap another submitted or approved request")
+    );
+    request(&coordinator, l.id, "housing", "30000", "2026-12", "2027-03")
+        .await
+        .assert_redirect_to("/allowances/");
+}
+
+#[tokio::test]
+async fn payment_rules_refuse_what_was_not_seen() {
+    let app = spawn_app().await;
+    let (coordinator, me) = app.signed_in(Role::Coordinator).await;
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    let l = app.create_leaver("=HYPERLINK(1)", Some(me.id), &[]).await;
+    let a = id_of(&request(&coordinator, l.id, "housing", "30000", "2026-11", "2026-12").await);
+    step(&coordinator, a, "submit", "").await;
+    step(&finance, a, "approve", "").await;
+    // A future month cannot be marked paid at once; a stale count is refused.
+    let future = finance
+        .submit(
+            "/payments?month=2026-12",
+            "/payments/paid",
+            &[
+                ("month", "2026-12"),
+                ("paid_on", "2026-11-25"),
+                ("count", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(future.status, 422);
+    let stale = finance
+        .submit(
+            "/payments?month=2026-11",
+            "/payments/paid",
+            &[
+                ("month", "2026-11"),
+                ("paid_on", "2026-11-25"),
+                ("count", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, 409);
+    let bad_month = finance
+        .submit(
+            "/payments",
+            "/payments/paid",
+            &[("month", "soon"), ("paid_on", "2026-11-25"), ("count", "1")],
+        )
+        .await;
+    assert_eq!(bad_month.status, 422);
+    assert_eq!(
+        entity::payments::Entity::find()
+            .filter(entity::payments::Column::Status.eq("paid"))
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    // A budget for a year that cannot be read is refused, not saved elsewhere.
+    assert_eq!(
+        finance
+            .submit(
+                "/budget",
+                "/budget",
+                &[("fy", "FY2026"), ("kind", "housing"), ("amount", "1000")]
+            )
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        entity::budgets::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    // Text that Excel would run as a formula is neutralised.
+    let csv = finance
+        .http
+        .get(format!("{}/payments.csv?month=2026-11", finance.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("'=HYPERLINK(1)"), "{csv}");
 }
