@@ -411,3 +411,38 @@ fn import_and_demo_from_the_command_line() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn remind_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let dry = aftercare(dir.path())
+        .args(["remind", "--date", "2026-11-25", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&dry.stdout)
+            .contains("dry run for 2026-11-25: 0 emails would be sent")
+    );
+    let run = aftercare(dir.path())
+        .args(["remind", "--date", "2026-11-25"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("2026-11-25: 0 reminders in 0 emails"));
+    let bad = aftercare(dir.path())
+        .args(["remind", "--date", "someday"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -89,6 +89,7 @@ pub fn post_routes(
             ],
         ),
         ("/admin/import".into(), vec![]),
+        ("/admin/reminders/1/retry".into(), vec![]),
         (
             format!("/leavers/{leaver_id}/allowances/new"),
             vec![

@@ -13,6 +13,8 @@ mod i18n;
 mod import;
 mod leavers;
 mod mail;
+mod reminders;
 mod roles;
 mod setup;
+mod smtp;
 mod users;

@@ -51,6 +51,7 @@ fn get_routes(
         ("/payments".into(), Access::Finance),
         ("/payments.csv".into(), Access::Finance),
         ("/budget".into(), Access::Finance),
+        ("/admin/reminders".into(), Access::Admin),
         ("/leavers".into(), Access::AnyRole),
         ("/leavers/new".into(), Access::Keepers),
         (format!("/leavers/{leaver_id}"), Access::AnyRole),

@@ -1,0 +1,517 @@
+//! The reminder job: each rule around its boundary dates, digests, exactly-once keys, the
+//! outbox with retries, the schedule with its lease and catch-up, and the dry run.
+use aftercare::{
+    i18n::Lang,
+    reminders::{self, delivery, scheduler},
+    users::Role,
+};
+use chrono::{Days, NaiveDate, TimeZone, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+async fn emails(app: &TestApp) -> Vec<entity::outbox::Model> {
+    entity::outbox::Entity::find()
+        .order_by_asc(entity::outbox::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+/// Rules and case numbers of the reminders recorded for `day`.
+async fn sent_on(app: &TestApp, day: &str) -> Vec<String> {
+    let mut keys: Vec<String> = entity::reminders::Entity::find()
+        .filter(entity::reminders::Column::RunDate.eq(d(day)))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{} {}", r.rule, r.subject_id))
+        .collect();
+    keys.sort();
+    keys
+}
+
+async fn run(app: &TestApp, day: &str) -> reminders::RunReport {
+    reminders::run_for_day(&app.state, d(day)).await.unwrap()
+}
+
+#[tokio::test]
+async fn follow_ups_due_and_overdue_around_their_boundaries() {
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let mut ids = std::collections::HashMap::new();
+    for (case, due) in [
+        ("TODAY", "2026-11-25"),
+        ("TOMORROW", "2026-11-26"),
+        ("LATER", "2026-11-27"),
+        ("YESTERDAY", "2026-11-24"),
+    ] {
+        let l = app.create_leaver(case, Some(c.id), &[]).await;
+        app.record_consultation(l.id, c.id, "2026-11-10T10:00", "held", "phone", Some(due))
+            .await;
+        ids.insert(case, l.id);
+    }
+    run(&app, "2026-11-25").await;
+    let mut expected = vec![
+        format!("follow_up_due {}", ids["TODAY"]),
+        format!("follow_up_due {}", ids["TOMORROW"]),
+        format!("follow_up_overdue {}", ids["YESTERDAY"]),
+    ];
+    expected.sort();
+    assert_eq!(sent_on(&app, "2026-11-25").await, expected);
+    // Overdue repeats at most weekly: nothing new six days later, again on the eighth day over.
+    run(&app, "2026-11-30").await;
+    assert!(
+        !sent_on(&app, "2026-11-30")
+            .await
+            .iter()
+            .any(|k| k.contains(&format!("overdue {}", ids["YESTERDAY"])))
+    );
+    run(&app, "2026-12-02").await;
+    assert!(
+        sent_on(&app, "2026-12-02")
+            .await
+            .contains(&format!("follow_up_overdue {}", ids["YESTERDAY"]))
+    );
+}
+
+#[tokio::test]
+async fn no_contact_allowance_ending_and_support_ending() {
+    let app = spawn_app_with(&[("AFTERCARE_SUPPORT_END_RULE", "day_before_birthday")]).await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let (coordinator, _) = {
+        let b = app.browser();
+        b.login("c@example.jp", crate::helpers::PASSWORD).await;
+        (b, ())
+    };
+    // No contact: last held 60 days before 2026-11-25 is fine, 61 is not.
+    let q60 = app
+        .create_leaver("Q60", Some(c.id), &[("date_of_birth", "2006-04-02")])
+        .await;
+    app.record_consultation(q60.id, c.id, "2026-09-26T10:00", "held", "phone", None)
+        .await;
+    let q61 = app
+        .create_leaver("Q61", Some(c.id), &[("date_of_birth", "2006-04-02")])
+        .await;
+    app.record_consultation(q61.id, c.id, "2026-09-25T10:00", "held", "phone", None)
+        .await;
+    // Support ends the day before the 22nd birthday: 2027-02-23 is 90 days away, 2027-02-24 91.
+    let e90 = app
+        .create_leaver("E90", Some(c.id), &[("date_of_birth", "2005-02-24")])
+        .await;
+    let e91 = app
+        .create_leaver("E91", Some(c.id), &[("date_of_birth", "2005-02-25")])
+        .await;
+    for l in [&e90, &e91] {
+        app.record_consultation(l.id, c.id, "2026-11-20T10:00", "held", "phone", None)
+            .await;
+    }
+    // An approved allowance for 2026-12 to 2027-01: its last day is 2027-01-31.
+    let a = app.create_allowance(q60.id, c.id).await;
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    for (b, action) in [(&coordinator, "submit"), (&finance, "approve")] {
+        let page = b.get(&format!("/allowances/{}", a.id)).await;
+        let v = crate::helpers::field_value(&page.body, "version").unwrap();
+        b.submit(
+            &format!("/allowances/{}", a.id),
+            &format!("/allowances/{}/{action}", a.id),
+            &[("version", &v)],
+        )
+        .await;
+    }
+    run(&app, "2026-11-25").await;
+    let today = sent_on(&app, "2026-11-25").await;
+    assert!(
+        today.contains(&format!("no_contact {}", q61.id))
+            && !today.contains(&format!("no_contact {}", q60.id))
+    );
+    assert!(
+        today.contains(&format!("support_ending {}", e90.id))
+            && !today.contains(&format!("support_ending {}", e91.id))
+    );
+    assert!(!today.iter().any(|k| k.starts_with("allowance_ending")));
+    // 31 days before the last day: not yet; 30 days before: yes.
+    run(&app, "2026-12-31").await;
+    assert!(
+        !sent_on(&app, "2026-12-31")
+            .await
+            .contains(&format!("allowance_ending {}", a.id))
+    );
+    run(&app, "2027-01-01").await;
+    assert!(
+        sent_on(&app, "2027-01-01")
+            .await
+            .contains(&format!("allowance_ending {}", a.id))
+    );
+    // Support ending again within 30 days: 2027-01-24 is 30 days before 2027-02-23.
+    run(&app, "2027-01-23").await;
+    assert!(
+        !sent_on(&app, "2027-01-23")
+            .await
+            .contains(&format!("support_ending {}", e90.id))
+    );
+    run(&app, "2027-01-24").await;
+    assert!(
+        sent_on(&app, "2027-01-24")
+            .await
+            .contains(&format!("support_ending {}", e90.id))
+    );
+}
+
+#[tokio::test]
+async fn approvals_waiting_go_to_every_finance_user_and_appointments_to_consenting_leavers() {
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let f1 = app.create_user(Role::Finance, "f1@example.jp").await;
+    let f2 = app
+        .create_user_lang(Role::Finance, "f2@example.jp", Lang::Ja)
+        .await;
+    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    let quiet = app
+        .create_leaver("NOCONSENT", Some(c.id), &[("contact_consent", "")])
+        .await;
+    let a = app.create_allowance(l.id, c.id).await;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let mut am = a.into_active_model();
+    am.status = Set("submitted".into());
+    am.submitted_at = Set(Some(app.clock.now()));
+    am.update(&app.state.db).await.unwrap();
+    for (leaver, at) in [
+        (l.id, "2026-11-26T10:00"),
+        (quiet.id, "2026-11-26T11:00"),
+        (l.id, "2026-11-27T10:00"),
+    ] {
+        app.record_consultation(leaver, c.id, at, "planned", "in_person", None)
+            .await;
+    }
+    run(&app, "2026-11-25").await;
+    let all = emails(&app).await;
+    let to: Vec<&str> = all.iter().map(|e| e.to_address.as_str()).collect();
+    assert!(to.contains(&"f1@example.jp") && to.contains(&"f2@example.jp"));
+    assert!(
+        to.contains(&"hanako@example.jp"),
+        "the consenting leaver hears of tomorrow's appointment"
+    );
+    assert_eq!(
+        all.iter()
+            .filter(|e| e.to_address == "hanako@example.jp")
+            .count(),
+        1,
+        "only tomorrow's"
+    );
+    let leaver_mail = all
+        .iter()
+        .find(|e| e.to_address == "hanako@example.jp")
+        .unwrap();
+    assert!(
+        leaver_mail
+            .body_text
+            .contains("2026年11月26日 10:00（対面）"),
+        "{}",
+        leaver_mail.body_text
+    );
+    assert!(!leaver_mail.body_text.contains("SP-1") && !leaver_mail.body_text.contains("summary"));
+    let ja = all
+        .iter()
+        .find(|e| e.to_address == "f2@example.jp")
+        .unwrap();
+    assert!(
+        ja.subject.starts_with("アフターケア") && ja.body_text.contains("決裁待ち 1件"),
+        "{}",
+        ja.body_text
+    );
+    let en = all
+        .iter()
+        .find(|e| e.to_address == "f1@example.jp")
+        .unwrap();
+    assert!(en.subject.starts_with("Aftercare: 1 reminders"));
+    assert!(
+        en.body_text
+            .contains("http://127.0.0.1:8080/allowances?status=submitted")
+    );
+    let _ = (f1, f2);
+}
+
+#[tokio::test]
+async fn one_digest_per_recipient_with_links_and_no_consultation_content() {
+    let app = spawn_app_with(&[("AFTERCARE_BASE_URL", "https://aftercare.example.jp")]).await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let other = app.create_user(Role::Coordinator, "o@example.jp").await;
+    let a = app.create_leaver("A-1", Some(c.id), &[]).await;
+    let b = app.create_leaver("B-1", Some(c.id), &[]).await;
+    let x = app.create_leaver("X-1", Some(other.id), &[]).await;
+    for l in [&a, &b, &x] {
+        app.record_consultation(
+            l.id,
+            c.id,
+            "2026-11-10T10:00",
+            "held",
+            "phone",
+            Some("2026-11-25"),
+        )
+        .await;
+    }
+    let report = run(&app, "2026-11-25").await;
+    assert_eq!(report.emails, 2, "one email per coordinator");
+    let mine = emails(&app)
+        .await
+        .into_iter()
+        .find(|e| e.to_address == "c@example.jp")
+        .unwrap();
+    assert!(mine.body_text.contains("A-1 山田 花子") && mine.body_text.contains("B-1 山田 花子"));
+    assert!(!mine.body_text.contains("X-1"));
+    assert!(
+        mine.body_text
+            .contains(&format!("https://aftercare.example.jp/leavers/{}", a.id))
+    );
+    assert!(mine.body_html.contains(&format!(
+        "<a href=\"https://aftercare.example.jp/leavers/{}\">",
+        a.id
+    )));
+    assert!(
+        !mine.body_text.contains("summary of"),
+        "no consultation content"
+    );
+    // Delivered to the outbox folder as .eml files.
+    let delivered = delivery::deliver_due(&app.state, "test").await.unwrap();
+    assert_eq!(delivered.sent, 2);
+    let files = std::fs::read_dir(app.state.config.outbox_dir())
+        .unwrap()
+        .count();
+    assert_eq!(files, 2);
+    assert!(emails(&app).await.iter().all(|e| e.status == "sent"));
+}
+
+#[tokio::test]
+async fn running_twice_for_one_day_sends_nothing_twice() {
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    app.record_consultation(
+        l.id,
+        c.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-25"),
+    )
+    .await;
+    assert_eq!(run(&app, "2026-11-25").await.emails, 1);
+    assert_eq!(
+        run(&app, "2026-11-25").await,
+        reminders::RunReport::default()
+    );
+    assert_eq!(emails(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_dry_run_sends_and_records_nothing() {
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    app.record_consultation(
+        l.id,
+        c.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-25"),
+    )
+    .await;
+    let plan = reminders::dry_run(&app.state, d("2026-11-25"))
+        .await
+        .unwrap();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].0.email, "c@example.jp");
+    assert_eq!(
+        entity::reminders::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(emails(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_with_backoff_then_marked_failed_and_retried_by_an_admin() {
+    // Port 9 on loopback: nothing listens, every send fails.
+    let app = spawn_app_with(&[("AFTERCARE_SMTP_URL", "smtp://127.0.0.1:9")]).await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    app.record_consultation(
+        l.id,
+        c.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-25"),
+    )
+    .await;
+    run(&app, "2026-11-25").await;
+    let first = delivery::deliver_due(&app.state, "test").await.unwrap();
+    assert_eq!(first.retrying, 1);
+    let e = &emails(&app).await[0];
+    assert_eq!((e.status.as_str(), e.attempts), ("pending", 1));
+    assert!(e.last_error.as_deref().is_some_and(|m| !m.is_empty()));
+    // Not due again before the backoff has passed.
+    assert_eq!(
+        delivery::deliver_due(&app.state, "test").await.unwrap(),
+        delivery::Delivered::default()
+    );
+    for _ in 1..delivery::MAX_ATTEMPTS {
+        app.clock.advance(chrono::Duration::hours(7));
+        delivery::deliver_due(&app.state, "test").await.unwrap();
+    }
+    let e = &emails(&app).await[0];
+    assert_eq!(
+        (e.status.as_str(), e.attempts),
+        ("failed", delivery::MAX_ATTEMPTS)
+    );
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let page = admin.get("/admin/reminders?status=failed").await;
+    assert!(page.body.contains("c@example.jp") && page.body.contains("Failed"));
+    admin
+        .post(&format!("/admin/reminders/{}/retry", e.id), &[])
+        .await
+        .assert_redirect_to("/admin/reminders");
+    let e = &emails(&app).await[0];
+    assert_eq!(
+        (e.status.as_str(), e.attempts),
+        ("pending", 1),
+        "retried at once, still failing"
+    );
+    assert!(
+        app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.0 == "retry" && r.1 == "email")
+    );
+}
+
+#[tokio::test]
+async fn a_real_smtp_server_down_then_up_gets_every_email_once() {
+    let Some(smtp) = crate::smtp::TestSmtp::reserve() else {
+        return;
+    };
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let app = spawn_app_with(&[("AFTERCARE_SMTP_URL", url.as_str())]).await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    app.record_consultation(
+        l.id,
+        c.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-25"),
+    )
+    .await;
+    run(&app, "2026-11-25").await;
+    assert_eq!(
+        delivery::deliver_due(&app.state, "test")
+            .await
+            .unwrap()
+            .retrying,
+        1,
+        "server down"
+    );
+    let server = smtp.start();
+    app.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(
+        delivery::deliver_due(&app.state, "test")
+            .await
+            .unwrap()
+            .sent,
+        1,
+        "server up"
+    );
+    app.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(
+        delivery::deliver_due(&app.state, "test").await.unwrap(),
+        delivery::Delivered::default()
+    );
+    let received = server.messages();
+    assert_eq!(received.len(), 1, "delivered once");
+    assert!(received[0].contains("To: c@example.jp"));
+}
+
+#[tokio::test]
+async fn two_schedulers_on_one_database_make_one_run() {
+    let first = spawn_app().await;
+    let url = first.state.config.database_url.clone();
+    let second = spawn_app_with(&[("AFTERCARE_DATABASE_URL", url.as_str())]).await;
+    second.clock.set(first.clock.now());
+    let c = first.create_user(Role::Coordinator, "c@example.jp").await;
+    let l = first.create_leaver("SP-1", Some(c.id), &[]).await;
+    first
+        .record_consultation(
+            l.id,
+            c.id,
+            "2026-11-10T10:00",
+            "held",
+            "phone",
+            Some("2026-11-25"),
+        )
+        .await;
+    let (a, b) = tokio::join!(
+        scheduler::tick(&first.state, "one"),
+        scheduler::tick(&second.state, "two")
+    );
+    let runs = [a.unwrap(), b.unwrap()].into_iter().flatten().count();
+    assert_eq!(runs, 1, "exactly one instance ran the fire");
+    assert_eq!(
+        entity::job_runs::Entity::find()
+            .count(&first.state.db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(emails(&first).await.len(), 1);
+    // Later ticks for the same fire do nothing.
+    assert!(
+        scheduler::tick(&second.state, "two")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_missed_fire_is_made_up_once_at_start_up() {
+    let app = spawn_app().await;
+    // 09:00 in Tokyo: today's 07:00 fire has passed and no run is recorded.
+    let done = scheduler::tick(&app.state, "me").await.unwrap();
+    assert!(done.is_some());
+    let runs = || async {
+        entity::job_runs::Entity::find()
+            .order_by_asc(entity::job_runs::Column::FireAt)
+            .all(&app.state.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(runs().await[0].run_date, d("2026-11-25"));
+    // The server is down for three days; at the next start the latest fire runs once.
+    app.clock.advance(chrono::Duration::days(3));
+    assert!(scheduler::tick(&app.state, "me").await.unwrap().is_some());
+    assert!(scheduler::tick(&app.state, "me").await.unwrap().is_none());
+    let dates: Vec<NaiveDate> = runs().await.iter().map(|r| r.run_date).collect();
+    assert_eq!(dates, [d("2026-11-25"), d("2026-11-28")]);
+    // Before 07:00 the previous day's fire is the latest.
+    let app2 = spawn_app().await;
+    app2.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 21, 0, 0).unwrap());
+    scheduler::tick(&app2.state, "me").await.unwrap();
+    let first = entity::job_runs::Entity::find()
+        .one(&app2.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.run_date, d("2026-11-24"));
+    let _ = Days::new(0);
+}
