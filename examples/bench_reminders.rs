@@ -1,0 +1,142 @@
+//! Benchmark of the reminder job: fills a fresh SQLite database with LEAVERS leavers and
+//! CONSULTATIONS consultations (default 100,000 and 1,000,000), then times a full run of the
+//! rules (evaluation, digests, outbox) and prints the run time and the peak memory.
+//!
+//! cargo run --release --example bench_reminders [-- LEAVERS CONSULTATIONS]
+use std::time::Instant;
+
+use aftercare::{
+    Application,
+    clock::Clock,
+    config::{Config, Sources},
+    reminders,
+};
+use chrono::{Days, Duration, NaiveDate, TimeZone, Utc};
+use entity::{consultations, leavers, users};
+use sea_orm::{EntityTrait, Set};
+
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let n_leavers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let n_consultations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let data_dir = dir.path().display().to_string();
+    let config = Config::from_sources(&Sources::from_pairs([
+        ("AFTERCARE_LISTEN", "127.0.0.1:0"),
+        ("AFTERCARE_DATA_DIR", data_dir.as_str()),
+        ("AFTERCARE_DATABASE_URL", url.as_str()),
+        ("AFTERCARE_SCHEDULER", "false"),
+    ]))?;
+    let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
+    let app = Application::build(config, Clock::manual(now)).await?;
+    let state = app.state();
+    let db = &state.db;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+
+    let started = Instant::now();
+    let coordinators: Vec<i32> = {
+        let mut ids = Vec::new();
+        for i in 0..50 {
+            let r = users::Entity::insert(users::ActiveModel {
+                email: Set(format!("c{i}@example.com")),
+                name: Set(format!("Coordinator {i}")),
+                role: Set("coordinator".into()),
+                language: Set(if i % 2 == 0 { "ja" } else { "en" }.into()),
+                password_hash: Set("x".into()),
+                active: Set(true),
+                session_epoch: Set(1),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+            ids.push(r.last_insert_id);
+        }
+        ids
+    };
+    for chunk in (0..n_leavers).collect::<Vec<_>>().chunks(1000) {
+        let rows = chunk.iter().map(|&n| {
+            let dob = NaiveDate::from_ymd_opt(2003, 4, 2).unwrap() + Days::new((n * 37 % 2500) as u64);
+            leavers::ActiveModel {
+                case_number: Set(format!("B-{n:07}")),
+                family_name: Set("山田".into()),
+                given_name: Set(format!("太郎{n}")),
+                family_name_kana: Set(Some("ヤマダ".into())),
+                given_name_kana: Set(Some("タロウ".into())),
+                date_of_birth: Set(dob),
+                placement_type: Set("childrens_home".into()),
+                placement_ended_on: Set(NaiveDate::from_ymd_opt(2024, 3, 31).unwrap()),
+                contact_consent: Set(n % 3 == 0),
+                email: Set((n % 3 == 0).then(|| format!("l{n}@example.com"))),
+                coordinator_id: Set(Some(coordinators[n % coordinators.len()])),
+                status: Set("active".into()),
+                support_starts_on: Set(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()),
+                support_ends_on: Set(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + Days::new((n % 900) as u64)),
+                sort_key: Set(format!("ヤマダ {n}")),
+                search_key: Set(format!("b-{n}")),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        });
+        leavers::Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
+    let statuses = ["held", "held", "held", "missed", "planned", "cancelled"];
+    let channels = ["in_person", "phone", "home_visit", "online", "message"];
+    for chunk in (0..n_consultations).collect::<Vec<_>>().chunks(1000) {
+        let rows = chunk.iter().map(|&n| {
+            let status = statuses[n % statuses.len()];
+            let offset = Duration::hours((n % (24 * 200)) as i64);
+            let held_at = if status == "planned" { now + offset } else { now - offset };
+            consultations::ActiveModel {
+                leaver_id: Set((n % n_leavers) as i32 + 1),
+                held_at: Set(held_at),
+                status: Set(status.into()),
+                channel: Set(channels[n % channels.len()].into()),
+                summary: Set(Some("bench".into())),
+                next_follow_up_on: Set((n % 4 == 0).then(|| today - Days::new(10) + Days::new((n % 20) as u64))),
+                recorded_by: Set(None),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        });
+        consultations::Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
+    println!(
+        "loaded {n_leavers} leavers and {n_consultations} consultations in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let t = Instant::now();
+    let items = reminders::evaluate(&state, today).await?;
+    println!("evaluate rules: {:.2} s, {} reminders", t.elapsed().as_secs_f64(), items.len());
+    let t = Instant::now();
+    let report = reminders::run_for_day(&state, today).await?;
+    println!(
+        "full run (rules, digests, outbox): {:.2} s, {} emails with {} reminders",
+        t.elapsed().as_secs_f64(),
+        report.emails,
+        report.reminders
+    );
+    let t = Instant::now();
+    let again = reminders::run_for_day(&state, today).await?;
+    println!("second run, same day: {:.2} s, {} emails", t.elapsed().as_secs_f64(), again.emails);
+    if let Some(mib) = peak_memory_mib() {
+        println!("peak memory: {mib:.0} MiB");
+    }
+    Ok(())
+}
