@@ -26,9 +26,15 @@ fn peak_memory_mib() -> Option<f64> {
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let n_leavers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let n_consultations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let n_consultations: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
     let data_dir = dir.path().display().to_string();
     let config = Config::from_sources(&Sources::from_pairs([
         ("AFTERCARE_LISTEN", "127.0.0.1:0"),
@@ -67,7 +73,8 @@ async fn main() -> anyhow::Result<()> {
     };
     for chunk in (0..n_leavers).collect::<Vec<_>>().chunks(1000) {
         let rows = chunk.iter().map(|&n| {
-            let dob = NaiveDate::from_ymd_opt(2003, 4, 2).unwrap() + Days::new((n * 37 % 2500) as u64);
+            let dob =
+                NaiveDate::from_ymd_opt(2003, 4, 2).unwrap() + Days::new((n * 37 % 2500) as u64);
             leavers::ActiveModel {
                 case_number: Set(format!("B-{n:07}")),
                 family_name: Set("山田".into()),
@@ -82,7 +89,9 @@ async fn main() -> anyhow::Result<()> {
                 coordinator_id: Set(Some(coordinators[n % coordinators.len()])),
                 status: Set("active".into()),
                 support_starts_on: Set(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()),
-                support_ends_on: Set(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + Days::new((n % 900) as u64)),
+                support_ends_on: Set(
+                    NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + Days::new((n % 900) as u64)
+                ),
                 sort_key: Set(format!("ヤマダ {n}")),
                 search_key: Set(format!("b-{n}")),
                 version: Set(1),
@@ -91,7 +100,9 @@ async fn main() -> anyhow::Result<()> {
                 ..Default::default()
             }
         });
-        leavers::Entity::insert_many(rows).exec_without_returning(db).await?;
+        leavers::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
     }
     let statuses = ["held", "held", "held", "missed", "planned", "cancelled"];
     let channels = ["in_person", "phone", "home_visit", "online", "message"];
@@ -99,14 +110,20 @@ async fn main() -> anyhow::Result<()> {
         let rows = chunk.iter().map(|&n| {
             let status = statuses[n % statuses.len()];
             let offset = Duration::hours((n % (24 * 200)) as i64);
-            let held_at = if status == "planned" { now + offset } else { now - offset };
+            let held_at = if status == "planned" {
+                now + offset
+            } else {
+                now - offset
+            };
             consultations::ActiveModel {
                 leaver_id: Set((n % n_leavers) as i32 + 1),
                 held_at: Set(held_at),
                 status: Set(status.into()),
                 channel: Set(channels[n % channels.len()].into()),
                 summary: Set(Some("bench".into())),
-                next_follow_up_on: Set((n % 4 == 0).then(|| today - Days::new(10) + Days::new((n % 20) as u64))),
+                next_follow_up_on: Set(
+                    (n % 4 == 0).then(|| today - Days::new(10) + Days::new((n % 20) as u64))
+                ),
                 recorded_by: Set(None),
                 version: Set(1),
                 created_at: Set(now),
@@ -114,7 +131,9 @@ async fn main() -> anyhow::Result<()> {
                 ..Default::default()
             }
         });
-        consultations::Entity::insert_many(rows).exec_without_returning(db).await?;
+        consultations::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
     }
     println!(
         "loaded {n_leavers} leavers and {n_consultations} consultations in {:.1} s",
@@ -123,7 +142,11 @@ async fn main() -> anyhow::Result<()> {
 
     let t = Instant::now();
     let items = reminders::evaluate(&state, today).await?;
-    println!("evaluate rules: {:.2} s, {} reminders", t.elapsed().as_secs_f64(), items.len());
+    println!(
+        "evaluate rules: {:.2} s, {} reminders",
+        t.elapsed().as_secs_f64(),
+        items.len()
+    );
     let t = Instant::now();
     let report = reminders::run_for_day(&state, today).await?;
     println!(
@@ -134,7 +157,11 @@ async fn main() -> anyhow::Result<()> {
     );
     let t = Instant::now();
     let again = reminders::run_for_day(&state, today).await?;
-    println!("second run, same day: {:.2} s, {} emails", t.elapsed().as_secs_f64(), again.emails);
+    println!(
+        "second run, same day: {:.2} s, {} emails",
+        t.elapsed().as_secs_f64(),
+        again.emails
+    );
     if let Some(mib) = peak_memory_mib() {
         println!("peak memory: {mib:.0} MiB");
     }

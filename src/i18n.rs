@@ -64,6 +64,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/consultations.ftl")),
     ("en", include_str!("../locales/en/allowances.ftl")),
     ("en", include_str!("../locales/en/reminders.ftl")),
+    ("en", include_str!("../locales/en/extensions.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -72,6 +73,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/consultations.ftl")),
     ("ja", include_str!("../locales/ja/allowances.ftl")),
     ("ja", include_str!("../locales/ja/reminders.ftl")),
+    ("ja", include_str!("../locales/ja/extensions.ftl")),
 ];
 
 #[derive(Clone)]

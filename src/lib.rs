@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod extensions;
 pub mod health;
 pub mod i18n;
 pub mod leavers;
@@ -84,6 +85,8 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         // (finance decides, never on their own request).
         .nest("/allowances", allowances::routes().with(require(ANY_ROLE)))
         .nest("/budget", budget::views::routes().with(require(FINANCE)))
+        // Admins decide extensions (never their own proposal: checked by the handler).
+        .nest("/extensions", extensions::routes().with(require(ADMIN)))
         .nest("/payments", payments::routes().with(require(FINANCE)))
         .at("/payments.csv", get(payments::csv).with(require(FINANCE)))
         // Consultation content is for those who keep the register, never for finance.

@@ -6,6 +6,7 @@ mod m20261125_000002_leavers;
 mod m20261125_000003_consultations;
 mod m20261125_000004_allowances;
 mod m20261125_000005_reminders;
+mod m20261125_000006_extensions;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_consultations::Migration),
             Box::new(m20261125_000004_allowances::Migration),
             Box::new(m20261125_000005_reminders::Migration),
+            Box::new(m20261125_000006_extensions::Migration),
         ]
     }
 }

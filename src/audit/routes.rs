@@ -24,6 +24,7 @@ pub const ENTITIES: &[&str] = &[
     "payment",
     "budget",
     "email",
+    "extension",
 ];
 
 pub fn routes() -> Route {

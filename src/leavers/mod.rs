@@ -47,4 +47,10 @@ pub fn routes() -> Route {
                 .post(crate::allowances::views::create)
                 .with(require(KEEPERS)),
         )
+        .at(
+            "/:id/extensions/new",
+            get(crate::extensions::views::new_form)
+                .post(crate::extensions::views::propose)
+                .with(require(KEEPERS)),
+        )
 }

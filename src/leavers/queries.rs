@@ -44,14 +44,14 @@ struct Derived {
     search_key: String,
 }
 
-fn derive(input: &LeaverInput, rules: &WindowRules) -> Derived {
+fn derive(input: &LeaverInput, rules: &WindowRules, extension_end: Option<NaiveDate>) -> Derived {
     let window = support_window(input.date_of_birth, input.placement_ended_on, rules);
     let kana_or =
         |kana: &Option<String>, name: &str| kana.clone().unwrap_or_else(|| name.to_string());
     Derived {
         starts: window.start,
-        // Extensions (approved by an admin) move the end; none exist for a new record.
-        ends: effective_support_end(&window, None),
+        // The latest approved extension, if any, moves the end.
+        ends: effective_support_end(&window, extension_end),
         sort_key: format!(
             "{} {}",
             kana_or(&input.family_name_kana, &input.family_name),
@@ -167,7 +167,7 @@ pub async fn create(
         return Err(LeaverError::CaseNumberTaken);
     }
     check_coordinator(txn, input.coordinator_id, None).await?;
-    let mut model = active_model(input, derive(input, rules), now);
+    let mut model = active_model(input, derive(input, rules, None), now);
     model.status = Set(Status::Active.as_str().to_string());
     model.version = Set(1);
     model.created_at = Set(now);
@@ -279,7 +279,8 @@ pub async fn update(
     }
     check_coordinator(txn, input.coordinator_id, before.coordinator_id).await?;
     let changed = changed_fields(&before, input);
-    let mut model = active_model(input, derive(input, rules), now);
+    let extension_end = crate::extensions::queries::latest_approved_end(txn, id).await?;
+    let mut model = active_model(input, derive(input, rules, extension_end), now);
     model.version = Set(version + 1);
     let result = leavers::Entity::update_many()
         .set(model)
@@ -492,10 +493,11 @@ pub async fn refresh_windows(
         .into_tuple()
         .all(&txn)
         .await?;
+    let extended = crate::extensions::queries::latest_approved_ends(&txn).await?;
     let mut changed = 0u64;
     for (id, dob, ended, starts, ends) in rows {
         let w = support_window(dob, ended, rules);
-        let new_end = effective_support_end(&w, None);
+        let new_end = effective_support_end(&w, extended.get(&id).copied());
         if (w.start, new_end) != (starts, ends) {
             leavers::Entity::update_many()
                 .col_expr(leavers::Column::SupportStartsOn, Expr::value(w.start))

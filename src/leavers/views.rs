@@ -511,7 +511,7 @@ async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<(Vec<TimelineEntry>, S
 
 #[derive(Template)]
 #[template(path = "leavers/show.html")]
-struct ShowPage<'a> {
+pub struct ShowPage<'a> {
     ctx: &'a Ctx,
     id: i32,
     case_number: String,
@@ -526,9 +526,12 @@ struct ShowPage<'a> {
     status_error: Option<&'static str>,
     allowances: Vec<crate::allowances::views::LeaverAllowance>,
     keeper: bool,
+    extensions: Vec<crate::extensions::views::ExtensionRow>,
+    /// A refused extension decision, shown above the extensions.
+    pub extension_problem: Option<String>,
 }
 
-async fn show_page<'a>(
+pub async fn show_page<'a>(
     ctx: &'a Ctx,
     l: leavers::Model,
     status_error: Option<&'static str>,
@@ -609,6 +612,12 @@ async fn show_page<'a>(
         ended: st == Standing::Ended,
         allowances: crate::allowances::views::for_leaver_page(ctx, l.id, can_keep(ctx)).await?,
         keeper: can_keep(ctx),
+        extensions: if can_keep(ctx) {
+            crate::extensions::views::rows(ctx, l.id).await?
+        } else {
+            Vec::new()
+        },
+        extension_problem: None,
         private,
         status_error,
     })

@@ -9,6 +9,7 @@ pub fn post_routes(
     leaver_id: i32,
     consultation_id: i32,
     allowance_id: i32,
+    extension_id: i32,
 ) -> Vec<(String, Vec<(&'static str, String)>)> {
     let pw = PASSWORD.to_string();
     vec![
@@ -91,6 +92,22 @@ pub fn post_routes(
         ("/admin/import".into(), vec![]),
         ("/admin/reminders/1/retry".into(), vec![]),
         (
+            format!("/leavers/{leaver_id}/extensions/new"),
+            vec![
+                ("new_end_on", "2031-03-31".into()),
+                ("reason", "illness".into()),
+                ("review_on", "2027-06-30".into()),
+            ],
+        ),
+        (
+            format!("/extensions/{extension_id}/approve"),
+            vec![("version", "1".into())],
+        ),
+        (
+            format!("/extensions/{extension_id}/reject"),
+            vec![("version", "1".into()), ("note", "n".into())],
+        ),
+        (
             format!("/leavers/{leaver_id}/allowances/new"),
             vec![
                 ("kind", "living".into()),
@@ -172,9 +189,16 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
         )
         .await;
     let allowance = app.create_allowance(leaver.id, target.id).await;
+    let extension = app.create_extension(leaver.id, target.id).await;
     let audit_before = app.audit_rows().await.len();
     let cookie_token = browser.get("/").await.csrf_token();
-    for (path, fields) in post_routes(target.id, leaver.id, consultation.id, allowance.id) {
+    for (path, fields) in post_routes(
+        target.id,
+        leaver.id,
+        consultation.id,
+        allowance.id,
+        extension.id,
+    ) {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let missing = browser.post_raw(&path, &fields).await;
         assert_eq!(missing.status, 403, "{path} without a token");

@@ -479,3 +479,22 @@ impl TestApp {
         saved
     }
 }
+
+impl TestApp {
+    /// A proposed extension to 2030-03-31, by `by`.
+    pub async fn create_extension(&self, leaver_id: i32, by: i32) -> entity::extensions::Model {
+        use aftercare::extensions::{queries, rules::Reason};
+        let proposal = queries::Proposal {
+            new_end_on: "2030-03-31".parse().unwrap(),
+            reason: Reason::Studying,
+            reason_detail: None,
+            review_on: "2027-03-31".parse().unwrap(),
+        };
+        let txn = db::begin_write(&self.state.db).await.unwrap();
+        let saved = queries::propose(&txn, self.clock.now(), by, leaver_id, &proposal)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        saved
+    }
+}

@@ -20,6 +20,7 @@ fn get_routes(
     leaver_id: i32,
     consultation_id: i32,
     allowance_id: i32,
+    extension_id: i32,
 ) -> Vec<(String, Access)> {
     vec![
         ("/healthz".into(), Access::Public),
@@ -52,6 +53,10 @@ fn get_routes(
         ("/payments.csv".into(), Access::Finance),
         ("/budget".into(), Access::Finance),
         ("/admin/reminders".into(), Access::Admin),
+        (
+            format!("/leavers/{leaver_id}/extensions/new"),
+            Access::Keepers,
+        ),
         ("/leavers".into(), Access::AnyRole),
         ("/leavers/new".into(), Access::Keepers),
         (format!("/leavers/{leaver_id}"), Access::AnyRole),
@@ -60,7 +65,9 @@ fn get_routes(
 }
 
 fn post_access(path: &str) -> Access {
-    if path.starts_with("/payments") || path.starts_with("/budget") {
+    if path.starts_with("/extensions/") {
+        Access::Admin
+    } else if path.starts_with("/payments") || path.starts_with("/budget") {
         Access::Finance
     } else if path.starts_with("/allowances/") {
         // The step decides: requesters submit and withdraw, finance decides.
@@ -111,8 +118,15 @@ async fn every_get_route_answers_each_role_as_declared() {
         )
         .await;
     let allowance = app.create_allowance(leaver.id, target.id).await;
+    let extension = app.create_extension(leaver.id, target.id).await;
     let anonymous = app.browser();
-    for (path, access) in get_routes(target.id, leaver.id, consultation.id, allowance.id) {
+    for (path, access) in get_routes(
+        target.id,
+        leaver.id,
+        consultation.id,
+        allowance.id,
+        extension.id,
+    ) {
         let page = anonymous.get(&path).await;
         match access {
             Access::SetupOnly => assert_eq!(page.status, 404, "anonymous GET {path}"),
@@ -122,7 +136,13 @@ async fn every_get_route_answers_each_role_as_declared() {
     }
     for role in Role::ALL {
         let (browser, _) = app.signed_in(role).await;
-        for (path, access) in get_routes(target.id, leaver.id, consultation.id, allowance.id) {
+        for (path, access) in get_routes(
+            target.id,
+            leaver.id,
+            consultation.id,
+            allowance.id,
+            extension.id,
+        ) {
             let page = browser.get(&path).await;
             let expected = match (access, path.as_str()) {
                 // A signed-in user asking for the sign-in page goes home.
@@ -160,10 +180,17 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         )
         .await;
     let allowance = app.create_allowance(leaver.id, target.id).await;
+    let extension = app.create_extension(leaver.id, target.id).await;
     for role in [Role::Coordinator, Role::Finance] {
         let (browser, _) = app.signed_in(role).await;
         let audit_before = app.audit_rows().await.len();
-        for (path, fields) in post_routes(target.id, leaver.id, consultation.id, allowance.id) {
+        for (path, fields) in post_routes(
+            target.id,
+            leaver.id,
+            consultation.id,
+            allowance.id,
+            extension.id,
+        ) {
             if allowed(post_access(&path), role) {
                 continue;
             }
@@ -178,7 +205,13 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         );
     }
     let anonymous = app.browser();
-    for (path, fields) in post_routes(target.id, leaver.id, consultation.id, allowance.id) {
+    for (path, fields) in post_routes(
+        target.id,
+        leaver.id,
+        consultation.id,
+        allowance.id,
+        extension.id,
+    ) {
         if post_access(&path) == Access::Public {
             continue;
         }

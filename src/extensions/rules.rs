@@ -1,0 +1,175 @@
+//! Extension reasons and the decision rules.
+use crate::users::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    Studying,
+    Illness,
+    Employment,
+    Housing,
+    Other,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 5] = [
+        Reason::Studying,
+        Reason::Illness,
+        Reason::Employment,
+        Reason::Housing,
+        Reason::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Studying => "studying",
+            Reason::Illness => "illness",
+            Reason::Employment => "employment",
+            Reason::Housing => "housing",
+            Reason::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    pub fn message_id(self) -> String {
+        format!("extension-reason-{}", self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "approve" => Some(Decision::Approve),
+            "reject" => Some(Decision::Reject),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+        }
+    }
+
+    pub fn status(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Only admins decide extensions.
+    NotAdmin,
+    /// Never on one's own proposal.
+    OwnProposal,
+    /// Only proposed extensions are decided.
+    AlreadyDecided,
+    /// Rejecting needs a note.
+    NoteRequired,
+}
+
+/// Whether `role`/`actor` may take `decision` on a proposal in `status` made by `proposer`.
+pub fn may_decide(
+    role: Role,
+    actor: i32,
+    proposer: Option<i32>,
+    status: &str,
+    decision: Decision,
+    note: Option<&str>,
+) -> Result<(), Refusal> {
+    if role != Role::Admin {
+        return Err(Refusal::NotAdmin);
+    }
+    if proposer == Some(actor) {
+        return Err(Refusal::OwnProposal);
+    }
+    if status != "proposed" {
+        return Err(Refusal::AlreadyDecided);
+    }
+    if decision == Decision::Reject && note.is_none_or(|n| n.trim().is_empty()) {
+        return Err(Refusal::NoteRequired);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_another_admin_decides_a_proposal() {
+        let ok = may_decide(Role::Admin, 2, Some(1), "proposed", Decision::Approve, None);
+        assert_eq!(ok, Ok(()));
+        assert_eq!(
+            may_decide(Role::Admin, 1, Some(1), "proposed", Decision::Approve, None),
+            Err(Refusal::OwnProposal)
+        );
+        assert_eq!(
+            may_decide(
+                Role::Coordinator,
+                2,
+                Some(1),
+                "proposed",
+                Decision::Approve,
+                None
+            ),
+            Err(Refusal::NotAdmin)
+        );
+        assert_eq!(
+            may_decide(
+                Role::Finance,
+                2,
+                Some(1),
+                "proposed",
+                Decision::Approve,
+                None
+            ),
+            Err(Refusal::NotAdmin)
+        );
+        assert_eq!(
+            may_decide(
+                Role::Admin,
+                2,
+                Some(1),
+                "approved",
+                Decision::Reject,
+                Some("x")
+            ),
+            Err(Refusal::AlreadyDecided)
+        );
+        assert_eq!(
+            may_decide(
+                Role::Admin,
+                2,
+                Some(1),
+                "proposed",
+                Decision::Reject,
+                Some(" ")
+            ),
+            Err(Refusal::NoteRequired)
+        );
+        assert_eq!(
+            may_decide(
+                Role::Admin,
+                2,
+                Some(1),
+                "proposed",
+                Decision::Reject,
+                Some("not needed")
+            ),
+            Ok(())
+        );
+    }
+}
