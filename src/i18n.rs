@@ -65,6 +65,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/allowances.ftl")),
     ("en", include_str!("../locales/en/reminders.ftl")),
     ("en", include_str!("../locales/en/extensions.ftl")),
+    ("en", include_str!("../locales/en/plans.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -74,6 +75,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/allowances.ftl")),
     ("ja", include_str!("../locales/ja/reminders.ftl")),
     ("ja", include_str!("../locales/ja/extensions.ftl")),
+    ("ja", include_str!("../locales/ja/plans.ftl")),
 ];
 
 #[derive(Clone)]

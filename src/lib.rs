@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod leavers;
 pub mod mail;
 pub mod payments;
+pub mod plans;
 pub mod reminders;
 pub mod telemetry;
 pub mod users;
@@ -87,6 +88,8 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         .nest("/budget", budget::views::routes().with(require(FINANCE)))
         // Admins decide extensions (never their own proposal: checked by the handler).
         .nest("/extensions", extensions::routes().with(require(ADMIN)))
+        // Plans are the young person's own words: never for finance.
+        .nest("/plans", plans::routes().with(require(leavers::KEEPERS)))
         .nest("/payments", payments::routes().with(require(FINANCE)))
         .at("/payments.csv", get(payments::csv).with(require(FINANCE)))
         // Consultation content is for those who keep the register, never for finance.

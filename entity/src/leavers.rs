@@ -38,6 +38,8 @@ pub struct Model {
     pub search_key: String,
     pub version: i32,
     pub created_at: DateTimeUtc,
+    /// Days between contacts for this person (the setting's default when empty).
+    pub contact_every_days: Option<i32>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -13,6 +13,8 @@ pub mod leavers;
 pub mod login_failures;
 pub mod outbox;
 pub mod payments;
+pub mod plan_goals;
+pub mod plans;
 pub mod reminders;
 pub mod sessions;
 pub mod users;

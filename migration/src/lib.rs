@@ -7,6 +7,7 @@ mod m20261125_000003_consultations;
 mod m20261125_000004_allowances;
 mod m20261125_000005_reminders;
 mod m20261125_000006_extensions;
+mod m20261125_000007_plans;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_allowances::Migration),
             Box::new(m20261125_000005_reminders::Migration),
             Box::new(m20261125_000006_extensions::Migration),
+            Box::new(m20261125_000007_plans::Migration),
         ]
     }
 }

@@ -25,6 +25,7 @@ pub const ENTITIES: &[&str] = &[
     "budget",
     "email",
     "extension",
+    "plan",
 ];
 
 pub fn routes() -> Route {

@@ -53,4 +53,14 @@ pub fn routes() -> Route {
                 .post(crate::extensions::views::propose)
                 .with(require(KEEPERS)),
         )
+        .at(
+            "/:id/plans",
+            get(crate::plans::views::list).with(require(KEEPERS)),
+        )
+        .at(
+            "/:id/plans/new",
+            get(crate::plans::views::new_form)
+                .post(crate::plans::views::create)
+                .with(require(KEEPERS)),
+        )
 }

@@ -10,6 +10,7 @@ pub fn post_routes(
     consultation_id: i32,
     allowance_id: i32,
     extension_id: i32,
+    plan_id: i32,
 ) -> Vec<(String, Vec<(&'static str, String)>)> {
     let pw = PASSWORD.to_string();
     vec![
@@ -104,6 +105,26 @@ pub fn post_routes(
             vec![("version", "1".into())],
         ),
         (
+            format!("/leavers/{leaver_id}/plans/new"),
+            vec![("wishes", "w".into()), ("review_on", "".into())],
+        ),
+        (
+            format!("/plans/{plan_id}/edit"),
+            vec![("wishes", "w2".into()), ("version", "1".into())],
+        ),
+        (
+            format!("/plans/{plan_id}/goals"),
+            vec![
+                ("domain", "work".into()),
+                ("goal", "g".into()),
+                ("target_on", "2027-01-01".into()),
+            ],
+        ),
+        (
+            format!("/plans/{plan_id}/agree"),
+            vec![("agreed_on", "2026-11-25".into()), ("version", "1".into())],
+        ),
+        (
             format!("/extensions/{extension_id}/reject"),
             vec![("version", "1".into()), ("note", "n".into())],
         ),
@@ -190,6 +211,8 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
         .await;
     let allowance = app.create_allowance(leaver.id, target.id).await;
     let extension = app.create_extension(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
     let audit_before = app.audit_rows().await.len();
     let cookie_token = browser.get("/").await.csrf_token();
     for (path, fields) in post_routes(
@@ -198,6 +221,7 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
         consultation.id,
         allowance.id,
         extension.id,
+        plan.id,
     ) {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let missing = browser.post_raw(&path, &fields).await;

@@ -498,3 +498,23 @@ impl TestApp {
         saved
     }
 }
+
+impl TestApp {
+    /// A draft support plan, started by `by`.
+    pub async fn create_plan(&self, leaver_id: i32, by: i32) -> entity::plans::Model {
+        use aftercare::plans::queries;
+        let txn = db::begin_write(&self.state.db).await.unwrap();
+        let new = queries::NewPlan {
+            leaver_id,
+            wishes: "A flat of my own",
+            review_on: None,
+            from: None,
+        };
+        let today = self.clock.today(self.state.config.time_zone);
+        let saved = queries::start(&txn, self.clock.now(), today, by, &new)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        saved
+    }
+}

@@ -14,6 +14,7 @@ mod i18n;
 mod import;
 mod leavers;
 mod mail;
+mod plans;
 mod reminders;
 mod roles;
 mod setup;

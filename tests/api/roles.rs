@@ -21,6 +21,7 @@ fn get_routes(
     consultation_id: i32,
     allowance_id: i32,
     extension_id: i32,
+    plan_id: i32,
 ) -> Vec<(String, Access)> {
     vec![
         ("/healthz".into(), Access::Public),
@@ -79,7 +80,10 @@ fn post_access(path: &str) -> Access {
         } else {
             Access::Keepers
         }
-    } else if path.starts_with("/leavers/") || path.starts_with("/consultations/") {
+    } else if path.starts_with("/leavers/")
+        || path.starts_with("/consultations/")
+        || path.starts_with("/plans/")
+    {
         Access::Keepers
     } else if path.starts_with("/admin/") {
         Access::Admin
@@ -119,6 +123,8 @@ async fn every_get_route_answers_each_role_as_declared() {
         .await;
     let allowance = app.create_allowance(leaver.id, target.id).await;
     let extension = app.create_extension(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
     let anonymous = app.browser();
     for (path, access) in get_routes(
         target.id,
@@ -126,6 +132,7 @@ async fn every_get_route_answers_each_role_as_declared() {
         consultation.id,
         allowance.id,
         extension.id,
+        plan.id,
     ) {
         let page = anonymous.get(&path).await;
         match access {
@@ -142,6 +149,7 @@ async fn every_get_route_answers_each_role_as_declared() {
             consultation.id,
             allowance.id,
             extension.id,
+            plan.id,
         ) {
             let page = browser.get(&path).await;
             let expected = match (access, path.as_str()) {
@@ -181,6 +189,8 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         .await;
     let allowance = app.create_allowance(leaver.id, target.id).await;
     let extension = app.create_extension(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
     for role in [Role::Coordinator, Role::Finance] {
         let (browser, _) = app.signed_in(role).await;
         let audit_before = app.audit_rows().await.len();
@@ -190,6 +200,7 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
             consultation.id,
             allowance.id,
             extension.id,
+            plan.id,
         ) {
             if allowed(post_access(&path), role) {
                 continue;
@@ -211,6 +222,7 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         consultation.id,
         allowance.id,
         extension.id,
+        plan.id,
     ) {
         if post_access(&path) == Access::Public {
             continue;
