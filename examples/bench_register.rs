@@ -76,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
             contact_consent: false,
             coordinator_id: None,
             notes: None,
+            contact_every_days: None,
         };
         queries::create(&txn, Utc::now(), None, &input, &config.window_rules).await?;
     }

@@ -41,6 +41,12 @@ pub struct Config {
     pub follow_up_lead_days: u32,
     /// Whether `serve` runs the reminder scheduler (`AFTERCARE_SCHEDULER`, default true).
     pub scheduler: bool,
+    /// The default contact cadence in days (`AFTERCARE_CONTACT_EVERY_DAYS`, 56).
+    pub contact_every_days: u32,
+    /// Days past the cadence before admins are told (`AFTERCARE_ESCALATION_DAYS`, 14).
+    pub escalation_days: u32,
+    /// Months after agreement a plan is reviewed (`AFTERCARE_PLAN_REVIEW_MONTHS`, 6).
+    pub plan_review_months: u32,
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -279,6 +285,9 @@ impl Config {
                 .filter(|d| *d <= 30)
                 .ok_or_else(|| invalid("FOLLOW_UP_LEAD_DAYS", "a number of days from 0 to 30"))?,
             scheduler: parse_bool(s, "SCHEDULER", true)?,
+            contact_every_days: parse_positive(s, "CONTACT_EVERY_DAYS", 56, 365)?,
+            escalation_days: parse_positive(s, "ESCALATION_DAYS", 14, 365)?,
+            plan_review_months: parse_positive(s, "PLAN_REVIEW_MONTHS", 6, 60)?,
             allowance_caps: crate::allowances::forms::Caps {
                 housing: parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
                 living: parse_positive(s, "LIVING_CAP", 50_000, 10_000_000)?.into(),

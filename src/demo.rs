@@ -172,6 +172,7 @@ pub async fn load(
             contact_consent: dice.next(3) > 0,
             coordinator_id: Some(coordinator_ids[dice.next(coordinator_ids.len())]),
             notes: Some("デモ用の架空データです。".into()),
+            contact_every_days: Some(56),
         };
         let saved = leaver_queries::create(&txn, now, None, &input, rules).await?;
         let status = match dice.next(20) {

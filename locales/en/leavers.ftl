@@ -109,3 +109,5 @@ import-status-invalid = Use active, lost_contact or closed.
 import-case-number-repeated = This case number appears on an earlier row.
 import-empty = The file has no rows.
 audit-action-import = Imported
+leaver-field-contact-every-days = Contact every (days)
+leaver-cadence-invalid = Enter a number of days from 1 to 365.

@@ -72,3 +72,5 @@ dashboard-chart-title = Consultations held per month, by channel
 dashboard-chart-table = The figures of the chart
 dashboard-month = Month
 dashboard-total = Total
+dashboard-escalations = Escalations: contact lapsed past the cadence
+dashboard-extensions-waiting = Extensions waiting for a decision

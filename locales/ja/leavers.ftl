@@ -109,3 +109,5 @@ import-status-invalid = active、lost_contact、closed のいずれかにして�
 import-case-number-repeated = このケース番号は前の行にもあります。
 import-empty = 行がありません。
 audit-action-import = 取り込み
+leaver-field-contact-every-days = 接触の間隔（日）
+leaver-cadence-invalid = 1〜365の日数を入力してください。

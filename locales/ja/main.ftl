@@ -72,3 +72,5 @@ dashboard-chart-title = 月別の相談実施件数（方法別）
 dashboard-chart-table = グラフの数値
 dashboard-month = 月
 dashboard-total = 合計
+dashboard-escalations = エスカレーション：接触の間隔を大きく超えた方
+dashboard-extensions-waiting = 決裁待ちの延長

@@ -132,6 +132,15 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
     })
 }
 
+/// Days without a held consultation after which the team leads are told: the person's
+/// cadence (or the `contact_every_days` setting) plus `escalation_days`.
+pub fn escalation_after(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
+    let cadence = cadence
+        .map(i64::from)
+        .unwrap_or(config.contact_every_days.into());
+    cadence + i64::from(config.escalation_days)
+}
+
 /// Midnight at the start of `day` in the team's time zone.
 pub fn start_of(day: NaiveDate, tz: Tz) -> chrono::DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
@@ -198,15 +207,28 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
         start_of(monday + Days::new(7), tz),
     )
     .await?;
-    let no_contact_day = today - Days::new(ctx.app.config.no_contact_days.into());
-    let quiet = queries::no_contact(
-        db,
-        scope,
-        start_of(no_contact_day, tz),
-        no_contact_day,
-        today,
-    )
-    .await?;
+    // Each person's own contact cadence when recorded, else the no-contact setting; admins
+    // also see escalations (cadence, default `contact_every_days`, plus `escalation_days`).
+    let config = &ctx.app.config;
+    let rows = queries::cadence(db, scope, today).await?;
+    let quiet: Vec<queries::Item> = rows
+        .iter()
+        .filter(|r| {
+            let days = r
+                .contact_every_days
+                .map(i64::from)
+                .unwrap_or(config.no_contact_days.into());
+            queries::quiet_for(r, days, today, tz)
+        })
+        .map(queries::CadenceRow::item)
+        .collect();
+    let escalations: Vec<queries::Item> = rows
+        .iter()
+        .filter(|r| {
+            queries::quiet_for(r, escalation_after(config, r.contact_every_days), today, tz)
+        })
+        .map(queries::CadenceRow::item)
+        .collect();
     let ending =
         queries::support_ending(db, scope, today, today + Days::new(SUPPORT_ENDING_DAYS)).await?;
 
@@ -224,6 +246,23 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
         }),
         widget(ctx, "support-ending", ending, grouped, |i| date(i.on_date)),
     ];
+    let mut widgets = widgets;
+    if grouped {
+        widgets.push(widget(
+            ctx,
+            "escalations",
+            escalations,
+            grouped,
+            |i| match i.at {
+                Some(t) => ctx.t_with("dashboard-last-contact", &[("when", &ctx.datetime(&t))]),
+                None => ctx.t("dashboard-never-contacted"),
+            },
+        ));
+        let waiting = crate::extensions::queries::waiting(db).await?;
+        widgets.push(widget(ctx, "extensions-waiting", waiting, grouped, |i| {
+            date(i.on_date)
+        }));
+    }
 
     let held = queries::held_since(db, scope, start_of(chart::first_month(today), tz)).await?;
     let monthly = chart::monthly(&held, tz, today);

@@ -120,6 +120,64 @@ pub async fn no_contact(
     items(db, sql, values).await
 }
 
+/// An active leaver inside the support window, with what the contact cadence needs.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct CadenceRow {
+    pub leaver_id: i32,
+    pub case_number: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub coordinator_id: Option<i32>,
+    pub coordinator_name: Option<String>,
+    pub contact_every_days: Option<i32>,
+    pub support_starts_on: NaiveDate,
+    pub last_held: Option<DateTime<Utc>>,
+}
+
+impl CadenceRow {
+    pub fn item(&self) -> Item {
+        Item {
+            leaver_id: self.leaver_id,
+            case_number: self.case_number.clone(),
+            family_name: self.family_name.clone(),
+            given_name: self.given_name.clone(),
+            coordinator_id: self.coordinator_id,
+            coordinator_name: self.coordinator_name.clone(),
+            on_date: None,
+            at: self.last_held,
+        }
+    }
+}
+
+/// Every active leaver inside the support window with their last held consultation (one
+/// query); the caller applies each person's cadence.
+pub async fn cadence(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    today: NaiveDate,
+) -> Result<Vec<CadenceRow>, DbErr> {
+    let mut values: Vec<Value> = vec![today.into()];
+    let scope = scope_sql(scope, &mut values);
+    let sql = format!(
+        "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, l.coordinator_id,            u.name AS coordinator_name, l.contact_every_days, l.support_starts_on,            (SELECT MAX(h.held_at) FROM consultations h WHERE h.leaver_id = l.id AND h.status = 'held') AS last_held          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id          WHERE l.status = 'active' AND l.support_ends_on >= ?{scope}          ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key"
+    );
+    CadenceRow::find_by_statement(statement(db.get_database_backend(), &sql, values))
+        .all(db)
+        .await
+}
+
+/// Whether a leaver has gone `days` without a held consultation on `today` (those never met
+/// count from their support start).
+pub fn quiet_for(row: &CadenceRow, days: i64, today: NaiveDate, tz: chrono_tz::Tz) -> bool {
+    let Some(cutoff_day) = today.checked_sub_days(chrono::Days::new(days.max(0) as u64)) else {
+        return false;
+    };
+    match row.last_held {
+        Some(at) => at < crate::dashboard::start_of(cutoff_day, tz),
+        None => row.support_starts_on <= cutoff_day,
+    }
+}
+
 /// Leavers (not closed) whose support ends from `from` to `to`.
 pub async fn support_ending(
     db: &impl ConnectionTrait,

@@ -36,6 +36,41 @@ pub async fn for_leaver(
         .await
 }
 
+/// Proposals waiting for an admin, as dashboard items (the date is the proposed new end).
+pub async fn waiting(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<crate::dashboard::queries::Item>, DbErr> {
+    let proposals = extensions::Entity::find()
+        .filter(extensions::Column::Status.eq("proposed"))
+        .order_by_asc(extensions::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = proposals.iter().map(|e| e.leaver_id).collect();
+    let people: HashMap<i32, leavers::Model> = leavers::Entity::find()
+        .filter(leavers::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    Ok(proposals
+        .into_iter()
+        .filter_map(|e| {
+            let l = people.get(&e.leaver_id)?;
+            Some(crate::dashboard::queries::Item {
+                leaver_id: l.id,
+                case_number: l.case_number.clone(),
+                family_name: l.family_name.clone(),
+                given_name: l.given_name.clone(),
+                coordinator_id: None,
+                coordinator_name: None,
+                on_date: Some(e.new_end_on),
+                at: None,
+            })
+        })
+        .collect())
+}
+
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<extensions::Model>, DbErr> {
     extensions::Entity::find_by_id(id).one(db).await
 }

@@ -28,6 +28,7 @@ pub struct LeaverForm {
     pub contact_consent: String,
     pub coordinator_id: String,
     pub notes: String,
+    pub contact_every_days: String,
     pub version: String,
 }
 
@@ -49,6 +50,8 @@ pub struct LeaverInput {
     pub contact_consent: bool,
     pub coordinator_id: Option<i32>,
     pub notes: Option<String>,
+    /// Days between contacts for this person; empty uses the setting.
+    pub contact_every_days: Option<i32>,
 }
 
 /// The youngest age at which a placement can have ended for the register to accept it.
@@ -275,10 +278,22 @@ impl LeaverForm {
                 }
             },
         };
+        let cadence: String = self.contact_every_days.trim().nfkc().collect();
+        let contact_every_days = match cadence.as_str() {
+            "" => Some(None),
+            raw => match raw.parse::<i32>() {
+                Ok(d) if (1..=365).contains(&d) => Some(Some(d)),
+                _ => {
+                    errors.add("contact_every_days", "leaver-cadence-invalid");
+                    None
+                }
+            },
+        };
         if !errors.is_empty() {
             return None;
         }
         Some(LeaverInput {
+            contact_every_days: contact_every_days?,
             case_number,
             family_name: family_name?,
             given_name: given_name?,

@@ -39,6 +39,7 @@ pub const COLUMNS: &[&str] = &[
     "status",
     "closed_reason",
     "notes",
+    "contact_every_days",
 ];
 
 pub const REQUIRED_COLUMNS: &[&str] = &[
@@ -184,6 +185,7 @@ fn check(
             contact_consent: value("contact_consent"),
             coordinator_id,
             notes: value("notes"),
+            contact_every_days: value("contact_every_days"),
             version: String::new(),
         };
         // Normalised as the form does, so "ＡＢ-１" and "AB-1" are the same case number.

@@ -147,6 +147,7 @@ fn active_model(input: &LeaverInput, d: Derived, now: DateTime<Utc>) -> leavers:
         contact_consent: Set(input.contact_consent),
         coordinator_id: Set(input.coordinator_id),
         notes: Set(input.notes.clone()),
+        contact_every_days: Set(input.contact_every_days),
         support_starts_on: Set(d.starts),
         support_ends_on: Set(d.ends),
         sort_key: Set(d.sort_key),
@@ -200,6 +201,7 @@ pub fn given_fields(input: &LeaverInput) -> Vec<&'static str> {
         ("contact_consent", input.contact_consent),
         ("coordinator_id", input.coordinator_id.is_some()),
         ("notes", input.notes.is_some()),
+        ("contact_every_days", input.contact_every_days.is_some()),
     ];
     let mut fields = vec![
         "case_number",
@@ -252,6 +254,10 @@ pub fn changed_fields(before: &leavers::Model, input: &LeaverInput) -> Vec<&'sta
             before.coordinator_id == input.coordinator_id,
         ),
         ("notes", before.notes == input.notes),
+        (
+            "contact_every_days",
+            before.contact_every_days == input.contact_every_days,
+        ),
     ];
     checks
         .into_iter()

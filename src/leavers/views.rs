@@ -289,6 +289,7 @@ async fn form_page<'a>(
 pub async fn new_form(ctx: &Ctx) -> AppResult<Response> {
     let user = ctx.user()?;
     let form = LeaverForm {
+        contact_every_days: ctx.app.config.contact_every_days.to_string(),
         coordinator_id: if user.role == Role::Coordinator {
             user.id.to_string()
         } else {
@@ -381,6 +382,10 @@ pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
         },
         coordinator_id: l.coordinator_id.map(|c| c.to_string()).unwrap_or_default(),
         notes: opt(&l.notes),
+        contact_every_days: l
+            .contact_every_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         version: l.version.to_string(),
     };
     render(&form_page(ctx, form, Some(id), FormErrors::default(), None).await?)

@@ -5,9 +5,6 @@ pub mod views;
 
 use poem::{Route, get, post};
 
-/// How many months after agreement a plan is reviewed, unless a date is given.
-pub const REVIEW_MONTHS: u32 = 6;
-
 /// `/plans/{id}…`; listing and starting plans are mounted under the leaver's path.
 pub fn routes() -> Route {
     Route::new()

@@ -14,10 +14,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     leavers::forms::{has_forbidden_control, parse_date},
-    plans::{
-        REVIEW_MONTHS,
-        queries::{self, NewGoal, NewPlan},
-    },
+    plans::queries::{self, NewGoal, NewPlan},
     users::routes::SelectOption,
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
@@ -465,7 +462,7 @@ pub async fn agree(
     };
     let review_on = p
         .review_on
-        .unwrap_or(agreed_on + Months::new(REVIEW_MONTHS));
+        .unwrap_or(agreed_on + Months::new(ctx.app.config.plan_review_months));
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
     if !queries::agree(&txn, ctx.now(), actor, &p, version, agreed_on, review_on).await? {

@@ -212,7 +212,6 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
     let allowance = app.create_allowance(leaver.id, target.id).await;
     let extension = app.create_extension(leaver.id, target.id).await;
     let plan = app.create_plan(leaver.id, target.id).await;
-    let plan = app.create_plan(leaver.id, target.id).await;
     let audit_before = app.audit_rows().await.len();
     let cookie_token = browser.get("/").await.csrf_token();
     for (path, fields) in post_routes(
