@@ -40,3 +40,7 @@ reminder-greeting-leaver = Dear { $name },
 reminder-appointment-intro = This is a reminder of your appointment with your support coordinator:
 reminder-appointment-line = { $when } ({ $how })
 reminder-appointment-footer = If you cannot come, please contact your coordinator.
+reminder-rule-plan-missing = No agreed support plan yet
+reminder-rule-plan-review-due = Support plans to review
+reminder-rule-contact-escalation = Escalation: contact lapsed past the cadence
+reminder-rule-extension-waiting = Extensions waiting for a decision

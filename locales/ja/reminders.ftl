@@ -40,3 +40,7 @@ reminder-greeting-leaver = { $name }さん
 reminder-appointment-intro = 支援コーディネーターとの面談のお知らせです。
 reminder-appointment-line = { $when }（{ $how }）
 reminder-appointment-footer = ご都合が悪くなった場合は、担当のコーディネーターへご連絡ください。
+reminder-rule-plan-missing = 合意済みの支援計画がない方
+reminder-rule-plan-review-due = 見直しが近い支援計画
+reminder-rule-contact-escalation = エスカレーション：接触の間隔を大きく超えた方
+reminder-rule-extension-waiting = 決裁待ちの延長

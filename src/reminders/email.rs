@@ -61,6 +61,19 @@ fn line(state: &AppState, tr: &Tr, item: &Item) -> Line {
         .map(|id| format!("{base}/leavers/{id}"))
         .unwrap_or_default();
     match (&item.rule, &item.detail) {
+        (Rule::ExtensionWaiting, Detail::Waiting { count, oldest }) => Line {
+            text: tr.t_with(
+                "reminder-waiting-line",
+                &[
+                    ("count", &count.to_string()),
+                    (
+                        "oldest",
+                        &oldest.map(|o| datetime(tr, state, &o)).unwrap_or_default(),
+                    ),
+                ],
+            ),
+            link: format!("{base}/"),
+        },
         (Rule::ApprovalsWaiting, Detail::Waiting { count, oldest }) => Line {
             text: tr.t_with(
                 "reminder-waiting-line",

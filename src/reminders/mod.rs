@@ -134,9 +134,134 @@ pub async fn evaluate(state: &AppState, day: NaiveDate) -> Result<Vec<Item>, DbE
             ));
         }
     }
+    items.extend(plans_and_cadence(state, day).await?);
     items.extend(allowances_ending(db, day).await?);
     items.extend(approvals_waiting(db, day).await?);
     items.extend(appointments_tomorrow(state, day).await?);
+    Ok(items)
+}
+
+/// `plan_missing` and `plan_review_due` to coordinators, `contact_escalation` and
+/// `extension_waiting` to every admin (DESIGN 2.6).
+async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>, DbErr> {
+    use entity::plans;
+    let db = &state.db;
+    let tz = state.config.time_zone;
+    let mut items = Vec::new();
+    let rows = widgets::cadence(db, Scope::Team, day).await?;
+    let all_plans = plans::Entity::find()
+        .order_by_asc(plans::Column::Number)
+        .all(db)
+        .await?;
+    let agreed: HashSet<i32> = all_plans
+        .iter()
+        .filter(|p| p.status == "agreed")
+        .map(|p| p.leaver_id)
+        .collect();
+    let mut latest_agreed: HashMap<i32, &plans::Model> = HashMap::new();
+    for p in all_plans.iter().filter(|p| p.status == "agreed") {
+        latest_agreed.insert(p.leaver_id, p);
+    }
+    let name = |r: &widgets::CadenceRow| format!("{} {}", r.family_name, r.given_name);
+    let admins: Vec<i32> = users::Entity::find()
+        .filter(users::Column::Role.eq("admin"))
+        .filter(users::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    for r in &rows {
+        let due = r.support_starts_on + Days::new(rules::PLAN_MISSING_DAYS);
+        if let Some(c) = r.coordinator_id
+            && due <= day
+            && !agreed.contains(&r.leaver_id)
+        {
+            items.push(Item {
+                rule: Rule::PlanMissing,
+                key: key(
+                    Rule::PlanMissing,
+                    &format!("leaver:{}", r.leaver_id),
+                    &r.support_starts_on.to_string(),
+                ),
+                recipient: Recipient::User(c),
+                subject_id: r.leaver_id,
+                leaver_id: Some(r.leaver_id),
+                case_number: r.case_number.clone(),
+                name: name(r),
+                detail: Detail::Date(due),
+            });
+        }
+        if let (Some(c), Some(plan)) = (r.coordinator_id, latest_agreed.get(&r.leaver_id))
+            && let Some(review) = plan.review_on
+            && review <= day + Days::new(rules::PLAN_REVIEW_LEAD_DAYS)
+        {
+            items.push(Item {
+                rule: Rule::PlanReviewDue,
+                key: key(
+                    Rule::PlanReviewDue,
+                    &format!("plan:{}", plan.id),
+                    &review.to_string(),
+                ),
+                recipient: Recipient::User(c),
+                subject_id: plan.id,
+                leaver_id: Some(r.leaver_id),
+                case_number: r.case_number.clone(),
+                name: name(r),
+                detail: Detail::Date(review),
+            });
+        }
+        let after = crate::dashboard::escalation_after(&state.config, r.contact_every_days);
+        if widgets::quiet_for(r, after, day, tz) {
+            let since = r
+                .last_held
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "never".into());
+            for admin in &admins {
+                items.push(Item {
+                    rule: Rule::ContactEscalation,
+                    key: key(
+                        Rule::ContactEscalation,
+                        &format!("leaver:{}/admin:{admin}", r.leaver_id),
+                        &since,
+                    ),
+                    recipient: Recipient::User(*admin),
+                    subject_id: r.leaver_id,
+                    leaver_id: Some(r.leaver_id),
+                    case_number: r.case_number.clone(),
+                    name: name(r),
+                    detail: Detail::LastContact(r.last_held),
+                });
+            }
+        }
+    }
+    let waiting = entity::extensions::Entity::find()
+        .filter(entity::extensions::Column::Status.eq("proposed"))
+        .order_by_asc(entity::extensions::Column::CreatedAt)
+        .all(db)
+        .await?;
+    if !waiting.is_empty() {
+        let oldest = waiting.first().map(|e| e.created_at);
+        for admin in &admins {
+            items.push(Item {
+                rule: Rule::ExtensionWaiting,
+                key: key(
+                    Rule::ExtensionWaiting,
+                    &format!("user:{admin}"),
+                    &day.to_string(),
+                ),
+                recipient: Recipient::User(*admin),
+                subject_id: *admin,
+                leaver_id: None,
+                case_number: String::new(),
+                name: String::new(),
+                detail: Detail::Waiting {
+                    count: waiting.len() as u64,
+                    oldest,
+                },
+            });
+        }
+    }
     Ok(items)
 }
 

@@ -11,10 +11,14 @@ pub enum Rule {
     SupportEnding,
     ApprovalsWaiting,
     Appointment,
+    PlanMissing,
+    PlanReviewDue,
+    ContactEscalation,
+    ExtensionWaiting,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 11] = [
         Rule::FollowUpDue,
         Rule::FollowUpOverdue,
         Rule::NoContact,
@@ -22,6 +26,10 @@ impl Rule {
         Rule::SupportEnding,
         Rule::ApprovalsWaiting,
         Rule::Appointment,
+        Rule::PlanMissing,
+        Rule::PlanReviewDue,
+        Rule::ContactEscalation,
+        Rule::ExtensionWaiting,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +41,10 @@ impl Rule {
             Rule::SupportEnding => "support_ending",
             Rule::ApprovalsWaiting => "approvals_waiting",
             Rule::Appointment => "appointment",
+            Rule::PlanMissing => "plan_missing",
+            Rule::PlanReviewDue => "plan_review_due",
+            Rule::ContactEscalation => "contact_escalation",
+            Rule::ExtensionWaiting => "extension_waiting",
         }
     }
 
@@ -68,6 +80,11 @@ pub fn support_ending_stage(end: NaiveDate, today: NaiveDate) -> Option<i64> {
         _ => None,
     }
 }
+
+/// An active leaver without an agreed plan is flagged this many days after support starts.
+pub const PLAN_MISSING_DAYS: u64 = 30;
+/// A plan's review is announced this many days ahead (and while it is overdue).
+pub const PLAN_REVIEW_LEAD_DAYS: u64 = 14;
 
 /// The key of a reminder: rule, subject and due date or period.
 pub fn key(rule: Rule, subject: &str, period: &str) -> String {

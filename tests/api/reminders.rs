@@ -63,7 +63,12 @@ async fn follow_ups_due_and_overdue_around_their_boundaries() {
         format!("follow_up_overdue {}", ids["YESTERDAY"]),
     ];
     expected.sort();
-    assert_eq!(sent_on(&app, "2026-11-25").await, expected);
+    let follow_ups: Vec<String> = sent_on(&app, "2026-11-25")
+        .await
+        .into_iter()
+        .filter(|k| k.starts_with("follow_up"))
+        .collect();
+    assert_eq!(follow_ups, expected);
     // Overdue repeats at most weekly: nothing new six days later, again on the eighth day over.
     run(&app, "2026-11-30").await;
     assert!(
@@ -514,4 +519,120 @@ async fn a_missed_fire_is_made_up_once_at_start_up() {
         .unwrap();
     assert_eq!(first.run_date, d("2026-11-24"));
     let _ = Days::new(0);
+}
+
+#[tokio::test]
+async fn plan_missing_and_plan_review_due() {
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    // Support starts 2026-10-26: a plan is expected from 2026-11-25.
+    let new = app
+        .create_leaver("NEW", Some(c.id), &[("placement_ended_on", "2026-10-25")])
+        .await;
+    let with_plan = app
+        .create_leaver(
+            "PLANNED",
+            Some(c.id),
+            &[("placement_ended_on", "2026-10-25")],
+        )
+        .await;
+    let plan = app.create_plan(with_plan.id, c.id).await;
+    let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
+    aftercare::plans::queries::agree(
+        &txn,
+        app.clock.now(),
+        c.id,
+        &plan,
+        1,
+        d("2026-11-25"),
+        d("2026-12-09"),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    run(&app, "2026-11-24").await;
+    assert!(
+        !sent_on(&app, "2026-11-24")
+            .await
+            .iter()
+            .any(|k| k.starts_with("plan_missing"))
+    );
+    run(&app, "2026-11-25").await;
+    let today = sent_on(&app, "2026-11-25").await;
+    assert!(today.contains(&format!("plan_missing {}", new.id)));
+    assert!(!today.contains(&format!("plan_missing {}", with_plan.id)));
+    // Review on 2026-12-09: announced from 14 days before.
+    assert!(
+        today.contains(&format!("plan_review_due {}", plan.id)),
+        "{today:?}"
+    );
+}
+
+#[tokio::test]
+async fn escalations_and_waiting_extensions_go_to_every_admin() {
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let a1 = app.create_user(Role::Admin, "a1@example.jp").await;
+    let a2 = app.create_user(Role::Admin, "a2@example.jp").await;
+    // Cadence 56 + escalation 14 = 70 days: 2026-11-25 minus 70 days is 2026-09-16.
+    let fine = app
+        .create_leaver("FINE", Some(c.id), &[("contact_every_days", "56")])
+        .await;
+    app.record_consultation(fine.id, c.id, "2026-09-16T10:00", "held", "phone", None)
+        .await;
+    let lapsed = app
+        .create_leaver("LAPSED", Some(c.id), &[("contact_every_days", "56")])
+        .await;
+    app.record_consultation(lapsed.id, c.id, "2026-09-15T10:00", "held", "phone", None)
+        .await;
+    app.create_extension(fine.id, c.id).await;
+    run(&app, "2026-11-25").await;
+    let today = sent_on(&app, "2026-11-25").await;
+    assert_eq!(
+        today
+            .iter()
+            .filter(|k| *k == &format!("contact_escalation {}", lapsed.id))
+            .count(),
+        2,
+        "{today:?}"
+    );
+    assert!(!today.contains(&format!("contact_escalation {}", fine.id)));
+    assert!(
+        today.contains(&format!("extension_waiting {}", a1.id))
+            && today.contains(&format!("extension_waiting {}", a2.id))
+    );
+    let mail = emails(&app)
+        .await
+        .into_iter()
+        .find(|e| e.to_address == "a1@example.jp")
+        .unwrap();
+    assert!(mail.body_text.contains("LAPSED") && !mail.body_text.contains("summary of"));
+    // The admin dashboard lists the escalation and the waiting extension.
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let page = admin.get("/").await;
+    let escalations = &page.body[page.body.find("id=\"escalations\"").unwrap()..];
+    assert!(escalations[..escalations.find("</section>").unwrap()].contains("LAPSED"));
+    let waiting = &page.body[page.body.find("id=\"extensions-waiting\"").unwrap()..];
+    assert!(waiting[..waiting.find("</section>").unwrap()].contains("FINE"));
+}
+
+#[tokio::test]
+async fn the_no_contact_widget_uses_each_persons_cadence() {
+    let app = spawn_app().await;
+    let (b, me) = app.signed_in(Role::Coordinator).await;
+    // Every 10 days: 2026-11-15 is fine, 2026-11-14 is not.
+    let ok = app
+        .create_leaver("TEN-OK", Some(me.id), &[("contact_every_days", "10")])
+        .await;
+    app.record_consultation(ok.id, me.id, "2026-11-15T10:00", "held", "phone", None)
+        .await;
+    let late = app
+        .create_leaver("TEN-LATE", Some(me.id), &[("contact_every_days", "10")])
+        .await;
+    app.record_consultation(late.id, me.id, "2026-11-14T10:00", "held", "phone", None)
+        .await;
+    let page = b.get("/").await;
+    let widget = &page.body[page.body.find("id=\"no-contact\"").unwrap()..];
+    let widget = &widget[..widget.find("</section>").unwrap()];
+    assert!(widget.contains("TEN-LATE") && !widget.contains("TEN-OK"));
 }
