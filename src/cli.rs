@@ -46,6 +46,11 @@ pub enum Command {
     },
     /// Load fictional demo data (coordinators and about 200 care leavers)
     Demo,
+    /// Reports
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Run the reminder rules for a day now and send the emails
     Remind {
         /// The day to run for (default: today in the team's time zone)
@@ -54,6 +59,19 @@ pub enum Command {
         /// Print what would be sent, per recipient; send and record nothing
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// The fiscal-year report on standard output
+    Annual {
+        /// The calendar year the fiscal year starts in
+        #[arg(long)]
+        fy: i32,
+        /// CSV (UTF-8 with BOM) instead of text
+        #[arg(long)]
+        csv: bool,
     },
 }
 
@@ -137,6 +155,9 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
             command: ImportCommand::Leavers { file },
         } => import_leavers(config, &file).await,
         Command::Demo => demo(config).await,
+        Command::Report {
+            command: ReportCommand::Annual { fy, csv },
+        } => report(config, fy, csv).await,
         Command::Remind { date, dry_run } => remind(config, date.as_deref(), dry_run).await,
     }
 }
@@ -175,6 +196,38 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
                 errors.len()
             ))
         }
+        Err(e) => Outcome::Failed(format!("{e:#}")),
+    }
+}
+
+async fn report(config: Config, fy: i32, csv: bool) -> Outcome {
+    if !(2000..=2100).contains(&fy) {
+        return Outcome::Usage(format!("--fy: a year from 2000 to 2100, not {fy}"));
+    }
+    let result: anyhow::Result<()> = async {
+        let config = Config {
+            listen: "127.0.0.1:0".parse()?,
+            scheduler: false,
+            ..config
+        };
+        let app = Application::build(config, Clock::system()).await?;
+        let state = app.state();
+        let r = crate::reports::annual(&state, fy).await?;
+        let tr = state.catalogs.translator(Lang::Ja);
+        let min = state.config.report_min_cell.into();
+        use std::io::Write;
+        if csv {
+            std::io::stdout().write_all(&crate::reports::views::csv_bytes(&r, &tr, min)?)?;
+        } else {
+            for [section, item, value] in crate::reports::views::rows(&r, &tr, min) {
+                println!("{section}\t{item}\t{value}");
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Outcome::Success,
         Err(e) => Outcome::Failed(format!("{e:#}")),
     }
 }

@@ -66,6 +66,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/reminders.ftl")),
     ("en", include_str!("../locales/en/extensions.ftl")),
     ("en", include_str!("../locales/en/plans.ftl")),
+    ("en", include_str!("../locales/en/reports.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -76,6 +77,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/reminders.ftl")),
     ("ja", include_str!("../locales/ja/extensions.ftl")),
     ("ja", include_str!("../locales/ja/plans.ftl")),
+    ("ja", include_str!("../locales/ja/reports.ftl")),
 ];
 
 #[derive(Clone)]

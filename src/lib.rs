@@ -20,6 +20,7 @@ pub mod mail;
 pub mod payments;
 pub mod plans;
 pub mod reminders;
+pub mod reports;
 pub mod telemetry;
 pub mod users;
 pub mod web;
@@ -91,6 +92,12 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         // Plans are the young person's own words: never for finance.
         .nest("/plans", plans::routes().with(require(leavers::KEEPERS)))
         .nest("/payments", payments::routes().with(require(FINANCE)))
+        // Aggregate figures only: every role.
+        .nest("/reports", reports::views::routes().with(require(ANY_ROLE)))
+        .at(
+            "/reports/annual.csv",
+            get(reports::views::csv).with(require(ANY_ROLE)),
+        )
         .at("/payments.csv", get(payments::csv).with(require(FINANCE)))
         // Consultation content is for those who keep the register, never for finance.
         .nest(

@@ -124,6 +124,7 @@ impl Ctx {
             ("/", "nav-dashboard"),
             ("/leavers", "nav-leavers"),
             ("/allowances", "nav-allowances"),
+            ("/reports/annual", "nav-report"),
         ];
         if user.role == Role::Finance {
             items.push(("/payments", "nav-payments"));

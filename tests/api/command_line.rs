@@ -446,3 +446,31 @@ fn remind_from_the_command_line() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn the_annual_report_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = aftercare(dir.path())
+        .args(["report", "annual", "--fy", "2026"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    assert!(String::from_utf8_lossy(&text.stdout).contains("年度中に支援した人数\t0"));
+    let csv = aftercare(dir.path())
+        .args(["report", "annual", "--fy", "2026", "--csv"])
+        .output()
+        .unwrap();
+    assert_eq!(csv.status.code(), Some(0));
+    assert!(csv.stdout.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8_lossy(&csv.stdout).contains("区分,項目,値\r\n"));
+    let bad = aftercare(dir.path())
+        .args(["report", "annual", "--fy", "26"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

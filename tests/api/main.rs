@@ -16,6 +16,7 @@ mod leavers;
 mod mail;
 mod plans;
 mod reminders;
+mod reports;
 mod roles;
 mod setup;
 mod smtp;

@@ -54,6 +54,8 @@ fn get_routes(
         ("/payments.csv".into(), Access::Finance),
         ("/budget".into(), Access::Finance),
         ("/admin/reminders".into(), Access::Admin),
+        ("/reports/annual?fy=2026".into(), Access::AnyRole),
+        ("/reports/annual.csv?fy=2026".into(), Access::AnyRole),
         (
             format!("/leavers/{leaver_id}/extensions/new"),
             Access::Keepers,
@@ -142,7 +144,10 @@ async fn every_get_route_answers_each_role_as_declared() {
         match access {
             Access::SetupOnly => assert_eq!(page.status, 404, "anonymous GET {path}"),
             Access::Public => assert_eq!(page.status, 200, "anonymous GET {path}"),
-            _ => page.assert_redirect_to(&format!("/login?next={}", path.replace('/', "%2F"))),
+            _ => page.assert_redirect_to(&format!(
+                "/login?{}",
+                serde_urlencoded::to_string([("next", path.as_str())]).unwrap()
+            )),
         }
     }
     for role in Role::ALL {
