@@ -162,6 +162,14 @@ async fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64(),
         again.emails
     );
+    let t = Instant::now();
+    let report = aftercare::reports::annual(&state, 2026).await?;
+    println!(
+        "fiscal-year report 2026: {:.2} s ({} people supported, {} consultations held)",
+        t.elapsed().as_secs_f64(),
+        report.supported,
+        report.consultations
+    );
     if let Some(mib) = peak_memory_mib() {
         println!("peak memory: {mib:.0} MiB");
     }
