@@ -46,6 +46,11 @@ pub enum Command {
     },
     /// Load fictional demo data (coordinators and about 200 care leavers)
     Demo,
+    /// The audit log
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Reports
     Report {
         #[command(subcommand)]
@@ -60,6 +65,12 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exit 1 naming the first entry that does not match
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -155,6 +166,9 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
             command: ImportCommand::Leavers { file },
         } => import_leavers(config, &file).await,
         Command::Demo => demo(config).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(config).await,
         Command::Report {
             command: ReportCommand::Annual { fy, csv },
         } => report(config, fy, csv).await,
@@ -196,6 +210,25 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
                 errors.len()
             ))
         }
+        Err(e) => Outcome::Failed(format!("{e:#}")),
+    }
+}
+
+async fn audit_verify(config: Config) -> Outcome {
+    let result = async {
+        let db = db::connect_and_migrate(&config).await?;
+        Ok::<_, anyhow::Error>(crate::audit::verify(&db).await?)
+    }
+    .await;
+    match result {
+        Ok(Ok(n)) => {
+            println!("audit chain intact: {n} entries");
+            Outcome::Success
+        }
+        Ok(Err(broken)) => Outcome::Failed(format!(
+            "audit chain broken at entry {}: {}",
+            broken.id, broken.problem
+        )),
         Err(e) => Outcome::Failed(format!("{e:#}")),
     }
 }

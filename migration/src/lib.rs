@@ -8,6 +8,7 @@ mod m20261125_000004_allowances;
 mod m20261125_000005_reminders;
 mod m20261125_000006_extensions;
 mod m20261125_000007_plans;
+mod m20261125_000008_audit_append_only;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_reminders::Migration),
             Box::new(m20261125_000006_extensions::Migration),
             Box::new(m20261125_000007_plans::Migration),
+            Box::new(m20261125_000008_audit_append_only::Migration),
         ]
     }
 }

@@ -83,6 +83,70 @@ pub fn entry_hash(prev_hash: &str, id: i64, at: DateTime<Utc>, e: &Entry<'_>) ->
     hex::encode(h.finalize())
 }
 
+/// Where the chain breaks: the first entry whose links or hash do not match.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Broken {
+    pub id: i64,
+    pub problem: &'static str,
+}
+
+/// Walks the whole chain in order; the number of entries when intact.
+pub async fn verify(db: &impl ConnectionTrait) -> Result<Result<u64, Broken>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let mut prev = "0".repeat(64);
+    let mut expected_id = 1i64;
+    let mut last_id = 0i64;
+    loop {
+        let batch = audit_log::Entity::find()
+            .filter(audit_log::Column::Id.gt(last_id))
+            .order_by_asc(audit_log::Column::Id)
+            .limit(1000)
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in &batch {
+            if e.id != expected_id {
+                return Ok(Err(Broken {
+                    id: expected_id,
+                    problem: "entry missing",
+                }));
+            }
+            if e.prev_hash != prev {
+                return Ok(Err(Broken {
+                    id: e.id,
+                    problem: "does not follow the previous entry",
+                }));
+            }
+            let entry = Entry {
+                actor_id: e.actor_id,
+                action: &e.action,
+                entity: &e.entity,
+                entity_id: e.entity_id,
+                summary: &e.summary,
+            };
+            if entry_hash(&e.prev_hash, e.id, e.at, &entry) != e.hash {
+                return Ok(Err(Broken {
+                    id: e.id,
+                    problem: "content does not match its hash",
+                }));
+            }
+            prev = e.hash.clone();
+            expected_id += 1;
+            last_id = e.id;
+        }
+    }
+    let head = audit_head::Entity::find_by_id(1).one(db).await?;
+    match head {
+        Some(h) if h.last_id == last_id && h.last_hash == prev => Ok(Ok(last_id as u64)),
+        _ => Ok(Err(Broken {
+            id: last_id + 1,
+            problem: "the chain head does not match the last entry",
+        })),
+    }
+}
+
 /// Describes changed fields as `field: before → after`, one per change, for the summary.
 pub fn describe_changes(changes: &[(&str, String, String)]) -> String {
     changes

@@ -112,3 +112,44 @@ async fn concurrent_writers_still_form_one_chain() {
         assert_eq!(pair[1].prev_hash, pair[0].hash);
     }
 }
+
+#[tokio::test]
+async fn the_log_refuses_changes_and_verify_names_the_first_altered_entry() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let app = spawn_app().await;
+    let (_admin, _) = app.signed_in(Role::Admin).await;
+    for i in 0..3 {
+        app.browser()
+            .login(&format!("ghost{i}@example.jp"), "wrong password!")
+            .await;
+    }
+    let n = audit::verify(&app.state.db).await.unwrap().unwrap();
+    assert!(n >= 5);
+    let db = &app.state.db;
+    assert!(
+        db.execute_unprepared("UPDATE audit_log SET summary = 'x' WHERE id = 3")
+            .await
+            .is_err()
+    );
+    assert!(
+        db.execute_unprepared("DELETE FROM audit_log WHERE id = 3")
+            .await
+            .is_err()
+    );
+    // Someone with the database in hand drops the protection and edits an entry.
+    match db.get_database_backend() {
+        DbBackend::Postgres => db
+            .execute_unprepared("DROP TRIGGER audit_log_append_only ON audit_log")
+            .await
+            .unwrap(),
+        _ => db
+            .execute_unprepared("DROP TRIGGER audit_log_no_update")
+            .await
+            .unwrap(),
+    };
+    db.execute_unprepared("UPDATE audit_log SET summary = 'nothing happened' WHERE id = 3")
+        .await
+        .unwrap();
+    let broken = audit::verify(db).await.unwrap().unwrap_err();
+    assert_eq!(broken.id, 3);
+}

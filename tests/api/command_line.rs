@@ -474,3 +474,57 @@ fn the_annual_report_from_the_command_line() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn audit_verify_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = run_with_stdin(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "a@example.jp",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(user.status.code(), Some(0));
+    let ok = aftercare(dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("audit chain intact: 1 entries"));
+    // Tamper with the file directly.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(format!(
+            "sqlite://{}",
+            dir.path().join("data/aftercare.db").display()
+        ))
+        .await
+        .unwrap();
+        db.execute_unprepared("DROP TRIGGER audit_log_no_update")
+            .await
+            .unwrap();
+        db.execute_unprepared("UPDATE audit_log SET summary = 'role: coordinator' WHERE id = 1")
+            .await
+            .unwrap();
+    });
+    let bad = aftercare(dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("audit chain broken at entry 1"));
+}
