@@ -46,6 +46,16 @@ pub enum Command {
     },
     /// Load fictional demo data (coordinators and about 200 care leavers)
     Demo,
+    /// A consistent, verified copy of the database (the server may run)
+    Backup {
+        /// The backup folder to create
+        path: std::path::PathBuf,
+    },
+    /// Verify a backup and put it in place (the server must be stopped)
+    Restore {
+        /// The backup folder
+        path: std::path::PathBuf,
+    },
     /// The audit log
     Audit {
         #[command(subcommand)]
@@ -166,6 +176,35 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
             command: ImportCommand::Leavers { file },
         } => import_leavers(config, &file).await,
         Command::Demo => demo(config).await,
+        Command::Backup { path } => {
+            let result = async {
+                let db = db::connect_and_migrate(&config).await?;
+                crate::backup::backup(&config, &db, &path).await
+            }
+            .await;
+            match result {
+                Ok(m) => {
+                    println!(
+                        "backup written to {} (SHA-256 {})",
+                        path.display(),
+                        m.sha256
+                    );
+                    Outcome::Success
+                }
+                Err(e) => Outcome::Failed(format!("{e:#}")),
+            }
+        }
+        Command::Restore { path } => match crate::backup::restore(&config, &path).await {
+            Ok(aside) => {
+                println!(
+                    "restored {}; the previous database is kept as {}",
+                    path.display(),
+                    aside.display()
+                );
+                Outcome::Success
+            }
+            Err(e) => Outcome::Failed(format!("{e:#}")),
+        },
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(config).await,
@@ -331,6 +370,11 @@ async fn demo(config: Config) -> Outcome {
 
 async fn serve(config: Config) -> Outcome {
     let base_url = config.base_url.clone();
+    // Held while serving, so that `restore` refuses to swap the database under us.
+    let _serving = match crate::backup::hold_while_serving(&config) {
+        Ok(f) => f,
+        Err(e) => return Outcome::Failed(format!("{e:#}")),
+    };
     let app = match Application::build(config, Clock::system()).await {
         Ok(app) => app,
         Err(e) => return Outcome::Failed(format!("cannot start: {e:#}")),

@@ -3,6 +3,7 @@ pub mod account;
 pub mod allowances;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod budget;
 pub mod cli;
 pub mod clock;

@@ -528,3 +528,123 @@ fn audit_verify_from_the_command_line() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("audit chain broken at entry 1"));
 }
+
+#[tokio::test]
+async fn backup_and_restore_from_the_command_line() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let dir = tempfile::tempdir().unwrap();
+    let create = |email: &str| {
+        run_with_stdin(
+            dir.path(),
+            &[
+                "user", "create", "--email", email, "--name", "N", "--role", "admin",
+            ],
+            &format!("{PASSWORD}\n"),
+        )
+    };
+    assert_eq!(create("a@example.jp").status.code(), Some(0));
+    let b1 = dir.path().join("backups/b1");
+    let out = aftercare(dir.path())
+        .arg("backup")
+        .arg(&b1)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b1.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["rows"]["users"], 1);
+    assert_eq!(manifest["integrity"], "ok");
+    assert_eq!(manifest["sha256"].as_str().unwrap().len(), 64);
+    assert!(
+        manifest["schema_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("m2026")
+    );
+    assert_eq!(
+        aftercare(dir.path())
+            .arg("backup")
+            .arg(&b1)
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(1),
+        "never overwritten"
+    );
+
+    // Changes after the backup are undone by the restore; the replaced database is kept.
+    assert_eq!(create("b@example.jp").status.code(), Some(0));
+    let restored = aftercare(dir.path())
+        .arg("restore")
+        .arg(&b1)
+        .output()
+        .unwrap();
+    assert_eq!(
+        restored.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}",
+        dir.path().join("data/aftercare.db").display()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(entity::users::Entity::find().count(&db).await.unwrap(), 1);
+    db.close().await.unwrap();
+    assert!(
+        std::fs::read_dir(dir.path().join("data"))
+            .unwrap()
+            .any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("before-restore"))
+    );
+
+    // A damaged backup is refused.
+    let b2 = dir.path().join("backups/b2");
+    std::fs::create_dir_all(&b2).unwrap();
+    std::fs::copy(b1.join("manifest.json"), b2.join("manifest.json")).unwrap();
+    let mut bytes = std::fs::read(b1.join("aftercare.db")).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xFF;
+    std::fs::write(b2.join("aftercare.db"), bytes).unwrap();
+    let damaged = aftercare(dir.path())
+        .arg("restore")
+        .arg(&b2)
+        .output()
+        .unwrap();
+    assert_eq!(damaged.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&damaged.stderr).contains("does not match its manifest"));
+
+    // Not while a server runs on the data folder.
+    let (server, _) = Server::start(dir.path());
+    let busy = aftercare(dir.path())
+        .arg("restore")
+        .arg(&b1)
+        .output()
+        .unwrap();
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("a server is running"));
+    // A backup works while it runs.
+    let live = aftercare(dir.path())
+        .arg("backup")
+        .arg(dir.path().join("backups/b3"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        live.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    drop(server);
+}

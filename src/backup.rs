@@ -1,0 +1,246 @@
+//! `aftercare backup PATH` and `aftercare restore PATH`: a consistent, verified copy of the
+//! database made while the server runs, and putting one back while it does not.
+//!
+//! A backup is a folder: `aftercare.db` (SQLite `VACUUM INTO`, checked with
+//! `PRAGMA integrity_check`) and `manifest.json` (schema version, row counts, SHA-256), built
+//! under a temporary name and renamed into place at the end. On PostgreSQL the folder holds
+//! `aftercare.dump` from `pg_dump -Fc`.
+use std::{
+    collections::BTreeMap,
+    fs::File,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, bail};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+
+pub const DB_FILE: &str = "aftercare.db";
+pub const MANIFEST: &str = "manifest.json";
+pub const LOCK_FILE: &str = "server.lock";
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Manifest {
+    pub created_at: String,
+    pub schema_version: String,
+    pub file: String,
+    pub sha256: String,
+    pub integrity: String,
+    pub rows: BTreeMap<String, i64>,
+}
+
+fn sha256_file(path: &Path) -> anyhow::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut file = File::open(path)?;
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+async fn scalar_text(db: &DatabaseConnection, sql: &str) -> anyhow::Result<String> {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .context("no answer")?;
+    Ok(row.try_get_by_index::<String>(0)?)
+}
+
+async fn facts(db: &DatabaseConnection) -> anyhow::Result<(String, BTreeMap<String, i64>)> {
+    let version = scalar_text(
+        db,
+        "SELECT version FROM seaql_migrations ORDER BY version DESC LIMIT 1",
+    )
+    .await?;
+    let tables = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        ))
+        .await?;
+    let mut rows = BTreeMap::new();
+    for t in tables {
+        let name: String = t.try_get_by_index(0)?;
+        let count = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) FROM \"{name}\""),
+            ))
+            .await?
+            .context("count")?
+            .try_get_by_index::<i64>(0)?;
+        rows.insert(name, count);
+    }
+    Ok((version, rows))
+}
+
+async fn open_file(path: &Path) -> anyhow::Result<DatabaseConnection> {
+    Ok(sea_orm::Database::connect(format!("sqlite://{}?mode=ro", path.display())).await?)
+}
+
+/// Checks a backup folder: the file matches the manifest's SHA-256 and passes SQLite's
+/// integrity check.
+pub async fn verify(dir: &Path) -> anyhow::Result<Manifest> {
+    let manifest: Manifest = serde_json::from_slice(
+        &std::fs::read(dir.join(MANIFEST)).context("reading manifest.json")?,
+    )?;
+    let file = dir.join(&manifest.file);
+    let actual = sha256_file(&file).with_context(|| format!("reading {}", file.display()))?;
+    if actual != manifest.sha256 {
+        bail!(
+            "{} does not match its manifest (SHA-256 differs)",
+            file.display()
+        );
+    }
+    if manifest.file == DB_FILE {
+        let db = open_file(&file).await?;
+        let integrity = scalar_text(&db, "PRAGMA integrity_check").await?;
+        db.close().await.ok();
+        if integrity != "ok" {
+            bail!("integrity check failed: {integrity}");
+        }
+    }
+    Ok(manifest)
+}
+
+/// Makes a verified backup folder at `target` (which must not exist yet).
+pub async fn backup(
+    config: &Config,
+    db: &DatabaseConnection,
+    target: &Path,
+) -> anyhow::Result<Manifest> {
+    if target.exists() {
+        bail!("{} already exists", target.display());
+    }
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let partial = parent.join(format!(
+        ".{}.partial-{}",
+        target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("backup"),
+        crate::auth::tokens::random_hex(4)
+    ));
+    std::fs::create_dir(&partial)?;
+    let result = async {
+        let manifest = match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let file = partial.join(DB_FILE);
+                let escaped = file.display().to_string().replace('\'', "''");
+                db.execute_unprepared(&format!("VACUUM INTO '{escaped}'")).await?;
+                let copy = open_file(&file).await?;
+                let integrity = scalar_text(&copy, "PRAGMA integrity_check").await?;
+                let (schema_version, rows) = facts(&copy).await?;
+                copy.close().await.ok();
+                if integrity != "ok" {
+                    bail!("the copy failed its integrity check: {integrity}");
+                }
+                Manifest {
+                    created_at: chrono::Utc::now().to_rfc3339(),
+                    schema_version,
+                    file: DB_FILE.into(),
+                    sha256: sha256_file(&file)?,
+                    integrity,
+                    rows,
+                }
+            }
+            _ => {
+                let dump = partial.join("aftercare.dump");
+                let status = std::process::Command::new("pg_dump")
+                    .args(["-Fc", "-f"])
+                    .arg(&dump)
+                    .arg(&config.database_url)
+                    .status();
+                match status {
+                    Err(_) => bail!("pg_dump is not installed: install PostgreSQL's client tools to back up a PostgreSQL database"),
+                    Ok(s) if !s.success() => bail!("pg_dump failed ({s})"),
+                    Ok(_) => {}
+                }
+                Manifest {
+                    created_at: chrono::Utc::now().to_rfc3339(),
+                    schema_version: scalar_text(db, "SELECT version FROM seaql_migrations ORDER BY version DESC LIMIT 1").await?,
+                    file: "aftercare.dump".into(),
+                    sha256: sha256_file(&dump)?,
+                    integrity: "pg_dump".into(),
+                    rows: BTreeMap::new(),
+                }
+            }
+        };
+        std::fs::write(partial.join(MANIFEST), serde_json::to_vec_pretty(&manifest)?)?;
+        std::fs::rename(&partial, target)?;
+        Ok(manifest)
+    }
+    .await;
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&partial);
+    }
+    result
+}
+
+fn lock_file(config: &Config) -> anyhow::Result<File> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    Ok(File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(config.data_dir.join(LOCK_FILE))?)
+}
+
+/// Held (shared) by every server on the data folder while it runs, so `restore` can tell.
+pub fn hold_while_serving(config: &Config) -> anyhow::Result<File> {
+    let file = lock_file(config)?;
+    file.try_lock_shared()
+        .map_err(|_| anyhow::anyhow!("a restore is running on {}", config.data_dir.display()))?;
+    Ok(file)
+}
+
+/// Puts a verified SQLite backup in place of the current database, keeping the current one
+/// aside. Refused while a server runs on the data folder.
+pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<PathBuf> {
+    if !config.is_sqlite() {
+        bail!("restore works on the SQLite database; restore PostgreSQL with pg_restore");
+    }
+    let manifest = verify(source).await?;
+    let lock = lock_file(config)?;
+    lock.try_lock().map_err(|_| {
+        anyhow::anyhow!(
+            "a server is running on {}: stop it first",
+            config.data_dir.display()
+        )
+    })?;
+    let live = crate::db::sqlite_file(&config.database_url)
+        .context("the SQLite file of AFTERCARE_DATABASE_URL")?;
+    let dir = live.parent().map(Path::to_path_buf).unwrap_or_default();
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let name = live
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(DB_FILE)
+        .to_string();
+    let aside = dir.join(format!("{name}.before-restore-{stamp}"));
+    let incoming = dir.join(format!(".{name}.restoring"));
+    std::fs::copy(source.join(&manifest.file), &incoming)?;
+    if sha256_file(&incoming)? != manifest.sha256 {
+        let _ = std::fs::remove_file(&incoming);
+        bail!("the copied file does not match the manifest");
+    }
+    if live.exists() {
+        std::fs::rename(&live, &aside)?;
+        for suffix in ["-wal", "-shm"] {
+            let side = dir.join(format!("{name}{suffix}"));
+            if side.exists() {
+                std::fs::rename(
+                    &side,
+                    dir.join(format!("{name}.before-restore-{stamp}{suffix}")),
+                )?;
+            }
+        }
+    }
+    std::fs::rename(&incoming, &live)?;
+    Ok(aside)
+}
