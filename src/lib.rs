@@ -52,6 +52,7 @@ pub struct AppState {
     pub clock: Clock,
     pub catalogs: Catalogs,
     pub mailer: mail::Mailer,
+    pub read_audit: audit::reads::ReadAudit,
 }
 
 impl AppState {
@@ -193,7 +194,9 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| anyhow::anyhow!("listening socket has no address"))?;
         let mailer = mail::Mailer::from_config(&config)?;
+        let read_audit = audit::reads::ReadAudit::start(db.clone(), clock.clone());
         let state = Arc::new(AppState {
+            read_audit,
             mailer,
             config,
             db,

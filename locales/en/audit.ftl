@@ -17,3 +17,6 @@ audit-action-password-change = Password changed
 audit-action-sign-in = Signed in
 audit-action-sign-in-failed = Sign-in failed
 audit-action-sign-out = Signed out
+access-log-title = Access log
+audit-action-view = Viewed
+audit-action-export = Exported

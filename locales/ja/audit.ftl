@@ -17,3 +17,6 @@ audit-action-password-change = パスワード変更
 audit-action-sign-in = ログイン
 audit-action-sign-in-failed = ログイン失敗
 audit-action-sign-out = ログアウト
+access-log-title = 閲覧・変更の記録
+audit-action-view = 閲覧
+audit-action-export = 出力

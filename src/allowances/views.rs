@@ -85,9 +85,12 @@ fn form_page<'a>(
 }
 
 async fn load_leaver(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
-    crate::leavers::queries::get(&ctx.app.db, id)
+    let l = crate::leavers::queries::get(&ctx.app.db, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    // Every page of this feature shows the person: the view is recorded first.
+    ctx.audit_view(vec![l.id]).await?;
+    Ok(l)
 }
 
 #[handler]
@@ -217,6 +220,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
     };
     let items = query.all(&ctx.app.db).await?;
     let leaver_ids: Vec<i32> = items.iter().map(|a| a.leaver_id).collect();
+    ctx.audit_view(leaver_ids.clone()).await?;
     let leavers: HashMap<i32, leavers::Model> = leavers::Entity::find()
         .filter(leavers::Column::Id.is_in(leaver_ids))
         .all(&ctx.app.db)

@@ -1,5 +1,7 @@
 //! The audit log: `record` appends one hash-chained entry inside the caller's transaction;
 //! `routes` shows the log to admins.
+pub mod access_log;
+pub mod reads;
 pub mod routes;
 
 use chrono::{DateTime, SubsecRound, Utc};

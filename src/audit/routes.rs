@@ -62,6 +62,31 @@ struct ListPage<'a> {
     next_link: Option<String>,
 }
 
+/// Audit entries as table rows, with actors' names (one query).
+pub async fn rows(ctx: &Ctx, entries: Vec<audit_log::Model>) -> AppResult<Vec<Row>> {
+    let names: HashMap<i32, String> = users::Entity::find()
+        .all(&ctx.app.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(entries
+        .into_iter()
+        .map(|e| Row {
+            id: e.id,
+            at: ctx.datetime(&e.at),
+            actor: e
+                .actor_id
+                .and_then(|a| names.get(&a).cloned())
+                .unwrap_or_else(|| ctx.t("audit-actor-none")),
+            action: ctx.t(&format!("audit-action-{}", e.action.replace('_', "-"))),
+            entity: ctx.t(&format!("audit-entity-{}", e.entity)),
+            entity_id: e.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+            summary: e.summary,
+        })
+        .collect())
+}
+
 #[handler]
 async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
     let actor: Option<i32> = f.actor.trim().parse().ok();
@@ -89,22 +114,7 @@ async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
         .order_by_asc(users::Column::Name)
         .all(&ctx.app.db)
         .await?;
-    let names: HashMap<i32, String> = staff.iter().map(|u| (u.id, u.name.clone())).collect();
-    let rows = entries
-        .into_iter()
-        .map(|e| Row {
-            id: e.id,
-            at: ctx.datetime(&e.at),
-            actor: e
-                .actor_id
-                .and_then(|a| names.get(&a).cloned())
-                .unwrap_or_else(|| ctx.t("audit-actor-none")),
-            action: ctx.t(&format!("audit-action-{}", e.action.replace('_', "-"))),
-            entity: ctx.t(&format!("audit-entity-{}", e.entity)),
-            entity_id: e.entity_id.map(|i| i.to_string()).unwrap_or_default(),
-            summary: e.summary,
-        })
-        .collect();
+    let rows = rows(ctx, entries).await?;
     let link = |p: u64| {
         format!(
             "/admin/audit?{}",

@@ -63,4 +63,8 @@ pub fn routes() -> Route {
                 .post(crate::plans::views::create)
                 .with(require(KEEPERS)),
         )
+        .at(
+            "/:id/access-log",
+            get(crate::audit::access_log::show).with(require(crate::web::ADMIN)),
+        )
 }

@@ -123,6 +123,8 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
         page: q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000),
     };
     let (records, total) = queries::list(&ctx.app.db, &filter, today(ctx)).await?;
+    ctx.audit_view(records.iter().map(|l| l.id).collect())
+        .await?;
     let coordinators = queries::active_coordinators(&ctx.app.db).await?;
     let names: HashMap<i32, String> = if keeper {
         crate::users::queries::list(&ctx.app.db)
@@ -362,6 +364,7 @@ fn opt(v: &Option<String>) -> String {
 #[handler]
 pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let l = load(ctx, id).await?;
+    ctx.audit_view(vec![l.id]).await?;
     let form = LeaverForm {
         case_number: l.case_number.clone(),
         family_name: l.family_name.clone(),
@@ -541,6 +544,7 @@ pub async fn show_page<'a>(
     l: leavers::Model,
     status_error: Option<&'static str>,
 ) -> AppResult<ShowPage<'a>> {
+    ctx.audit_view(vec![l.id]).await?;
     let today = today(ctx);
     let st = standing(l.support_starts_on, l.support_ends_on, today);
     let standing_text = match st {

@@ -123,6 +123,8 @@ pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind,
 
 async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<ListPage<'_>> {
     let rows = month_lines(&ctx.app.db, month).await?;
+    ctx.audit_view(rows.iter().map(|(p, _)| p.leaver_id).collect())
+        .await?;
     let scheduled_count = rows.iter().filter(|(p, _)| p.status == "scheduled").count();
     let kind_label = |k: &str| {
         Kind::parse(k)
@@ -305,6 +307,8 @@ pub fn no_formula(cell: &str) -> String {
 /// language, amounts as plain integers, then a total per kind.
 pub async fn csv_bytes(ctx: &Ctx, month: Month) -> AppResult<Vec<u8>> {
     let rows = month_lines(&ctx.app.db, month).await?;
+    ctx.audit_export(rows.iter().map(|(p, _)| p.leaver_id).collect())
+        .await?;
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = ::csv::WriterBuilder::new()

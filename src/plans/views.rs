@@ -24,9 +24,12 @@ fn today(ctx: &Ctx) -> NaiveDate {
 }
 
 async fn load_leaver(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
-    crate::leavers::queries::get(&ctx.app.db, id)
+    let l = crate::leavers::queries::get(&ctx.app.db, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    // Every page of this feature shows the person: the view is recorded first.
+    ctx.audit_view(vec![l.id]).await?;
+    Ok(l)
 }
 
 async fn load(ctx: &Ctx, id: i32) -> AppResult<(plans::Model, leavers::Model)> {

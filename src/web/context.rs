@@ -100,6 +100,10 @@ impl Ctx {
         self.user.as_ref().ok_or(AppError::Unauthenticated)
     }
 
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+
     pub fn user_id(&self) -> Option<i32> {
         self.user.as_ref().map(|u| u.id)
     }
@@ -182,6 +186,27 @@ impl Ctx {
 
     pub fn flash_error(&self, message_id: &str) {
         self.flash(FlashKind::Error, message_id);
+    }
+
+    /// Records that this user is shown these leavers' personal data; the page must not be
+    /// sent if this fails.
+    pub async fn audit_view(&self, leaver_ids: Vec<i32>) -> Result<(), AppError> {
+        let path = self.here.split('?').next().unwrap_or("/");
+        self.app
+            .read_audit
+            .record(self.user_id(), "view", leaver_ids, path)
+            .await
+            .map_err(AppError::Internal)
+    }
+
+    /// The same for a file handed out (CSV, export).
+    pub async fn audit_export(&self, leaver_ids: Vec<i32>) -> Result<(), AppError> {
+        let path = self.here.split('?').next().unwrap_or("/");
+        self.app
+            .read_audit
+            .record(self.user_id(), "export", leaver_ids, path)
+            .await
+            .map_err(AppError::Internal)
     }
 
     pub fn other_languages(&self) -> Vec<(&'static str, String)> {

@@ -153,3 +153,78 @@ async fn the_log_refuses_changes_and_verify_names_the_first_altered_entry() {
     let broken = audit::verify(db).await.unwrap().unwrap_err();
     assert_eq!(broken.id, 3);
 }
+
+#[tokio::test]
+async fn views_of_personal_data_are_recorded_and_shown_in_the_access_log() {
+    let app = spawn_app().await;
+    let (coordinator, me) = app.signed_in(Role::Coordinator).await;
+    let (finance, f) = app.signed_in(Role::Finance).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let other = app.create_leaver("SP-2", Some(me.id), &[]).await;
+    coordinator.get(&format!("/leavers/{}", l.id)).await;
+    finance.get("/leavers").await;
+    let views: Vec<_> = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "view")
+        .collect();
+    assert!(views.iter().any(|r| r.2 == Some(l.id.into())
+        && r.3 == Some(me.id)
+        && r.4 == format!("/leavers/{}", l.id)));
+    assert!(
+        views
+            .iter()
+            .any(|r| r.2 == Some(other.id.into()) && r.3 == Some(f.id) && r.4 == "/leavers"),
+        "the list records each person shown"
+    );
+    let log = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
+    assert_eq!(log.status, 200);
+    assert!(
+        log.body.contains("Viewed")
+            && log.body.contains("coordinator user")
+            && log.body.contains("finance user")
+    );
+    assert!(log.body.contains("Created"));
+    assert_eq!(
+        coordinator
+            .get(&format!("/leavers/{}/access-log", l.id))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        finance
+            .get(&format!("/leavers/{}/access-log", l.id))
+            .await
+            .status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn when_the_view_cannot_be_recorded_the_data_is_not_shown() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let app = spawn_app().await;
+    let (coordinator, me) = app.signed_in(Role::Coordinator).await;
+    let l = app
+        .create_leaver("SP-1", Some(me.id), &[("notes", "Very private note")])
+        .await;
+    let db = &app.state.db;
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared("CREATE FUNCTION block_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'blocked'; END; $$ LANGUAGE plpgsql").await.unwrap();
+            db.execute_unprepared("CREATE TRIGGER block_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION block_audit()").await.unwrap();
+        }
+        _ => {
+            db.execute_unprepared("CREATE TRIGGER block_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'blocked'); END").await.unwrap();
+        }
+    }
+    let page = coordinator.get(&format!("/leavers/{}", l.id)).await;
+    assert_eq!(page.status, 500);
+    assert!(!page.body.contains("Very private note") && !page.body.contains("山田"));
+    let list = coordinator.get("/leavers").await;
+    assert_eq!(list.status, 500);
+    assert!(!list.body.contains("SP-1"));
+}

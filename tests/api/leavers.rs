@@ -55,7 +55,10 @@ async fn a_coordinator_records_a_leaver_and_sees_the_support_window() {
     );
     assert!(page.body.contains("age 20"));
     let audit = app.audit_rows().await;
-    let row = audit.iter().rfind(|r| r.1 == "leaver").unwrap();
+    let row = audit
+        .iter()
+        .rfind(|r| r.1 == "leaver" && r.0 == "create")
+        .unwrap();
     assert_eq!((row.0.as_str(), row.3), ("create", Some(me.id)));
     assert_eq!(
         row.4,

@@ -1,0 +1,118 @@
+//! Read audit with group commit: every page or file showing a leaver's personal data records a
+//! `view` (or `export`) entry before it is sent. One writer task gathers the entries of
+//! concurrent requests into one transaction, and each request waits for its batch; if the
+//! batch cannot be stored, the request gets an error page instead of the data.
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    audit::{self, Entry},
+    clock::Clock,
+    db,
+};
+
+/// The most entries one transaction takes.
+const BATCH: usize = 512;
+
+struct Request {
+    actor: Option<i32>,
+    action: &'static str,
+    leaver_ids: Vec<i32>,
+    what: String,
+    reply: oneshot::Sender<Result<(), String>>,
+}
+
+#[derive(Clone)]
+pub struct ReadAudit {
+    tx: mpsc::Sender<Request>,
+}
+
+impl ReadAudit {
+    /// Starts the writer task.
+    pub fn start(db: DatabaseConnection, clock: Clock) -> ReadAudit {
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(writer(db, clock, rx));
+        ReadAudit { tx }
+    }
+
+    /// Records that `actor` saw (or exported) these leavers' data on `what` (a route), and
+    /// returns once the entry is stored.
+    pub async fn record(
+        &self,
+        actor: Option<i32>,
+        action: &'static str,
+        leaver_ids: Vec<i32>,
+        what: &str,
+    ) -> anyhow::Result<()> {
+        if leaver_ids.is_empty() {
+            return Ok(());
+        }
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request {
+                actor,
+                action,
+                leaver_ids,
+                what: what.chars().take(200).collect(),
+                reply,
+            })
+            .await
+            .map_err(|_| anyhow::anyhow!("the read-audit writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the read-audit writer has stopped"))?
+            .map_err(|e| anyhow::anyhow!("the read audit could not be stored: {e}"))
+    }
+}
+
+async fn write_batch(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    batch: &[Request],
+) -> Result<(), sea_orm::DbErr> {
+    let txn = db::begin_write(db).await?;
+    for r in batch {
+        for id in &r.leaver_ids {
+            audit::record(
+                &txn,
+                now,
+                Entry {
+                    actor_id: r.actor,
+                    action: r.action,
+                    entity: "leaver",
+                    entity_id: Some((*id).into()),
+                    summary: &r.what,
+                },
+            )
+            .await?;
+        }
+    }
+    txn.commit().await
+}
+
+async fn writer(db: DatabaseConnection, clock: Clock, mut rx: mpsc::Receiver<Request>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let result = write_batch(&db, clock.now(), &batch)
+            .await
+            .map_err(|e| e.to_string());
+        if let Err(e) = &result {
+            tracing::error!(error = %e, entries = batch.len(), "read audit not stored");
+        }
+        for r in batch {
+            let _ = r.reply.send(result.clone());
+        }
+    }
+}
+
+/// Shared handle type kept in the application state.
+pub type Shared = Arc<ReadAudit>;
