@@ -277,13 +277,7 @@ async fn report(config: Config, fy: i32, csv: bool) -> Outcome {
         return Outcome::Usage(format!("--fy: a year from 2000 to 2100, not {fy}"));
     }
     let result: anyhow::Result<()> = async {
-        let config = Config {
-            listen: "127.0.0.1:0".parse()?,
-            scheduler: false,
-            ..config
-        };
-        let app = Application::build(config, Clock::system()).await?;
-        let state = app.state();
+        let state = Application::open(config, Clock::system()).await?;
         let r = crate::reports::annual(&state, fy).await?;
         let tr = state.catalogs.translator(Lang::Ja);
         let min = state.config.report_min_cell.into();
@@ -313,12 +307,7 @@ async fn remind(config: Config, date: Option<&str>, dry_run: bool) -> Outcome {
         },
     };
     let result: anyhow::Result<Outcome> = async {
-        let config = Config {
-            listen: "127.0.0.1:0".parse()?,
-            ..config
-        };
-        let app = Application::build(config, Clock::system()).await?;
-        let state = app.state();
+        let state = Application::open(config, Clock::system()).await?;
         let day = day.unwrap_or_else(|| state.clock.today(state.config.time_zone));
         if dry_run {
             let plan = crate::reminders::dry_run(&state, day).await?;
@@ -335,7 +324,11 @@ async fn remind(config: Config, date: Option<&str>, dry_run: bool) -> Outcome {
             return Ok(Outcome::Success);
         }
         let report = crate::reminders::run_for_day(&state, day).await?;
-        let delivered = crate::reminders::delivery::deliver_due(&state, "cli").await?;
+        let delivered = crate::reminders::delivery::deliver_due(
+            &state,
+            &format!("cli-{}", crate::auth::tokens::random_hex(4)),
+        )
+        .await?;
         println!(
             "{day}: {} reminders in {} emails; sent {}, to retry {}, failed {}",
             report.reminders, report.emails, delivered.sent, delivered.retrying, delivered.failed

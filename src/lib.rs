@@ -212,6 +212,23 @@ impl Application {
         })
     }
 
+    /// The application's state without a listening socket or setup token: for the command
+    /// line's `remind` and `report`.
+    pub async fn open(config: Config, clock: Clock) -> anyhow::Result<Arc<AppState>> {
+        let db = db::connect_and_migrate(&config).await?;
+        leavers::queries::refresh_windows(&db, &config.window_rules, clock.now()).await?;
+        let mailer = mail::Mailer::from_config(&config)?;
+        let read_audit = audit::reads::ReadAudit::start(db.clone(), clock.clone());
+        Ok(Arc::new(AppState {
+            read_audit,
+            mailer,
+            config,
+            db,
+            clock,
+            catalogs: Catalogs::load()?,
+        }))
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }

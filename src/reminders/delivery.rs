@@ -17,8 +17,8 @@ use crate::{
     reminders::{Address, email::Rendered},
 };
 
-/// Attempts before an email is marked failed.
-pub const MAX_ATTEMPTS: i32 = 6;
+/// Attempts before an email is marked failed (about 12 hours of retries).
+pub const MAX_ATTEMPTS: i32 = 12;
 
 /// The wait after the `attempts`th failure: 1, 2, 4, 8… minutes, at most 6 hours.
 pub fn backoff(attempts: i32) -> Duration {
@@ -104,11 +104,27 @@ pub async fn release_lease(
     Ok(())
 }
 
+/// The domain of the sender address, for stable Message-IDs.
+fn message_domain(state: &AppState) -> String {
+    state
+        .config
+        .mail_from
+        .rsplit('@')
+        .next()
+        .map(|d| d.trim_end_matches('>').to_string())
+        .unwrap_or_else(|| "localhost".into())
+}
+
 fn build(state: &AppState, row: &outbox::Model) -> anyhow::Result<Message> {
     Ok(Message::builder()
         .from(Mailer::sender(&state.config))
         .to(row.to_address.parse()?)
         .subject(row.subject.clone())
+        .message_id(Some(format!(
+            "<aftercare-outbox-{}@{}>",
+            row.id,
+            message_domain(state)
+        )))
         .multipart(MultiPart::alternative_plain_html(
             row.body_text.clone(),
             row.body_html.clone(),
@@ -135,10 +151,14 @@ pub async fn deliver_due(state: &AppState, holder: &str) -> anyhow::Result<Deliv
     result
 }
 
+/// How long a claimed email may stay unconfirmed before it is tried again (the outcome of a
+/// send interrupted by a crash is unknown; the Message-ID lets mail clients drop a repeat).
+const CLAIM_MINUTES: i64 = 15;
+
 async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
     let now = state.clock.now();
     let due = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::Id)
         .limit(200)
@@ -146,22 +166,40 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
         .await?;
     let mut report = Delivered::default();
     for row in due {
+        let attempts = row.attempts + 1;
+        // Claim the row before sending, and commit the claim: whoever sends, sends once.
+        let claimed = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value("sending"))
+            .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(
+                outbox::Column::NextAttemptAt,
+                Expr::value(state.clock.now() + Duration::minutes(CLAIM_MINUTES)),
+            )
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Attempts.eq(row.attempts))
+            .filter(outbox::Column::Status.eq(row.status.clone()))
+            .exec(&state.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
         let outcome = match build(state, &row) {
             Ok(message) => state.mailer.send(message).await,
             Err(e) => Err(e),
         };
         let now = state.clock.now();
-        let attempts = row.attempts + 1;
-        let txn = db::begin_write(&state.db).await?;
-        let (status, action, error) = match &outcome {
-            Ok(()) => ("sent", "sent", None),
-            Err(_) if attempts >= MAX_ATTEMPTS => ("failed", "failed", outcome.as_ref().err()),
-            Err(_) => ("pending", "retry", outcome.as_ref().err()),
+        let (status, action) = match &outcome {
+            Ok(()) => ("sent", "sent"),
+            Err(_) if attempts >= MAX_ATTEMPTS => ("failed", "failed"),
+            Err(_) => ("pending", "retry"),
         };
-        let error_text = error.map(|e| format!("{e:#}").chars().take(2000).collect::<String>());
-        let updated = outbox::Entity::update_many()
+        let error_text = outcome
+            .as_ref()
+            .err()
+            .map(|e| format!("{e:#}").chars().take(2000).collect::<String>());
+        let txn = db::begin_write(&state.db).await?;
+        outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(status))
-            .col_expr(outbox::Column::Attempts, Expr::value(attempts))
             .col_expr(
                 outbox::Column::NextAttemptAt,
                 Expr::value(now + backoff(attempts)),
@@ -172,36 +210,36 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
                 Expr::value(outcome.is_ok().then_some(now)),
             )
             .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Status.eq("pending"))
-            .filter(outbox::Column::Attempts.eq(row.attempts))
+            .filter(outbox::Column::Status.eq("sending"))
             .exec(&txn)
             .await?;
-        if updated.rows_affected == 1 {
-            let summary = match &error_text {
-                None => format!("attempt {attempts}"),
-                Some(e) => format!("attempt {attempts}; {e}"),
-            };
-            audit::record(
-                &txn,
-                now,
-                Entry {
-                    actor_id: None,
-                    action,
-                    entity: "email",
-                    entity_id: Some(row.id.into()),
-                    summary: &summary,
-                },
-            )
-            .await?;
-        }
+        // The error text can name the recipient: it stays on the outbox row, not in the
+        // append-only audit log.
+        let summary = format!("attempt {attempts}");
+        audit::record(
+            &txn,
+            now,
+            Entry {
+                actor_id: None,
+                action,
+                entity: "email",
+                entity_id: Some(row.id.into()),
+                summary: &summary,
+            },
+        )
+        .await?;
         txn.commit().await?;
         match status {
             "sent" => report.sent += 1,
             "failed" => report.failed += 1,
             _ => report.retrying += 1,
         }
-        if let Some(e) = &error_text {
-            tracing::warn!(email = row.id, attempts, error = %e, "email not delivered");
+        if error_text.is_some() {
+            tracing::warn!(
+                email = row.id,
+                attempts,
+                "email not delivered; see /admin/reminders"
+            );
         }
     }
     Ok(report)
@@ -219,7 +257,7 @@ pub async fn retry_now(
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.ne("sent"))
+        .filter(outbox::Column::Status.eq("failed"))
         .exec(txn)
         .await?;
     if updated.rows_affected == 1 {

@@ -349,7 +349,7 @@ async fn appointments_tomorrow(state: &AppState, day: NaiveDate) -> Result<Vec<I
     let tomorrow = day + Days::new(1);
     let planned = consultations::Entity::find()
         .filter(consultations::Column::Status.eq("planned"))
-        .filter(consultations::Column::HeldAt.gte(start_of(tomorrow, tz)))
+        .filter(consultations::Column::HeldAt.gte(start_of(tomorrow, tz).max(state.clock.now())))
         .filter(consultations::Column::HeldAt.lt(start_of(tomorrow + Days::new(1), tz)))
         .all(&state.db)
         .await?;
@@ -468,6 +468,8 @@ pub fn digests(
 pub struct RunReport {
     pub emails: usize,
     pub reminders: usize,
+    /// Recipients whose digest could not be queued (logged; retried on the next run).
+    pub failed: usize,
 }
 
 /// Keys among `keys` that were already sent.
@@ -488,6 +490,82 @@ async fn already_sent(
     Ok(out)
 }
 
+/// Queues one recipient's digest of the reminders not sent before; the number queued.
+async fn enqueue_digest(
+    state: &AppState,
+    day: NaiveDate,
+    address: &Address,
+    list: Vec<Item>,
+) -> anyhow::Result<usize> {
+    let txn = db::begin_write(&state.db).await?;
+    let now = state.clock.now();
+    let mut fresh = Vec::new();
+    for item in list {
+        let (kind, id) = match item.recipient {
+            Recipient::User(id) => ("user", id),
+            Recipient::Leaver(id) => ("leaver", id),
+        };
+        let inserted = reminders::Entity::insert(reminders::ActiveModel {
+            key: Set(item.key.clone()),
+            rule: Set(item.rule.as_str().to_string()),
+            recipient_kind: Set(kind.to_string()),
+            recipient_id: Set(id),
+            subject_id: Set(item.subject_id),
+            run_date: Set(day),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::column(reminders::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        if inserted == 1 {
+            fresh.push(item);
+        }
+    }
+    if fresh.is_empty() {
+        txn.rollback().await?;
+        return Ok(0);
+    }
+    let message = email::render(state, address, &fresh, day)?;
+    let outbox_id = delivery::enqueue(&txn, now, day, address, &message).await?;
+    let keys: Vec<String> = fresh.iter().map(|i| i.key.clone()).collect();
+    for chunk in keys.chunks(500) {
+        reminders::Entity::update_many()
+            .col_expr(
+                reminders::Column::OutboxId,
+                sea_orm::sea_query::Expr::value(Some(outbox_id)),
+            )
+            .filter(reminders::Column::Key.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    let mut rules: Vec<&str> = fresh.iter().map(|i| i.rule.as_str()).collect();
+    rules.dedup();
+    let summary = format!(
+        "run {day}; reminders: {}; rules: {}",
+        fresh.len(),
+        rules.join(", ")
+    );
+    audit::record(
+        &txn,
+        now,
+        Entry {
+            actor_id: None,
+            action: "enqueue",
+            entity: "email",
+            entity_id: Some(outbox_id.into()),
+            summary: &summary,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(fresh.len())
+}
+
 /// Runs the rules for `day`: each recipient's new reminders become one email in the outbox.
 /// Keys already sent are skipped, so a second run for the same day adds nothing.
 pub async fn run_for_day(state: &AppState, day: NaiveDate) -> anyhow::Result<RunReport> {
@@ -496,72 +574,19 @@ pub async fn run_for_day(state: &AppState, day: NaiveDate) -> anyhow::Result<Run
     let mut report = RunReport::default();
     for (recipient, list) in digests(items, &addresses) {
         let address = &addresses[&recipient];
-        let txn = db::begin_write(&state.db).await?;
-        let now = state.clock.now();
-        let mut fresh = Vec::new();
-        for item in list {
-            let (kind, id) = match item.recipient {
-                Recipient::User(id) => ("user", id),
-                Recipient::Leaver(id) => ("leaver", id),
-            };
-            let inserted = reminders::Entity::insert(reminders::ActiveModel {
-                key: Set(item.key.clone()),
-                rule: Set(item.rule.as_str().to_string()),
-                recipient_kind: Set(kind.to_string()),
-                recipient_id: Set(id),
-                subject_id: Set(item.subject_id),
-                run_date: Set(day),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::column(reminders::Column::Key)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-            if inserted == 1 {
-                fresh.push(item);
+        // One recipient's failure (a render error, a busy database) does not hold back the
+        // others; their keys stay unsent, so the next run tries again.
+        match enqueue_digest(state, day, address, list).await {
+            Ok(0) => {}
+            Ok(n) => {
+                report.emails += 1;
+                report.reminders += n;
+            }
+            Err(e) => {
+                report.failed += 1;
+                tracing::error!(error = %format!("{e:#}"), "reminder digest not queued");
             }
         }
-        if fresh.is_empty() {
-            txn.rollback().await?;
-            continue;
-        }
-        let message = email::render(state, address, &fresh, day)?;
-        let outbox_id = delivery::enqueue(&txn, now, day, address, &message).await?;
-        let keys: Vec<String> = fresh.iter().map(|i| i.key.clone()).collect();
-        reminders::Entity::update_many()
-            .col_expr(
-                reminders::Column::OutboxId,
-                sea_orm::sea_query::Expr::value(Some(outbox_id)),
-            )
-            .filter(reminders::Column::Key.is_in(keys))
-            .exec(&txn)
-            .await?;
-        let mut rules: Vec<&str> = fresh.iter().map(|i| i.rule.as_str()).collect();
-        rules.dedup();
-        let summary = format!(
-            "run {day}; reminders: {}; rules: {}",
-            fresh.len(),
-            rules.join(", ")
-        );
-        audit::record(
-            &txn,
-            now,
-            Entry {
-                actor_id: None,
-                action: "enqueue",
-                entity: "email",
-                entity_id: Some(outbox_id.into()),
-                summary: &summary,
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        report.emails += 1;
-        report.reminders += fresh.len();
     }
     Ok(report)
 }

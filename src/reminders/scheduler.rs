@@ -47,33 +47,53 @@ pub async fn tick(state: &AppState, holder: &str) -> anyhow::Result<Option<RunRe
         && last_run(state).await?.is_none_or(|done| done < fire)
         && delivery::acquire_lease(&state.db, JOB, holder, now, Duration::minutes(LEASE)).await?
     {
-        // Someone may have finished this fire while we waited for the lease.
-        if last_run(state).await?.is_none_or(|done| done < fire) {
-            let day = fire.with_timezone(&tz).date_naive();
-            let done = run_for_day(state, day).await?;
-            job_runs::Entity::insert(job_runs::ActiveModel {
-                job: Set(JOB.into()),
-                fire_at: Set(fire),
-                run_date: Set(day),
-                holder: Set(holder.to_string()),
-                finished_at: Set(state.clock.now()),
-                emails: Set(done.emails as i32),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::columns([job_runs::Column::Job, job_runs::Column::FireAt])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&state.db)
-            .await?;
-            tracing::info!(%day, emails = done.emails, reminders = done.reminders, "reminder run");
-            report = Some(done);
-        }
+        let outcome = run_fire(state, holder, fire).await;
+        // The lease is released whatever happened, and delivery goes on.
         delivery::release_lease(&state.db, JOB, holder, state.clock.now()).await?;
+        report = outcome?;
     }
     delivery::deliver_due(state, holder).await?;
     Ok(report)
+}
+
+async fn run_fire(
+    state: &AppState,
+    holder: &str,
+    fire: DateTime<Utc>,
+) -> anyhow::Result<Option<RunReport>> {
+    let tz = state.config.time_zone;
+    let previous = last_run(state).await?;
+    // Someone may have finished this fire while we waited for the lease.
+    if previous.is_some_and(|done| done >= fire) {
+        return Ok(None);
+    }
+    let day = fire.with_timezone(&tz).date_naive();
+    let today = state.clock.today(tz);
+    // The very first run answers today's fire only: an install does not send yesterday's
+    // reminders (or "tomorrow" appointments that are today).
+    let done = if previous.is_none() && day != today {
+        RunReport::default()
+    } else {
+        run_for_day(state, day).await?
+    };
+    job_runs::Entity::insert(job_runs::ActiveModel {
+        job: Set(JOB.into()),
+        fire_at: Set(fire),
+        run_date: Set(day),
+        holder: Set(holder.to_string()),
+        finished_at: Set(state.clock.now()),
+        emails: Set(done.emails as i32),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([job_runs::Column::Job, job_runs::Column::FireAt])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&state.db)
+    .await?;
+    tracing::info!(%day, emails = done.emails, reminders = done.reminders, failed = done.failed, "reminder run");
+    Ok(Some(done))
 }
 
 /// Runs inside `aftercare serve`: looks at the schedule every 30 seconds.

@@ -71,7 +71,7 @@ async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
             to: e.to_address,
             subject: e.subject,
             status: ctx.t(&format!("email-status-{}", e.status)),
-            retryable: e.status != "sent",
+            retryable: e.status == "failed",
             status_code: e.status,
             attempts: e.attempts,
             last_error: e.last_error.unwrap_or_default(),
@@ -101,7 +101,7 @@ async fn retry(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
         return Err(AppError::NotFound);
     }
     // Try at once, so the page shows the outcome.
-    let holder = format!("admin-{actor}");
+    let holder = format!("admin-{actor}-{}", crate::auth::tokens::random_hex(4));
     if let Err(e) = delivery::deliver_due(&ctx.app, &holder).await {
         tracing::warn!(error = %format!("{e:#}"), "retry delivery");
     }
