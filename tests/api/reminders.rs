@@ -636,3 +636,55 @@ async fn the_no_contact_widget_uses_each_persons_cadence() {
     let widget = &widget[..widget.find("</section>").unwrap()];
     assert!(widget.contains("TEN-LATE") && !widget.contains("TEN-OK"));
 }
+
+#[tokio::test]
+async fn a_claim_left_by_a_crashed_sender_is_retried_and_only_failed_emails_are_retried_by_hand() {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    app.record_consultation(
+        l.id,
+        c.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-25"),
+    )
+    .await;
+    run(&app, "2026-11-25").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let e = emails(&app).await.remove(0);
+    // Pending emails have no "retry now".
+    assert_eq!(
+        admin
+            .post(&format!("/admin/reminders/{}/retry", e.id), &[])
+            .await
+            .status,
+        404
+    );
+    // A sender crashed after claiming it: the claim runs out and the email goes out once.
+    let mut am = e.into_active_model();
+    am.status = Set("sending".into());
+    am.attempts = Set(1);
+    am.next_attempt_at = Set(app.clock.now() + chrono::Duration::minutes(15));
+    am.update(&app.state.db).await.unwrap();
+    assert_eq!(
+        delivery::deliver_due(&app.state, "test").await.unwrap(),
+        delivery::Delivered::default()
+    );
+    app.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(
+        delivery::deliver_due(&app.state, "test")
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    assert_eq!(
+        delivery::deliver_due(&app.state, "test").await.unwrap(),
+        delivery::Delivered::default()
+    );
+    let e = emails(&app).await.remove(0);
+    assert_eq!((e.status.as_str(), e.attempts), ("sent", 2));
+}
