@@ -518,6 +518,10 @@ async fn a_missed_fire_is_made_up_once_at_start_up() {
         .unwrap()
         .unwrap();
     assert_eq!(first.run_date, d("2026-11-24"));
+    assert_eq!(
+        first.emails, 0,
+        "a first start does not send yesterday's reminders"
+    );
     let _ = Days::new(0);
 }
 
