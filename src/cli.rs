@@ -56,6 +56,12 @@ pub enum Command {
         /// The backup folder
         path: std::path::PathBuf,
     },
+    /// List records past their retention date (changes nothing)
+    Retention {
+        /// The day to judge by (default: today)
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// The audit log
     Audit {
         #[command(subcommand)]
@@ -176,6 +182,7 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
             command: ImportCommand::Leavers { file },
         } => import_leavers(config, &file).await,
         Command::Demo => demo(config).await,
+        Command::Retention { date } => retention_list(config, date.as_deref()).await,
         Command::Backup { path } => {
             let result = async {
                 let db = db::connect_and_migrate(&config).await?;
@@ -248,6 +255,36 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
                 "{} problems found; nothing was imported",
                 errors.len()
             ))
+        }
+        Err(e) => Outcome::Failed(format!("{e:#}")),
+    }
+}
+
+async fn retention_list(config: Config, date: Option<&str>) -> Outcome {
+    let day = match date.map(crate::leavers::forms::parse_date) {
+        None => chrono::Utc::now()
+            .with_timezone(&config.time_zone)
+            .date_naive(),
+        Some(Some(d)) => d,
+        Some(None) => return Outcome::Usage("--date: not a date as YYYY-MM-DD".into()),
+    };
+    let result = async {
+        let db = db::connect_and_migrate(&config).await?;
+        Ok::<_, anyhow::Error>(crate::retention::due(&db, day, config.retention_years).await?)
+    }
+    .await;
+    match result {
+        Ok(due) => {
+            println!("{} records past their retention date on {day}", due.len());
+            for l in due {
+                let until = crate::retention::retention_date(&l, config.retention_years);
+                let hold = l
+                    .legal_hold
+                    .map(|h| format!(" (legal hold: {h})"))
+                    .unwrap_or_default();
+                println!("  {}  kept until {until}{hold}", l.case_number);
+            }
+            Outcome::Success
         }
         Err(e) => Outcome::Failed(format!("{e:#}")),
     }

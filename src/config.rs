@@ -49,6 +49,9 @@ pub struct Config {
     pub plan_review_months: u32,
     /// Report cells counting fewer people read `<N` (`AFTERCARE_REPORT_MIN_CELL`, 3).
     pub report_min_cell: u32,
+    /// Years personal data is kept after support ended and the record closed
+    /// (`AFTERCARE_RETENTION_YEARS`, 5).
+    pub retention_years: u32,
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -291,6 +294,7 @@ impl Config {
             escalation_days: parse_positive(s, "ESCALATION_DAYS", 14, 365)?,
             plan_review_months: parse_positive(s, "PLAN_REVIEW_MONTHS", 6, 60)?,
             report_min_cell: parse_positive(s, "REPORT_MIN_CELL", 3, 100)?,
+            retention_years: parse_positive(s, "RETENTION_YEARS", 5, 100)?,
             allowance_caps: crate::allowances::forms::Caps {
                 housing: parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
                 living: parse_positive(s, "LIVING_CAP", 50_000, 10_000_000)?.into(),

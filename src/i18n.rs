@@ -67,6 +67,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/extensions.ftl")),
     ("en", include_str!("../locales/en/plans.ftl")),
     ("en", include_str!("../locales/en/reports.ftl")),
+    ("en", include_str!("../locales/en/retention.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -78,6 +79,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/extensions.ftl")),
     ("ja", include_str!("../locales/ja/plans.ftl")),
     ("ja", include_str!("../locales/ja/reports.ftl")),
+    ("ja", include_str!("../locales/ja/retention.ftl")),
 ];
 
 #[derive(Clone)]

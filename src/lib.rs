@@ -22,6 +22,7 @@ pub mod payments;
 pub mod plans;
 pub mod reminders;
 pub mod reports;
+pub mod retention;
 pub mod telemetry;
 pub mod users;
 pub mod web;
@@ -109,6 +110,14 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         // Administrators.
         .nest("/admin/users", users::routes().with(require(ADMIN)))
         .nest("/admin/audit", audit::routes::routes().with(require(ADMIN)))
+        .at(
+            "/admin/retention",
+            get(retention::views::list).with(require(ADMIN)),
+        )
+        .at(
+            "/admin/retention/anonymise",
+            poem::post(retention::views::anonymise).with(require(ADMIN)),
+        )
         .nest(
             "/admin/reminders",
             reminders::views::routes().with(require(ADMIN)),

@@ -40,6 +40,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Days between contacts for this person (the setting's default when empty).
     pub contact_every_days: Option<i32>,
+    /// Reason code of a legal hold in force (blocks anonymisation).
+    pub legal_hold: Option<String>,
+    pub legal_hold_since: Option<Date>,
+    /// Set once the personal fields have been erased.
+    pub anonymised_on: Option<Date>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -9,6 +9,7 @@ mod m20261125_000005_reminders;
 mod m20261125_000006_extensions;
 mod m20261125_000007_plans;
 mod m20261125_000008_audit_append_only;
+mod m20261125_000009_retention;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_extensions::Migration),
             Box::new(m20261125_000007_plans::Migration),
             Box::new(m20261125_000008_audit_append_only::Migration),
+            Box::new(m20261125_000009_retention::Migration),
         ]
     }
 }

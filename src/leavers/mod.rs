@@ -67,4 +67,12 @@ pub fn routes() -> Route {
             "/:id/access-log",
             get(crate::audit::access_log::show).with(require(crate::web::ADMIN)),
         )
+        .at(
+            "/:id/hold",
+            post(crate::retention::views::hold).with(require(crate::web::ADMIN)),
+        )
+        .at(
+            "/:id/hold/release",
+            post(crate::retention::views::release).with(require(crate::web::ADMIN)),
+        )
 }

@@ -537,6 +537,9 @@ pub struct ShowPage<'a> {
     extensions: Vec<crate::extensions::views::ExtensionRow>,
     /// A refused extension decision, shown above the extensions.
     pub extension_problem: Option<String>,
+    /// The legal hold in force, if any (reason label, since).
+    hold: Option<(String, String)>,
+    hold_reasons: Vec<(&'static str, String)>,
 }
 
 pub async fn show_page<'a>(
@@ -627,6 +630,18 @@ pub async fn show_page<'a>(
             Vec::new()
         },
         extension_problem: None,
+        hold: l.legal_hold.as_deref().map(|r| {
+            (
+                ctx.t(&format!("hold-reason-{r}")),
+                l.legal_hold_since
+                    .map(|d| ctx.tr.date(d))
+                    .unwrap_or_default(),
+            )
+        }),
+        hold_reasons: crate::retention::HOLD_REASONS
+            .iter()
+            .map(|r| (*r, ctx.t(&format!("hold-reason-{r}"))))
+            .collect(),
         private,
         status_error,
     })

@@ -139,6 +139,7 @@ impl Ctx {
             items.push(("/admin/audit", "nav-audit"));
             items.push(("/admin/import", "nav-import"));
             items.push(("/admin/reminders", "nav-reminders"));
+            items.push(("/admin/retention", "nav-retention"));
         }
         items.push(("/account", "nav-account"));
         items

@@ -17,6 +17,7 @@ mod mail;
 mod plans;
 mod reminders;
 mod reports;
+mod retention;
 mod roles;
 mod setup;
 mod smtp;

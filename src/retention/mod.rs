@@ -1,0 +1,218 @@
+//! Retention (DESIGN 2.8): a leaver's personal data is kept `retention_years` after the later
+//! of the effective support end and closing; then an admin anonymises it, unless a legal hold
+//! is in force. Anonymising erases names, contact details and free text and keeps what the
+//! statistics need.
+pub mod views;
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use entity::{allowances, consultations, extensions, leavers, plan_goals, plans};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
+
+use crate::audit::{self, Entry};
+
+pub const HOLD_REASONS: [&str; 4] = ["disclosure", "appeal", "litigation", "inquiry"];
+
+/// The day after which the record may be anonymised.
+pub fn retention_date(l: &leavers::Model, years: u32) -> NaiveDate {
+    let end = l
+        .closed_on
+        .map_or(l.support_ends_on, |c| c.max(l.support_ends_on));
+    end + Months::new(12 * years)
+}
+
+/// Records past their retention date on `today` and not yet anonymised (held ones included,
+/// marked by their hold), oldest first.
+pub async fn due(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    years: u32,
+) -> Result<Vec<leavers::Model>, DbErr> {
+    let mut out: Vec<leavers::Model> = leavers::Entity::find()
+        .filter(leavers::Column::AnonymisedOn.is_null())
+        .order_by_asc(leavers::Column::SupportEndsOn)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|l| retention_date(l, years) < today)
+        .collect();
+    out.sort_by_key(|l| retention_date(l, years));
+    Ok(out)
+}
+
+async fn record(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    action: &str,
+    id: i32,
+    summary: &str,
+) -> Result<(), DbErr> {
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action,
+            entity: "leaver",
+            entity_id: Some(id.into()),
+            summary,
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn place_hold(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    actor: i32,
+    id: i32,
+    reason: &str,
+) -> Result<(), DbErr> {
+    leavers::Entity::update_many()
+        .col_expr(leavers::Column::LegalHold, Expr::value(Some(reason)))
+        .col_expr(leavers::Column::LegalHoldSince, Expr::value(Some(today)))
+        .filter(leavers::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    record(
+        txn,
+        now,
+        actor,
+        "hold",
+        id,
+        &format!("legal hold: {reason}"),
+    )
+    .await
+}
+
+pub async fn release_hold(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    id: i32,
+) -> Result<(), DbErr> {
+    leavers::Entity::update_many()
+        .col_expr(
+            leavers::Column::LegalHold,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            leavers::Column::LegalHoldSince,
+            Expr::value(Option::<NaiveDate>::None),
+        )
+        .filter(leavers::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    record(txn, now, actor, "release", id, "legal hold released").await
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    Held,
+    AlreadyAnonymised,
+    NotDue,
+}
+
+/// Erases the personal data of one leaver and of everything recorded about them. Keeps year
+/// and month of birth, placement type, dates, consultation channels and topics, allowance
+/// kinds, months and amounts, and payments.
+pub async fn anonymise(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    actor: i32,
+    l: &leavers::Model,
+    years: u32,
+) -> Result<Result<(), Refused>, DbErr> {
+    if l.legal_hold.is_some() {
+        return Ok(Err(Refused::Held));
+    }
+    if l.anonymised_on.is_some() {
+        return Ok(Err(Refused::AlreadyAnonymised));
+    }
+    if retention_date(l, years) >= today {
+        return Ok(Err(Refused::NotDue));
+    }
+    let dob = l.date_of_birth.with_day(1).unwrap_or(l.date_of_birth);
+    let none = Option::<String>::None;
+    leavers::Entity::update_many()
+        .col_expr(
+            leavers::Column::CaseNumber,
+            Expr::value(format!("ANON-{}", l.id)),
+        )
+        .col_expr(leavers::Column::FamilyName, Expr::value("—"))
+        .col_expr(leavers::Column::GivenName, Expr::value("—"))
+        .col_expr(leavers::Column::FamilyNameKana, Expr::value(none.clone()))
+        .col_expr(leavers::Column::GivenNameKana, Expr::value(none.clone()))
+        .col_expr(leavers::Column::DateOfBirth, Expr::value(dob))
+        .col_expr(leavers::Column::LivingSituation, Expr::value(none.clone()))
+        .col_expr(leavers::Column::Email, Expr::value(none.clone()))
+        .col_expr(leavers::Column::Phone, Expr::value(none.clone()))
+        .col_expr(leavers::Column::Address, Expr::value(none.clone()))
+        .col_expr(leavers::Column::ContactConsent, Expr::value(false))
+        .col_expr(leavers::Column::ClosedReason, Expr::value(none.clone()))
+        .col_expr(leavers::Column::Notes, Expr::value(none.clone()))
+        .col_expr(leavers::Column::SortKey, Expr::value("~"))
+        .col_expr(
+            leavers::Column::SearchKey,
+            Expr::value(format!("anon-{}", l.id)),
+        )
+        .col_expr(leavers::Column::AnonymisedOn, Expr::value(Some(today)))
+        .col_expr(leavers::Column::UpdatedAt, Expr::value(now))
+        .filter(leavers::Column::Id.eq(l.id))
+        .exec(txn)
+        .await?;
+    consultations::Entity::update_many()
+        .col_expr(consultations::Column::Summary, Expr::value(none.clone()))
+        .filter(consultations::Column::LeaverId.eq(l.id))
+        .exec(txn)
+        .await?;
+    let plan_ids: Vec<i32> = plans::Entity::find()
+        .filter(plans::Column::LeaverId.eq(l.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    plans::Entity::update_many()
+        .col_expr(plans::Column::Wishes, Expr::value(""))
+        .filter(plans::Column::LeaverId.eq(l.id))
+        .exec(txn)
+        .await?;
+    if !plan_ids.is_empty() {
+        plan_goals::Entity::update_many()
+            .col_expr(plan_goals::Column::Goal, Expr::value(""))
+            .col_expr(plan_goals::Column::Actions, Expr::value(none.clone()))
+            .filter(plan_goals::Column::PlanId.is_in(plan_ids))
+            .exec(txn)
+            .await?;
+    }
+    allowances::Entity::update_many()
+        .col_expr(allowances::Column::Reason, Expr::value(""))
+        .col_expr(allowances::Column::DecisionNote, Expr::value(none.clone()))
+        .filter(allowances::Column::LeaverId.eq(l.id))
+        .exec(txn)
+        .await?;
+    extensions::Entity::update_many()
+        .col_expr(extensions::Column::ReasonDetail, Expr::value(none.clone()))
+        .col_expr(extensions::Column::DecisionNote, Expr::value(none))
+        .filter(extensions::Column::LeaverId.eq(l.id))
+        .exec(txn)
+        .await?;
+    record(txn, now, actor, "anonymise", l.id, "personal fields erased").await?;
+    Ok(Ok(()))
+}
+
+/// After erasing, old page versions must not linger in SQLite's write-ahead log either.
+pub async fn flush_erased(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! `/admin/retention` (records past their retention date, anonymised after a confirmation)
+//! and legal holds on the leaver page.
+use askama::Template;
+use poem::{
+    Response, handler,
+    http::StatusCode,
+    web::{Form, Path},
+};
+
+use crate::{
+    db,
+    error::{AppError, AppResult},
+    retention::{self, HOLD_REASONS},
+    web::{Ctx, render, render_status, see_other},
+};
+
+pub struct Row {
+    pub id: i32,
+    pub case_number: String,
+    pub name: String,
+    pub retention_date: String,
+    pub hold: String,
+}
+
+#[derive(Template)]
+#[template(path = "retention/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<Row>,
+    confirming: bool,
+}
+
+fn today(ctx: &Ctx) -> chrono::NaiveDate {
+    ctx.app.clock.today(ctx.app.config.time_zone)
+}
+
+async fn rows(ctx: &Ctx, only: Option<&[i32]>) -> AppResult<Vec<Row>> {
+    let years = ctx.app.config.retention_years;
+    let due = retention::due(&ctx.app.db, today(ctx), years).await?;
+    ctx.audit_view(due.iter().map(|l| l.id).collect()).await?;
+    Ok(due
+        .into_iter()
+        .filter(|l| only.is_none_or(|ids| ids.contains(&l.id)))
+        .map(|l| Row {
+            id: l.id,
+            retention_date: ctx.tr.date(retention::retention_date(&l, years)),
+            hold: l
+                .legal_hold
+                .as_deref()
+                .map(|r| ctx.t(&format!("hold-reason-{r}")))
+                .unwrap_or_default(),
+            case_number: l.case_number,
+            name: format!("{} {}", l.family_name, l.given_name),
+        })
+        .collect())
+}
+
+#[handler]
+pub async fn list(ctx: &Ctx) -> AppResult<Response> {
+    render(&ListPage {
+        ctx,
+        rows: rows(ctx, None).await?,
+        confirming: false,
+    })
+}
+
+/// First post: the confirmation page of the selected records; second (with `confirm=yes`):
+/// anonymise them.
+#[handler]
+pub async fn anonymise(ctx: &Ctx, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    let ids: Vec<i32> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let confirmed = pairs.iter().any(|(k, v)| k == "confirm" && v == "yes");
+    if ids.is_empty() {
+        ctx.flash_error("retention-none-selected");
+        return Ok(see_other("/admin/retention"));
+    }
+    if !confirmed {
+        let selected = rows(ctx, Some(&ids)).await?;
+        return render(&ListPage {
+            ctx,
+            rows: selected,
+            confirming: true,
+        });
+    }
+    let actor = ctx.user()?.id;
+    let years = ctx.app.config.retention_years;
+    let mut done = 0;
+    let mut held = 0;
+    for id in ids {
+        let Some(l) = crate::leavers::queries::get(&ctx.app.db, id).await? else {
+            continue;
+        };
+        let txn = db::begin_write(&ctx.app.db).await?;
+        match retention::anonymise(&txn, ctx.now(), today(ctx), actor, &l, years).await? {
+            Ok(()) => {
+                txn.commit().await?;
+                done += 1;
+            }
+            Err(retention::Refused::Held) => held += 1,
+            Err(_) => {}
+        }
+    }
+    retention::flush_erased(&ctx.app.db).await?;
+    ctx.flash_success_with(
+        "retention-anonymised",
+        &[("count", &done.to_string()), ("held", &held.to_string())],
+    );
+    Ok(see_other("/admin/retention"))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct HoldForm {
+    reason: String,
+}
+
+#[handler]
+pub async fn hold(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<HoldForm>) -> AppResult<Response> {
+    let l = crate::leavers::queries::get(&ctx.app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !HOLD_REASONS.contains(&f.reason.as_str()) {
+        let mut page = crate::leavers::views::show_page(ctx, l, None).await?;
+        page.extension_problem = Some(ctx.t("hold-reason-required"));
+        return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let actor = ctx.user()?.id;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    retention::place_hold(&txn, ctx.now(), today(ctx), actor, id, &f.reason).await?;
+    txn.commit().await?;
+    ctx.flash_success("hold-placed");
+    Ok(see_other(&format!("/leavers/{id}")))
+}
+
+#[handler]
+pub async fn release(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    crate::leavers::queries::get(&ctx.app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = ctx.user()?.id;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    retention::release_hold(&txn, ctx.now(), actor, id).await?;
+    txn.commit().await?;
+    ctx.flash_success("hold-released");
+    Ok(see_other(&format!("/leavers/{id}")))
+}

@@ -1,0 +1,215 @@
+//! Retention: records past their date, legal holds, anonymisation that keeps the statistics
+//! and leaves no trace of the erased text in the database file.
+use aftercare::users::Role;
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// Born 1999-04-01, support ended 2021-03-31: kept until 2026-03-31, past on 2026-11-25.
+async fn old_record(
+    app: &TestApp,
+    case: &str,
+    family: &str,
+    by: i32,
+    met: &str,
+) -> entity::leavers::Model {
+    let l = app
+        .create_leaver(
+            case,
+            Some(by),
+            &[
+                ("family_name", family),
+                ("date_of_birth", "1999-04-01"),
+                ("placement_ended_on", "2017-03-31"),
+                ("notes", "ZZSECRETNOTE"),
+                ("phone", "090-9999-8888"),
+            ],
+        )
+        .await;
+    app.record_consultation(l.id, by, met, "held", "phone", None)
+        .await;
+    l
+}
+
+#[tokio::test]
+async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_figures() {
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let old = old_record(&app, "OLD-1", "ZZUNIQUEFAMILY", c.id, "2020-06-01T10:00").await;
+    let held = old_record(&app, "OLD-2", "ZZHELDFAMILY", c.id, "2020-07-01T10:00").await;
+    app.create_leaver("NEW-1", Some(c.id), &[]).await;
+    let before = aftercare::reports::annual(&app.state, 2020).await.unwrap();
+
+    // A legal hold blocks anonymisation.
+    admin
+        .post(
+            &format!("/leavers/{}/hold", held.id),
+            &[("reason", "litigation")],
+        )
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", held.id));
+    assert!(
+        admin
+            .get(&format!("/leavers/{}", held.id))
+            .await
+            .body
+            .contains("Legal hold in force: Litigation")
+    );
+
+    let list = admin.get("/admin/retention").await;
+    assert!(
+        list.body.contains("OLD-1") && list.body.contains("OLD-2") && !list.body.contains("NEW-1")
+    );
+    let ask = admin
+        .submit(
+            "/admin/retention",
+            "/admin/retention/anonymise",
+            &[("ids", &old.id.to_string()), ("ids", &held.id.to_string())],
+        )
+        .await;
+    assert_eq!(ask.status, 200);
+    assert!(ask.body.contains("Anonymise these records?"));
+    assert!(
+        aftercare::leavers::queries::get(&app.state.db, old.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .anonymised_on
+            .is_none(),
+        "nothing before confirming"
+    );
+    admin
+        .submit(
+            "/admin/retention",
+            "/admin/retention/anonymise",
+            &[
+                ("ids", &old.id.to_string()),
+                ("ids", &held.id.to_string()),
+                ("confirm", "yes"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/admin/retention");
+    assert!(
+        admin
+            .get("/admin/retention")
+            .await
+            .body
+            .contains("1 records anonymised (1 under a legal hold were skipped).")
+    );
+    let erased = aftercare::leavers::queries::get(&app.state.db, old.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(erased.family_name, "—");
+    assert_eq!(
+        (erased.notes, erased.phone, erased.date_of_birth.to_string()),
+        (None, None, "1999-04-01".to_string())
+    );
+    let kept = aftercare::leavers::queries::get(&app.state.db, held.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.family_name, "ZZHELDFAMILY");
+    // The statistics are the same.
+    assert_eq!(
+        aftercare::reports::annual(&app.state, 2020).await.unwrap(),
+        before
+    );
+    assert!(
+        app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.0 == "anonymise" && r.2 == Some(old.id.into()))
+    );
+    assert!(
+        !app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.4.contains("ZZUNIQUE"))
+    );
+
+    // On SQLite, the erased text is nowhere in the database file.
+    if app.state.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        let dir = app.state.config.data_dir.clone();
+        let mut bytes = Vec::new();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("aftercare.db")
+            {
+                bytes.extend(std::fs::read(p).unwrap());
+            }
+        }
+        let find = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        assert!(
+            !find("ZZUNIQUEFAMILY"),
+            "the erased name is still in the file"
+        );
+        assert!(
+            !find("summary of 2020-06-01"),
+            "the erased consultation summary is still in the file"
+        );
+        assert!(
+            find("ZZHELDFAMILY"),
+            "the search does find what is still there"
+        );
+    }
+    // Releasing the hold lets it go.
+    admin
+        .post(&format!("/leavers/{}/hold/release", held.id), &[])
+        .await;
+    admin
+        .submit(
+            "/admin/retention",
+            "/admin/retention/anonymise",
+            &[("ids", &held.id.to_string()), ("confirm", "yes")],
+        )
+        .await;
+    assert!(
+        aftercare::leavers::queries::get(&app.state.db, held.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .anonymised_on
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn only_admins_manage_retention_and_holds() {
+    let app = spawn_app().await;
+    let (coordinator, me) = app.signed_in(Role::Coordinator).await;
+    let old = old_record(&app, "OLD-1", "X", me.id, "2020-06-01T10:00").await;
+    assert_eq!(coordinator.get("/admin/retention").await.status, 403);
+    assert_eq!(
+        coordinator
+            .post(
+                &format!("/leavers/{}/hold", old.id),
+                &[("reason", "appeal")]
+            )
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        coordinator
+            .post(
+                "/admin/retention/anonymise",
+                &[("ids", &old.id.to_string()), ("confirm", "yes")]
+            )
+            .await
+            .status,
+        403
+    );
+    assert!(
+        aftercare::leavers::queries::get(&app.state.db, old.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .anonymised_on
+            .is_none()
+    );
+}
