@@ -93,6 +93,15 @@ pub fn post_routes(
         ("/admin/import".into(), vec![]),
         ("/admin/reminders/1/retry".into(), vec![]),
         (
+            format!("/leavers/{leaver_id}/hold"),
+            vec![("reason", "appeal".into())],
+        ),
+        (format!("/leavers/{leaver_id}/hold/release"), vec![]),
+        (
+            "/admin/retention/anonymise".into(),
+            vec![("ids", leaver_id.to_string()), ("confirm", "yes".into())],
+        ),
+        (
             format!("/leavers/{leaver_id}/extensions/new"),
             vec![
                 ("new_end_on", "2031-03-31".into()),

@@ -55,6 +55,8 @@ fn get_routes(
         ("/budget".into(), Access::Finance),
         ("/admin/reminders".into(), Access::Admin),
         ("/reports/annual?fy=2026".into(), Access::AnyRole),
+        ("/admin/retention".into(), Access::Admin),
+        (format!("/leavers/{leaver_id}/access-log"), Access::Admin),
         ("/reports/annual.csv?fy=2026".into(), Access::AnyRole),
         (
             format!("/leavers/{leaver_id}/extensions/new"),
@@ -73,7 +75,11 @@ fn get_routes(
 }
 
 fn post_access(path: &str) -> Access {
-    if path.starts_with("/extensions/") {
+    if path.starts_with("/extensions/")
+        || path.starts_with("/admin/")
+        || path.ends_with("/hold")
+        || path.ends_with("/hold/release")
+    {
         Access::Admin
     } else if path.starts_with("/payments") || path.starts_with("/budget") {
         Access::Finance
