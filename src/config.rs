@@ -52,6 +52,9 @@ pub struct Config {
     /// Years personal data is kept after support ended and the record closed
     /// (`AFTERCARE_RETENTION_YEARS`, 5).
     pub retention_years: u32,
+    /// Days to answer a disclosure request, counted from the next day
+    /// (`AFTERCARE_DISCLOSURE_DAYS`, 14).
+    pub disclosure_days: u32,
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -295,6 +298,7 @@ impl Config {
             plan_review_months: parse_positive(s, "PLAN_REVIEW_MONTHS", 6, 60)?,
             report_min_cell: parse_positive(s, "REPORT_MIN_CELL", 3, 100)?,
             retention_years: parse_positive(s, "RETENTION_YEARS", 5, 100)?,
+            disclosure_days: parse_positive(s, "DISCLOSURE_DAYS", 14, 365)?,
             allowance_caps: crate::allowances::forms::Caps {
                 housing: parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
                 living: parse_positive(s, "LIVING_CAP", 50_000, 10_000_000)?.into(),

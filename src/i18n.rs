@@ -68,6 +68,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/plans.ftl")),
     ("en", include_str!("../locales/en/reports.ftl")),
     ("en", include_str!("../locales/en/retention.ftl")),
+    ("en", include_str!("../locales/en/disclosure.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -80,6 +81,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/plans.ftl")),
     ("ja", include_str!("../locales/ja/reports.ftl")),
     ("ja", include_str!("../locales/ja/retention.ftl")),
+    ("ja", include_str!("../locales/ja/disclosure.ftl")),
 ];
 
 #[derive(Clone)]

@@ -12,6 +12,7 @@ pub mod consultations;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod disclosure;
 pub mod error;
 pub mod extensions;
 pub mod health;

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod budgets;
 pub mod consultation_topics;
 pub mod consultations;
+pub mod disclosures;
 pub mod extensions;
 pub mod job_runs;
 pub mod leases;

@@ -74,3 +74,4 @@ dashboard-month = Month
 dashboard-total = Total
 dashboard-escalations = Escalations: contact lapsed past the cadence
 dashboard-extensions-waiting = Extensions waiting for a decision
+dashboard-disclosures = Disclosure requests to answer (deadline)

@@ -74,3 +74,4 @@ dashboard-month = 月
 dashboard-total = 合計
 dashboard-escalations = エスカレーション：接触の間隔を大きく超えた方
 dashboard-extensions-waiting = 決裁待ちの延長
+dashboard-disclosures = 回答期限のある開示請求

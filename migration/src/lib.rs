@@ -10,6 +10,7 @@ mod m20261125_000006_extensions;
 mod m20261125_000007_plans;
 mod m20261125_000008_audit_append_only;
 mod m20261125_000009_retention;
+mod m20261125_000010_disclosures;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_plans::Migration),
             Box::new(m20261125_000008_audit_append_only::Migration),
             Box::new(m20261125_000009_retention::Migration),
+            Box::new(m20261125_000010_disclosures::Migration),
         ]
     }
 }

@@ -141,6 +141,41 @@ pub fn escalation_after(config: &crate::config::Config, cadence: Option<i32>) ->
     cadence + i64::from(config.escalation_days)
 }
 
+/// Open disclosure requests with their deadline, soonest first (two queries).
+async fn open_disclosures(db: &sea_orm::DatabaseConnection) -> AppResult<Vec<Item>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let open = entity::disclosures::Entity::find()
+        .filter(entity::disclosures::Column::Status.eq("open"))
+        .order_by_asc(entity::disclosures::Column::DueOn)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = open.iter().map(|d| d.leaver_id).collect();
+    let people: std::collections::HashMap<i32, entity::leavers::Model> =
+        entity::leavers::Entity::find()
+            .filter(entity::leavers::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect();
+    Ok(open
+        .into_iter()
+        .filter_map(|d| {
+            let l = people.get(&d.leaver_id)?;
+            Some(Item {
+                leaver_id: l.id,
+                case_number: l.case_number.clone(),
+                family_name: l.family_name.clone(),
+                given_name: l.given_name.clone(),
+                coordinator_id: None,
+                coordinator_name: None,
+                on_date: Some(d.due_on),
+                at: None,
+            })
+        })
+        .collect())
+}
+
 /// Midnight at the start of `day` in the team's time zone.
 pub fn start_of(day: NaiveDate, tz: Tz) -> chrono::DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
@@ -258,6 +293,10 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
                 None => ctx.t("dashboard-never-contacted"),
             },
         ));
+        let disclosures = open_disclosures(db).await?;
+        widgets.push(widget(ctx, "disclosures", disclosures, grouped, |i| {
+            date(i.on_date)
+        }));
         let waiting = crate::extensions::queries::waiting(db).await?;
         widgets.push(widget(ctx, "extensions-waiting", waiting, grouped, |i| {
             date(i.on_date)

@@ -75,4 +75,10 @@ pub fn routes() -> Route {
             "/:id/hold/release",
             post(crate::retention::views::release).with(require(crate::web::ADMIN)),
         )
+        .at(
+            "/:id/disclosure",
+            get(crate::disclosure::views::show)
+                .post(crate::disclosure::views::post)
+                .with(require(crate::web::ADMIN)),
+        )
 }

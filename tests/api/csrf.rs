@@ -98,6 +98,13 @@ pub fn post_routes(
         ),
         (format!("/leavers/{leaver_id}/hold/release"), vec![]),
         (
+            format!("/leavers/{leaver_id}/disclosure"),
+            vec![
+                ("action", "record".into()),
+                ("requested_on", "2026-11-20".into()),
+            ],
+        ),
+        (
             "/admin/retention/anonymise".into(),
             vec![("ids", leaver_id.to_string()), ("confirm", "yes".into())],
         ),

@@ -8,6 +8,7 @@ mod command_line;
 mod consultations;
 mod csrf;
 mod dashboard;
+mod disclosure;
 mod extensions;
 mod health;
 mod i18n;

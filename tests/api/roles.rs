@@ -57,6 +57,7 @@ fn get_routes(
         ("/reports/annual?fy=2026".into(), Access::AnyRole),
         ("/admin/retention".into(), Access::Admin),
         (format!("/leavers/{leaver_id}/access-log"), Access::Admin),
+        (format!("/leavers/{leaver_id}/disclosure"), Access::Admin),
         ("/reports/annual.csv?fy=2026".into(), Access::AnyRole),
         (
             format!("/leavers/{leaver_id}/extensions/new"),
@@ -79,6 +80,7 @@ fn post_access(path: &str) -> Access {
         || path.starts_with("/admin/")
         || path.ends_with("/hold")
         || path.ends_with("/hold/release")
+        || path.ends_with("/disclosure")
     {
         Access::Admin
     } else if path.starts_with("/payments") || path.starts_with("/budget") {

@@ -1,0 +1,215 @@
+//! `/leavers/{id}/disclosure` (admins): record a request, and export the person's record.
+use askama::Template;
+use chrono::NaiveDate;
+use entity::{disclosures, leavers};
+use poem::{
+    IntoResponse, Response, handler,
+    http::StatusCode,
+    web::{Form, Path},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
+};
+use serde::Deserialize;
+
+use crate::{
+    audit::{self, Entry},
+    db,
+    disclosure::{due_on, record, zip},
+    error::{AppError, AppResult},
+    leavers::forms::parse_date,
+    web::{Ctx, render, render_status, see_other},
+};
+
+pub struct RequestRow {
+    pub id: i32,
+    pub requested: String,
+    pub due: String,
+    pub status: String,
+    pub open: bool,
+    pub sha: String,
+}
+
+#[derive(Template)]
+#[template(path = "disclosure/show.html")]
+struct DisclosurePage<'a> {
+    ctx: &'a Ctx,
+    leaver_id: i32,
+    leaver: String,
+    rows: Vec<RequestRow>,
+    requested_on: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "disclosure/record.html")]
+struct RecordHtml<'a> {
+    ctx: &'a Ctx,
+    name: String,
+    sections: Vec<(String, Vec<String>)>,
+}
+
+fn today(ctx: &Ctx) -> NaiveDate {
+    ctx.app.clock.today(ctx.app.config.time_zone)
+}
+
+async fn page<'a>(
+    ctx: &'a Ctx,
+    l: &leavers::Model,
+    requested_on: String,
+    error: Option<&'static str>,
+) -> AppResult<DisclosurePage<'a>> {
+    let rows = disclosures::Entity::find()
+        .filter(disclosures::Column::LeaverId.eq(l.id))
+        .order_by_desc(disclosures::Column::Id)
+        .all(&ctx.app.db)
+        .await?
+        .into_iter()
+        .map(|d| RequestRow {
+            id: d.id,
+            requested: ctx.tr.date(d.requested_on),
+            due: ctx.tr.date(d.due_on),
+            status: ctx.t(&format!("disclosure-status-{}", d.status)),
+            open: d.status == "open",
+            sha: d.export_sha256.unwrap_or_default(),
+        })
+        .collect();
+    Ok(DisclosurePage {
+        ctx,
+        leaver_id: l.id,
+        leaver: format!("{} {} ({})", l.family_name, l.given_name, l.case_number),
+        rows,
+        requested_on,
+        error,
+    })
+}
+
+async fn load(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
+    crate::leavers::queries::get(&ctx.app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[handler]
+pub async fn show(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    let l = load(ctx, id).await?;
+    ctx.audit_view(vec![l.id]).await?;
+    render(&page(ctx, &l, today(ctx).to_string(), None).await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DisclosureForm {
+    action: String,
+    requested_on: String,
+    disclosure_id: String,
+}
+
+#[handler]
+pub async fn post(
+    ctx: &Ctx,
+    Path(id): Path<i32>,
+    Form(f): Form<DisclosureForm>,
+) -> AppResult<Response> {
+    let l = load(ctx, id).await?;
+    let actor = ctx.user()?.id;
+    if f.action == "export" {
+        let request =
+            disclosures::Entity::find_by_id(f.disclosure_id.trim().parse::<i32>().unwrap_or(-1))
+                .filter(disclosures::Column::LeaverId.eq(l.id))
+                .one(&ctx.app.db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+        let sections = record(&ctx.app.db, &l).await?;
+        let html = RecordHtml {
+            ctx,
+            name: format!("{} {}", l.family_name, l.given_name),
+            sections: sections
+                .iter()
+                .map(|(k, rows)| {
+                    (
+                        ctx.t(&format!("disclosure-section-{}", k.replace('_', "-"))),
+                        rows.iter().map(|r| r.to_string()).collect(),
+                    )
+                })
+                .collect(),
+        }
+        .render()?;
+        let (bytes, sha) = zip(&sections, &html).map_err(AppError::Internal)?;
+        let txn = db::begin_write(&ctx.app.db).await?;
+        disclosures::Entity::update_many()
+            .col_expr(disclosures::Column::Status, Expr::value("done"))
+            .col_expr(
+                disclosures::Column::CompletedOn,
+                Expr::value(Some(today(ctx))),
+            )
+            .col_expr(
+                disclosures::Column::ExportSha256,
+                Expr::value(Some(sha.clone())),
+            )
+            .filter(disclosures::Column::Id.eq(request.id))
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            ctx.now(),
+            Entry {
+                actor_id: Some(actor),
+                action: "export",
+                entity: "leaver",
+                entity_id: Some(l.id.into()),
+                summary: &format!("disclosure {}; sha256 {sha}", request.id),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(bytes
+            .with_content_type("application/zip")
+            .with_header(
+                "Content-Disposition",
+                format!("attachment; filename=\"disclosure-{}.zip\"", request.id),
+            )
+            .into_response());
+    }
+    let Some(requested_on) = parse_date(&f.requested_on).filter(|d| *d <= today(ctx)) else {
+        let p = page(
+            ctx,
+            &l,
+            f.requested_on.clone(),
+            Some("disclosure-date-invalid"),
+        )
+        .await?;
+        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let due = due_on(requested_on, ctx.app.config.disclosure_days);
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let saved = disclosures::ActiveModel {
+        leaver_id: Set(l.id),
+        requested_on: Set(requested_on),
+        due_on: Set(due),
+        status: Set("open".into()),
+        recorded_by: Set(Some(actor)),
+        created_at: Set(ctx.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        ctx.now(),
+        Entry {
+            actor_id: Some(actor),
+            action: "disclosure_request",
+            entity: "leaver",
+            entity_id: Some(l.id.into()),
+            summary: &format!(
+                "disclosure {}; requested on {requested_on}; due {due}",
+                saved.id
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    ctx.flash_success("disclosure-recorded");
+    Ok(see_other(&format!("/leavers/{}/disclosure", l.id)))
+}
