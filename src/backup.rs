@@ -244,3 +244,87 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<PathBuf> 
     std::fs::rename(&incoming, &live)?;
     Ok(aside)
 }
+
+/// Which scheduled backups to keep: the newest of each of the last 7 days, of the last 4
+/// ISO weeks and of the last 12 months that have one. `taken` are the backups' times.
+pub fn to_keep(
+    taken: &[chrono::NaiveDateTime],
+) -> std::collections::BTreeSet<chrono::NaiveDateTime> {
+    use chrono::Datelike;
+    let mut sorted = taken.to_vec();
+    sorted.sort_by(|a, b| b.cmp(a));
+    let mut keep = std::collections::BTreeSet::new();
+    let mut pick = |key: &dyn Fn(&chrono::NaiveDateTime) -> (i32, u32), limit: usize| {
+        let mut seen = Vec::new();
+        for t in &sorted {
+            let k = key(t);
+            if !seen.contains(&k) {
+                if seen.len() == limit {
+                    break;
+                }
+                seen.push(k);
+                keep.insert(*t);
+            }
+        }
+    };
+    pick(&|t| (t.year(), t.ordinal()), 7);
+    pick(&|t| (t.iso_week().year(), t.iso_week().week()), 4);
+    pick(&|t| (t.year(), t.month()), 12);
+    keep
+}
+
+const STAMP: &str = "%Y%m%dT%H%M%S";
+
+/// A scheduled backup into `DATA_DIR/backups/<time>`, then older ones pruned.
+pub async fn scheduled(
+    config: &Config,
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<PathBuf> {
+    let dir = config.data_dir.join("backups");
+    let target = dir.join(now.format(STAMP).to_string());
+    backup(config, db, &target).await?;
+    let taken: Vec<(chrono::NaiveDateTime, PathBuf)> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            chrono::NaiveDateTime::parse_from_str(&name, STAMP)
+                .ok()
+                .map(|t| (t, e.path()))
+        })
+        .collect();
+    let keep = to_keep(&taken.iter().map(|(t, _)| *t).collect::<Vec<_>>());
+    for (t, path) in taken {
+        if !keep.contains(&t) {
+            std::fs::remove_dir_all(&path)?;
+        }
+    }
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, NaiveDate};
+
+    #[test]
+    fn seven_daily_four_weekly_twelve_monthly() {
+        let start = NaiveDate::from_ymd_opt(2025, 1, 1)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap();
+        // One backup a day for 500 days.
+        let taken: Vec<_> = (0..500).map(|d| start + Duration::days(d)).collect();
+        let keep = to_keep(&taken);
+        let newest = *taken.last().unwrap();
+        for d in 0..7 {
+            assert!(keep.contains(&(newest - Duration::days(d))), "daily {d}");
+        }
+        assert!(!keep.contains(&(newest - Duration::days(8))) || keep.len() <= 23);
+        assert!(keep.len() <= 7 + 4 + 12);
+        assert!(keep.len() >= 12);
+        // The oldest kept is about a year back, not 500 days.
+        let oldest = keep.iter().next().unwrap();
+        assert!(newest - *oldest < Duration::days(370));
+    }
+}

@@ -55,6 +55,8 @@ pub struct Config {
     /// Days to answer a disclosure request, counted from the next day
     /// (`AFTERCARE_DISCLOSURE_DAYS`, 14).
     pub disclosure_days: u32,
+    /// When the scheduled backup runs (`AFTERCARE_BACKUP_CRON`, 02:00 daily).
+    pub backup_cron: String,
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -299,6 +301,16 @@ impl Config {
             report_min_cell: parse_positive(s, "REPORT_MIN_CELL", 3, 100)?,
             retention_years: parse_positive(s, "RETENTION_YEARS", 5, 100)?,
             disclosure_days: parse_positive(s, "DISCLOSURE_DAYS", 14, 365)?,
+            backup_cron: {
+                let cron = s.get("BACKUP_CRON").unwrap_or("0 0 2 * * *").to_string();
+                if cron::Schedule::from_str(&cron).is_err() {
+                    return Err(invalid(
+                        "BACKUP_CRON",
+                        "a cron expression with seconds first, such as 0 0 2 * * *",
+                    ));
+                }
+                cron
+            },
             allowance_caps: crate::allowances::forms::Caps {
                 housing: parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
                 living: parse_positive(s, "LIVING_CAP", 50_000, 10_000_000)?.into(),

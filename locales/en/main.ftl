@@ -75,3 +75,6 @@ dashboard-total = Total
 dashboard-escalations = Escalations: contact lapsed past the cadence
 dashboard-extensions-waiting = Extensions waiting for a decision
 dashboard-disclosures = Disclosure requests to answer (deadline)
+dashboard-backup-ok = Last backup: { $when }, written and verified.
+dashboard-backup-failed = The last scheduled backup ({ $when }) FAILED: see the log.
+dashboard-backup-none = No scheduled backup has run yet.

@@ -75,3 +75,6 @@ dashboard-total = 合計
 dashboard-escalations = エスカレーション：接触の間隔を大きく超えた方
 dashboard-extensions-waiting = 決裁待ちの延長
 dashboard-disclosures = 回答期限のある開示請求
+dashboard-backup-ok = 最後のバックアップ：{ $when }（作成・検証済み）
+dashboard-backup-failed = 最後の定時バックアップ（{ $when }）は失敗しました。ログを確認してください。
+dashboard-backup-none = 定時バックアップはまだ実行されていません。

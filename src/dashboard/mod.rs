@@ -73,6 +73,28 @@ struct DashboardPage<'a> {
     widgets: Vec<Widget>,
     chart: Option<ChartView>,
     finance: Option<FinanceView>,
+    backup: Option<String>,
+}
+
+/// The last scheduled backup, and whether it was written and verified (admins).
+async fn backup_line(ctx: &Ctx) -> AppResult<String> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let last = entity::job_runs::Entity::find()
+        .filter(entity::job_runs::Column::Job.eq(crate::reminders::scheduler::BACKUP_JOB))
+        .order_by_desc(entity::job_runs::Column::FireAt)
+        .one(&ctx.app.db)
+        .await?;
+    Ok(match last {
+        Some(r) if r.emails == 1 => ctx.t_with(
+            "dashboard-backup-ok",
+            &[("when", &ctx.datetime(&r.finished_at))],
+        ),
+        Some(r) => ctx.t_with(
+            "dashboard-backup-failed",
+            &[("when", &ctx.datetime(&r.finished_at))],
+        ),
+        None => ctx.t("dashboard-backup-none"),
+    })
 }
 
 async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
@@ -380,6 +402,11 @@ pub async fn show(ctx: &Ctx) -> AppResult<Response> {
         intro: ctx.t(intro_id),
         widgets,
         chart,
+        backup: if user.role == Role::Admin {
+            Some(backup_line(ctx).await?)
+        } else {
+            None
+        },
         finance: if user.role == Role::Finance {
             Some(finance_view(ctx).await?)
         } else {

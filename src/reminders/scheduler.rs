@@ -96,6 +96,62 @@ async fn run_fire(
     Ok(Some(done))
 }
 
+pub const BACKUP_JOB: &str = "backup";
+
+/// The scheduled backup: like the reminder job, one instance runs each fire.
+pub async fn backup_tick(
+    state: &AppState,
+    holder: &str,
+) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let now = state.clock.now();
+    let tz = state.config.time_zone;
+    let Some(fire) = latest_fire(&state.config.backup_cron, tz, now) else {
+        return Ok(None);
+    };
+    let last = job_runs::Entity::find()
+        .filter(job_runs::Column::Job.eq(BACKUP_JOB))
+        .order_by_desc(job_runs::Column::FireAt)
+        .one(&state.db)
+        .await?
+        .map(|r| r.fire_at);
+    if last.is_some_and(|done| done >= fire)
+        || !delivery::acquire_lease(&state.db, BACKUP_JOB, holder, now, Duration::minutes(60))
+            .await?
+    {
+        return Ok(None);
+    }
+    let outcome = crate::backup::scheduled(&state.config, &state.db, now).await;
+    let emails = i32::from(outcome.is_ok());
+    job_runs::Entity::insert(job_runs::ActiveModel {
+        job: Set(BACKUP_JOB.into()),
+        fire_at: Set(fire),
+        run_date: Set(fire.with_timezone(&tz).date_naive()),
+        holder: Set(holder.to_string()),
+        finished_at: Set(state.clock.now()),
+        // For backups: 1 when the copy was written and verified, 0 when it failed.
+        emails: Set(emails),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([job_runs::Column::Job, job_runs::Column::FireAt])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&state.db)
+    .await?;
+    delivery::release_lease(&state.db, BACKUP_JOB, holder, state.clock.now()).await?;
+    match outcome {
+        Ok(path) => {
+            tracing::info!(path = %path.display(), "scheduled backup written and verified");
+            Ok(Some(path))
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "scheduled backup failed");
+            Ok(None)
+        }
+    }
+}
+
 /// Runs inside `aftercare serve`: looks at the schedule every 30 seconds.
 pub async fn run(state: std::sync::Arc<AppState>) {
     let holder = format!(
@@ -106,6 +162,9 @@ pub async fn run(state: std::sync::Arc<AppState>) {
     loop {
         if let Err(e) = tick(&state, &holder).await {
             tracing::warn!(error = %format!("{e:#}"), "reminder scheduler");
+        }
+        if let Err(e) = backup_tick(&state, &holder).await {
+            tracing::warn!(error = %format!("{e:#}"), "backup scheduler");
         }
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;
     }

@@ -228,3 +228,34 @@ async fn when_the_view_cannot_be_recorded_the_data_is_not_shown() {
     assert_eq!(list.status, 500);
     assert!(!list.body.contains("SP-1"));
 }
+
+#[tokio::test]
+async fn the_scheduled_backup_runs_once_per_fire_and_shows_on_the_admin_dashboard() {
+    use aftercare::reminders::scheduler;
+    let app = spawn_app().await;
+    if app.state.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return; // PostgreSQL backups need pg_dump; the command-line tests cover SQLite.
+    }
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    assert!(
+        admin
+            .get("/")
+            .await
+            .body
+            .contains("No scheduled backup has run yet.")
+    );
+    let path = scheduler::backup_tick(&app.state, "one")
+        .await
+        .unwrap()
+        .expect("a backup");
+    assert!(path.join("manifest.json").exists() && path.join("aftercare.db").exists());
+    assert!(
+        scheduler::backup_tick(&app.state, "two")
+            .await
+            .unwrap()
+            .is_none(),
+        "once per fire"
+    );
+    aftercare::backup::verify(&path).await.unwrap();
+    assert!(admin.get("/").await.body.contains("written and verified"));
+}
