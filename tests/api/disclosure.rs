@@ -73,6 +73,12 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
             && record.contains("access_log")
     );
     assert!(html.contains("Personal record"));
+    for foreign in ["ZZOTHERPERSON", "OTHER-9", "summary of 2026-11-21"] {
+        assert!(
+            !record.contains(foreign) && !html.contains(foreign),
+            "another person's data: {foreign}"
+        );
+    }
     assert_eq!(manifest["counts"]["consultations"], 1);
     use sha2::Digest;
     assert_eq!(
