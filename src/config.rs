@@ -12,7 +12,7 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
@@ -57,6 +57,48 @@ pub struct Config {
     pub disclosure_days: u32,
     /// When the scheduled backup runs (`AFTERCARE_BACKUP_CRON`, 02:00 daily).
     pub backup_cron: String,
+}
+
+/// Written by hand so that a logged `Config` never shows the passwords inside the
+/// database or SMTP URLs.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("base_url", &self.base_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("time_zone", &self.time_zone)
+            .field("reminder_cron", &self.reminder_cron)
+            .field("backup_cron", &self.backup_cron)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("log_format", &self.log_format)
+            .field("scheduler", &self.scheduler)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `scheme://user:password@host/...` becomes `scheme://user:***@host/...`.
+fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
+    }
 }
 
 /// A setting that could not be used; `Display` is the one line shown to the operator.
@@ -349,6 +391,43 @@ mod tests {
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::from_sources(&Sources::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn debug_output_hides_passwords_in_urls() {
+        let c = load(&[
+            (
+                "AFTERCARE_DATABASE_URL",
+                "postgres://app:pg-s3cret@db.local:5432/aftercare",
+            ),
+            (
+                "AFTERCARE_SMTP_URL",
+                "smtps://mailer:smtp-s3cret@mail.local:465",
+            ),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://app:***@db.local:5432/aftercare"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("smtps://mailer:***@mail.local:465"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn redact_url_boundaries() {
+        assert_eq!(
+            redact_url("sqlite://./data/a.db?mode=rwc"),
+            "sqlite://./data/a.db?mode=rwc"
+        );
+        assert_eq!(redact_url("smtp://user@host:25"), "smtp://user@host:25");
+        assert_eq!(redact_url("smtp://u:p@ss@host"), "smtp://u:***@host");
+        assert_eq!(redact_url("not a url"), "not a url");
+        assert_eq!(redact_url("http://h/path@x:y"), "http://h/path@x:y");
     }
 
     #[test]
