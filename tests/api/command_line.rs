@@ -69,6 +69,16 @@ fn bad_usage_exits_with_code_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// Fails the test with the command's stderr unless it exited with code 0.
+fn assert_succeeded(out: &std::process::Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn run_with_stdin(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = aftercare(dir)
         .args(args)
@@ -100,12 +110,7 @@ fn user_create_reads_the_password_or_generates_one() {
         "admin",
     ];
     let out = run_with_stdin(dir.path(), &create, &format!("{PASSWORD}\n"));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("created admin account admin@example.jp"),
@@ -378,21 +383,11 @@ fn import_and_demo_from_the_command_line() {
         .args(["import", "leavers", example])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("imported 3 records"));
 
     let demo = aftercare(dir.path()).arg("demo").output().unwrap();
-    assert_eq!(
-        demo.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
+    assert_succeeded(&demo);
     let stdout = String::from_utf8_lossy(&demo.stdout);
     assert!(
         stdout.contains("loaded 200 fictional care leavers"),
@@ -419,12 +414,7 @@ fn remind_from_the_command_line() {
         .args(["remind", "--date", "2026-11-25", "--dry-run"])
         .output()
         .unwrap();
-    assert_eq!(
-        dry.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&dry.stderr)
-    );
+    assert_succeeded(&dry);
     assert!(
         String::from_utf8_lossy(&dry.stdout)
             .contains("dry run for 2026-11-25: 0 emails would be sent")
@@ -433,12 +423,7 @@ fn remind_from_the_command_line() {
         .args(["remind", "--date", "2026-11-25"])
         .output()
         .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_succeeded(&run);
     assert!(String::from_utf8_lossy(&run.stdout).contains("2026-11-25: 0 reminders in 0 emails"));
     let bad = aftercare(dir.path())
         .args(["remind", "--date", "someday"])
@@ -454,12 +439,7 @@ fn the_annual_report_from_the_command_line() {
         .args(["report", "annual", "--fy", "2026"])
         .output()
         .unwrap();
-    assert_eq!(
-        text.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&text.stderr)
-    );
+    assert_succeeded(&text);
     assert!(String::from_utf8_lossy(&text.stdout).contains("年度中に支援した人数\t0"));
     let csv = aftercare(dir.path())
         .args(["report", "annual", "--fy", "2026", "--csv"])
@@ -497,12 +477,7 @@ fn audit_verify_from_the_command_line() {
         .args(["audit", "verify"])
         .output()
         .unwrap();
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_succeeded(&ok);
     assert!(String::from_utf8_lossy(&ok.stdout).contains("audit chain intact: 1 entries"));
     // Tamper with the file directly.
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -549,12 +524,7 @@ async fn backup_and_restore_from_the_command_line() {
         .arg(&b1)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(b1.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["rows"]["users"], 1);
@@ -585,12 +555,7 @@ async fn backup_and_restore_from_the_command_line() {
         .arg(&b1)
         .output()
         .unwrap();
-    assert_eq!(
-        restored.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&restored.stderr)
-    );
+    assert_succeeded(&restored);
     let db = sea_orm::Database::connect(format!(
         "sqlite://{}",
         dir.path().join("data/aftercare.db").display()
@@ -640,11 +605,6 @@ async fn backup_and_restore_from_the_command_line() {
         .arg(dir.path().join("backups/b3"))
         .output()
         .unwrap();
-    assert_eq!(
-        live.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&live.stderr)
-    );
+    assert_succeeded(&live);
     drop(server);
 }
