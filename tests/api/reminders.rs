@@ -40,6 +40,21 @@ async fn run(app: &TestApp, day: &str) -> reminders::RunReport {
     reminders::run_for_day(&app.state, d(day)).await.unwrap()
 }
 
+/// One coordinator with one leaver whose follow-up falls due on 2026-11-25.
+async fn one_follow_up_due_on_25_november(app: &TestApp) {
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    app.record_consultation(
+        l.id,
+        c.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-25"),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn follow_ups_due_and_overdue_around_their_boundaries() {
     let app = spawn_app().await;
@@ -295,17 +310,7 @@ async fn one_digest_per_recipient_with_links_and_no_consultation_content() {
 #[tokio::test]
 async fn running_twice_for_one_day_sends_nothing_twice() {
     let app = spawn_app().await;
-    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
-    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
-    app.record_consultation(
-        l.id,
-        c.id,
-        "2026-11-10T10:00",
-        "held",
-        "phone",
-        Some("2026-11-25"),
-    )
-    .await;
+    one_follow_up_due_on_25_november(&app).await;
     assert_eq!(run(&app, "2026-11-25").await.emails, 1);
     assert_eq!(
         run(&app, "2026-11-25").await,
@@ -317,17 +322,7 @@ async fn running_twice_for_one_day_sends_nothing_twice() {
 #[tokio::test]
 async fn a_dry_run_sends_and_records_nothing() {
     let app = spawn_app().await;
-    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
-    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
-    app.record_consultation(
-        l.id,
-        c.id,
-        "2026-11-10T10:00",
-        "held",
-        "phone",
-        Some("2026-11-25"),
-    )
-    .await;
+    one_follow_up_due_on_25_november(&app).await;
     let plan = reminders::dry_run(&app.state, d("2026-11-25"))
         .await
         .unwrap();
@@ -347,17 +342,7 @@ async fn a_dry_run_sends_and_records_nothing() {
 async fn a_failed_send_is_retried_with_backoff_then_marked_failed_and_retried_by_an_admin() {
     // Port 9 on loopback: nothing listens, every send fails.
     let app = spawn_app_with(&[("AFTERCARE_SMTP_URL", "smtp://127.0.0.1:9")]).await;
-    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
-    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
-    app.record_consultation(
-        l.id,
-        c.id,
-        "2026-11-10T10:00",
-        "held",
-        "phone",
-        Some("2026-11-25"),
-    )
-    .await;
+    one_follow_up_due_on_25_november(&app).await;
     run(&app, "2026-11-25").await;
     let first = delivery::deliver_due(&app.state, "test").await.unwrap();
     assert_eq!(first.retrying, 1);
@@ -406,17 +391,7 @@ async fn a_real_smtp_server_down_then_up_gets_every_email_once() {
     };
     let url = format!("smtp://127.0.0.1:{}", smtp.port);
     let app = spawn_app_with(&[("AFTERCARE_SMTP_URL", url.as_str())]).await;
-    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
-    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
-    app.record_consultation(
-        l.id,
-        c.id,
-        "2026-11-10T10:00",
-        "held",
-        "phone",
-        Some("2026-11-25"),
-    )
-    .await;
+    one_follow_up_due_on_25_november(&app).await;
     run(&app, "2026-11-25").await;
     assert_eq!(
         delivery::deliver_due(&app.state, "test")
@@ -645,17 +620,7 @@ async fn the_no_contact_widget_uses_each_persons_cadence() {
 async fn a_claim_left_by_a_crashed_sender_is_retried_and_only_failed_emails_are_retried_by_hand() {
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
     let app = spawn_app().await;
-    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
-    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
-    app.record_consultation(
-        l.id,
-        c.id,
-        "2026-11-10T10:00",
-        "held",
-        "phone",
-        Some("2026-11-25"),
-    )
-    .await;
+    one_follow_up_due_on_25_november(&app).await;
     run(&app, "2026-11-25").await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let e = emails(&app).await.remove(0);
