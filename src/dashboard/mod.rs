@@ -154,13 +154,19 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
     })
 }
 
-/// Days without a held consultation after which the team leads are told: the person's
-/// cadence (or the `contact_every_days` setting) plus `escalation_days`.
-pub fn escalation_after(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
-    let cadence = cadence
+/// Days without a held consultation after which a leaver is due a contact: the person's own
+/// cadence when recorded, else the `no_contact_days` setting. The dashboard widget, the
+/// `no_contact` reminder and the escalation all count from this one figure.
+pub fn contact_cadence(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
+    cadence
         .map(i64::from)
-        .unwrap_or(config.contact_every_days.into());
-    cadence + i64::from(config.escalation_days)
+        .unwrap_or(config.no_contact_days.into())
+}
+
+/// Days without a held consultation after which the team leads are told: the contact
+/// cadence plus `escalation_days`.
+pub fn escalation_after(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
+    contact_cadence(config, cadence) + i64::from(config.escalation_days)
 }
 
 /// Open disclosure requests with their deadline, soonest first (two queries).
@@ -265,18 +271,12 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
     )
     .await?;
     // Each person's own contact cadence when recorded, else the no-contact setting; admins
-    // also see escalations (cadence, default `contact_every_days`, plus `escalation_days`).
+    // also see escalations (that cadence plus `escalation_days`).
     let config = &ctx.app.config;
     let rows = queries::cadence(db, scope, today).await?;
     let quiet: Vec<queries::Item> = rows
         .iter()
-        .filter(|r| {
-            let days = r
-                .contact_every_days
-                .map(i64::from)
-                .unwrap_or(config.no_contact_days.into());
-            queries::quiet_for(r, days, today, tz)
-        })
+        .filter(|r| queries::quiet_for(r, contact_cadence(config, r.contact_every_days), today, tz))
         .map(queries::CadenceRow::item)
         .collect();
     let escalations: Vec<queries::Item> = rows

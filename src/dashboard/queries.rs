@@ -96,30 +96,6 @@ pub async fn appointments(
     items(db, sql, values).await
 }
 
-/// Active leavers inside their support window with no consultation held since `since`
-/// (those never met count from their support start). `at` is the last contact, if any.
-pub async fn no_contact(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    since: DateTime<Utc>,
-    since_day: NaiveDate,
-    today: NaiveDate,
-) -> Result<Vec<Item>, DbErr> {
-    let mut values: Vec<Value> = vec![today.into(), since.into(), since_day.into()];
-    let scope = scope_sql(scope, &mut values);
-    let sql = format!(
-        "SELECT {ITEM_COLUMNS}, CAST(NULL AS DATE) AS on_date, \
-           (SELECT MAX(h.held_at) FROM consultations h WHERE h.leaver_id = l.id AND h.status = 'held') AS at \
-         FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE l.status = 'active' AND l.support_ends_on >= ? \
-           AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = l.id \
-                 AND h.status = 'held' AND h.held_at >= ?) \
-           AND l.support_starts_on <= ?{scope} \
-         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key"
-    );
-    items(db, sql, values).await
-}
-
 /// An active leaver inside the support window, with what the contact cadence needs.
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct CadenceRow {

@@ -73,13 +73,12 @@ pub struct Address {
 /// Evaluates every rule for `day` with a handful of set-based queries.
 pub async fn evaluate(state: &AppState, day: NaiveDate) -> Result<Vec<Item>, DbErr> {
     let db = &state.db;
-    let tz = state.config.time_zone;
     let mut items = Vec::new();
     let leaver_item = |rule: Rule, i: &widgets::Item, period: String, detail: Detail| {
-        i.coordinator_id.map(|c| Item {
+        Some(Item {
             rule,
             key: key(rule, &format!("leaver:{}", i.leaver_id), &period),
-            recipient: Recipient::User(c),
+            recipient: coordinator(i.coordinator_id),
             subject_id: i.leaver_id,
             leaver_id: Some(i.leaver_id),
             case_number: i.case_number.clone(),
@@ -110,18 +109,6 @@ pub async fn evaluate(state: &AppState, day: NaiveDate) -> Result<Vec<Item>, DbE
             ));
         }
     }
-    let quiet_day = day - Days::new(state.config.no_contact_days.into());
-    for i in widgets::no_contact(db, Scope::Team, start_of(quiet_day, tz), quiet_day, day).await? {
-        let since =
-            i.at.map(|t| t.to_rfc3339())
-                .unwrap_or_else(|| "never".into());
-        items.extend(leaver_item(
-            Rule::NoContact,
-            &i,
-            since,
-            Detail::LastContact(i.at),
-        ));
-    }
     let horizon = day + Days::new(rules::SUPPORT_ENDING_FIRST as u64);
     for i in widgets::support_ending(db, Scope::Team, day, horizon).await? {
         let end = i.on_date.unwrap_or(day);
@@ -138,7 +125,61 @@ pub async fn evaluate(state: &AppState, day: NaiveDate) -> Result<Vec<Item>, DbE
     items.extend(allowances_ending(db, day).await?);
     items.extend(approvals_waiting(db, day).await?);
     items.extend(appointments_tomorrow(state, day).await?);
-    Ok(items)
+    route_to_team_leads(db, items).await
+}
+
+/// No account has this id: the recipient of reminders about a leaver without an assigned
+/// coordinator, until `route_to_team_leads` hands them on.
+const UNASSIGNED: i32 = 0;
+
+/// The assigned coordinator as a recipient.
+fn coordinator(coordinator_id: Option<i32>) -> Recipient {
+    Recipient::User(coordinator_id.unwrap_or(UNASSIGNED))
+}
+
+/// Reminders for a coordinator who cannot receive them (none assigned, or the account is
+/// deactivated) go to every active administrator instead, each under a key of its own, so
+/// that nothing is dropped because of a gap in the caseload.
+async fn route_to_team_leads(
+    db: &DatabaseConnection,
+    items: Vec<Item>,
+) -> Result<Vec<Item>, DbErr> {
+    let staff = users::Entity::find()
+        .filter(users::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    let active: HashSet<i32> = staff.iter().map(|u| u.id).collect();
+    let admins: Vec<i32> = staff
+        .iter()
+        .filter(|u| u.role == "admin")
+        .map(|u| u.id)
+        .collect();
+    let mut out = Vec::with_capacity(items.len());
+    let mut stranded = 0usize;
+    for item in items {
+        match item.recipient {
+            Recipient::User(id) if !active.contains(&id) => {
+                if admins.is_empty() {
+                    stranded += 1;
+                }
+                for admin in &admins {
+                    out.push(Item {
+                        key: format!("{}/lead:{admin}", item.key),
+                        recipient: Recipient::User(*admin),
+                        ..item.clone()
+                    });
+                }
+            }
+            _ => out.push(item),
+        }
+    }
+    if stranded > 0 {
+        tracing::warn!(
+            reminders = stranded,
+            "reminders without an active coordinator and no active administrator to receive them"
+        );
+    }
+    Ok(out)
 }
 
 /// `plan_missing` and `plan_review_due` to coordinators, `contact_escalation` and
@@ -163,6 +204,13 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
         latest_agreed.insert(p.leaver_id, p);
     }
     let name = |r: &widgets::CadenceRow| format!("{} {}", r.family_name, r.given_name);
+    // The period of a contact reminder: the last held consultation, so a new contact starts
+    // a new period.
+    let since = |r: &widgets::CadenceRow| {
+        r.last_held
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "never".into())
+    };
     let admins: Vec<i32> = users::Entity::find()
         .filter(users::Column::Role.eq("admin"))
         .filter(users::Column::Active.eq(true))
@@ -173,10 +221,7 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
         .collect();
     for r in &rows {
         let due = r.support_starts_on + Days::new(rules::PLAN_MISSING_DAYS);
-        if let Some(c) = r.coordinator_id
-            && due <= day
-            && !agreed.contains(&r.leaver_id)
-        {
+        if due <= day && !agreed.contains(&r.leaver_id) {
             items.push(Item {
                 rule: Rule::PlanMissing,
                 key: key(
@@ -184,7 +229,7 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
                     &format!("leaver:{}", r.leaver_id),
                     &r.support_starts_on.to_string(),
                 ),
-                recipient: Recipient::User(c),
+                recipient: coordinator(r.coordinator_id),
                 subject_id: r.leaver_id,
                 leaver_id: Some(r.leaver_id),
                 case_number: r.case_number.clone(),
@@ -192,7 +237,7 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
                 detail: Detail::Date(due),
             });
         }
-        if let (Some(c), Some(plan)) = (r.coordinator_id, latest_agreed.get(&r.leaver_id))
+        if let Some(plan) = latest_agreed.get(&r.leaver_id)
             && let Some(review) = plan.review_on
             && review <= day + Days::new(rules::PLAN_REVIEW_LEAD_DAYS)
         {
@@ -203,7 +248,7 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
                     &format!("plan:{}", plan.id),
                     &review.to_string(),
                 ),
-                recipient: Recipient::User(c),
+                recipient: coordinator(r.coordinator_id),
                 subject_id: plan.id,
                 leaver_id: Some(r.leaver_id),
                 case_number: r.case_number.clone(),
@@ -211,12 +256,26 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
                 detail: Detail::Date(review),
             });
         }
+        let cadence = crate::dashboard::contact_cadence(&state.config, r.contact_every_days);
+        if widgets::quiet_for(r, cadence, day, tz) {
+            items.push(Item {
+                rule: Rule::NoContact,
+                key: key(
+                    Rule::NoContact,
+                    &format!("leaver:{}", r.leaver_id),
+                    &since(r),
+                ),
+                recipient: coordinator(r.coordinator_id),
+                subject_id: r.leaver_id,
+                leaver_id: Some(r.leaver_id),
+                case_number: r.case_number.clone(),
+                name: name(r),
+                detail: Detail::LastContact(r.last_held),
+            });
+        }
         let after = crate::dashboard::escalation_after(&state.config, r.contact_every_days);
         if widgets::quiet_for(r, after, day, tz) {
-            let since = r
-                .last_held
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_else(|| "never".into());
+            let since = since(r);
             for admin in &admins {
                 items.push(Item {
                     rule: Rule::ContactEscalation,
@@ -296,7 +355,7 @@ async fn allowances_ending(db: &DatabaseConnection, day: NaiveDate) -> Result<Ve
                     &format!("allowance:{}", a.id),
                     &last_day.to_string(),
                 ),
-                recipient: Recipient::User(l.coordinator_id?),
+                recipient: coordinator(l.coordinator_id),
                 subject_id: a.id,
                 leaver_id: Some(l.id),
                 case_number: l.case_number.clone(),
@@ -452,10 +511,19 @@ pub fn digests(
     addresses: &HashMap<Recipient, Address>,
 ) -> BTreeMap<Recipient, Vec<Item>> {
     let mut out: BTreeMap<Recipient, Vec<Item>> = BTreeMap::new();
+    let mut unaddressed = 0usize;
     for item in items {
         if addresses.contains_key(&item.recipient) {
             out.entry(item.recipient).or_default().push(item);
+        } else {
+            unaddressed += 1;
         }
+    }
+    if unaddressed > 0 {
+        tracing::warn!(
+            reminders = unaddressed,
+            "reminders whose recipient has no address"
+        );
     }
     for list in out.values_mut() {
         list.sort_by(|a, b| (a.rule, &a.case_number).cmp(&(b.rule, &b.case_number)));

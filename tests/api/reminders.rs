@@ -463,6 +463,43 @@ async fn two_schedulers_on_one_database_make_one_run() {
 }
 
 #[tokio::test]
+async fn the_lease_of_a_crashed_instance_expires_and_another_takes_over() {
+    let app = spawn_app().await;
+    one_follow_up_due_on_25_november(&app).await;
+    // An instance took the lease for today's fire and died without releasing it.
+    let now = app.clock.now();
+    assert!(
+        delivery::acquire_lease(
+            &app.state.db,
+            scheduler::JOB,
+            "crashed",
+            now,
+            chrono::Duration::minutes(scheduler::LEASE),
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        scheduler::tick(&app.state, "survivor")
+            .await
+            .unwrap()
+            .is_none(),
+        "a live lease is respected"
+    );
+    assert!(emails(&app).await.is_empty());
+    app.clock
+        .advance(chrono::Duration::minutes(scheduler::LEASE + 1));
+    assert!(
+        scheduler::tick(&app.state, "survivor")
+            .await
+            .unwrap()
+            .is_some(),
+        "an expired lease is taken over"
+    );
+    assert_eq!(emails(&app).await.len(), 1);
+}
+
+#[tokio::test]
 async fn a_missed_fire_is_made_up_once_at_start_up() {
     let app = spawn_app().await;
     // 09:00 in Tokyo: today's 07:00 fire has passed and no run is recorded.
@@ -540,11 +577,20 @@ async fn plan_missing_and_plan_review_due() {
     let today = sent_on(&app, "2026-11-25").await;
     assert!(today.contains(&format!("plan_missing {}", new.id)));
     assert!(!today.contains(&format!("plan_missing {}", with_plan.id)));
-    // Review on 2026-12-09: announced from 14 days before.
+    // Review on 2026-12-09: announced from 14 days before, not 15.
+    assert!(
+        !sent_on(&app, "2026-11-24")
+            .await
+            .contains(&format!("plan_review_due {}", plan.id))
+    );
     assert!(
         today.contains(&format!("plan_review_due {}", plan.id)),
         "{today:?}"
     );
+    // No plan text in a staff email.
+    for e in emails(&app).await {
+        assert!(!e.body_text.contains(&plan.wishes) && !e.body_html.contains(&plan.wishes));
+    }
 }
 
 #[tokio::test]
@@ -614,6 +660,67 @@ async fn the_no_contact_widget_uses_each_persons_cadence() {
     let widget = &page.body[page.body.find("id=\"no-contact\"").unwrap()..];
     let widget = &widget[..widget.find("</section>").unwrap()];
     assert!(widget.contains("TEN-LATE") && !widget.contains("TEN-OK"));
+    // The coordinator's no_contact reminder counts from the same cadence.
+    run(&app, "2026-11-25").await;
+    let today = sent_on(&app, "2026-11-25").await;
+    assert!(
+        today.contains(&format!("no_contact {}", late.id)),
+        "{today:?}"
+    );
+    assert!(
+        !today.contains(&format!("no_contact {}", ok.id)),
+        "{today:?}"
+    );
+}
+
+#[tokio::test]
+async fn reminders_without_a_coordinator_to_receive_them_go_to_the_admins() {
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let lead = app.create_user(Role::Admin, "lead@example.jp").await;
+    let leaving = app
+        .create_user(Role::Coordinator, "leaving@example.jp")
+        .await;
+    let unassigned = app.create_leaver("NOBODY", None, &[]).await;
+    let orphaned = app.create_leaver("ORPHANED", Some(leaving.id), &[]).await;
+    for l in [&unassigned, &orphaned] {
+        app.record_consultation(
+            l.id,
+            leaving.id,
+            "2026-11-10T10:00",
+            "held",
+            "phone",
+            Some("2026-11-25"),
+        )
+        .await;
+    }
+    admin
+        .post(
+            &format!("/admin/users/{}/deactivate", leaving.id),
+            &[("version", "1")],
+        )
+        .await
+        .assert_redirect_to("/admin/users");
+    run(&app, "2026-11-25").await;
+    let mail = emails(&app).await;
+    assert!(
+        !mail.iter().any(|e| e.to_address == "leaving@example.jp"),
+        "a deactivated account receives nothing"
+    );
+    let to_lead = mail
+        .iter()
+        .find(|e| e.to_address == lead.email)
+        .expect("the team lead is told");
+    assert!(to_lead.body_text.contains("NOBODY") && to_lead.body_text.contains("ORPHANED"));
+    // Every active admin gets the items, each under a key of its own; a second run adds
+    // nothing.
+    let due: Vec<String> = sent_on(&app, "2026-11-25")
+        .await
+        .into_iter()
+        .filter(|k| k.starts_with("follow_up_due"))
+        .collect();
+    assert_eq!(due.len(), 4, "{due:?}");
+    assert_eq!(run(&app, "2026-11-25").await.emails, 0);
 }
 
 #[tokio::test]
