@@ -1,5 +1,7 @@
 //! Benchmark of the register list: loads 10,000 fictional leavers into a fresh SQLite
-//! database, then times the list page's queries and the whole `/leavers` page over HTTP.
+//! database, then times the list page's queries and the whole `/leavers` page over HTTP, and
+//! the list and a leaver's page under 64 concurrent connections with and without read
+//! auditing.
 //!
 //! cargo run --release --example bench_register [-- RECORDS]
 use std::time::{Duration, Instant};
@@ -16,6 +18,7 @@ use aftercare::{
     },
 };
 use chrono::{Days, NaiveDate, Utc};
+use sea_orm::EntityTrait;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -179,7 +182,69 @@ async fn main() -> anyhow::Result<()> {
             median(times).as_secs_f64() * 1000.0
         );
     }
+
+    // What recording views costs under load: 64 connections on the list and on a person's
+    // page, with read auditing on and then off (group commit writes each batch of views in
+    // one transaction).
+    let someone = entity::leavers::Entity::find()
+        .one(&state.db)
+        .await?
+        .expect("leavers were loaded");
+    println!(
+        "\n{:<44} {:>12} {:>12} {:>7}",
+        "64 connections", "audited r/s", "unaudited", "loss"
+    );
+    for (path, requests) in [
+        ("/leavers?coordinator=all".to_string(), 2_000),
+        (format!("/leavers/{}", someone.id), 4_000),
+    ] {
+        let url = format!("{address}{path}");
+        load(&http, &url, 200, CONNECTIONS).await?; // warm-up
+        state.read_audit.set_recording_for_benchmark(true);
+        let audited = load(&http, &url, requests, CONNECTIONS).await?;
+        state.read_audit.set_recording_for_benchmark(false);
+        let unaudited = load(&http, &url, requests, CONNECTIONS).await?;
+        state.read_audit.set_recording_for_benchmark(true);
+        println!(
+            "GET {path:<40} {audited:>12.0} {unaudited:>12.0} {:>6.1}%",
+            (1.0 - audited / unaudited) * 100.0
+        );
+    }
     Ok(())
+}
+
+const CONNECTIONS: usize = 64;
+
+/// Requests per second for `requests` GETs of `url` over `connections` concurrent
+/// connections.
+async fn load(
+    http: &reqwest::Client,
+    url: &str,
+    requests: usize,
+    connections: usize,
+) -> anyhow::Result<f64> {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..connections {
+        let (http, url, next) = (http.clone(), url.to_string(), next.clone());
+        workers.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < requests {
+                let resp = http.get(&url).send().await?;
+                anyhow::ensure!(resp.status().is_success(), "{url}: {}", resp.status());
+                resp.bytes().await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for w in workers {
+        w.await??;
+    }
+    Ok(requests as f64 / started.elapsed().as_secs_f64())
 }
 
 fn filter(

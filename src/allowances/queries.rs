@@ -221,7 +221,12 @@ pub async fn act(
     if result.rows_affected != 1 {
         return Err(AllowanceError::Stale);
     }
-    let mut summary = format!("status: {} → {}", from.as_str(), to.as_str());
+    let mut summary = format!(
+        "leaver {}; status: {} → {}",
+        before.leaver_id,
+        from.as_str(),
+        to.as_str()
+    );
     match action {
         Action::Approve => {
             let (start, end) = months(&before);

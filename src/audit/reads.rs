@@ -2,7 +2,10 @@
 //! `view` (or `export`) entry before it is sent. One writer task gathers the entries of
 //! concurrent requests into one transaction, and each request waits for its batch; if the
 //! batch cannot be stored, the request gets an error page instead of the data.
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -28,6 +31,9 @@ struct Request {
 #[derive(Clone)]
 pub struct ReadAudit {
     tx: mpsc::Sender<Request>,
+    /// Always true in the server; only the benchmark turns it off, to measure what read
+    /// auditing costs. No setting reaches it.
+    recording: Arc<AtomicBool>,
 }
 
 impl ReadAudit {
@@ -35,7 +41,16 @@ impl ReadAudit {
     pub fn start(db: DatabaseConnection, clock: Clock) -> ReadAudit {
         let (tx, rx) = mpsc::channel(4096);
         tokio::spawn(writer(db, clock, rx));
-        ReadAudit { tx }
+        ReadAudit {
+            tx,
+            recording: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// For the benchmark only: pages are served without recording their views.
+    #[doc(hidden)]
+    pub fn set_recording_for_benchmark(&self, on: bool) {
+        self.recording.store(on, Ordering::SeqCst);
     }
 
     /// Records that `actor` saw (or exported) these leavers' data on `what` (a route), and
@@ -47,7 +62,7 @@ impl ReadAudit {
         leaver_ids: Vec<i32>,
         what: &str,
     ) -> anyhow::Result<()> {
-        if leaver_ids.is_empty() {
+        if leaver_ids.is_empty() || !self.recording.load(Ordering::Relaxed) {
             return Ok(());
         }
         let (reply, answer) = oneshot::channel();
@@ -73,23 +88,20 @@ async fn write_batch(
     now: DateTime<Utc>,
     batch: &[Request],
 ) -> Result<(), sea_orm::DbErr> {
+    let entries: Vec<Entry> = batch
+        .iter()
+        .flat_map(|r| {
+            r.leaver_ids.iter().map(|id| Entry {
+                actor_id: r.actor,
+                action: r.action,
+                entity: "leaver",
+                entity_id: Some((*id).into()),
+                summary: &r.what,
+            })
+        })
+        .collect();
     let txn = db::begin_write(db).await?;
-    for r in batch {
-        for id in &r.leaver_ids {
-            audit::record(
-                &txn,
-                now,
-                Entry {
-                    actor_id: r.actor,
-                    action: r.action,
-                    entity: "leaver",
-                    entity_id: Some((*id).into()),
-                    summary: &r.what,
-                },
-            )
-            .await?;
-        }
-    }
+    audit::record_many(&txn, now, &entries).await?;
     txn.commit().await
 }
 

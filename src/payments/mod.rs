@@ -209,7 +209,8 @@ async fn record_paid(
         return Ok(false);
     }
     let summary = format!(
-        "allowance {}; month: {}; amount: {}; paid on {paid_on}",
+        "leaver {}; allowance {}; month: {}; amount: {}; paid on {paid_on}",
+        line.leaver_id,
         line.allowance_id,
         Month::of(line.month),
         line.amount

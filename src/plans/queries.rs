@@ -38,12 +38,14 @@ pub async fn goals(
         .await
 }
 
+/// Records a change of a plan; the summary starts with the leaver's id so that the change
+/// appears in that person's access log.
 async fn record(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     actor: i32,
     action: &str,
-    id: i32,
+    (id, leaver_id): (i32, i32),
     summary: &str,
 ) -> Result<(), DbErr> {
     audit::record(
@@ -54,7 +56,7 @@ async fn record(
             action,
             entity: ENTITY,
             entity_id: Some(id.into()),
-            summary,
+            summary: &format!("leaver {leaver_id}; {summary}"),
         },
     )
     .await
@@ -119,13 +121,10 @@ pub async fn start(
         }
     }
     let summary = match from {
-        Some(p) => format!(
-            "leaver {leaver_id}; version {number}; review of plan {}",
-            p.id
-        ),
-        None => format!("leaver {leaver_id}; version {number}"),
+        Some(p) => format!("version {number}; review of plan {}", p.id),
+        None => format!("version {number}"),
     };
-    record(txn, now, actor, "create", saved.id, &summary).await?;
+    record(txn, now, actor, "create", (saved.id, leaver_id), &summary).await?;
     Ok(saved)
 }
 
@@ -167,7 +166,15 @@ pub async fn update(
     } else {
         format!("changed: {}", changed.join(", "))
     };
-    record(txn, now, actor, "update", plan.id, &summary).await?;
+    record(
+        txn,
+        now,
+        actor,
+        "update",
+        (plan.id, plan.leaver_id),
+        &summary,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -211,7 +218,7 @@ pub async fn add_goal(
         now,
         actor,
         "add_goal",
-        plan.id,
+        (plan.id, plan.leaver_id),
         &format!("domain: {}", g.domain),
     )
     .await
@@ -249,7 +256,7 @@ pub async fn agree(
         now,
         actor,
         "agree",
-        plan.id,
+        (plan.id, plan.leaver_id),
         &format!("agreed on {agreed_on}; review on {review_on}"),
     )
     .await?;

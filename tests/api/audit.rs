@@ -204,6 +204,109 @@ async fn views_of_personal_data_are_recorded_and_shown_in_the_access_log() {
 }
 
 #[tokio::test]
+async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
+    let app = spawn_app().await;
+    let (coordinator, me) = app.signed_in(Role::Coordinator).await;
+    let (finance, f) = app.signed_in(Role::Finance).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let c = app
+        .record_consultation(l.id, me.id, "2026-11-20T10:00", "held", "phone", None)
+        .await;
+    let plan = app.create_plan(l.id, me.id).await;
+    let a = app.create_allowance(l.id, me.id).await;
+    for (b, action) in [(&coordinator, "submit"), (&finance, "approve")] {
+        let page = b.get(&format!("/allowances/{}", a.id)).await;
+        let v = crate::helpers::field_value(&page.body, "version").unwrap();
+        b.submit(
+            &format!("/allowances/{}", a.id),
+            &format!("/allowances/{}/{action}", a.id),
+            &[("version", &v)],
+        )
+        .await
+        .assert_redirect_to("/allowances/");
+    }
+    let line = entity::payments::Entity::find()
+        .order_by_asc(entity::payments::Column::Month)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    finance
+        .submit(
+            "/payments?month=2026-12",
+            &format!("/payments/{}/paid", line.id),
+            &[("paid_on", "2026-11-25"), ("version", "1")],
+        )
+        .await
+        .assert_redirect_to("/payments?month=2026-12");
+    coordinator
+        .submit(
+            &format!("/plans/{}", plan.id),
+            &format!("/plans/{}/agree", plan.id),
+            &[
+                ("agreed_on", "2026-11-25"),
+                ("version", &plan.version.to_string()),
+            ],
+        )
+        .await
+        .assert_redirect_to(&format!("/plans/{}", plan.id));
+
+    let pages = [
+        (
+            &coordinator,
+            me.id,
+            format!("/consultations/{}/edit", c.id),
+            "view",
+        ),
+        (&coordinator, me.id, format!("/plans/{}", plan.id), "view"),
+        (
+            &coordinator,
+            me.id,
+            format!("/plans/{}/print", plan.id),
+            "view",
+        ),
+        (
+            &coordinator,
+            me.id,
+            format!("/leavers/{}/plans", l.id),
+            "view",
+        ),
+        (&finance, f.id, format!("/allowances/{}", a.id), "view"),
+        (&finance, f.id, "/allowances".to_string(), "view"),
+        (&finance, f.id, "/payments".to_string(), "view"),
+        (&finance, f.id, "/payments.csv".to_string(), "export"),
+    ];
+    for (browser, actor, path, action) in &pages {
+        let query = match path.as_str() {
+            "/payments" | "/payments.csv" => "?month=2026-12",
+            "/allowances" => "?status=approved",
+            _ => "",
+        };
+        let before = app.audit_rows().await.len();
+        let page = browser.get(&format!("{path}{query}")).await;
+        assert_eq!(page.status, 200, "{path}");
+        let added = app.audit_rows().await.split_off(before);
+        assert!(
+            added.iter().any(|r| r.0 == *action
+                && r.1 == "leaver"
+                && r.2 == Some(l.id.into())
+                && r.3 == Some(*actor)
+                && r.4 == *path),
+            "{path} records a {action} of the person: {added:?}"
+        );
+    }
+    // The access log shows the changes made through the allowance, the payment and the plan.
+    let log = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
+    assert_eq!(log.status, 200);
+    for label in ["Submitted", "Approved", "Paid", "Agreed", "Exported"] {
+        assert!(log.body.contains(label), "access log shows {label}");
+    }
+    // Views written in batches and changes written one by one form one intact chain.
+    assert!(audit::verify(&app.state.db).await.unwrap().is_ok());
+}
+
+#[tokio::test]
 async fn when_the_view_cannot_be_recorded_the_data_is_not_shown() {
     use sea_orm::{ConnectionTrait, DbBackend};
     let app = spawn_app().await;
