@@ -496,6 +496,8 @@ pub async fn refresh_windows(
             leavers::Column::SupportStartsOn,
             leavers::Column::SupportEndsOn,
         ])
+        // An anonymised record keeps the window it had: its birth date is only the month now.
+        .filter(leavers::Column::AnonymisedOn.is_null())
         .into_tuple()
         .all(&txn)
         .await?;

@@ -5,7 +5,7 @@
 pub mod views;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use entity::{allowances, consultations, extensions, leavers, plan_goals, plans};
+use entity::{allowances, consultations, extensions, leavers, outbox, plan_goals, plans};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
     sea_query::Expr,
@@ -113,22 +113,30 @@ pub async fn release_hold(
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refused {
+    NotFound,
     Held,
     AlreadyAnonymised,
     NotDue,
 }
 
-/// Erases the personal data of one leaver and of everything recorded about them. Keeps year
-/// and month of birth, placement type, dates, consultation channels and topics, allowance
-/// kinds, months and amounts, and payments.
+/// Erases the personal data of one leaver and of everything recorded about them, including
+/// the emails that named them. Keeps year and month of birth, placement type, dates,
+/// consultation channels and topics, allowance kinds, months and amounts, and payments.
+/// The record is read under the audit chain's lock, so a legal hold placed at the same
+/// moment is always seen.
 pub async fn anonymise(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     today: NaiveDate,
     actor: i32,
-    l: &leavers::Model,
+    id: i32,
     years: u32,
 ) -> Result<Result<(), Refused>, DbErr> {
+    audit::lock_chain(txn).await?;
+    let Some(l) = leavers::Entity::find_by_id(id).one(txn).await? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    let l = &l;
     if l.legal_hold.is_some() {
         return Ok(Err(Refused::Held));
     }
@@ -204,6 +212,46 @@ pub async fn anonymise(
         .filter(extensions::Column::LeaverId.eq(l.id))
         .exec(txn)
         .await?;
+    // Sent reminder digests that named the person, and emails to their own address: the
+    // bodies go (they were delivered already); one still waiting is not sent any more.
+    let mut named = sea_orm::Condition::any()
+        .add(outbox::Column::BodyText.contains(format!("{} {}", l.family_name, l.given_name)));
+    if let Some(email) = &l.email {
+        named = named.add(outbox::Column::ToAddress.eq(email.clone()));
+    }
+    let emails: Vec<i32> = outbox::Entity::find()
+        .filter(named)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    if !emails.is_empty() {
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::BodyText, Expr::value(""))
+            .col_expr(outbox::Column::BodyHtml, Expr::value(""))
+            .filter(outbox::Column::Id.is_in(emails.clone()))
+            .exec(txn)
+            .await?;
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value("failed"))
+            .col_expr(
+                outbox::Column::LastError,
+                Expr::value(Some("erased: the record was anonymised".to_string())),
+            )
+            .filter(outbox::Column::Id.is_in(emails.clone()))
+            .filter(outbox::Column::Status.eq("pending"))
+            .exec(txn)
+            .await?;
+        if let Some(email) = &l.email {
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::ToAddress, Expr::value("—"))
+                .filter(outbox::Column::Id.is_in(emails))
+                .filter(outbox::Column::ToAddress.eq(email.clone()))
+                .exec(txn)
+                .await?;
+        }
+    }
     record(txn, now, actor, "anonymise", l.id, "personal fields erased").await?;
     Ok(Ok(()))
 }

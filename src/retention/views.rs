@@ -91,11 +91,8 @@ pub async fn anonymise(ctx: &Ctx, Form(pairs): Form<Vec<(String, String)>>) -> A
     let mut done = 0;
     let mut held = 0;
     for id in ids {
-        let Some(l) = crate::leavers::queries::get(&ctx.app.db, id).await? else {
-            continue;
-        };
         let txn = db::begin_write(&ctx.app.db).await?;
-        match retention::anonymise(&txn, ctx.now(), today(ctx), actor, &l, years).await? {
+        match retention::anonymise(&txn, ctx.now(), today(ctx), actor, id, years).await? {
             Ok(()) => {
                 txn.commit().await?;
                 done += 1;

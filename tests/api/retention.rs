@@ -5,13 +5,15 @@ use aftercare::users::Role;
 use crate::helpers::{TestApp, spawn_app};
 
 /// Born 1999-04-01, support ended 2021-03-31: kept until 2026-03-31, past on 2026-11-25.
+/// Notes, phone and email are the person's own (made from the family name and `phone`).
 async fn old_record(
     app: &TestApp,
-    case: &str,
-    family: &str,
+    (case, family, phone): (&str, &str, &str),
     by: i32,
     met: &str,
 ) -> entity::leavers::Model {
+    let note = format!("{family} SECRETNOTE");
+    let email = format!("{}@example.jp", family.to_lowercase());
     let l = app
         .create_leaver(
             case,
@@ -20,8 +22,9 @@ async fn old_record(
                 ("family_name", family),
                 ("date_of_birth", "1999-04-01"),
                 ("placement_ended_on", "2017-03-31"),
-                ("notes", "ZZSECRETNOTE"),
-                ("phone", "090-9999-8888"),
+                ("notes", &note),
+                ("phone", phone),
+                ("email", &email),
             ],
         )
         .await;
@@ -35,8 +38,47 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
     let app = spawn_app().await;
     let c = app.create_user(Role::Coordinator, "c@example.jp").await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let old = old_record(&app, "OLD-1", "ZZUNIQUEFAMILY", c.id, "2020-06-01T10:00").await;
-    let held = old_record(&app, "OLD-2", "ZZHELDFAMILY", c.id, "2020-07-01T10:00").await;
+    let old = old_record(
+        &app,
+        ("OLD-1", "ZZUNIQUEFAMILY", "090-1357-2468"),
+        c.id,
+        "2020-06-01T10:00",
+    )
+    .await;
+    let held = old_record(
+        &app,
+        ("OLD-2", "ZZHELDFAMILY", "090-9999-8888"),
+        c.id,
+        "2020-07-01T10:00",
+    )
+    .await;
+    // An email sent to them long ago, and a digest that named them.
+    for (to, body) in [
+        (
+            "zzuniquefamily@example.jp",
+            "Your appointment on 2020-06-01",
+        ),
+        ("c@example.jp", "OLD-1 ZZUNIQUEFAMILY 花子: follow-up due"),
+    ] {
+        use sea_orm::{ActiveModelTrait, Set};
+        entity::outbox::ActiveModel {
+            to_address: Set(to.into()),
+            language: Set("en".into()),
+            subject: Set("Aftercare reminders".into()),
+            body_text: Set(body.into()),
+            body_html: Set(format!("<p>{body}</p>")),
+            status: Set("sent".into()),
+            attempts: Set(1),
+            next_attempt_at: Set(app.clock.now()),
+            run_date: Set("2020-06-01".parse().unwrap()),
+            created_at: Set(app.clock.now()),
+            sent_at: Set(Some(app.clock.now())),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    }
     app.create_leaver("NEW-1", Some(c.id), &[]).await;
     let before = aftercare::reports::annual(&app.state, 2020).await.unwrap();
 
@@ -144,23 +186,38 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
             }
         }
         let find = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
-        assert!(
-            !find("ZZUNIQUEFAMILY"),
-            "the erased name is still in the file"
-        );
+        for erased in [
+            "ZZUNIQUEFAMILY",
+            "zzuniquefamily@example.jp",
+            "090-1357-2468",
+            "ZZUNIQUEFAMILY SECRETNOTE",
+        ] {
+            assert!(!find(erased), "{erased} is still in the database file");
+        }
         assert!(
             !find("summary of 2020-06-01"),
             "the erased consultation summary is still in the file"
         );
-        assert!(
-            find("ZZHELDFAMILY"),
-            "the search does find what is still there"
-        );
+        for kept in ["ZZHELDFAMILY", "090-9999-8888", "ZZHELDFAMILY SECRETNOTE"] {
+            assert!(
+                find(kept),
+                "the search does find what is still there: {kept}"
+            );
+        }
     }
     // Releasing the hold lets it go.
     admin
         .post(&format!("/leavers/{}/hold/release", held.id), &[])
         .await;
+    let audit = app.audit_rows().await;
+    for action in ["hold", "release"] {
+        assert!(
+            audit
+                .iter()
+                .any(|r| r.0 == action && r.2 == Some(held.id.into())),
+            "{action} is audited"
+        );
+    }
     admin
         .submit(
             "/admin/retention",
@@ -176,13 +233,28 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
             .anonymised_on
             .is_some()
     );
+    // Later entries of the log (views of the anonymised records among them) name no one.
+    admin.get(&format!("/leavers/{}", old.id)).await;
+    admin.get(&format!("/leavers/{}/access-log", old.id)).await;
+    assert!(
+        !app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.4.contains("ZZUNIQUE") || r.4.contains("ZZHELD"))
+    );
 }
 
 #[tokio::test]
 async fn only_admins_manage_retention_and_holds() {
     let app = spawn_app().await;
     let (coordinator, me) = app.signed_in(Role::Coordinator).await;
-    let old = old_record(&app, "OLD-1", "X", me.id, "2020-06-01T10:00").await;
+    let old = old_record(
+        &app,
+        ("OLD-1", "X", "090-1111-2222"),
+        me.id,
+        "2020-06-01T10:00",
+    )
+    .await;
     assert_eq!(coordinator.get("/admin/retention").await.status, 403);
     assert_eq!(
         coordinator
