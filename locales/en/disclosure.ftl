@@ -18,3 +18,4 @@ disclosure-section-plans = Support plans
 disclosure-section-extensions = Extensions
 disclosure-section-access-log = Who viewed and changed this record
 audit-action-disclosure-request = Disclosure requested
+disclosure-language = Language of the record

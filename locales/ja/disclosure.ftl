@@ -18,3 +18,4 @@ disclosure-section-plans = 継続支援計画
 disclosure-section-extensions = 延長
 disclosure-section-access-log = この記録の閲覧・変更の記録
 audit-action-disclosure-request = 開示請求
+disclosure-language = 記録の言語

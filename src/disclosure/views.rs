@@ -17,6 +17,7 @@ use crate::{
     db,
     disclosure::{due_on, record, zip},
     error::{AppError, AppResult},
+    i18n::{Lang, Tr},
     leavers::forms::parse_date,
     web::{Ctx, render, render_status, see_other},
 };
@@ -39,12 +40,16 @@ struct DisclosurePage<'a> {
     rows: Vec<RequestRow>,
     requested_on: String,
     error: Option<&'static str>,
+    /// (code, name, selected) for the language of the exported record.
+    languages: Vec<(&'static str, String, bool)>,
 }
 
+/// The printable record, in the language chosen for the person (not necessarily the
+/// admin's).
 #[derive(Template)]
 #[template(path = "disclosure/record.html")]
-struct RecordHtml<'a> {
-    ctx: &'a Ctx,
+struct RecordHtml {
+    tr: Tr,
     name: String,
     sections: Vec<(String, Vec<String>)>,
 }
@@ -81,6 +86,16 @@ async fn page<'a>(
         rows,
         requested_on,
         error,
+        languages: Lang::ALL
+            .into_iter()
+            .map(|lang| {
+                (
+                    lang.code(),
+                    ctx.t(&format!("language-{}", lang.code())),
+                    lang == ctx.tr.lang,
+                )
+            })
+            .collect(),
     })
 }
 
@@ -103,6 +118,7 @@ pub struct DisclosureForm {
     action: String,
     requested_on: String,
     disclosure_id: String,
+    language: String,
 }
 
 #[handler]
@@ -121,18 +137,20 @@ pub async fn post(
                 .await?
                 .ok_or(AppError::NotFound)?;
         let sections = record(&ctx.app.db, &l).await?;
+        let lang = Lang::parse(&f.language).unwrap_or(ctx.tr.lang);
+        let tr = ctx.app.catalogs.translator(lang);
         let html = RecordHtml {
-            ctx,
             name: format!("{} {}", l.family_name, l.given_name),
             sections: sections
                 .iter()
                 .map(|(k, rows)| {
                     (
-                        ctx.t(&format!("disclosure-section-{}", k.replace('_', "-"))),
+                        tr.t(&format!("disclosure-section-{}", k.replace('_', "-"))),
                         rows.iter().map(|r| r.to_string()).collect(),
                     )
                 })
                 .collect(),
+            tr,
         }
         .render()?;
         let (bytes, sha) = zip(&sections, &html).map_err(AppError::Internal)?;

@@ -13,6 +13,34 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
     app.record_consultation(l.id, c.id, "2026-11-20T10:00", "held", "phone", None)
         .await;
+    app.record_consultation(l.id, c.id, "2026-10-20T10:00", "held", "home_visit", None)
+        .await;
+    app.create_plan(l.id, c.id).await;
+    let allowance = app.create_allowance(l.id, c.id).await;
+    let coordinator_browser = app.browser();
+    coordinator_browser
+        .login("c@example.jp", crate::helpers::PASSWORD)
+        .await;
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    for (b, action) in [(&coordinator_browser, "submit"), (&finance, "approve")] {
+        let page = b.get(&format!("/allowances/{}", allowance.id)).await;
+        let v = crate::helpers::field_value(&page.body, "version").unwrap();
+        b.submit(
+            &format!("/allowances/{}", allowance.id),
+            &format!("/allowances/{}/{action}", allowance.id),
+            &[("version", &v)],
+        )
+        .await
+        .assert_redirect_to("/allowances/");
+    }
+    // Someone else, with a consultation, a plan and an allowance of their own.
+    let other = app
+        .create_leaver("OTHER-9", Some(c.id), &[("family_name", "ZZOTHERPERSON")])
+        .await;
+    app.record_consultation(other.id, c.id, "2026-11-21T10:00", "held", "phone", None)
+        .await;
+    app.create_plan(other.id, c.id).await;
+    app.create_allowance(other.id, c.id).await;
     let page = format!("/leavers/{}/disclosure", l.id);
     let bad = admin
         .submit(
@@ -40,17 +68,19 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     assert!(widget[..widget.find("</section>").unwrap()].contains("SP-1"));
 
     let request = crate::helpers::field_value(&shown.body, "disclosure_id").unwrap();
-    let resp = admin
-        .http
-        .post(format!("{}{page}", admin.base))
-        .form(&[
-            ("csrf_token", shown.csrf_token().as_str()),
-            ("action", "export"),
-            ("disclosure_id", &request),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let export = |language: &'static str| {
+        admin
+            .http
+            .post(format!("{}{page}", admin.base))
+            .form(&[
+                ("csrf_token", shown.csrf_token()),
+                ("action", "export".into()),
+                ("disclosure_id", request.clone()),
+                ("language", language.into()),
+            ])
+            .send()
+    };
+    let resp = export("en").await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/zip");
     let bytes = resp.bytes().await.unwrap();
@@ -70,16 +100,42 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     assert!(
         record.contains("山田")
             && record.contains("summary of 2026-11-20T10:00")
+            && record.contains("summary of 2026-10-20T10:00")
+            && record.contains("A flat of my own")
             && record.contains("access_log")
     );
-    assert!(html.contains("Personal record"));
-    for foreign in ["ZZOTHERPERSON", "OTHER-9", "summary of 2026-11-21"] {
+    assert!(html.contains("Personal record") && html.contains("A flat of my own"));
+    for foreign in [
+        "ZZOTHERPERSON",
+        "OTHER-9",
+        "summary of 2026-11-21",
+        &format!("leaver {};", other.id),
+    ] {
         assert!(
             !record.contains(foreign) && !html.contains(foreign),
             "another person's data: {foreign}"
         );
     }
-    assert_eq!(manifest["counts"]["consultations"], 1);
+    // Every consultation, plan, allowance and payment of the person, as the manifest counts.
+    let parsed: serde_json::Value = serde_json::from_str(&record).unwrap();
+    for (section, expected) in [
+        ("consultations", 2),
+        ("plans", 1),
+        ("allowances", 1),
+        ("payments", 2),
+        ("person", 1),
+    ] {
+        assert_eq!(manifest["counts"][section], expected, "{section}");
+        assert_eq!(
+            parsed[section].as_array().unwrap().len(),
+            expected,
+            "{section} in record.json"
+        );
+    }
+    assert_eq!(
+        manifest["counts"]["access_log"],
+        parsed["access_log"].as_array().unwrap().len()
+    );
     use sha2::Digest;
     assert_eq!(
         manifest["files"]["record.json"],
@@ -100,6 +156,18 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     let dash = admin.get("/").await;
     let widget = &dash.body[dash.body.find("id=\"disclosures\"").unwrap()..];
     assert!(!widget[..widget.find("</section>").unwrap()].contains("SP-1"));
+    // The printable record in the person's language, whatever the admin's.
+    let japanese = export("ja").await.unwrap().bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(japanese.to_vec())).unwrap();
+    let mut html = String::new();
+    archive
+        .by_name("record.html")
+        .unwrap()
+        .read_to_string(&mut html)
+        .unwrap();
+    assert!(
+        html.contains("個人の記録") && html.contains("相談記録") && html.contains("lang=\"ja\"")
+    );
     // Only admins.
     let (coordinator, _) = app.signed_in(Role::Coordinator).await;
     assert_eq!(coordinator.get(&page).await.status, 403);
