@@ -230,7 +230,11 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<PathBuf> 
         bail!("the copied file does not match the manifest");
     }
     if live.exists() {
-        std::fs::rename(&live, &aside)?;
+        // The current file stays in place (a second name keeps it aside) until the rename
+        // below swaps the new one in, so there is never a moment without a database.
+        if std::fs::hard_link(&live, &aside).is_err() {
+            std::fs::copy(&live, &aside)?;
+        }
         for suffix in ["-wal", "-shm"] {
             let side = dir.join(format!("{name}{suffix}"));
             if side.exists() {
@@ -320,11 +324,64 @@ mod tests {
         for d in 0..7 {
             assert!(keep.contains(&(newest - Duration::days(d))), "daily {d}");
         }
-        assert!(!keep.contains(&(newest - Duration::days(8))) || keep.len() <= 23);
         assert!(keep.len() <= 7 + 4 + 12);
         assert!(keep.len() >= 12);
         // The oldest kept is about a year back, not 500 days.
         let oldest = keep.iter().next().unwrap();
         assert!(newest - *oldest < Duration::days(370));
+    }
+
+    /// What the scheduler does: a backup every day at 02:00, pruned right after, for 400
+    /// days. Every day the set holds exactly the newest backup of each of the last 7 days,
+    /// the last 4 ISO weeks and the last 12 months, and nothing else.
+    #[test]
+    fn pruning_every_day_for_400_days_keeps_exactly_the_rotation() {
+        use chrono::Datelike;
+        let start = NaiveDate::from_ymd_opt(2025, 11, 20)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap();
+        let mut kept: std::collections::BTreeSet<chrono::NaiveDateTime> = Default::default();
+        for day in 0..400 {
+            let now = start + Duration::days(day);
+            kept.insert(now);
+            kept = to_keep(&kept.iter().copied().collect::<Vec<_>>());
+            let taken: Vec<_> = (0..=day).map(|d| start + Duration::days(d)).collect();
+            // The newest backup of each period, over everything ever taken.
+            let newest_per = |key: &dyn Fn(&chrono::NaiveDateTime) -> (i32, u32), n: usize| {
+                let mut periods: Vec<((i32, u32), chrono::NaiveDateTime)> = Vec::new();
+                for t in taken.iter().rev() {
+                    if !periods.iter().any(|(k, _)| *k == key(t)) {
+                        periods.push((key(t), *t));
+                    }
+                }
+                periods
+                    .into_iter()
+                    .take(n)
+                    .map(|(_, t)| t)
+                    .collect::<Vec<_>>()
+            };
+            let mut expected = std::collections::BTreeSet::new();
+            expected.extend(newest_per(&|t| (t.year(), t.ordinal()), 7));
+            expected.extend(newest_per(
+                &|t| (t.iso_week().year(), t.iso_week().week()),
+                4,
+            ));
+            expected.extend(newest_per(&|t| (t.year(), t.month()), 12));
+            assert_eq!(kept, expected, "day {day} ({now})");
+            assert!(kept.len() <= 7 + 4 + 12, "day {day}: {} kept", kept.len());
+        }
+        // After 400 days: the last 7 days, and the oldest is the end of a month a year back.
+        let newest = start + Duration::days(399);
+        for d in 0..7 {
+            assert!(kept.contains(&(newest - Duration::days(d))));
+        }
+        let oldest = *kept.iter().next().unwrap();
+        assert!(newest - oldest > Duration::days(300) && newest - oldest < Duration::days(370));
+        assert_eq!(
+            (oldest + Duration::days(1)).day(),
+            1,
+            "a month is kept by its last backup"
+        );
     }
 }

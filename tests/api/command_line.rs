@@ -608,3 +608,211 @@ async fn backup_and_restore_from_the_command_line() {
     assert_succeeded(&live);
     drop(server);
 }
+
+/// The restore drill: while the server writes continuously, a backup is taken; restored into
+/// a fresh data folder, the server starts on it and every row committed before the backup
+/// began is there.
+#[tokio::test]
+async fn restore_drill_brings_back_every_row_committed_before_the_backup() {
+    use aftercare::users::Role;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let app = crate::helpers::spawn_app().await;
+    if app.state.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return; // PostgreSQL is backed up with pg_dump (see the test below).
+    }
+    let admin = app.create_user(Role::Admin, "drill@example.jp").await;
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("drill-backup");
+    let data_dir = app.state.config.data_dir.clone();
+    let committed: Arc<Mutex<Vec<String>>> = Arc::default();
+    let done = AtomicBool::new(false);
+    let writing = async {
+        let mut n = 0;
+        while !done.load(Ordering::SeqCst) {
+            let case = format!("DRILL-{n:05}");
+            app.create_leaver(&case, None, &[]).await;
+            committed.lock().unwrap().push(case);
+            n += 1;
+        }
+    };
+    let backing_up = async {
+        while committed.lock().unwrap().len() < 20 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let before = committed.lock().unwrap().clone();
+        let (cwd, target, data_dir) = (work.path().to_owned(), target.clone(), data_dir.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            aftercare(&cwd)
+                .arg("backup")
+                .arg(&target)
+                .env("AFTERCARE_DATA_DIR", &data_dir)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        // Writing goes on for a while after the copy.
+        let seen = committed.lock().unwrap().len();
+        while committed.lock().unwrap().len() < seen + 20 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        done.store(true, Ordering::SeqCst);
+        (before, out)
+    };
+    let ((), (before, out)) = tokio::join!(writing, backing_up);
+    assert_succeeded(&out);
+    assert!(
+        committed.lock().unwrap().len() > before.len(),
+        "the server was writing during the backup"
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    let restored = aftercare(fresh.path())
+        .arg("restore")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_succeeded(&restored);
+    let (server, address) = Server::start(fresh.path());
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(
+        http.get(format!("{address}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // The administrator of the restored database signs in and finds the first record.
+    let login = http
+        .get(format!("{address}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = field_value(&login, "csrf_token").unwrap();
+    let signed_in = http
+        .post(format!("{address}/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "drill@example.jp"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303, "{}", server.log());
+    let found = http
+        .get(format!("{address}/leavers?coordinator=all&q=DRILL-00000"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains("DRILL-00000"));
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}",
+        fresh.path().join("data/aftercare.db").display()
+    ))
+    .await
+    .unwrap();
+    let there: std::collections::HashSet<String> = entity::leavers::Entity::find()
+        .filter(entity::leavers::Column::CaseNumber.starts_with("DRILL-"))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.case_number)
+        .collect();
+    db.close().await.unwrap();
+    for case in &before {
+        assert!(
+            there.contains(case),
+            "{case} was committed before the backup"
+        );
+    }
+    drop(server);
+}
+
+/// On PostgreSQL, `aftercare backup` writes a `pg_dump -Fc` archive with its manifest, and
+/// `pg_restore` can read it.
+#[tokio::test]
+async fn a_postgresql_backup_is_a_pg_dump_archive() {
+    let app = crate::helpers::spawn_app().await;
+    if app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return; // SQLite: the drill above.
+    }
+    app.create_leaver("PG-1", None, &[]).await;
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("pg-backup");
+    let out = aftercare(work.path())
+        .arg("backup")
+        .arg(&target)
+        .env("AFTERCARE_DATABASE_URL", &app.state.config.database_url)
+        .output()
+        .unwrap();
+    if Command::new("pg_dump").arg("--version").output().is_err() {
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump is not installed"));
+        return;
+    }
+    assert_succeeded(&out);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(target.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["file"], "aftercare.dump");
+    let dump = std::fs::read(target.join("aftercare.dump")).unwrap();
+    assert!(dump.starts_with(b"PGDMP"), "a custom-format archive");
+    use sha2::Digest;
+    assert_eq!(manifest["sha256"], hex::encode(sha2::Sha256::digest(&dump)));
+    let listing = Command::new("pg_restore")
+        .arg("--list")
+        .arg(target.join("aftercare.dump"))
+        .output()
+        .unwrap();
+    assert_succeeded(&listing);
+    assert!(String::from_utf8_lossy(&listing.stdout).contains("TABLE DATA public leavers"));
+}
+
+#[tokio::test]
+async fn retention_lists_records_past_their_date_from_the_command_line() {
+    let app = crate::helpers::spawn_app().await;
+    // Support ended 2021-03-31: kept for five years, until 2026-03-31.
+    app.create_leaver(
+        "OLD-1",
+        None,
+        &[
+            ("date_of_birth", "1999-04-01"),
+            ("placement_ended_on", "2017-03-31"),
+        ],
+    )
+    .await;
+    app.create_leaver("NEW-1", None, &[]).await;
+    let work = tempfile::tempdir().unwrap();
+    let list = |date: &str| {
+        aftercare(work.path())
+            .args(["retention", "--date", date])
+            .env("AFTERCARE_DATA_DIR", &app.state.config.data_dir)
+            .env("AFTERCARE_DATABASE_URL", &app.state.config.database_url)
+            .output()
+            .unwrap()
+    };
+    let on_the_day = list("2026-03-31");
+    assert_succeeded(&on_the_day);
+    let text = String::from_utf8_lossy(&on_the_day.stdout);
+    assert!(text.starts_with("0 records"), "{text}");
+    let after = list("2026-04-01");
+    assert_succeeded(&after);
+    let text = String::from_utf8_lossy(&after.stdout);
+    assert!(text.starts_with("1 records"), "{text}");
+    assert!(text.contains("OLD-1  kept until 2026-03-31") && !text.contains("NEW-1"));
+    assert!(!text.contains("山田"), "no names on the terminal");
+    assert_eq!(list("someday").status.code(), Some(2));
+}
