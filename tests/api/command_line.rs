@@ -621,7 +621,7 @@ async fn restore_drill_brings_back_every_row_committed_before_the_backup() {
     if app.state.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
         return; // PostgreSQL is backed up with pg_dump (see the test below).
     }
-    let admin = app.create_user(Role::Admin, "drill@example.jp").await;
+    app.create_user(Role::Admin, "drill@example.jp").await;
     let work = tempfile::tempdir().unwrap();
     let target = work.path().join("drill-backup");
     let data_dir = app.state.config.data_dir.clone();
