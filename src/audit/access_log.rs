@@ -43,6 +43,7 @@ pub async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let page: u64 = q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000);
+    ctx.audit_view(vec![l.id]).await?;
     // Entries about the record itself, and about its consultations, allowances, plans and
     // extensions (their summaries start with the leaver's id).
     let mut entries = audit_log::Entity::find()

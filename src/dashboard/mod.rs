@@ -22,6 +22,7 @@ pub const FOLLOW_UP_DAYS: u64 = 7;
 pub const SUPPORT_ENDING_DAYS: u64 = 90;
 
 pub struct Line {
+    pub leaver_id: i32,
     pub href: String,
     pub case_number: String,
     pub name: String,
@@ -224,6 +225,7 @@ fn widget(
     let mut groups: Vec<Group> = Vec::new();
     for item in items {
         let line = Line {
+            leaver_id: item.leaver_id,
             href: format!("/leavers/{}", item.leaver_id),
             case_number: item.case_number.clone(),
             name: format!("{} {}", item.family_name, item.given_name),
@@ -324,6 +326,16 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
             date(i.on_date)
         }));
     }
+
+    // The widgets name people: recorded as a view of each of them before the page is sent.
+    let mut shown: Vec<i32> = widgets
+        .iter()
+        .flat_map(|w| w.groups.iter())
+        .flat_map(|g| g.lines.iter().map(|l| l.leaver_id))
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    ctx.audit_view(shown).await?;
 
     let held = queries::held_since(db, scope, start_of(chart::first_month(today), tz)).await?;
     let monthly = chart::monthly(&held, tz, today);

@@ -208,10 +208,17 @@ async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
     let app = spawn_app().await;
     let (coordinator, me) = app.signed_in(Role::Coordinator).await;
     let (finance, f) = app.signed_in(Role::Finance).await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (admin, boss) = app.signed_in(Role::Admin).await;
     let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
     let c = app
-        .record_consultation(l.id, me.id, "2026-11-20T10:00", "held", "phone", None)
+        .record_consultation(
+            l.id,
+            me.id,
+            "2026-11-20T10:00",
+            "held",
+            "phone",
+            Some("2026-11-27"),
+        )
         .await;
     let plan = app.create_plan(l.id, me.id).await;
     let a = app.create_allowance(l.id, me.id).await;
@@ -276,6 +283,13 @@ async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
         (&finance, f.id, "/allowances".to_string(), "view"),
         (&finance, f.id, "/payments".to_string(), "view"),
         (&finance, f.id, "/payments.csv".to_string(), "export"),
+        (&coordinator, me.id, "/".to_string(), "view"),
+        (
+            &admin,
+            boss.id,
+            format!("/leavers/{}/access-log", l.id),
+            "view",
+        ),
     ];
     for (browser, actor, path, action) in &pages {
         let query = match path.as_str() {
