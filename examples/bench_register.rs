@@ -183,6 +183,34 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
+    // How fast the audit log itself takes entries, in batches as group commit writes them.
+    {
+        let entries: Vec<(aftercare::audit::Entry, Vec<i32>)> = (0..1_000)
+            .map(|i| {
+                (
+                    aftercare::audit::Entry {
+                        actor_id: Some(1),
+                        action: "view",
+                        entity: "leaver",
+                        entity_id: Some(i.into()),
+                        summary: "/leavers/1",
+                    },
+                    vec![i],
+                )
+            })
+            .collect();
+        let t = Instant::now();
+        for _ in 0..20 {
+            let txn = db::begin_write(&state.db).await?;
+            aftercare::audit::append(&txn, Utc::now(), &entries).await?;
+            txn.commit().await?;
+        }
+        println!(
+            "\naudit log: {:.0} entries/s in batches of 1,000",
+            20_000.0 / t.elapsed().as_secs_f64()
+        );
+    }
+
     // What recording views costs under load: 64 connections on the list and on a person's
     // page, with read auditing on and then off (group commit writes each batch of views in
     // one transaction).

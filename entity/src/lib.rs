@@ -2,6 +2,7 @@
 pub mod allowances;
 pub mod app_secrets;
 pub mod audit_head;
+pub mod audit_leavers;
 pub mod audit_log;
 pub mod budgets;
 pub mod consultation_topics;

@@ -11,6 +11,7 @@ mod m20261125_000007_plans;
 mod m20261125_000008_audit_append_only;
 mod m20261125_000009_retention;
 mod m20261125_000010_disclosures;
+mod m20261127_000011_audit_leavers;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_audit_append_only::Migration),
             Box::new(m20261125_000009_retention::Migration),
             Box::new(m20261125_000010_disclosures::Migration),
+            Box::new(m20261127_000011_audit_leavers::Migration),
         ]
     }
 }

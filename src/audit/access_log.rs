@@ -1,12 +1,12 @@
 //! `/leavers/{id}/access-log` (admins): who viewed and who changed a person's record, newest
 //! first, paged.
 use askama::Template;
-use entity::audit_log;
+use entity::{audit_leavers, audit_log};
 use poem::{
     Response, handler,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use crate::{
@@ -44,21 +44,21 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let page: u64 = q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000);
     ctx.audit_view(vec![l.id]).await?;
-    // Entries about the record itself, and about its consultations, allowances, plans and
-    // extensions (their summaries start with the leaver's id).
-    let mut entries = audit_log::Entity::find()
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(audit_log::Column::Entity.eq("leaver"))
-                        .add(audit_log::Column::EntityId.eq(i64::from(id))),
-                )
-                .add(audit_log::Column::Summary.like(format!("leaver {id};%"))),
-        )
-        .order_by_desc(audit_log::Column::Id)
+    // Entries about the person: their record, and their consultations, allowances, plans and
+    // extensions, and every page that showed them (one index lookup, then the page's rows).
+    let ids: Vec<i64> = audit_leavers::Entity::find()
+        .select_only()
+        .column(audit_leavers::Column::AuditId)
+        .filter(audit_leavers::Column::LeaverId.eq(id))
+        .order_by_desc(audit_leavers::Column::AuditId)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
+        .into_tuple()
+        .all(&ctx.app.db)
+        .await?;
+    let mut entries = audit_log::Entity::find()
+        .filter(audit_log::Column::Id.is_in(ids))
+        .order_by_desc(audit_log::Column::Id)
         .all(&ctx.app.db)
         .await?;
     let has_more = entries.len() as u64 > PAGE_SIZE;

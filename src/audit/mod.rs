@@ -5,7 +5,7 @@ pub mod reads;
 pub mod routes;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{audit_head, audit_log};
+use entity::{audit_head, audit_leavers, audit_log};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
@@ -19,59 +19,57 @@ pub struct Entry<'a> {
     pub summary: &'a str,
 }
 
-/// Appends `entry` to the log within `txn`, chained to the previous entry by its hash.
-/// The chain head row is locked (`FOR UPDATE` on PostgreSQL; SQLite write transactions are
-/// already serialised), so concurrent writers still form a single chain.
+/// Appends `entry` to the log within `txn`, chained to the previous entry by its hash, and
+/// indexed under the leaver it is about (see `subjects_of`). The chain head row is locked
+/// (`FOR UPDATE` on PostgreSQL; SQLite write transactions are already serialised), so
+/// concurrent writers still form a single chain.
 pub async fn record(
     txn: &impl ConnectionTrait,
     at: DateTime<Utc>,
     entry: Entry<'_>,
 ) -> Result<i64, DbErr> {
-    let head = lock_chain(txn).await?;
-    // Stored timestamps keep microseconds on every backend; hash what is stored.
-    let at = at.trunc_subsecs(6);
-    let id = head.last_id + 1;
-    let hash = entry_hash(&head.last_hash, id, at, &entry);
-    audit_log::ActiveModel {
-        id: Set(id),
-        at: Set(at),
-        actor_id: Set(entry.actor_id),
-        action: Set(entry.action.to_string()),
-        entity: Set(entry.entity.to_string()),
-        entity_id: Set(entry.entity_id),
-        summary: Set(entry.summary.to_string()),
-        prev_hash: Set(head.last_hash.clone()),
-        hash: Set(hash.clone()),
-    }
-    .insert(txn)
-    .await?;
-    audit_head::ActiveModel {
-        id: Set(1),
-        last_id: Set(id),
-        last_hash: Set(hash),
-    }
-    .update(txn)
-    .await?;
-    Ok(id)
+    let subjects = subjects_of(&entry);
+    append(txn, at, &[(entry, subjects)]).await
 }
 
-/// Appends several entries within `txn`, in order, with one lock of the chain head, one
-/// multi-row insert per chunk and one update of the head: what group commit writes for a
-/// batch of page views.
-pub async fn record_many(
+/// The leavers an entry is about: a leaver entry's own id, or the `leaver N;` that starts the
+/// summary of a change to something of theirs (a consultation, an allowance, a plan…).
+pub fn subjects_of(entry: &Entry<'_>) -> Vec<i32> {
+    if entry.entity == "leaver" {
+        return entry
+            .entity_id
+            .and_then(|id| i32::try_from(id).ok())
+            .into_iter()
+            .collect();
+    }
+    entry
+        .summary
+        .strip_prefix("leaver ")
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|id| id.parse().ok())
+        .into_iter()
+        .collect()
+}
+
+/// Appends entries in order, each with the leavers it is about, under one lock of the chain
+/// head, with multi-row inserts and one update of the head: group commit writes a batch of
+/// page views this way. Returns the last entry's id.
+pub async fn append(
     txn: &impl ConnectionTrait,
     at: DateTime<Utc>,
-    entries: &[Entry<'_>],
-) -> Result<(), DbErr> {
-    if entries.is_empty() {
-        return Ok(());
-    }
+    entries: &[(Entry<'_>, Vec<i32>)],
+) -> Result<i64, DbErr> {
     let head = lock_chain(txn).await?;
+    if entries.is_empty() {
+        return Ok(head.last_id);
+    }
+    // Stored timestamps keep microseconds on every backend; hash what is stored.
     let at = at.trunc_subsecs(6);
     let mut last_id = head.last_id;
     let mut last_hash = head.last_hash;
     let mut rows = Vec::with_capacity(entries.len());
-    for entry in entries {
+    let mut subjects = Vec::new();
+    for (entry, leavers) in entries {
         let id = last_id + 1;
         let hash = entry_hash(&last_hash, id, at, entry);
         rows.push(audit_log::ActiveModel {
@@ -85,17 +83,23 @@ pub async fn record_many(
             prev_hash: Set(last_hash),
             hash: Set(hash.clone()),
         });
+        let mut leavers = leavers.clone();
+        leavers.sort_unstable();
+        leavers.dedup();
+        subjects.extend(
+            leavers
+                .into_iter()
+                .map(|leaver_id| audit_leavers::ActiveModel {
+                    leaver_id: Set(leaver_id),
+                    audit_id: Set(id),
+                }),
+        );
         last_id = id;
         last_hash = hash;
     }
-    // Nine values a row: 200 rows stay well under every backend's limit on parameters.
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(200).collect();
-        audit_log::Entity::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await?;
-    }
+    // Nine values a log row, two a subject row: well under every backend's parameter limit.
+    insert_in_chunks(txn, rows, 200).await?;
+    insert_in_chunks(txn, subjects, 1000).await?;
     audit_head::ActiveModel {
         id: Set(1),
         last_id: Set(last_id),
@@ -103,6 +107,24 @@ pub async fn record_many(
     }
     .update(txn)
     .await?;
+    Ok(last_id)
+}
+
+async fn insert_in_chunks<A>(
+    txn: &impl ConnectionTrait,
+    rows: Vec<A>,
+    chunk: usize,
+) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let part: Vec<A> = rows.by_ref().take(chunk).collect();
+        <A::Entity as EntityTrait>::insert_many(part)
+            .exec_without_returning(txn)
+            .await?;
+    }
     Ok(())
 }
 

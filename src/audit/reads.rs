@@ -88,20 +88,51 @@ async fn write_batch(
     now: DateTime<Utc>,
     batch: &[Request],
 ) -> Result<(), sea_orm::DbErr> {
-    let entries: Vec<Entry> = batch
+    // One entry per page or file, naming every person it showed (in the hashed summary too,
+    // when there are several), indexed under each of them.
+    let people: Vec<Vec<i32>> = batch
         .iter()
-        .flat_map(|r| {
-            r.leaver_ids.iter().map(|id| Entry {
-                actor_id: r.actor,
-                action: r.action,
-                entity: "leaver",
-                entity_id: Some((*id).into()),
-                summary: &r.what,
-            })
+        .map(|r| {
+            let mut ids = r.leaver_ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
+        .collect();
+    let summaries: Vec<String> = batch
+        .iter()
+        .zip(&people)
+        .map(|(r, ids)| match ids.as_slice() {
+            [_] => r.what.clone(),
+            _ => format!(
+                "{}; leavers {}",
+                r.what,
+                ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+            ),
+        })
+        .collect();
+    let entries: Vec<(Entry, Vec<i32>)> = batch
+        .iter()
+        .zip(people)
+        .zip(&summaries)
+        .map(|((r, ids), summary)| {
+            (
+                Entry {
+                    actor_id: r.actor,
+                    action: r.action,
+                    entity: "leaver",
+                    entity_id: match ids.as_slice() {
+                        [one] => Some((*one).into()),
+                        _ => None,
+                    },
+                    summary,
+                },
+                ids,
+            )
         })
         .collect();
     let txn = db::begin_write(db).await?;
-    audit::record_many(&txn, now, &entries).await?;
+    audit::append(&txn, now, &entries).await?;
     txn.commit().await
 }
 

@@ -8,12 +8,10 @@ use std::io::Write;
 
 use chrono::{Days, NaiveDate};
 use entity::{
-    allowances, audit_log, consultation_topics, consultations, extensions, leavers, payments,
-    plan_goals, plans,
+    allowances, audit_leavers, audit_log, consultation_topics, consultations, extensions, leavers,
+    payments, plan_goals, plans,
 };
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -61,13 +59,13 @@ pub async fn record(
         .await?;
     let access = audit_log::Entity::find()
         .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(audit_log::Column::Entity.eq("leaver"))
-                        .add(audit_log::Column::EntityId.eq(i64::from(l.id))),
-                )
-                .add(audit_log::Column::Summary.like(format!("leaver {};%", l.id))),
+            audit_log::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(audit_leavers::Column::AuditId)
+                    .from(audit_leavers::Entity)
+                    .and_where(audit_leavers::Column::LeaverId.eq(l.id))
+                    .to_owned(),
+            ),
         )
         .order_by_asc(audit_log::Column::Id)
         .all(db)

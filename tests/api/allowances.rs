@@ -411,6 +411,13 @@ async fn two_finance_users_approving_at_once_exactly_one_wins() {
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort();
     assert_eq!(statuses, [303, 409], "exactly one approval wins");
+    let loser = if a.status == 409 { &a } else { &b };
+    assert!(
+        loser
+            .body
+            .contains("This request changed since you opened it."),
+        "the other is told why"
+    );
     assert_eq!(
         lines(&app, id).await.len(),
         6,

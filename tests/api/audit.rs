@@ -50,6 +50,15 @@ async fn the_audit_page_lists_newest_first_with_filters_and_pages() {
     let users_only = admin.get("/admin/audit?entity=user").await;
     assert_eq!(users_only.status, 200);
     assert!(users_only.body.contains("<option value=\"user\" selected>"));
+    assert!(users_only.body.contains("role: coordinator → finance"));
+    // Filtering by entity leaves out everything else.
+    app.create_leaver("SP-1", None, &[]).await;
+    let leavers_only = admin.get("/admin/audit?entity=leaver").await;
+    assert_eq!(leavers_only.body.matches("class=\"audit-row\"").count(), 1);
+    assert!(
+        !leavers_only.body.contains("Sign-in failed")
+            && !leavers_only.body.contains("role: coordinator → finance")
+    );
 }
 
 #[tokio::test]
@@ -136,6 +145,14 @@ async fn the_log_refuses_changes_and_verify_names_the_first_altered_entry() {
             .await
             .is_err()
     );
+    // The index of whom each entry is about is append-only too.
+    app.create_leaver("SP-1", None, &[]).await;
+    for change in [
+        "UPDATE audit_leavers SET leaver_id = leaver_id + 1",
+        "DELETE FROM audit_leavers",
+    ] {
+        assert!(db.execute_unprepared(change).await.is_err(), "{change}");
+    }
     // Someone with the database in hand drops the protection and edits an entry.
     match db.get_database_backend() {
         DbBackend::Postgres => db
@@ -173,12 +190,19 @@ async fn views_of_personal_data_are_recorded_and_shown_in_the_access_log() {
     assert!(views.iter().any(|r| r.2 == Some(l.id.into())
         && r.3 == Some(me.id)
         && r.4 == format!("/leavers/{}", l.id)));
+    // The list is one entry naming everyone on the page, indexed under each of them.
+    let (first, second) = (l.id.min(other.id), l.id.max(other.id));
+    let list_view = format!("/leavers; leavers {first},{second}");
     assert!(
         views
             .iter()
-            .any(|r| r.2 == Some(other.id.into()) && r.3 == Some(f.id) && r.4 == "/leavers"),
-        "the list records each person shown"
+            .any(|r| r.2.is_none() && r.3 == Some(f.id) && r.4 == list_view),
+        "the list records each person shown: {views:?}"
     );
+    let finance_log = admin
+        .get(&format!("/leavers/{}/access-log", other.id))
+        .await;
+    assert!(finance_log.body.contains(&list_view));
     let log = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
     assert_eq!(log.status, 200);
     assert!(

@@ -186,6 +186,93 @@ async fn an_appointment_is_planned_then_marked_held() {
 }
 
 #[tokio::test]
+async fn appointments_are_marked_missed_or_cancelled_and_a_cancelled_one_stays_cancelled() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let new = format!("/leavers/{}/consultations/new", l.id);
+    for at in ["2026-11-26T10:00", "2026-12-01T10:00"] {
+        browser
+            .submit(
+                &new,
+                &new,
+                &[("held_at", at), ("status", "planned"), ("channel", "phone")],
+            )
+            .await
+            .assert_redirect_to(&format!("/leavers/{}", l.id));
+    }
+    let ids: Vec<i32> = entity::consultations::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    app.clock.advance(chrono::Duration::days(2));
+    browser
+        .login(&me.email, crate::helpers::PASSWORD)
+        .await
+        .assert_redirect_to("/");
+    let mark = |id: i32, at: &'static str, status: &'static str| {
+        let edit = format!("/consultations/{id}/edit");
+        let browser = &browser;
+        async move {
+            browser
+                .submit(
+                    &edit,
+                    &edit,
+                    &[
+                        ("held_at", at),
+                        ("status", status),
+                        ("channel", "phone"),
+                        ("version", "1"),
+                    ],
+                )
+                .await
+        }
+    };
+    mark(ids[0], "2026-11-26T10:00", "missed")
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", l.id));
+    // Still ahead: it can be cancelled, not marked missed.
+    assert_eq!(mark(ids[1], "2026-12-01T10:00", "missed").await.status, 422);
+    mark(ids[1], "2026-12-01T10:00", "cancelled")
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", l.id));
+    let status = |id: i32| {
+        let db = app.state.db.clone();
+        async move {
+            entity::consultations::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+        }
+    };
+    assert_eq!(status(ids[0]).await, "missed");
+    assert_eq!(status(ids[1]).await, "cancelled");
+    // A cancelled appointment is not brought back.
+    let edit = format!("/consultations/{}/edit", ids[1]);
+    let revived = browser
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("held_at", "2026-11-26T10:00"),
+                ("status", "held"),
+                ("channel", "phone"),
+                ("summary", "Talked after all"),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(revived.status, 422);
+    assert!(revived.body.contains("Talked after all"), "input kept");
+    assert_eq!(status(ids[1]).await, "cancelled");
+}
+
+#[tokio::test]
 async fn refusals_keep_the_input_and_save_nothing() {
     let app = spawn_app().await;
     let (browser, me) = app.signed_in(Role::Coordinator).await;

@@ -101,16 +101,40 @@ async fn follow_ups_due_and_overdue_around_their_boundaries() {
         ["MISSED", "YESTERDAY"]
     );
 
+    // Admins see the whole team, each coordinator's people under their name.
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        entity::users::ActiveModel {
+            id: Set(other.id),
+            name: Set("Sato Second".into()),
+            ..Default::default()
+        }
+        .update(&app.state.db)
+        .await
+        .unwrap();
+    }
     let (admin, _) = app.signed_in(Role::Admin).await;
     let team = admin.get("/").await;
+    // Groups in coordinators' name order: "Sato Second" before "coordinator user".
     assert_eq!(
         listed(&team.body, "follow-ups-due"),
-        ["TODAY", "IN7", "THEIRS"]
+        ["THEIRS", "TODAY", "IN7"]
+    );
+    let widget = &team.body[team.body.find("id=\"follow-ups-due\"").unwrap()..];
+    let widget = &widget[..widget.find("</section>").unwrap()];
+    let mine = widget
+        .find("<h3 class=\"group\">coordinator user</h3>")
+        .expect("my group");
+    let theirs = widget
+        .find("<h3 class=\"group\">Sato Second</h3>")
+        .expect("their group");
+    let (today, their_item) = (
+        widget.find("TODAY").unwrap(),
+        widget.find("THEIRS").unwrap(),
     );
     assert!(
-        team.body
-            .contains("<h3 class=\"group\">coordinator user</h3>"),
-        "grouped by coordinator"
+        theirs < their_item && their_item < mine && mine < today,
+        "each item under its own coordinator"
     );
 }
 
