@@ -35,22 +35,34 @@ fn subject(entity: &str, entity_id: Option<i64>, summary: &str) -> Option<i32> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(AuditLeavers::Table)
-                    .col(integer(AuditLeavers::LeaverId))
-                    .col(big_integer(AuditLeavers::AuditId))
-                    .primary_key(
-                        Index::create()
-                            .col(AuditLeavers::LeaverId)
-                            .col(AuditLeavers::AuditId),
-                    )
-                    .to_owned(),
-            )
-            .await?;
         let db = manager.get_connection();
         let backend = manager.get_database_backend();
+        match backend {
+            // The primary key is the whole row: SQLite keeps it in one b-tree.
+            DbBackend::Sqlite => {
+                db.execute_unprepared(
+                    "CREATE TABLE audit_leavers (leaver_id integer NOT NULL, \
+                     audit_id bigint NOT NULL, PRIMARY KEY (leaver_id, audit_id)) WITHOUT ROWID",
+                )
+                .await?;
+            }
+            _ => {
+                manager
+                    .create_table(
+                        Table::create()
+                            .table(AuditLeavers::Table)
+                            .col(integer(AuditLeavers::LeaverId))
+                            .col(big_integer(AuditLeavers::AuditId))
+                            .primary_key(
+                                Index::create()
+                                    .col(AuditLeavers::LeaverId)
+                                    .col(AuditLeavers::AuditId),
+                            )
+                            .to_owned(),
+                    )
+                    .await?;
+            }
+        }
         let mut last = 0i64;
         loop {
             let rows = db

@@ -5,7 +5,7 @@ pub mod reads;
 pub mod routes;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{audit_head, audit_leavers, audit_log};
+use entity::{audit_head, audit_log};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
@@ -86,20 +86,31 @@ pub async fn append(
         let mut leavers = leavers.clone();
         leavers.sort_unstable();
         leavers.dedup();
-        subjects.extend(
-            leavers
-                .into_iter()
-                .map(|leaver_id| audit_leavers::ActiveModel {
-                    leaver_id: Set(leaver_id),
-                    audit_id: Set(id),
-                }),
-        );
+        subjects.extend(leavers.into_iter().map(|leaver_id| (leaver_id, id)));
         last_id = id;
         last_hash = hash;
     }
-    // Nine values a log row, two a subject row: well under every backend's parameter limit.
-    insert_in_chunks(txn, rows, 200).await?;
-    insert_in_chunks(txn, subjects, 1000).await?;
+    // Nine values a row: 200 rows stay well under every backend's parameter limit.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let part: Vec<_> = rows.by_ref().take(200).collect();
+        audit_log::Entity::insert_many(part)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    // The subject index takes a list page's fifty people per view: written as plain integer
+    // literals (typed numbers, nothing from outside), which costs a fraction of bound values.
+    for part in subjects.chunks(1000) {
+        let values: Vec<String> = part
+            .iter()
+            .map(|(leaver_id, audit_id)| format!("({leaver_id},{audit_id})"))
+            .collect();
+        txn.execute_unprepared(&format!(
+            "INSERT INTO audit_leavers (leaver_id, audit_id) VALUES {}",
+            values.join(",")
+        ))
+        .await?;
+    }
     audit_head::ActiveModel {
         id: Set(1),
         last_id: Set(last_id),
@@ -108,24 +119,6 @@ pub async fn append(
     .update(txn)
     .await?;
     Ok(last_id)
-}
-
-async fn insert_in_chunks<A>(
-    txn: &impl ConnectionTrait,
-    rows: Vec<A>,
-    chunk: usize,
-) -> Result<(), DbErr>
-where
-    A: ActiveModelTrait + Send,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let part: Vec<A> = rows.by_ref().take(chunk).collect();
-        <A::Entity as EntityTrait>::insert_many(part)
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Locks the head of the chain for the rest of the transaction (`FOR UPDATE` on PostgreSQL;

@@ -312,6 +312,16 @@ async fn the_state_machine_over_http() {
         ]
     );
     assert_eq!(step(&coordinator, c, "submit", "").await.status, 409);
+    // Every transition is in the audit log.
+    let audit = app.audit_rows().await;
+    for (action, id) in [("withdraw", a), ("reject", b), ("approve", c), ("stop", c)] {
+        assert!(
+            audit
+                .iter()
+                .any(|r| r.0 == action && r.1 == "allowance" && r.2 == Some(id.into())),
+            "{action} of {id} is audited"
+        );
+    }
 }
 
 #[tokio::test]
@@ -678,7 +688,22 @@ async fn the_finance_dashboard_shows_the_queue_and_this_months_totals() {
         "{}",
         dash.body
     );
+    // The queue, oldest first.
+    let queue = finance.get("/allowances?status=submitted").await.body;
+    let (first, second) = (
+        queue.find(&format!("href=\"/allowances/{a}\"")).unwrap(),
+        queue.find(&format!("href=\"/allowances/{b}\"")).unwrap(),
+    );
+    assert!(first < second, "oldest first");
     step(&finance, a, "approve", "").await;
+    // An approved request blocks an overlapping one as a submitted one does.
+    let overlap = request(&coordinator, l.id, "housing", "10000", "2026-12", "2027-01").await;
+    assert_eq!(overlap.status, 422);
+    assert!(
+        overlap.body.contains(
+            "These months overlap another submitted or approved request of the same kind."
+        )
+    );
     let dash = finance.get("/").await;
     assert!(dash.body.contains("<tr class=\"month-total\"><th>Housing (居住費支援)</th><td class=\"yen\">¥30,000</td><td class=\"yen\">¥0</td></tr>"));
 }

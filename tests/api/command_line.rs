@@ -816,3 +816,38 @@ async fn retention_lists_records_past_their_date_from_the_command_line() {
     assert!(!text.contains("山田"), "no names on the terminal");
     assert_eq!(list("someday").status.code(), Some(2));
 }
+
+/// The command line prints the same figures as the page's CSV.
+#[tokio::test]
+async fn the_report_command_gives_the_same_figures_as_the_csv_download() {
+    use aftercare::{i18n::Lang, users::Role};
+    let app = crate::helpers::spawn_app().await;
+    crate::reports::population(&app).await;
+    let user = app
+        .create_user_lang(Role::Finance, "kaikei@example.jp", Lang::Ja)
+        .await;
+    let browser = app.browser();
+    browser.login(&user.email, PASSWORD).await;
+    let download = browser
+        .http
+        .get(format!("{}/reports/annual.csv?fy=2026", browser.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let out = aftercare(work.path())
+        .args(["report", "annual", "--fy", "2026", "--csv"])
+        .env("AFTERCARE_DATA_DIR", &app.state.config.data_dir)
+        .env("AFTERCARE_DATABASE_URL", &app.state.config.database_url)
+        .output()
+        .unwrap();
+    assert_succeeded(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("年度中に支援した人数,4"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&download)
+    );
+}

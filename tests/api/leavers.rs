@@ -73,6 +73,41 @@ async fn a_coordinator_records_a_leaver_and_sees_the_support_window() {
 }
 
 #[tokio::test]
+async fn the_contact_cadence_is_suggested_from_the_setting_and_saved_from_the_form() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let form = browser.get("/leavers/new").await;
+    assert_eq!(
+        crate::helpers::field_value(&form.body, "contact_every_days").as_deref(),
+        Some("56")
+    );
+    let mut fields = leaver_fields("SP-CADENCE");
+    fields.push(("coordinator_id", me.id.to_string()));
+    fields.push(("contact_every_days", "400".into()));
+    let refused = browser
+        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        crate::helpers::field_value(&refused.body, "contact_every_days").as_deref(),
+        Some("400"),
+        "input kept"
+    );
+    fields.pop();
+    fields.push(("contact_every_days", "21".into()));
+    browser
+        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
+        .await
+        .assert_redirect_to("/leavers/");
+    let saved = entity::leavers::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.contact_every_days, Some(21));
+}
+
+#[tokio::test]
 async fn the_support_window_follows_the_settings_and_shows_when_it_ended() {
     let app = spawn_app().await;
     let (browser, _) = app.signed_in(Role::Admin).await;

@@ -231,3 +231,75 @@ async fn plans_are_checked_and_finance_never_sees_them() {
     let page = finance.get(&format!("/leavers/{}", l.id)).await;
     assert!(!page.body.contains("Secret wish") && !page.body.contains("/plans"));
 }
+
+#[tokio::test]
+async fn a_draft_plan_is_edited_and_refused_input_is_kept() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = spawn_app().await;
+    let (b, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let plan = app.create_plan(l.id, me.id).await;
+    let page = format!("/plans/{}", plan.id);
+    let edit = format!("{page}/edit");
+    assert_eq!(b.get(&edit).await.status, 200);
+    let bad = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("wishes", "Live near my sister"),
+                ("review_on", "2027-02-30"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Live near my sister") && bad.body.contains("2027-02-30"));
+    assert!(bad.body.contains("Enter a real date"), "{}", bad.body);
+    assert_eq!(
+        latest_plan(&app).await.wishes,
+        "A flat of my own",
+        "nothing saved"
+    );
+    b.submit(
+        &edit,
+        &edit,
+        &[
+            ("wishes", "Live near my sister"),
+            ("review_on", "2027-05-01"),
+            ("version", "1"),
+        ],
+    )
+    .await
+    .assert_redirect_to(&page);
+    let saved = latest_plan(&app).await;
+    assert_eq!(
+        (saved.wishes.as_str(), saved.review_on.unwrap().to_string()),
+        ("Live near my sister", "2027-05-01".to_string())
+    );
+    assert!(app.audit_rows().await.iter().any(|r| r.0 == "update"
+        && r.1 == "plan"
+        && r.4 == format!("leaver {}; changed: wishes, review_on", l.id)));
+    // A goal with an impossible date keeps what was typed.
+    let goal = b
+        .submit(
+            &page,
+            &format!("{page}/goals"),
+            &[
+                ("domain", "work"),
+                ("goal", "Keep the part-time job"),
+                ("actions", "Weekly call"),
+                ("target_on", "2027-13-01"),
+            ],
+        )
+        .await;
+    assert_eq!(goal.status, 422);
+    assert!(goal.body.contains("Keep the part-time job") && goal.body.contains("Weekly call"));
+    assert_eq!(
+        entity::plan_goals::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+}

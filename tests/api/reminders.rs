@@ -195,6 +195,9 @@ async fn approvals_waiting_go_to_every_finance_user_and_appointments_to_consenti
     let quiet = app
         .create_leaver("NOCONSENT", Some(c.id), &[("contact_consent", "")])
         .await;
+    let no_address = app
+        .create_leaver("NOEMAIL", Some(c.id), &[("email", "")])
+        .await;
     let a = app.create_allowance(l.id, c.id).await;
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
     let mut am = a.into_active_model();
@@ -204,6 +207,7 @@ async fn approvals_waiting_go_to_every_finance_user_and_appointments_to_consenti
     for (leaver, at) in [
         (l.id, "2026-11-26T10:00"),
         (quiet.id, "2026-11-26T11:00"),
+        (no_address.id, "2026-11-26T12:00"),
         (l.id, "2026-11-27T10:00"),
     ] {
         app.record_consultation(leaver, c.id, at, "planned", "in_person", None)
@@ -223,6 +227,11 @@ async fn approvals_waiting_go_to_every_finance_user_and_appointments_to_consenti
             .count(),
         1,
         "only tomorrow's"
+    );
+    assert_eq!(
+        all.len(),
+        4,
+        "two finance users, the coordinator's digest and one leaver: {to:?}"
     );
     let leaver_mail = all
         .iter()
@@ -366,6 +375,17 @@ async fn a_failed_send_is_retried_with_backoff_then_marked_failed_and_retried_by
     let (admin, _) = app.signed_in(Role::Admin).await;
     let page = admin.get("/admin/reminders?status=failed").await;
     assert!(page.body.contains("c@example.jp") && page.body.contains("Failed"));
+    let error = e.last_error.clone().unwrap();
+    let shown = error
+        .replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;");
+    assert!(
+        page.body.contains(&error) || page.body.contains(&shown),
+        "the last error is shown: {error}"
+    );
     admin
         .post(&format!("/admin/reminders/{}/retry", e.id), &[])
         .await

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use crate::helpers::{TestApp, spawn_app};
 
 /// Fiscal year 2026 runs from 2026-04-01 to 2027-03-31; the clock says 2026-11-25.
-async fn population(app: &TestApp) -> i32 {
+pub async fn population(app: &TestApp) -> i32 {
     let c = app.create_user(Role::Coordinator, "c@example.jp").await;
     let admin = app.create_user(Role::Admin, "a@example.jp").await;
     // A: supported all year (2024-04-01 to 2029-03-31), 20 at the year's end.
