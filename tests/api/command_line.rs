@@ -845,7 +845,7 @@ async fn the_report_command_gives_the_same_figures_as_the_csv_download() {
         .output()
         .unwrap();
     assert_succeeded(&out);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("年度中に支援した人数,4"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("年度中に支援した人数,6"));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&download)

@@ -123,6 +123,38 @@ pub async fn population(app: &TestApp) -> i32 {
     .await
     .unwrap();
     txn.commit().await.unwrap();
+    // E and F, born 2004-04-01, would have ended on 2026-03-31, the day before the year, but
+    // were extended to 2030-03-31 (reason: studying): both are supported all year, 22 at its
+    // end, and neither ends in it. E's extension was approved in the year, F's in March 2026
+    // (the year before), so only E's counts among this year's extensions.
+    let now = app.clock.now();
+    for (case, decided) in [("E", now), ("F", "2026-03-20T01:00:00Z".parse().unwrap())] {
+        let person = app
+            .create_leaver(
+                case,
+                Some(c.id),
+                &[
+                    ("date_of_birth", "2004-04-01"),
+                    ("placement_ended_on", "2022-03-31"),
+                ],
+            )
+            .await;
+        app.clock.set(decided);
+        let ext = app.create_extension(person.id, c.id).await;
+        let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
+        aftercare::extensions::queries::decide(
+            &txn,
+            app.clock.now(),
+            admin.id,
+            &ext,
+            &ruling,
+            &app.state.config.window_rules,
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        app.clock.set(now);
+    }
     a.id
 }
 
@@ -131,12 +163,12 @@ async fn every_figure_of_a_small_known_year() {
     let app = spawn_app().await;
     population(&app).await;
     let r = aftercare::reports::annual(&app.state, 2026).await.unwrap();
-    assert_eq!((r.supported, r.started, r.ended), (4, 1, 3));
-    assert_eq!(r.by_placement.get("childrens_home"), Some(&3));
+    assert_eq!((r.supported, r.started, r.ended), (6, 1, 3));
+    assert_eq!(r.by_placement.get("childrens_home"), Some(&5));
     assert_eq!(r.by_placement.get("foster_care"), Some(&1));
     assert_eq!(
         r.by_age.iter().map(|(a, n)| (*a, *n)).collect::<Vec<_>>(),
-        [(20, 2), (21, 1), (22, 1)]
+        [(20, 2), (21, 1), (22, 3)]
     );
     assert_eq!(r.consultations, 2);
     assert_eq!(
@@ -145,7 +177,14 @@ async fn every_figure_of_a_small_known_year() {
     );
     assert_eq!(r.by_topic.get("housing"), Some(&1));
     assert_eq!(r.paid.get("housing"), Some(&(2, 20_000)));
-    assert_eq!(r.extensions.get("studying"), Some(&1));
+    assert_eq!(
+        r.extensions.get("studying"),
+        Some(&2),
+        "A's and E's, approved in the year; not F's"
+    );
+    // The year before counts F's.
+    let before = aftercare::reports::annual(&app.state, 2025).await.unwrap();
+    assert_eq!(before.extensions.get("studying"), Some(&1));
 }
 
 #[tokio::test]
@@ -157,7 +196,7 @@ async fn the_page_and_the_csv_hide_small_cells() {
     assert_eq!(page.status, 200);
     assert!(
         page.body
-            .contains("<th>Supported during the year</th><td>4</td>")
+            .contains("<th>Supported during the year</th><td>6</td>")
     );
     assert!(
         page.body
@@ -183,10 +222,10 @@ async fn the_page_and_the_csv_hide_small_cells() {
     let rows: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(rows[0], "section,item,value");
     for expected in [
-        "People,Supported during the year,4",
+        "People,Supported during the year,6",
         "People,Support started in the year,<3",
         "People,Support ended in the year,3",
-        "\"Supported, by placement\",Children's home (児童養護施設),3",
+        "\"Supported, by placement\",Children's home (児童養護施設),5",
         "\"Supported, by placement\",Foster care (里親),<3",
         "\"Supported, by age at the end of the year\",20,<3",
         "Consultations,Consultations held,2",
