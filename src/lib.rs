@@ -205,6 +205,7 @@ impl Application {
             .ok_or_else(|| anyhow::anyhow!("listening socket has no address"))?;
         let mailer = mail::Mailer::from_config(&config)?;
         let read_audit = audit::reads::ReadAudit::start(db.clone(), clock.clone());
+        audit::index::start(db.clone(), clock.clone());
         let state = Arc::new(AppState {
             read_audit,
             mailer,

@@ -46,6 +46,7 @@ pub async fn show(
     ctx.audit_view(vec![l.id]).await?;
     // Entries about the person: their record, and their consultations, allowances, plans and
     // extensions, and every page that showed them (one index lookup, then the page's rows).
+    crate::audit::index::catch_up(&ctx.app.db, &ctx.app.clock).await?;
     let ids: Vec<i64> = audit_leavers::Entity::find()
         .select_only()
         .column(audit_leavers::Column::AuditId)

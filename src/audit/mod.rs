@@ -1,6 +1,7 @@
 //! The audit log: `record` appends one hash-chained entry inside the caller's transaction;
 //! `routes` shows the log to admins.
 pub mod access_log;
+pub mod index;
 pub mod reads;
 pub mod routes;
 
@@ -19,31 +20,32 @@ pub struct Entry<'a> {
     pub summary: &'a str,
 }
 
-/// Appends `entry` to the log within `txn`, chained to the previous entry by its hash, and
-/// indexed under the leaver it is about (see `subjects_of`). The chain head row is locked
-/// (`FOR UPDATE` on PostgreSQL; SQLite write transactions are already serialised), so
-/// concurrent writers still form a single chain.
+/// Appends `entry` to the log within `txn`, chained to the previous entry by its hash. The
+/// chain head row is locked (`FOR UPDATE` on PostgreSQL; SQLite write transactions are
+/// already serialised), so concurrent writers still form a single chain.
 pub async fn record(
     txn: &impl ConnectionTrait,
     at: DateTime<Utc>,
     entry: Entry<'_>,
 ) -> Result<i64, DbErr> {
-    let subjects = subjects_of(&entry);
-    append(txn, at, &[(entry, subjects)]).await
+    append(txn, at, &[entry]).await
 }
 
-/// The leavers an entry is about: a leaver entry's own id, or the `leaver N;` that starts the
-/// summary of a change to something of theirs (a consultation, an allowance, a plan…).
-pub fn subjects_of(entry: &Entry<'_>) -> Vec<i32> {
-    if entry.entity == "leaver" {
-        return entry
-            .entity_id
-            .and_then(|id| i32::try_from(id).ok())
-            .into_iter()
-            .collect();
+/// The leavers an entry is about, read from the entry itself (`index` keeps them per person):
+/// a leaver entry's own id; the people a list named (`…; leavers 3,5,8`, written by the read
+/// audit); or the `leaver N;` that starts the summary of a change to something of theirs (a
+/// consultation, an allowance, a plan…).
+pub fn subjects_of(entity: &str, entity_id: Option<i64>, summary: &str) -> Vec<i32> {
+    if entity == "leaver" {
+        if let Some(id) = entity_id {
+            return i32::try_from(id).into_iter().collect();
+        }
+        return summary
+            .rsplit_once("; leavers ")
+            .map(|(_, ids)| ids.split(',').filter_map(|i| i.parse().ok()).collect())
+            .unwrap_or_default();
     }
-    entry
-        .summary
+    summary
         .strip_prefix("leaver ")
         .and_then(|rest| rest.split(';').next())
         .and_then(|id| id.parse().ok())
@@ -51,13 +53,13 @@ pub fn subjects_of(entry: &Entry<'_>) -> Vec<i32> {
         .collect()
 }
 
-/// Appends entries in order, each with the leavers it is about, under one lock of the chain
-/// head, with multi-row inserts and one update of the head: group commit writes a batch of
-/// page views this way. Returns the last entry's id.
+/// Appends entries in order under one lock of the chain head, with multi-row inserts and one
+/// update of the head: group commit writes a batch of page views this way. Returns the last
+/// entry's id.
 pub async fn append(
     txn: &impl ConnectionTrait,
     at: DateTime<Utc>,
-    entries: &[(Entry<'_>, Vec<i32>)],
+    entries: &[Entry<'_>],
 ) -> Result<i64, DbErr> {
     let head = lock_chain(txn).await?;
     if entries.is_empty() {
@@ -68,8 +70,7 @@ pub async fn append(
     let mut last_id = head.last_id;
     let mut last_hash = head.last_hash;
     let mut rows = Vec::with_capacity(entries.len());
-    let mut subjects = Vec::new();
-    for (entry, leavers) in entries {
+    for entry in entries {
         let id = last_id + 1;
         let hash = entry_hash(&last_hash, id, at, entry);
         rows.push(audit_log::ActiveModel {
@@ -83,10 +84,6 @@ pub async fn append(
             prev_hash: Set(last_hash),
             hash: Set(hash.clone()),
         });
-        let mut leavers = leavers.clone();
-        leavers.sort_unstable();
-        leavers.dedup();
-        subjects.extend(leavers.into_iter().map(|leaver_id| (leaver_id, id)));
         last_id = id;
         last_hash = hash;
     }
@@ -97,19 +94,6 @@ pub async fn append(
         audit_log::Entity::insert_many(part)
             .exec_without_returning(txn)
             .await?;
-    }
-    // The subject index takes a list page's fifty people per view: written as plain integer
-    // literals (typed numbers, nothing from outside), which costs a fraction of bound values.
-    for part in subjects.chunks(1000) {
-        let values: Vec<String> = part
-            .iter()
-            .map(|(leaver_id, audit_id)| format!("({leaver_id},{audit_id})"))
-            .collect();
-        txn.execute_unprepared(&format!(
-            "INSERT INTO audit_leavers (leaver_id, audit_id) VALUES {}",
-            values.join(",")
-        ))
-        .await?;
     }
     audit_head::ActiveModel {
         id: Set(1),
@@ -238,6 +222,23 @@ mod tests {
             entity_id: Some(2),
             summary,
         }
+    }
+
+    #[test]
+    fn subjects_come_from_the_entry() {
+        assert_eq!(subjects_of("leaver", Some(7), "/leavers/7"), [7]);
+        assert_eq!(
+            subjects_of("leaver", None, "/leavers; leavers 3,5,8"),
+            [3, 5, 8]
+        );
+        assert!(subjects_of("leaver", None, "/leavers").is_empty());
+        assert_eq!(
+            subjects_of("allowance", Some(3), "leaver 12; status: a → b"),
+            [12]
+        );
+        assert!(subjects_of("user", Some(3), "role: coordinator → finance").is_empty());
+        assert!(subjects_of("plan", Some(3), "leaver x; version 1").is_empty());
+        assert!(subjects_of("payment", Some(3), "allowance 4; leaver 5;").is_empty());
     }
 
     #[test]

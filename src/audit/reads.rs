@@ -88,47 +88,36 @@ async fn write_batch(
     now: DateTime<Utc>,
     batch: &[Request],
 ) -> Result<(), sea_orm::DbErr> {
-    // One entry per page or file, naming every person it showed (in the hashed summary too,
-    // when there are several), indexed under each of them.
-    let people: Vec<Vec<i32>> = batch
+    // One entry per page or file, naming every person it showed (in the hashed summary when
+    // there are several; `index` files it under each of them).
+    let summaries: Vec<(Option<i64>, String)> = batch
         .iter()
         .map(|r| {
             let mut ids = r.leaver_ids.clone();
             ids.sort_unstable();
             ids.dedup();
-            ids
+            match ids.as_slice() {
+                [one] => (Some((*one).into()), r.what.clone()),
+                _ => (
+                    None,
+                    format!(
+                        "{}; leavers {}",
+                        r.what,
+                        ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+                    ),
+                ),
+            }
         })
         .collect();
-    let summaries: Vec<String> = batch
+    let entries: Vec<Entry> = batch
         .iter()
-        .zip(&people)
-        .map(|(r, ids)| match ids.as_slice() {
-            [_] => r.what.clone(),
-            _ => format!(
-                "{}; leavers {}",
-                r.what,
-                ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
-            ),
-        })
-        .collect();
-    let entries: Vec<(Entry, Vec<i32>)> = batch
-        .iter()
-        .zip(people)
         .zip(&summaries)
-        .map(|((r, ids), summary)| {
-            (
-                Entry {
-                    actor_id: r.actor,
-                    action: r.action,
-                    entity: "leaver",
-                    entity_id: match ids.as_slice() {
-                        [one] => Some((*one).into()),
-                        _ => None,
-                    },
-                    summary,
-                },
-                ids,
-            )
+        .map(|(r, (entity_id, summary))| Entry {
+            actor_id: r.actor,
+            action: r.action,
+            entity: "leaver",
+            entity_id: *entity_id,
+            summary,
         })
         .collect();
     let txn = db::begin_write(db).await?;

@@ -136,6 +136,8 @@ pub async fn post(
                 .one(&ctx.app.db)
                 .await?
                 .ok_or(AppError::NotFound)?;
+        // The access log in the export is read from the per-person index: bring it up to date.
+        crate::audit::index::catch_up(&ctx.app.db, &ctx.app.clock).await?;
         let sections = record(&ctx.app.db, &l).await?;
         let lang = Lang::parse(&f.language).unwrap_or(ctx.tr.lang);
         let tr = ctx.app.catalogs.translator(lang);

@@ -1,5 +1,5 @@
 use aftercare::{audit, users::Role};
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::helpers::spawn_app;
 
@@ -147,6 +147,10 @@ async fn the_log_refuses_changes_and_verify_names_the_first_altered_entry() {
     );
     // The index of whom each entry is about is append-only too.
     app.create_leaver("SP-1", None, &[]).await;
+    assert!(
+        audit::index::catch_up(db, &app.clock).await.unwrap() > 0,
+        "entries were indexed"
+    );
     for change in [
         "UPDATE audit_leavers SET leaver_id = leaver_id + 1",
         "DELETE FROM audit_leavers",
@@ -399,4 +403,30 @@ async fn the_scheduled_backup_runs_once_per_fire_and_shows_on_the_admin_dashboar
     );
     aftercare::backup::verify(&path).await.unwrap();
     assert!(admin.get("/").await.body.contains("written and verified"));
+}
+
+#[tokio::test]
+async fn the_per_person_index_follows_the_log_in_the_background() {
+    use sea_orm::PaginatorTrait;
+    let app = spawn_app().await;
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    let (coordinator, _) = app.signed_in(Role::Coordinator).await;
+    coordinator.get("/leavers?coordinator=all").await;
+    // Nobody reads the access log: the background task files both entries within seconds.
+    let started = std::time::Instant::now();
+    loop {
+        let filed = entity::audit_leavers::Entity::find()
+            .filter(entity::audit_leavers::Column::LeaverId.eq(l.id))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        if filed >= 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the index did not catch up: {filed}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
