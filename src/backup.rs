@@ -230,8 +230,20 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<PathBuf> 
         bail!("the copied file does not match the manifest");
     }
     if live.exists() {
+        // Everything committed goes into the file itself first, so the write-ahead log set
+        // aside below holds nothing the kept copy lacks.
+        let current =
+            sea_orm::Database::connect(format!("sqlite://{}?mode=rw", live.display())).await?;
+        current
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+        current.close().await?;
         // The current file stays in place (a second name keeps it aside) until the rename
         // below swaps the new one in, so there is never a moment without a database.
+        if aside.exists() {
+            let _ = std::fs::remove_file(&incoming);
+            bail!("{} already exists: try again in a second", aside.display());
+        }
         if std::fs::hard_link(&live, &aside).is_err() {
             std::fs::copy(&live, &aside)?;
         }

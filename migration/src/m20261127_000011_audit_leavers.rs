@@ -55,6 +55,14 @@ impl MigrationTrait for Migration {
                      FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
                 )
                 .await?;
+                // TRUNCATE skips row triggers: refuse it on both tables.
+                for table in ["audit_log", "audit_leavers"] {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} \
+                         FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+                    ))
+                    .await?;
+                }
             }
             _ => {
                 db.execute_unprepared(
@@ -73,6 +81,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("DROP TRIGGER audit_log_no_truncate ON audit_log")
+                .await?;
+        }
         manager
             .drop_table(Table::drop().table(AuditLeavers::Table).to_owned())
             .await

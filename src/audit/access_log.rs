@@ -64,6 +64,11 @@ pub async fn show(
         .await?;
     let has_more = entries.len() as u64 > PAGE_SIZE;
     entries.truncate(PAGE_SIZE as usize);
+    // Shown about this person: a list page's entry without the others it named.
+    for e in &mut entries {
+        e.summary =
+            crate::audit::summary_for_one_person(&e.entity, e.entity_id, &e.summary).to_string();
+    }
     let rows = crate::audit::routes::rows(ctx, entries).await?;
     let link = |p: u64| format!("/leavers/{id}/access-log?page={p}");
     render(&AccessLogPage {

@@ -4,7 +4,7 @@
 //! anyone reads it, so indexing the fifty people of a list page never slows the page down.
 use std::time::Duration;
 
-use entity::audit_log;
+use entity::{app_secrets, audit_head, audit_log};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -19,16 +19,28 @@ const CHUNK: u64 = 5_000;
 /// How often the background task looks for new entries when nobody tells it.
 const EVERY: Duration = Duration::from_secs(1);
 
-/// Brings the index up to the newest entry; the number of entries read. Runs under the
-/// write lock, so two instances never index the same entries at once (and the insert would
-/// skip what is there anyway).
+/// Brings the index up to the newest entry; the number of entries read. Each chunk is read
+/// and filed under a lock of the watermark row (and SQLite's write lock), so instances
+/// sharing a database never index the same entries at once; the insert skips what is there
+/// anyway. Nothing is locked when there is nothing new.
 pub async fn catch_up(db: &DatabaseConnection, clock: &Clock) -> Result<u64, DbErr> {
+    let newest = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .map_or(0, |h| h.last_id);
+    match secrets::get(db, WATERMARK).await? {
+        Some(v) if v.parse::<i64>().is_ok_and(|upto| upto >= newest) => return Ok(0),
+        Some(_) => {}
+        None => secrets::put(db, WATERMARK, "0".into(), clock.now()).await?,
+    }
     let mut total = 0;
     loop {
         let txn = db::begin_write(db).await?;
-        let upto: i64 = secrets::get(&txn, WATERMARK)
+        let upto: i64 = app_secrets::Entity::find_by_id(WATERMARK.to_string())
+            .lock_exclusive()
+            .one(&txn)
             .await?
-            .and_then(|v| v.parse().ok())
+            .and_then(|w| w.value.parse().ok())
             .unwrap_or(0);
         let rows: Vec<(i64, String, Option<i64>, String)> = audit_log::Entity::find()
             .select_only()
@@ -57,6 +69,9 @@ pub async fn catch_up(db: &DatabaseConnection, clock: &Clock) -> Result<u64, DbE
                     .map(move |leaver| (leaver, *id))
             })
             .collect();
+        // In key order, each person's new rows go in one after another.
+        let mut pairs = pairs;
+        pairs.sort_unstable();
         insert(&txn, &pairs).await?;
         secrets::put(&txn, WATERMARK, last.to_string(), clock.now()).await?;
         txn.commit().await?;

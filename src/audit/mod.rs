@@ -53,6 +53,19 @@ pub fn subjects_of(entity: &str, entity_id: Option<i64>, summary: &str) -> Vec<i
         .collect()
 }
 
+/// An entry's summary as shown to or about one person: a list page's entry names everyone on
+/// it, and that list of other people is left out.
+pub fn summary_for_one_person<'a>(
+    entity: &str,
+    entity_id: Option<i64>,
+    summary: &'a str,
+) -> &'a str {
+    match (entity, entity_id, summary.rsplit_once("; leavers ")) {
+        ("leaver", None, Some((route, _))) => route,
+        _ => summary,
+    }
+}
+
 /// Appends entries in order under one lock of the chain head, with multi-row inserts and one
 /// update of the head: group commit writes a batch of page views this way. Returns the last
 /// entry's id.
@@ -239,6 +252,14 @@ mod tests {
         assert!(subjects_of("user", Some(3), "role: coordinator → finance").is_empty());
         assert!(subjects_of("plan", Some(3), "leaver x; version 1").is_empty());
         assert!(subjects_of("payment", Some(3), "allowance 4; leaver 5;").is_empty());
+        assert_eq!(
+            summary_for_one_person("leaver", None, "/leavers; leavers 3,5,8"),
+            "/leavers"
+        );
+        assert_eq!(
+            summary_for_one_person("plan", Some(1), "leaver 3; x; leavers 4"),
+            "leaver 3; x; leavers 4"
+        );
     }
 
     #[test]

@@ -47,8 +47,9 @@ impl ReadAudit {
         }
     }
 
-    /// For the benchmark only: pages are served without recording their views.
-    #[doc(hidden)]
+    /// For the benchmark only (the `bench` feature): pages are served without recording
+    /// their views.
+    #[cfg(feature = "bench")]
     pub fn set_recording_for_benchmark(&self, on: bool) {
         self.recording.store(on, Ordering::SeqCst);
     }

@@ -104,7 +104,7 @@ pub async fn record(
             "review_on": e.review_on, "status": e.status, "decided_at": e.decided_at,
         })).collect()),
         ("access_log", access.iter().map(|e| json!({
-            "at": e.at, "actor_id": e.actor_id, "action": e.action, "entity": e.entity, "summary": e.summary,
+            "at": e.at, "actor_id": e.actor_id, "action": e.action, "entity": e.entity, "summary": crate::audit::summary_for_one_person(&e.entity, e.entity_id, &e.summary),
         })).collect()),
     ])
 }

@@ -92,7 +92,7 @@ async fn page<'a>(
                 (
                     lang.code(),
                     ctx.t(&format!("language-{}", lang.code())),
-                    lang == ctx.tr.lang,
+                    lang == Lang::Ja,
                 )
             })
             .collect(),
@@ -139,7 +139,8 @@ pub async fn post(
         // The access log in the export is read from the per-person index: bring it up to date.
         crate::audit::index::catch_up(&ctx.app.db, &ctx.app.clock).await?;
         let sections = record(&ctx.app.db, &l).await?;
-        let lang = Lang::parse(&f.language).unwrap_or(ctx.tr.lang);
+        // The record is the young person's: Japanese unless another language is chosen.
+        let lang = Lang::parse(&f.language).unwrap_or(Lang::Ja);
         let tr = ctx.app.catalogs.translator(lang);
         let html = RecordHtml {
             name: format!("{} {}", l.family_name, l.given_name),

@@ -5,10 +5,12 @@
 pub mod views;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use entity::{allowances, consultations, extensions, leavers, outbox, plan_goals, plans};
+use entity::{
+    allowances, consultations, extensions, leavers, outbox, plan_goals, plans, reminders,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use crate::audit::{self, Entry};
@@ -132,8 +134,13 @@ pub async fn anonymise(
     id: i32,
     years: u32,
 ) -> Result<Result<(), Refused>, DbErr> {
-    audit::lock_chain(txn).await?;
-    let Some(l) = leavers::Entity::find_by_id(id).one(txn).await? else {
+    // The row lock makes a legal hold placed at the same moment wait or be seen; it is taken
+    // before the chain lock, in the order of every other writer.
+    let Some(l) = leavers::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+    else {
         return Ok(Err(Refused::NotFound));
     };
     let l = &l;
@@ -196,7 +203,7 @@ pub async fn anonymise(
         plan_goals::Entity::update_many()
             .col_expr(plan_goals::Column::Goal, Expr::value(""))
             .col_expr(plan_goals::Column::Actions, Expr::value(none.clone()))
-            .filter(plan_goals::Column::PlanId.is_in(plan_ids))
+            .filter(plan_goals::Column::PlanId.is_in(plan_ids.clone()))
             .exec(txn)
             .await?;
     }
@@ -212,48 +219,117 @@ pub async fn anonymise(
         .filter(extensions::Column::LeaverId.eq(l.id))
         .exec(txn)
         .await?;
-    // Sent reminder digests that named the person, and emails to their own address: the
-    // bodies go (they were delivered already); one still waiting is not sent any more.
-    let mut named = sea_orm::Condition::any()
+    erase_emails(txn, l, &plan_ids).await?;
+    record(txn, now, actor, "anonymise", l.id, "personal fields erased").await?;
+    Ok(Ok(()))
+}
+
+/// Reminder rules whose subject is the leaver themselves.
+const LEAVER_RULES: [&str; 6] = [
+    "follow_up_due",
+    "follow_up_overdue",
+    "no_contact",
+    "support_ending",
+    "plan_missing",
+    "contact_escalation",
+];
+
+/// Emails about the person: the digests that carried reminders about their record, their
+/// allowances, plans and appointments, and any email that names them or went to their
+/// address. Sent ones lose their bodies and error text; one not sent yet is withdrawn and
+/// its reminders are released, so the next run sends the others' items again without them.
+async fn erase_emails(
+    txn: &impl ConnectionTrait,
+    l: &leavers::Model,
+    plan_ids: &[i32],
+) -> Result<(), DbErr> {
+    let allowance_ids: Vec<i32> = allowances::Entity::find()
+        .filter(allowances::Column::LeaverId.eq(l.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let consultation_ids: Vec<i32> = consultations::Entity::find()
+        .filter(consultations::Column::LeaverId.eq(l.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let about = |rules: Vec<&str>, ids: Vec<i32>| {
+        Condition::all()
+            .add(reminders::Column::Rule.is_in(rules))
+            .add(reminders::Column::SubjectId.is_in(ids))
+    };
+    let mut emails: Vec<i32> = reminders::Entity::find()
+        .filter(
+            Condition::any()
+                .add(about(LEAVER_RULES.to_vec(), vec![l.id]))
+                .add(about(vec!["allowance_ending"], allowance_ids))
+                .add(about(vec!["plan_review_due"], plan_ids.to_vec()))
+                .add(about(vec!["appointment"], consultation_ids)),
+        )
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.outbox_id)
+        .collect();
+    let mut named = Condition::any()
         .add(outbox::Column::BodyText.contains(format!("{} {}", l.family_name, l.given_name)));
     if let Some(email) = &l.email {
         named = named.add(outbox::Column::ToAddress.eq(email.clone()));
     }
-    let emails: Vec<i32> = outbox::Entity::find()
-        .filter(named)
+    emails.extend(
+        outbox::Entity::find()
+            .filter(named)
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|e| e.id),
+    );
+    emails.sort_unstable();
+    emails.dedup();
+    if emails.is_empty() {
+        return Ok(());
+    }
+    let unsent: Vec<i32> = outbox::Entity::find()
+        .filter(outbox::Column::Id.is_in(emails.clone()))
+        .filter(outbox::Column::Status.ne("sent"))
         .all(txn)
         .await?
         .into_iter()
         .map(|e| e.id)
         .collect();
-    if !emails.is_empty() {
-        outbox::Entity::update_many()
-            .col_expr(outbox::Column::BodyText, Expr::value(""))
-            .col_expr(outbox::Column::BodyHtml, Expr::value(""))
-            .filter(outbox::Column::Id.is_in(emails.clone()))
+    if !unsent.is_empty() {
+        reminders::Entity::delete_many()
+            .filter(reminders::Column::OutboxId.is_in(unsent.clone()))
             .exec(txn)
             .await?;
-        outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value("failed"))
-            .col_expr(
-                outbox::Column::LastError,
-                Expr::value(Some("erased: the record was anonymised".to_string())),
-            )
-            .filter(outbox::Column::Id.is_in(emails.clone()))
-            .filter(outbox::Column::Status.eq("pending"))
+        outbox::Entity::delete_many()
+            .filter(outbox::Column::Id.is_in(unsent))
             .exec(txn)
             .await?;
-        if let Some(email) = &l.email {
-            outbox::Entity::update_many()
-                .col_expr(outbox::Column::ToAddress, Expr::value("—"))
-                .filter(outbox::Column::Id.is_in(emails))
-                .filter(outbox::Column::ToAddress.eq(email.clone()))
-                .exec(txn)
-                .await?;
-        }
     }
-    record(txn, now, actor, "anonymise", l.id, "personal fields erased").await?;
-    Ok(Ok(()))
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::BodyText, Expr::value(""))
+        .col_expr(outbox::Column::BodyHtml, Expr::value(""))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(outbox::Column::Id.is_in(emails.clone()))
+        .exec(txn)
+        .await?;
+    if let Some(email) = &l.email {
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::ToAddress, Expr::value("—"))
+            .filter(outbox::Column::Id.is_in(emails))
+            .filter(outbox::Column::ToAddress.eq(email.clone()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// After erasing, old page versions must not linger in SQLite's write-ahead log either.

@@ -147,14 +147,26 @@ async fn the_log_refuses_changes_and_verify_names_the_first_altered_entry() {
     );
     // The index of whom each entry is about is append-only too.
     app.create_leaver("SP-1", None, &[]).await;
-    assert!(
-        audit::index::catch_up(db, &app.clock).await.unwrap() > 0,
-        "entries were indexed"
-    );
-    for change in [
+    audit::index::catch_up(db, &app.clock).await.unwrap();
+    {
+        use sea_orm::PaginatorTrait;
+        assert!(
+            entity::audit_leavers::Entity::find()
+                .count(db)
+                .await
+                .unwrap()
+                > 0,
+            "entries were indexed"
+        );
+    }
+    let mut changes = vec![
         "UPDATE audit_leavers SET leaver_id = leaver_id + 1",
         "DELETE FROM audit_leavers",
-    ] {
+    ];
+    if db.get_database_backend() == DbBackend::Postgres {
+        changes.extend(["TRUNCATE audit_log", "TRUNCATE audit_leavers"]);
+    }
+    for change in changes {
         assert!(db.execute_unprepared(change).await.is_err(), "{change}");
     }
     // Someone with the database in hand drops the protection and edits an entry.
@@ -206,7 +218,10 @@ async fn views_of_personal_data_are_recorded_and_shown_in_the_access_log() {
     let finance_log = admin
         .get(&format!("/leavers/{}/access-log", other.id))
         .await;
-    assert!(finance_log.body.contains(&list_view));
+    // Shown about one person, the entry leaves out the others on the page.
+    assert!(
+        finance_log.body.contains("<td>/leavers</td>") && !finance_log.body.contains("; leavers")
+    );
     let log = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
     assert_eq!(log.status, 200);
     assert!(

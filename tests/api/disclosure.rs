@@ -41,6 +41,8 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
         .await;
     app.create_plan(other.id, c.id).await;
     app.create_allowance(other.id, c.id).await;
+    // A list page showed both people.
+    coordinator_browser.get("/leavers?coordinator=all").await;
     let page = format!("/leavers/{}/disclosure", l.id);
     let bad = admin
         .submit(
@@ -110,6 +112,7 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
         "OTHER-9",
         "summary of 2026-11-21",
         &format!("leaver {};", other.id),
+        "; leavers ",
     ] {
         assert!(
             !record.contains(foreign) && !html.contains(foreign),

@@ -52,27 +52,60 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
         "2020-07-01T10:00",
     )
     .await;
-    // An email sent to them long ago, and a digest that named them.
-    for (to, body) in [
+    // An email sent to them long ago, a digest that named them, and one still waiting that
+    // names them beside someone else.
+    let mut waiting = 0;
+    for (to, body, status) in [
         (
             "zzuniquefamily@example.jp",
             "Your appointment on 2020-06-01",
+            "sent",
         ),
-        ("c@example.jp", "OLD-1 ZZUNIQUEFAMILY 花子: follow-up due"),
+        (
+            "c@example.jp",
+            "OLD-1 ZZUNIQUEFAMILY 花子: follow-up due",
+            "sent",
+        ),
+        (
+            "c@example.jp",
+            "OLD-1 ZZUNIQUEFAMILY 花子; NEW-1 山田 花子: no contact",
+            "pending",
+        ),
     ] {
         use sea_orm::{ActiveModelTrait, Set};
-        entity::outbox::ActiveModel {
+        let e = entity::outbox::ActiveModel {
             to_address: Set(to.into()),
             language: Set("en".into()),
             subject: Set("Aftercare reminders".into()),
             body_text: Set(body.into()),
             body_html: Set(format!("<p>{body}</p>")),
-            status: Set("sent".into()),
+            status: Set(status.into()),
             attempts: Set(1),
             next_attempt_at: Set(app.clock.now()),
             run_date: Set("2020-06-01".parse().unwrap()),
             created_at: Set(app.clock.now()),
             sent_at: Set(Some(app.clock.now())),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        if status == "pending" {
+            waiting = e.id;
+        }
+    }
+    // The other person's reminder in the waiting digest.
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        entity::reminders::ActiveModel {
+            key: Set("no_contact|leaver:999|never".into()),
+            rule: Set("no_contact".into()),
+            recipient_kind: Set("user".into()),
+            recipient_id: Set(c.id),
+            subject_id: Set(999),
+            run_date: Set("2026-11-25".parse().unwrap()),
+            created_at: Set(app.clock.now()),
+            outbox_id: Set(Some(waiting)),
             ..Default::default()
         }
         .insert(&app.state.db)
@@ -148,6 +181,24 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
         (erased.notes, erased.phone, erased.date_of_birth.to_string()),
         (None, None, "1999-04-01".to_string())
     );
+    // The waiting digest is withdrawn and its reminders released for the next run.
+    {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        assert!(
+            entity::outbox::Entity::find_by_id(waiting)
+                .one(&app.state.db)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            entity::reminders::Entity::find()
+                .count(&app.state.db)
+                .await
+                .unwrap(),
+            0
+        );
+    }
     let kept = aftercare::leavers::queries::get(&app.state.db, held.id)
         .await
         .unwrap()
