@@ -405,6 +405,27 @@ async fn a_failed_send_is_retried_with_backoff_then_marked_failed_and_retried_by
 }
 
 #[tokio::test]
+async fn a_message_the_server_refuses_is_kept_and_retried_with_its_answer() {
+    let Some(smtp) = crate::smtp::TestSmtp::reserve() else {
+        return;
+    };
+    let _server = smtp.start_refusing();
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let app = spawn_app_with(&[("AFTERCARE_SMTP_URL", url.as_str())]).await;
+    one_follow_up_due_on_25_november(&app).await;
+    run(&app, "2026-11-25").await;
+    let first = delivery::deliver_due(&app.state, "test").await.unwrap();
+    assert_eq!((first.sent, first.retrying), (0, 1));
+    let e = &emails(&app).await[0];
+    assert_eq!((e.status.as_str(), e.attempts), ("pending", 1));
+    assert!(
+        e.last_error.as_deref().is_some_and(|m| m.contains("550")),
+        "{:?}",
+        e.last_error
+    );
+}
+
+#[tokio::test]
 async fn a_real_smtp_server_down_then_up_gets_every_email_once() {
     let Some(smtp) = crate::smtp::TestSmtp::reserve() else {
         return;

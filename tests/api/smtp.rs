@@ -47,6 +47,19 @@ impl TestSmtp {
 
     pub fn start(&self) -> Running {
         let maildir = tempfile::tempdir().unwrap();
+        let mailbox = maildir.path().join("mail");
+        self.run(
+            maildir,
+            &["aiosmtpd.handlers.Mailbox", mailbox.to_str().unwrap()],
+        )
+    }
+
+    /// A server that refuses every recipient with `550` (`tests/data/refusing_smtp.py`).
+    pub fn start_refusing(&self) -> Running {
+        self.run(tempfile::tempdir().unwrap(), &["refusing_smtp.Refuse"])
+    }
+
+    fn run(&self, maildir: tempfile::TempDir, handler: &[&str]) -> Running {
         let child = Command::new("python3")
             .args([
                 "-m",
@@ -55,9 +68,12 @@ impl TestSmtp {
                 "-l",
                 &format!("127.0.0.1:{}", self.port),
                 "-c",
-                "aiosmtpd.handlers.Mailbox",
             ])
-            .arg(maildir.path().join("mail"))
+            .args(handler)
+            .env(
+                "PYTHONPATH",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
