@@ -151,11 +151,15 @@ pub async fn backup(
             }
             _ => {
                 let dump = partial.join("aftercare.dump");
-                let status = std::process::Command::new("pg_dump")
-                    .args(["-Fc", "-f"])
-                    .arg(&dump)
-                    .arg(&config.database_url)
-                    .status();
+                // The password goes to pg_dump in its environment, not on its command line
+                // where any local user's `ps` would show it.
+                let (url, password) = without_password(&config.database_url);
+                let mut command = std::process::Command::new("pg_dump");
+                command.args(["-Fc", "-f"]).arg(&dump).arg(url);
+                if let Some(password) = password {
+                    command.env("PGPASSWORD", password);
+                }
+                let status = command.status();
                 match status {
                     Err(_) => bail!("pg_dump is not installed: install PostgreSQL's client tools to back up a PostgreSQL database"),
                     Ok(s) if !s.success() => bail!("pg_dump failed ({s})"),
@@ -197,6 +201,22 @@ pub fn hold_while_serving(config: &Config) -> anyhow::Result<File> {
     file.try_lock_shared()
         .map_err(|_| anyhow::anyhow!("a restore is running on {}", config.data_dir.display()))?;
     Ok(file)
+}
+
+/// A PostgreSQL URL without its password, and the password (percent-decoded).
+fn without_password(database_url: &str) -> (String, Option<String>) {
+    match url::Url::parse(database_url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let password = parsed.password().map(|p| {
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            });
+            let _ = parsed.set_password(None);
+            (parsed.to_string(), password)
+        }
+        _ => (database_url.to_string(), None),
+    }
 }
 
 /// Puts a verified SQLite backup in place of the current database, keeping the current one
@@ -322,6 +342,21 @@ pub async fn scheduled(
 mod tests {
     use super::*;
     use chrono::{Duration, NaiveDate};
+
+    #[test]
+    fn the_password_leaves_the_url_for_the_environment() {
+        assert_eq!(
+            without_password("postgres://app:s%40cret@db:5432/aftercare?sslmode=require"),
+            (
+                "postgres://app@db:5432/aftercare?sslmode=require".to_string(),
+                Some("s@cret".to_string())
+            )
+        );
+        assert_eq!(
+            without_password("postgres://app@db/aftercare"),
+            ("postgres://app@db/aftercare".to_string(), None)
+        );
+    }
 
     #[test]
     fn seven_daily_four_weekly_twelve_monthly() {

@@ -851,3 +851,59 @@ async fn the_report_command_gives_the_same_figures_as_the_csv_download() {
         String::from_utf8_lossy(&download)
     );
 }
+
+/// `remind --dry-run` on a database with work to do prints each recipient's items and
+/// records nothing; the run itself then queues them.
+#[tokio::test]
+async fn remind_dry_run_prints_per_recipient_and_records_nothing() {
+    use aftercare::users::Role;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = crate::helpers::spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    app.record_consultation(
+        l.id,
+        c.id,
+        "2026-11-10T10:00",
+        "held",
+        "phone",
+        Some("2026-11-25"),
+    )
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let remind = |extra: &[&str]| {
+        aftercare(work.path())
+            .args(["remind", "--date", "2026-11-25"])
+            .args(extra)
+            .env("AFTERCARE_DATA_DIR", &app.state.config.data_dir)
+            .env("AFTERCARE_DATABASE_URL", &app.state.config.database_url)
+            .output()
+            .unwrap()
+    };
+    let dry = remind(&["--dry-run"]);
+    assert_succeeded(&dry);
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        text.contains("to coordinator user <c@example.jp>"),
+        "{text}"
+    );
+    assert!(text.contains("follow_up_due SP-1"), "{text}");
+    let count = || async {
+        (
+            entity::outbox::Entity::find()
+                .count(&app.state.db)
+                .await
+                .unwrap(),
+            entity::reminders::Entity::find()
+                .count(&app.state.db)
+                .await
+                .unwrap(),
+        )
+    };
+    assert_eq!(count().await, (0, 0), "a dry run records nothing");
+    let real = remind(&[]);
+    assert_succeeded(&real);
+    let (emails, reminders) = count().await;
+    assert_eq!(emails, 1);
+    assert!(reminders >= 1);
+}
