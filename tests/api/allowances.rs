@@ -617,7 +617,16 @@ async fn the_budget_shows_committed_and_paid_and_asks_before_going_over() {
         .await;
     let page = finance.get("/budget?fy=2026").await;
     assert!(page.body.contains("<tr class=\"budget-row\" data-kind=\"housing\"><th>Housing (居住費支援)</th><td class=\"yen\">¥200,000</td><td class=\"yen\">¥100,000</td><td class=\"yen\">¥50,000</td><td class=\"yen\">¥50,000</td></tr>"), "{}", page.body);
-    assert!(page.body.contains("<svg"));
+    // The monthly chart: December paid, January and February scheduled, nothing in March.
+    for (month, paid, scheduled) in [
+        ("2026-12", "¥50,000", "¥0"),
+        ("2027-01", "¥0", "¥50,000"),
+        ("2027-02", "¥0", "¥50,000"),
+        ("2027-03", "¥0", "¥0"),
+    ] {
+        let title = format!("<title>{month} · Paid: {paid} · Scheduled: {scheduled}</title>");
+        assert!(page.body.contains(&title), "missing {title}");
+    }
     // 2027-03 to 2027-04: ¥50,000 in FY2026 (fits exactly: 150,000 + 50,000) and ¥50,000 in FY2027 (no budget).
     let b = id_of(&request(&coordinator, l.id, "housing", "50000", "2027-03", "2027-04").await);
     step(&coordinator, b, "submit", "").await;
@@ -659,8 +668,15 @@ async fn the_budget_shows_committed_and_paid_and_asks_before_going_over() {
         .await;
     confirm.assert_redirect_to("/allowances/");
     assert_eq!(status(&app, c).await, "approved");
+    // The finance dashboard's summary has the same figures: ¥10,000 of living budget, ¥30,000
+    // committed, ¥20,000 over.
     let dash = finance.get("/").await;
-    assert!(dash.body.contains("id=\"budget-summary\""));
+    let summary = &dash.body[dash.body.find("id=\"budget-summary\"").unwrap()..];
+    let summary = &summary[..summary.find("</section>").unwrap()];
+    assert!(
+        summary.contains("<tr class=\"budget-row\" data-kind=\"living\"><th>Living (生活費支援)</th><td class=\"yen\">¥10,000</td><td class=\"yen\">¥30,000</td><td class=\"yen\">¥0</td><td class=\"yen\">-¥20,000</td></tr>"),
+        "{summary}"
+    );
 }
 
 #[tokio::test]
