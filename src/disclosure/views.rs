@@ -51,7 +51,87 @@ struct DisclosurePage<'a> {
 struct RecordHtml {
     tr: Tr,
     name: String,
-    sections: Vec<(String, Vec<String>)>,
+    /// Each section's title and rows.
+    sections: Vec<(String, Vec<Fields>)>,
+}
+
+/// One row of the record: its fields as (label, value).
+type Fields = Vec<(String, String)>;
+
+/// The catalog prefix of a section's own field labels.
+fn field_prefix(section: &str) -> &'static str {
+    match section {
+        "person" => "leaver",
+        "consultations" => "consultation",
+        "allowances" => "allowance",
+        "plans" => "plan",
+        "extensions" => "extension",
+        _ => "disclosure",
+    }
+}
+
+/// A field's label in the record's language: the form's own label where there is one.
+fn field_label(tr: &Tr, section: &str, key: &str) -> String {
+    let key = key.replace('_', "-");
+    [
+        format!("{}-field-{key}", field_prefix(section)),
+        format!("disclosure-field-{key}"),
+    ]
+    .into_iter()
+    .find(|id| tr.has(id))
+    .map(|id| tr.t(&id))
+    .unwrap_or(key)
+}
+
+/// The catalog ids that may name a coded value of `key` (a placement, a status, a topic…).
+fn code_ids(section: &str, key: &str, code: &str) -> Vec<String> {
+    let code = code.replace('_', "-");
+    let prefix = field_prefix(section);
+    match key {
+        "placement_type" => vec![format!("placement-{code}")],
+        "status" => vec![
+            format!("{prefix}-status-{code}"),
+            format!("payment-status-{code}"),
+        ],
+        "channel" => vec![format!("channel-{code}")],
+        "topics" | "domain" => vec![format!("topic-{code}")],
+        "kind" => vec![format!("allowance-kind-{code}")],
+        "reason" => vec![format!("extension-reason-{code}")],
+        "action" => vec![format!("audit-action-{code}")],
+        "entity" => vec![format!("audit-entity-{code}")],
+        _ => Vec::new(),
+    }
+}
+
+/// A stored value as the person reads it: codes in words, yes and no, lists joined.
+fn field_value(tr: &Tr, section: &str, key: &str, value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "—".into(),
+        Value::Bool(true) => tr.t("disclosure-yes"),
+        Value::Bool(false) => tr.t("disclosure-no"),
+        Value::String(s) => code_ids(section, key, s)
+            .into_iter()
+            .find(|id| tr.has(id))
+            .map_or_else(|| s.clone(), |id| tr.t(&id)),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| field_value(tr, section, key, i))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}: {}",
+                    field_label(tr, section, k),
+                    field_value(tr, section, k, v)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
 }
 
 fn today(ctx: &Ctx) -> NaiveDate {
@@ -149,7 +229,17 @@ pub async fn post(
                 .map(|(k, rows)| {
                     (
                         tr.t(&format!("disclosure-section-{}", k.replace('_', "-"))),
-                        rows.iter().map(|r| r.to_string()).collect(),
+                        rows.iter()
+                            .map(|row| match row {
+                                serde_json::Value::Object(fields) => fields
+                                    .iter()
+                                    .map(|(f, v)| {
+                                        (field_label(&tr, k, f), field_value(&tr, k, f, v))
+                                    })
+                                    .collect(),
+                                other => vec![(String::new(), field_value(&tr, k, "", other))],
+                            })
+                            .collect(),
                     )
                 })
                 .collect(),

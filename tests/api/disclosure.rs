@@ -107,6 +107,27 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
             && record.contains("access_log")
     );
     assert!(html.contains("Personal record") && html.contains("A flat of my own"));
+    // A document with labelled fields, not raw data.
+    assert!(html.contains("<dt>Case number</dt><dd>SP-1</dd>"), "{html}");
+    assert!(
+        html.contains("<dt>Paid on</dt>") && html.contains("<dt>Amount (yen)</dt><dd>30000</dd>")
+    );
+    assert!(
+        html.contains("<dd>Home visit</dd>") && html.contains("Children"),
+        "{html}"
+    );
+    for raw in [
+        "paid_on",
+        "monthly_amount",
+        "{\"",
+        "home_visit",
+        "childrens_home",
+    ] {
+        assert!(
+            !html.contains(raw),
+            "raw data in the printable record: {raw}"
+        );
+    }
     for foreign in [
         "ZZOTHERPERSON",
         "OTHER-9",
