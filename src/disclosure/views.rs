@@ -104,19 +104,34 @@ fn code_ids(section: &str, key: &str, code: &str) -> Vec<String> {
 }
 
 /// A stored value as the person reads it: codes in words, yes and no, lists joined.
-fn field_value(tr: &Tr, section: &str, key: &str, value: &serde_json::Value) -> String {
+fn field_value(
+    tr: &Tr,
+    tz: chrono_tz::Tz,
+    section: &str,
+    key: &str,
+    value: &serde_json::Value,
+) -> String {
     use serde_json::Value;
     match value {
         Value::Null => "—".into(),
         Value::Bool(true) => tr.t("disclosure-yes"),
         Value::Bool(false) => tr.t("disclosure-no"),
-        Value::String(s) => code_ids(section, key, s)
-            .into_iter()
-            .find(|id| tr.has(id))
-            .map_or_else(|| s.clone(), |id| tr.t(&id)),
+        Value::String(s) => {
+            if let Some(id) = code_ids(section, key, s).into_iter().find(|id| tr.has(id)) {
+                tr.t(&id)
+            } else if let Ok(at) = chrono::DateTime::parse_from_rfc3339(s) {
+                // Times in the team's time zone, dates in the reader's language.
+                let local = at.with_timezone(&tz);
+                format!("{} {}", tr.date(local.date_naive()), local.format("%H:%M"))
+            } else if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                tr.date(day)
+            } else {
+                s.clone()
+            }
+        }
         Value::Array(items) => items
             .iter()
-            .map(|i| field_value(tr, section, key, i))
+            .map(|i| field_value(tr, tz, section, key, i))
             .collect::<Vec<_>>()
             .join(", "),
         Value::Object(fields) => fields
@@ -125,7 +140,7 @@ fn field_value(tr: &Tr, section: &str, key: &str, value: &serde_json::Value) -> 
                 format!(
                     "{}: {}",
                     field_label(tr, section, k),
-                    field_value(tr, section, k, v)
+                    field_value(tr, tz, section, k, v)
                 )
             })
             .collect::<Vec<_>>()
@@ -222,6 +237,7 @@ pub async fn post(
         // The record is the young person's: Japanese unless another language is chosen.
         let lang = Lang::parse(&f.language).unwrap_or(Lang::Ja);
         let tr = ctx.app.catalogs.translator(lang);
+        let tz = ctx.app.config.time_zone;
         let html = RecordHtml {
             name: format!("{} {}", l.family_name, l.given_name),
             sections: sections
@@ -234,10 +250,10 @@ pub async fn post(
                                 serde_json::Value::Object(fields) => fields
                                     .iter()
                                     .map(|(f, v)| {
-                                        (field_label(&tr, k, f), field_value(&tr, k, f, v))
+                                        (field_label(&tr, k, f), field_value(&tr, tz, k, f, v))
                                     })
                                     .collect(),
-                                other => vec![(String::new(), field_value(&tr, k, "", other))],
+                                other => vec![(String::new(), field_value(&tr, tz, k, "", other))],
                             })
                             .collect(),
                     )

@@ -116,6 +116,8 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
         html.contains("<dd>Home visit</dd>") && html.contains("Children"),
         "{html}"
     );
+    // Times in the team's time zone: held at 10:00 in Tokyo.
+    assert!(html.contains("<dd>2026-11-20 10:00</dd>"), "{html}");
     for raw in [
         "paid_on",
         "monthly_amount",
