@@ -252,12 +252,18 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<PathBuf> 
     if live.exists() {
         // Everything committed goes into the file itself first, so the write-ahead log set
         // aside below holds nothing the kept copy lacks.
-        let current =
-            sea_orm::Database::connect(format!("sqlite://{}?mode=rw", live.display())).await?;
-        current
-            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
-            .await?;
-        current.close().await?;
+        // A damaged database may refuse: it is set aside as it is, write-ahead log and all.
+        let checkpoint = async {
+            let current =
+                sea_orm::Database::connect(format!("sqlite://{}?mode=rw", live.display())).await?;
+            current
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+            current.close().await
+        };
+        if let Err(e) = checkpoint.await {
+            tracing::warn!(error = %e, "the current database could not be checkpointed first");
+        }
         // The current file stays in place (a second name keeps it aside) until the rename
         // below swaps the new one in, so there is never a moment without a database.
         if aside.exists() {

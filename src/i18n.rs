@@ -234,7 +234,12 @@ mod tests {
             "/templates"
         ))) {
             let text = std::fs::read_to_string(&entry).unwrap();
-            for piece in text.split("ctx.t(\"").skip(1) {
+            // `ctx.t` in pages, `tr.t` where a page is rendered in another language.
+            let uses = text
+                .split("ctx.t(\"")
+                .skip(1)
+                .chain(text.split("tr.t(\"").skip(1));
+            for piece in uses {
                 let id = piece.split('"').next().unwrap();
                 for tr in [&en, &ja] {
                     assert_ne!(

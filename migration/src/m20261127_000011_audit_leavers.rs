@@ -84,7 +84,7 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() == DbBackend::Postgres {
             manager
                 .get_connection()
-                .execute_unprepared("DROP TRIGGER audit_log_no_truncate ON audit_log")
+                .execute_unprepared("DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log")
                 .await?;
         }
         manager

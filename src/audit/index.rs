@@ -7,7 +7,7 @@ use std::time::Duration;
 use entity::{app_secrets, audit_head, audit_log};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Set, sea_query::OnConflict,
 };
 
 use crate::{audit::subjects_of, auth::secrets, clock::Clock, db};
@@ -31,7 +31,21 @@ pub async fn catch_up(db: &DatabaseConnection, clock: &Clock) -> Result<u64, DbE
     match secrets::get(db, WATERMARK).await? {
         Some(v) if v.parse::<i64>().is_ok_and(|upto| upto >= newest) => return Ok(0),
         Some(_) => {}
-        None => secrets::put(db, WATERMARK, "0".into(), clock.now()).await?,
+        // Created once; never put back to 0 over a watermark another instance moved on.
+        None => {
+            app_secrets::Entity::insert(app_secrets::ActiveModel {
+                name: Set(WATERMARK.into()),
+                value: Set("0".into()),
+                created_at: Set(clock.now()),
+            })
+            .on_conflict(
+                OnConflict::column(app_secrets::Column::Name)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        }
     }
     let mut total = 0;
     loop {
@@ -95,14 +109,15 @@ async fn insert(txn: &impl ConnectionTrait, pairs: &[(i32, i64)]) -> Result<(), 
     Ok(())
 }
 
-/// Starts the background task that keeps the index within about a second of the log.
+/// Starts the background task that keeps the index within about a second of the log; it
+/// begins at once, so entries written before an upgrade are filed soon after start-up.
 pub fn start(db: DatabaseConnection, clock: Clock) {
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(EVERY).await;
             if let Err(e) = catch_up(&db, &clock).await {
                 tracing::warn!(error = %e, "audit index not brought up to date; trying again");
             }
+            tokio::time::sleep(EVERY).await;
         }
     });
 }

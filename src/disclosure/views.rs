@@ -96,7 +96,8 @@ fn code_ids(section: &str, key: &str, code: &str) -> Vec<String> {
         "channel" => vec![format!("channel-{code}")],
         "topics" | "domain" => vec![format!("topic-{code}")],
         "kind" => vec![format!("allowance-kind-{code}")],
-        "reason" => vec![format!("extension-reason-{code}")],
+        // Allowances' reasons are free text; only an extension's reason is a code.
+        "reason" if section == "extensions" => vec![format!("extension-reason-{code}")],
         "action" => vec![format!("audit-action-{code}")],
         "entity" => vec![format!("audit-entity-{code}")],
         _ => Vec::new(),

@@ -293,9 +293,11 @@ async fn erase_emails(
     if emails.is_empty() {
         return Ok(());
     }
+    // Waiting or given up: withdrawn. One being sent right now is left to its sender, and
+    // loses its text like a sent one.
     let unsent: Vec<i32> = outbox::Entity::find()
         .filter(outbox::Column::Id.is_in(emails.clone()))
-        .filter(outbox::Column::Status.ne("sent"))
+        .filter(outbox::Column::Status.is_in(["pending", "failed"]))
         .all(txn)
         .await?
         .into_iter()
@@ -321,11 +323,30 @@ async fn erase_emails(
         .filter(outbox::Column::Id.is_in(emails.clone()))
         .exec(txn)
         .await?;
+    // Emails that went to the person themselves (at this address or an earlier one).
+    let mut own: Vec<i32> = reminders::Entity::find()
+        .filter(reminders::Column::RecipientKind.eq("leaver"))
+        .filter(reminders::Column::RecipientId.eq(l.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.outbox_id)
+        .collect();
     if let Some(email) = &l.email {
+        own.extend(
+            outbox::Entity::find()
+                .filter(outbox::Column::Id.is_in(emails))
+                .filter(outbox::Column::ToAddress.eq(email.clone()))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|e| e.id),
+        );
+    }
+    if !own.is_empty() {
         outbox::Entity::update_many()
             .col_expr(outbox::Column::ToAddress, Expr::value("—"))
-            .filter(outbox::Column::Id.is_in(emails))
-            .filter(outbox::Column::ToAddress.eq(email.clone()))
+            .filter(outbox::Column::Id.is_in(own))
             .exec(txn)
             .await?;
     }

@@ -144,6 +144,14 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     }
     // Every consultation, plan, allowance and payment of the person, as the manifest counts.
     let parsed: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert!(
+        parsed["access_log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["summary"] == "/leavers"),
+        "the list page that showed them is in their access log"
+    );
     for (section, expected) in [
         ("consultations", 2),
         ("plans", 1),

@@ -94,6 +94,41 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
             waiting = e.id;
         }
     }
+    // An appointment email to an address they had before, known by its reminder.
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        let e = entity::outbox::ActiveModel {
+            to_address: Set("old-address@example.jp".into()),
+            language: Set("ja".into()),
+            subject: Set("Aftercare".into()),
+            body_text: Set("Appointment on 2020-05-01".into()),
+            body_html: Set("<p>Appointment on 2020-05-01</p>".into()),
+            status: Set("sent".into()),
+            attempts: Set(1),
+            next_attempt_at: Set(app.clock.now()),
+            run_date: Set("2020-04-30".parse().unwrap()),
+            created_at: Set(app.clock.now()),
+            sent_at: Set(Some(app.clock.now())),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        entity::reminders::ActiveModel {
+            key: Set("appointment|consultation:998|2020-05-01".into()),
+            rule: Set("appointment".into()),
+            recipient_kind: Set("leaver".into()),
+            recipient_id: Set(old.id),
+            subject_id: Set(998),
+            run_date: Set("2020-04-30".parse().unwrap()),
+            created_at: Set(app.clock.now()),
+            outbox_id: Set(Some(e.id)),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    }
     // The other person's reminder in the waiting digest.
     {
         use sea_orm::{ActiveModelTrait, Set};
@@ -183,7 +218,7 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
     );
     // The waiting digest is withdrawn and its reminders released for the next run.
     {
-        use sea_orm::{EntityTrait, PaginatorTrait};
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
         assert!(
             entity::outbox::Entity::find_by_id(waiting)
                 .one(&app.state.db)
@@ -193,6 +228,7 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
         );
         assert_eq!(
             entity::reminders::Entity::find()
+                .filter(entity::reminders::Column::OutboxId.eq(waiting))
                 .count(&app.state.db)
                 .await
                 .unwrap(),
@@ -238,6 +274,7 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
         }
         let find = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
         for erased in [
+            "old-address@example.jp",
             "ZZUNIQUEFAMILY",
             "zzuniquefamily@example.jp",
             "090-1357-2468",
