@@ -225,6 +225,44 @@ pub async fn post(
 ) -> AppResult<Response> {
     let l = load(ctx, id).await?;
     let actor = ctx.user()?.id;
+    if f.action == "done" {
+        // Answered another way (a refusal, a partial answer, records sent on paper): the
+        // request leaves the dashboard.
+        let request =
+            disclosures::Entity::find_by_id(f.disclosure_id.trim().parse::<i32>().unwrap_or(-1))
+                .filter(disclosures::Column::LeaverId.eq(l.id))
+                .one(&ctx.app.db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+        let txn = db::begin_write(&ctx.app.db).await?;
+        let changed = disclosures::Entity::update_many()
+            .col_expr(disclosures::Column::Status, Expr::value("done"))
+            .col_expr(
+                disclosures::Column::CompletedOn,
+                Expr::value(Some(today(ctx))),
+            )
+            .filter(disclosures::Column::Id.eq(request.id))
+            .filter(disclosures::Column::Status.eq("open"))
+            .exec(&txn)
+            .await?;
+        if changed.rows_affected == 1 {
+            audit::record(
+                &txn,
+                ctx.now(),
+                Entry {
+                    actor_id: Some(actor),
+                    action: "disclosure_done",
+                    entity: "leaver",
+                    entity_id: Some(l.id.into()),
+                    summary: &format!("disclosure {}; answered", request.id),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            ctx.flash_success("disclosure-marked-done");
+        }
+        return Ok(see_other(&format!("/leavers/{}/disclosure", l.id)));
+    }
     if f.action == "export" {
         let request =
             disclosures::Entity::find_by_id(f.disclosure_id.trim().parse::<i32>().unwrap_or(-1))

@@ -206,3 +206,44 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     let (coordinator, _) = app.signed_in(Role::Coordinator).await;
     assert_eq!(coordinator.get(&page).await.status, 403);
 }
+
+#[tokio::test]
+async fn a_request_answered_another_way_is_marked_done_and_leaves_the_dashboard() {
+    let app = spawn_app().await;
+    let (admin, me) = app.signed_in(Role::Admin).await;
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    let page = format!("/leavers/{}/disclosure", l.id);
+    admin
+        .submit(
+            &page,
+            &page,
+            &[("action", "record"), ("requested_on", "2026-11-24")],
+        )
+        .await
+        .assert_redirect_to(&page);
+    let widget = |body: &str| {
+        let start = body.find("id=\"disclosures\"").unwrap();
+        let rest = &body[start..];
+        rest[..rest.find("</section>").unwrap()].to_string()
+    };
+    assert!(widget(&admin.get("/").await.body).contains("SP-1"));
+    let shown = admin.get(&page).await;
+    let request = crate::helpers::field_value(&shown.body, "disclosure_id").unwrap();
+    admin
+        .submit(
+            &page,
+            &page,
+            &[("action", "done"), ("disclosure_id", &request)],
+        )
+        .await
+        .assert_redirect_to(&page);
+    let after = admin.get(&page).await;
+    assert!(after.body.contains("Answered") && !after.body.contains("Mark as answered"));
+    assert!(!widget(&admin.get("/").await.body).contains("SP-1"));
+    assert!(
+        app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.0 == "disclosure_done" && r.2 == Some(l.id.into()) && r.3 == Some(me.id))
+    );
+}
