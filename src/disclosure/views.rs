@@ -115,6 +115,7 @@ fn field_value(
     use serde_json::Value;
     match value {
         Value::Null => "—".into(),
+        Value::Array(items) if items.is_empty() => "—".into(),
         Value::Bool(true) => tr.t("disclosure-yes"),
         Value::Bool(false) => tr.t("disclosure-no"),
         Value::String(s) => {

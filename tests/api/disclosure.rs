@@ -110,6 +110,13 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     // A document with labelled fields, not raw data.
     assert!(html.contains("<dt>Case number</dt><dd>SP-1</dd>"), "{html}");
     assert!(
+        html.split("<dt>")
+            .nth(1)
+            .unwrap()
+            .starts_with("Case number"),
+        "the person's fields in the register's order"
+    );
+    assert!(
         html.contains("<dt>Paid on</dt>") && html.contains("<dt>Amount (yen)</dt><dd>30000</dd>")
     );
     assert!(
