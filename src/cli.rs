@@ -409,12 +409,13 @@ async fn serve(config: Config) -> Outcome {
         Ok(app) => app,
         Err(e) => return Outcome::Failed(format!("cannot start: {e:#}")),
     };
-    tracing::info!(address = %app.local_addr(), "listening on http://{}", app.local_addr());
+    // The setup link comes first: whoever waits for "listening on" has it already.
     if let Some(token) = app.setup_token() {
         tracing::warn!(
             "no account exists yet: create the first administrator at {base_url}/setup?token={token}"
         );
     }
+    tracing::info!(address = %app.local_addr(), "listening on http://{}", app.local_addr());
     match app.run_until(shutdown_signal()).await {
         Ok(()) => Outcome::Success,
         Err(e) => Outcome::Failed(format!("server stopped: {e:#}")),
