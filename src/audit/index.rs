@@ -7,7 +7,7 @@ use std::time::Duration;
 use entity::{app_secrets, audit_head, audit_log};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::OnConflict,
+    QuerySelect,
 };
 
 use crate::{audit::subjects_of, auth::secrets, clock::Clock, db};
@@ -32,20 +32,7 @@ pub async fn catch_up(db: &DatabaseConnection, clock: &Clock) -> Result<u64, DbE
         Some(v) if v.parse::<i64>().is_ok_and(|upto| upto >= newest) => return Ok(0),
         Some(_) => {}
         // Created once; never put back to 0 over a watermark another instance moved on.
-        None => {
-            app_secrets::Entity::insert(app_secrets::ActiveModel {
-                name: Set(WATERMARK.into()),
-                value: Set("0".into()),
-                created_at: Set(clock.now()),
-            })
-            .on_conflict(
-                OnConflict::column(app_secrets::Column::Name)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-        }
+        None => secrets::put_if_absent(db, WATERMARK, "0".into(), clock.now()).await?,
     }
     let mut total = 0;
     loop {

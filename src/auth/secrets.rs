@@ -37,22 +37,33 @@ pub async fn put(
     Ok(())
 }
 
+/// Stores `value` under `name` unless something is there already: when two instances do it
+/// at once, the first insert wins and the second does nothing.
+pub async fn put_if_absent(
+    db: &impl ConnectionTrait,
+    name: &str,
+    value: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    app_secrets::Entity::insert(app_secrets::ActiveModel {
+        name: Set(name.to_string()),
+        value: Set(value),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(app_secrets::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 /// The key of the CSRF tokens: made once, then read by every instance.
 pub async fn csrf_key(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<[u8; 32], DbErr> {
     if get(db, CSRF_KEY).await?.is_none() {
-        // Two instances starting at once: the first insert wins, the second does nothing.
-        app_secrets::Entity::insert(app_secrets::ActiveModel {
-            name: Set(CSRF_KEY.into()),
-            value: Set(random_hex(32)),
-            created_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::column(app_secrets::Column::Name)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+        put_if_absent(db, CSRF_KEY, random_hex(32), now).await?;
     }
     let stored = get(db, CSRF_KEY).await?.unwrap_or_default();
     let mut key = [0u8; 32];

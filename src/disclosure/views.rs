@@ -218,6 +218,38 @@ pub struct DisclosureForm {
     language: String,
 }
 
+/// A request of this person's, by the id a form sent.
+async fn find_request(ctx: &Ctx, leaver_id: i32, raw_id: &str) -> AppResult<disclosures::Model> {
+    disclosures::Entity::find_by_id(raw_id.trim().parse::<i32>().unwrap_or(-1))
+        .filter(disclosures::Column::LeaverId.eq(leaver_id))
+        .one(&ctx.app.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The audit entry of a step in a person's disclosure request.
+async fn record_step(
+    txn: &impl sea_orm::ConnectionTrait,
+    ctx: &Ctx,
+    actor: i32,
+    leaver_id: i32,
+    action: &str,
+    summary: &str,
+) -> Result<i64, sea_orm::DbErr> {
+    audit::record(
+        txn,
+        ctx.now(),
+        Entry {
+            actor_id: Some(actor),
+            action,
+            entity: "leaver",
+            entity_id: Some(leaver_id.into()),
+            summary,
+        },
+    )
+    .await
+}
+
 #[handler]
 pub async fn post(
     ctx: &Ctx,
@@ -229,12 +261,7 @@ pub async fn post(
     if f.action == "done" {
         // Answered another way (a refusal, a partial answer, records sent on paper): the
         // request leaves the dashboard.
-        let request =
-            disclosures::Entity::find_by_id(f.disclosure_id.trim().parse::<i32>().unwrap_or(-1))
-                .filter(disclosures::Column::LeaverId.eq(l.id))
-                .one(&ctx.app.db)
-                .await?
-                .ok_or(AppError::NotFound)?;
+        let request = find_request(ctx, l.id, &f.disclosure_id).await?;
         let txn = db::begin_write(&ctx.app.db).await?;
         let changed = disclosures::Entity::update_many()
             .col_expr(disclosures::Column::Status, Expr::value("done"))
@@ -247,16 +274,13 @@ pub async fn post(
             .exec(&txn)
             .await?;
         if changed.rows_affected == 1 {
-            audit::record(
+            record_step(
                 &txn,
-                ctx.now(),
-                Entry {
-                    actor_id: Some(actor),
-                    action: "disclosure_done",
-                    entity: "leaver",
-                    entity_id: Some(l.id.into()),
-                    summary: &format!("disclosure {}; answered", request.id),
-                },
+                ctx,
+                actor,
+                l.id,
+                "disclosure_done",
+                &format!("disclosure {}; answered", request.id),
             )
             .await?;
             txn.commit().await?;
@@ -265,12 +289,7 @@ pub async fn post(
         return Ok(see_other(&format!("/leavers/{}/disclosure", l.id)));
     }
     if f.action == "export" {
-        let request =
-            disclosures::Entity::find_by_id(f.disclosure_id.trim().parse::<i32>().unwrap_or(-1))
-                .filter(disclosures::Column::LeaverId.eq(l.id))
-                .one(&ctx.app.db)
-                .await?
-                .ok_or(AppError::NotFound)?;
+        let request = find_request(ctx, l.id, &f.disclosure_id).await?;
         // The access log in the export is read from the per-person index: bring it up to date.
         crate::audit::index::catch_up(&ctx.app.db, &ctx.app.clock).await?;
         let sections = record(&ctx.app.db, &l).await?;
@@ -317,16 +336,13 @@ pub async fn post(
             .filter(disclosures::Column::Id.eq(request.id))
             .exec(&txn)
             .await?;
-        audit::record(
+        record_step(
             &txn,
-            ctx.now(),
-            Entry {
-                actor_id: Some(actor),
-                action: "export",
-                entity: "leaver",
-                entity_id: Some(l.id.into()),
-                summary: &format!("disclosure {}; sha256 {sha}", request.id),
-            },
+            ctx,
+            actor,
+            l.id,
+            "export",
+            &format!("disclosure {}; sha256 {sha}", request.id),
         )
         .await?;
         txn.commit().await?;
@@ -361,19 +377,16 @@ pub async fn post(
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    record_step(
         &txn,
-        ctx.now(),
-        Entry {
-            actor_id: Some(actor),
-            action: "disclosure_request",
-            entity: "leaver",
-            entity_id: Some(l.id.into()),
-            summary: &format!(
-                "disclosure {}; requested on {requested_on}; due {due}",
-                saved.id
-            ),
-        },
+        ctx,
+        actor,
+        l.id,
+        "disclosure_request",
+        &format!(
+            "disclosure {}; requested on {requested_on}; due {due}",
+            saved.id
+        ),
     )
     .await?;
     txn.commit().await?;

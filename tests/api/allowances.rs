@@ -559,15 +559,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
     finance
         .post("/language", &[("lang", "ja"), ("next", "/")])
         .await;
-    let ja = finance
-        .http
-        .get(format!("{}/payments.csv?month=2026-11", finance.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let ja = finance.download("/payments.csv?month=2026-11").await;
     let ja = std::str::from_utf8(&ja[3..]).unwrap();
     assert!(
         ja.starts_with("ケース番号,氏名,種類,対象月,金額,状態,支払日\r\n"),

@@ -675,48 +675,15 @@ async fn restore_drill_brings_back_every_row_committed_before_the_backup() {
         .unwrap();
     assert_succeeded(&restored);
     let (server, address) = Server::start(fresh.path());
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    assert_eq!(
-        http.get(format!("{address}/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let browser = crate::helpers::Browser::at(&address);
+    assert_eq!(browser.get("/healthz").await.status, 200);
     // The administrator of the restored database signs in and finds the first record.
-    let login = http
-        .get(format!("{address}/login"))
-        .send()
+    let signed_in = browser.login("drill@example.jp", PASSWORD).await;
+    assert_eq!(signed_in.status, 303, "{}", server.log());
+    let found = browser
+        .get("/leavers?coordinator=all&q=DRILL-00000")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = field_value(&login, "csrf_token").unwrap();
-    let signed_in = http
-        .post(format!("{address}/login"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("email", "drill@example.jp"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), 303, "{}", server.log());
-    let found = http
-        .get(format!("{address}/leavers?coordinator=all&q=DRILL-00000"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .body;
     assert!(found.contains("DRILL-00000"));
     let db = sea_orm::Database::connect(format!(
         "sqlite://{}",
@@ -828,15 +795,7 @@ async fn the_report_command_gives_the_same_figures_as_the_csv_download() {
         .await;
     let browser = app.browser();
     browser.login(&user.email, PASSWORD).await;
-    let download = browser
-        .http
-        .get(format!("{}/reports/annual.csv?fy=2026", browser.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let download = browser.download("/reports/annual.csv?fy=2026").await;
     let work = tempfile::tempdir().unwrap();
     let out = aftercare(work.path())
         .args(["report", "annual", "--fy", "2026", "--csv"])
@@ -856,20 +815,9 @@ async fn the_report_command_gives_the_same_figures_as_the_csv_download() {
 /// records nothing; the run itself then queues them.
 #[tokio::test]
 async fn remind_dry_run_prints_per_recipient_and_records_nothing() {
-    use aftercare::users::Role;
     use sea_orm::{EntityTrait, PaginatorTrait};
     let app = crate::helpers::spawn_app().await;
-    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
-    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
-    app.record_consultation(
-        l.id,
-        c.id,
-        "2026-11-10T10:00",
-        "held",
-        "phone",
-        Some("2026-11-25"),
-    )
-    .await;
+    crate::reminders::one_follow_up_due_on_25_november(&app).await;
     let work = tempfile::tempdir().unwrap();
     let remind = |extra: &[&str]| {
         aftercare(work.path())

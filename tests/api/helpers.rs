@@ -145,16 +145,7 @@ impl Drop for TestApp {
 impl TestApp {
     /// A browser: keeps cookies, does not follow redirects (tests look at them).
     pub fn browser(&self) -> Browser {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        Browser {
-            base: self.address.clone(),
-            http: reqwest::Client::builder()
-                .cookie_provider(jar.clone())
-                .redirect(Policy::none())
-                .build()
-                .expect("http client"),
-            jar,
-        }
+        Browser::at(&self.address)
     }
 
     /// Creates an account directly (as the command line does).
@@ -264,6 +255,34 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser for the site at `base` (`http://127.0.0.1:PORT`), e.g. a server the test
+    /// started as a process.
+    pub fn at(base: &str) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        Browser {
+            base: base.to_string(),
+            http: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(Policy::none())
+                .build()
+                .expect("http client"),
+            jar,
+        }
+    }
+
+    /// The bytes of a file the site hands out (a CSV, a ZIP).
+    pub async fn download(&self, path: &str) -> Vec<u8> {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
     /// The value of a cookie the browser holds for the site.
     pub fn cookie(&self, name: &str) -> Option<String> {
         use reqwest::cookie::CookieStore;

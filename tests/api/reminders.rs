@@ -41,7 +41,7 @@ async fn run(app: &TestApp, day: &str) -> reminders::RunReport {
 }
 
 /// One coordinator with one leaver whose follow-up falls due on 2026-11-25.
-async fn one_follow_up_due_on_25_november(app: &TestApp) {
+pub async fn one_follow_up_due_on_25_november(app: &TestApp) {
     let c = app.create_user(Role::Coordinator, "c@example.jp").await;
     let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
     app.record_consultation(

@@ -105,24 +105,7 @@ pub async fn population(app: &TestApp) -> i32 {
         .unwrap();
     }
     // One extension approved during the year.
-    let ext = app.create_extension(a.id, c.id).await;
-    let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
-    let ruling = aftercare::extensions::queries::Ruling {
-        version: 1,
-        decision: aftercare::extensions::rules::Decision::Approve,
-        note: None,
-    };
-    aftercare::extensions::queries::decide(
-        &txn,
-        app.clock.now(),
-        admin.id,
-        &ext,
-        &ruling,
-        &app.state.config.window_rules,
-    )
-    .await
-    .unwrap();
-    txn.commit().await.unwrap();
+    approve_extension(app, a.id, c.id, admin.id).await;
     // E and F, born 2004-04-01, would have ended on 2026-03-31, the day before the year, but
     // were extended to 2030-03-31 (reason: studying): both are supported all year, 22 at its
     // end, and neither ends in it. E's extension was approved in the year, F's in March 2026
@@ -140,22 +123,32 @@ pub async fn population(app: &TestApp) -> i32 {
             )
             .await;
         app.clock.set(decided);
-        let ext = app.create_extension(person.id, c.id).await;
-        let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
-        aftercare::extensions::queries::decide(
-            &txn,
-            app.clock.now(),
-            admin.id,
-            &ext,
-            &ruling,
-            &app.state.config.window_rules,
-        )
-        .await
-        .unwrap();
-        txn.commit().await.unwrap();
+        approve_extension(app, person.id, c.id, admin.id).await;
         app.clock.set(now);
     }
     a.id
+}
+
+/// An extension to 2030-03-31 proposed by `by` and approved by `admin` at the clock's time.
+async fn approve_extension(app: &TestApp, leaver_id: i32, by: i32, admin: i32) {
+    let ext = app.create_extension(leaver_id, by).await;
+    let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
+    let ruling = aftercare::extensions::queries::Ruling {
+        version: 1,
+        decision: aftercare::extensions::rules::Decision::Approve,
+        note: None,
+    };
+    aftercare::extensions::queries::decide(
+        &txn,
+        app.clock.now(),
+        admin,
+        &ext,
+        &ruling,
+        &app.state.config.window_rules,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
 }
 
 #[tokio::test]
@@ -208,15 +201,7 @@ async fn the_page_and_the_csv_hide_small_cells() {
         page.body
     );
     assert!(page.body.contains("¥20,000") && page.body.contains("<svg"));
-    let csv = finance
-        .http
-        .get(format!("{}/reports/annual.csv?fy=2026", finance.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let csv = finance.download("/reports/annual.csv?fy=2026").await;
     assert!(csv.starts_with(b"\xEF\xBB\xBF"));
     let text = std::str::from_utf8(&csv[3..]).unwrap();
     let rows: Vec<&str> = text.split("\r\n").collect();

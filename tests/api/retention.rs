@@ -33,6 +33,53 @@ async fn old_record(
     l
 }
 
+/// An email in the outbox, as the reminder job leaves it; its id.
+async fn email(app: &TestApp, to: &str, body: &str, status: &str) -> i32 {
+    use sea_orm::{ActiveModelTrait, Set};
+    entity::outbox::ActiveModel {
+        to_address: Set(to.into()),
+        language: Set("en".into()),
+        subject: Set("Aftercare reminders".into()),
+        body_text: Set(body.into()),
+        body_html: Set(format!("<p>{body}</p>")),
+        status: Set(status.into()),
+        attempts: Set(1),
+        next_attempt_at: Set(app.clock.now()),
+        run_date: Set("2020-06-01".parse().unwrap()),
+        created_at: Set(app.clock.now()),
+        sent_at: Set(Some(app.clock.now())),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// A reminder (rule and key) to a recipient (kind and id), sent in the email `outbox_id`.
+async fn reminder(
+    app: &TestApp,
+    (rule, key): (&str, &str),
+    (kind, recipient): (&str, i32),
+    outbox_id: i32,
+) {
+    use sea_orm::{ActiveModelTrait, Set};
+    entity::reminders::ActiveModel {
+        key: Set(key.into()),
+        rule: Set(rule.into()),
+        recipient_kind: Set(kind.into()),
+        recipient_id: Set(recipient),
+        subject_id: Set(998),
+        run_date: Set("2020-06-01".parse().unwrap()),
+        created_at: Set(app.clock.now()),
+        outbox_id: Set(Some(outbox_id)),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_figures() {
     let app = spawn_app().await;
@@ -54,99 +101,50 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
     .await;
     // An email sent to them long ago, a digest that named them, and one still waiting that
     // names them beside someone else.
-    let mut waiting = 0;
-    for (to, body, status) in [
-        (
-            "zzuniquefamily@example.jp",
-            "Your appointment on 2020-06-01",
-            "sent",
-        ),
-        (
-            "c@example.jp",
-            "OLD-1 ZZUNIQUEFAMILY 花子: follow-up due",
-            "sent",
-        ),
-        (
-            "c@example.jp",
-            "OLD-1 ZZUNIQUEFAMILY 花子; NEW-1 山田 花子: no contact",
-            "pending",
-        ),
-    ] {
-        use sea_orm::{ActiveModelTrait, Set};
-        let e = entity::outbox::ActiveModel {
-            to_address: Set(to.into()),
-            language: Set("en".into()),
-            subject: Set("Aftercare reminders".into()),
-            body_text: Set(body.into()),
-            body_html: Set(format!("<p>{body}</p>")),
-            status: Set(status.into()),
-            attempts: Set(1),
-            next_attempt_at: Set(app.clock.now()),
-            run_date: Set("2020-06-01".parse().unwrap()),
-            created_at: Set(app.clock.now()),
-            sent_at: Set(Some(app.clock.now())),
-            ..Default::default()
-        }
-        .insert(&app.state.db)
-        .await
-        .unwrap();
-        if status == "pending" {
-            waiting = e.id;
-        }
-    }
+    email(
+        &app,
+        "zzuniquefamily@example.jp",
+        "Your appointment on 2020-06-01",
+        "sent",
+    )
+    .await;
+    email(
+        &app,
+        "c@example.jp",
+        "OLD-1 ZZUNIQUEFAMILY 花子: follow-up due",
+        "sent",
+    )
+    .await;
+    let waiting = email(
+        &app,
+        "c@example.jp",
+        "OLD-1 ZZUNIQUEFAMILY 花子; NEW-1 山田 花子: no contact",
+        "pending",
+    )
+    .await;
     // An appointment email to an address they had before, known by its reminder.
-    {
-        use sea_orm::{ActiveModelTrait, Set};
-        let e = entity::outbox::ActiveModel {
-            to_address: Set("old-address@example.jp".into()),
-            language: Set("ja".into()),
-            subject: Set("Aftercare".into()),
-            body_text: Set("Appointment on 2020-05-01".into()),
-            body_html: Set("<p>Appointment on 2020-05-01</p>".into()),
-            status: Set("sent".into()),
-            attempts: Set(1),
-            next_attempt_at: Set(app.clock.now()),
-            run_date: Set("2020-04-30".parse().unwrap()),
-            created_at: Set(app.clock.now()),
-            sent_at: Set(Some(app.clock.now())),
-            ..Default::default()
-        }
-        .insert(&app.state.db)
-        .await
-        .unwrap();
-        entity::reminders::ActiveModel {
-            key: Set("appointment|consultation:998|2020-05-01".into()),
-            rule: Set("appointment".into()),
-            recipient_kind: Set("leaver".into()),
-            recipient_id: Set(old.id),
-            subject_id: Set(998),
-            run_date: Set("2020-04-30".parse().unwrap()),
-            created_at: Set(app.clock.now()),
-            outbox_id: Set(Some(e.id)),
-            ..Default::default()
-        }
-        .insert(&app.state.db)
-        .await
-        .unwrap();
-    }
+    let earlier = email(
+        &app,
+        "old-address@example.jp",
+        "Appointment on 2020-05-01",
+        "sent",
+    )
+    .await;
+    reminder(
+        &app,
+        ("appointment", "appointment|consultation:998|2020-05-01"),
+        ("leaver", old.id),
+        earlier,
+    )
+    .await;
     // The other person's reminder in the waiting digest.
-    {
-        use sea_orm::{ActiveModelTrait, Set};
-        entity::reminders::ActiveModel {
-            key: Set("no_contact|leaver:999|never".into()),
-            rule: Set("no_contact".into()),
-            recipient_kind: Set("user".into()),
-            recipient_id: Set(c.id),
-            subject_id: Set(999),
-            run_date: Set("2026-11-25".parse().unwrap()),
-            created_at: Set(app.clock.now()),
-            outbox_id: Set(Some(waiting)),
-            ..Default::default()
-        }
-        .insert(&app.state.db)
-        .await
-        .unwrap();
-    }
+    reminder(
+        &app,
+        ("no_contact", "no_contact|leaver:999|never"),
+        ("user", c.id),
+        waiting,
+    )
+    .await;
     app.create_leaver("NEW-1", Some(c.id), &[]).await;
     let before = aftercare::reports::annual(&app.state, 2020).await.unwrap();
 
