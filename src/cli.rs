@@ -1,6 +1,15 @@
 //! The command line: `aftercare [serve|migrate|user create …]`.
 use std::io::{IsTerminal, Read};
 
+/// `println!` that stops quietly when standard output is closed (`aftercare demo | head -1`)
+/// instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::{
@@ -164,7 +173,7 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
         Command::Serve => serve(config).await,
         Command::Migrate => match db::connect_and_migrate(&config).await {
             Ok(_) => {
-                println!("migrations applied");
+                out!("migrations applied");
                 Outcome::Success
             }
             Err(e) => Outcome::Failed(format!("migration failed: {e}")),
@@ -191,7 +200,7 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
             .await;
             match result {
                 Ok(m) => {
-                    println!(
+                    out!(
                         "backup written to {} (SHA-256 {})",
                         path.display(),
                         m.sha256
@@ -203,7 +212,7 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
         }
         Command::Restore { path } => match crate::backup::restore(&config, &path).await {
             Ok(aside) => {
-                println!(
+                out!(
                     "restored {}; the previous database is kept as {}",
                     path.display(),
                     aside.display()
@@ -238,7 +247,7 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
     .await;
     match result {
         Ok(crate::leavers::import::Outcome::Imported(n)) => {
-            println!("imported {n} records");
+            out!("imported {n} records");
             Outcome::Success
         }
         Ok(crate::leavers::import::Outcome::Rejected(errors)) => {
@@ -275,14 +284,16 @@ async fn retention_list(config: Config, date: Option<&str>) -> Outcome {
     .await;
     match result {
         Ok(due) => {
-            println!("{} records past their retention date on {day}", due.len());
+            out!("{} records past their retention date on {day}", due.len());
             for l in due {
-                let until = crate::retention::retention_date(&l, config.retention_years);
+                let until = crate::retention::retention_date(&l, config.retention_years)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
                 let hold = l
                     .legal_hold
                     .map(|h| format!(" (legal hold: {h})"))
                     .unwrap_or_default();
-                println!("  {}  kept until {until}{hold}", l.case_number);
+                out!("  {}  kept until {until}{hold}", l.case_number);
             }
             Outcome::Success
         }
@@ -298,7 +309,7 @@ async fn audit_verify(config: Config) -> Outcome {
     .await;
     match result {
         Ok(Ok(n)) => {
-            println!("audit chain intact: {n} entries");
+            out!("audit chain intact: {n} entries");
             Outcome::Success
         }
         Ok(Err(broken)) => Outcome::Failed(format!(
@@ -323,7 +334,7 @@ async fn report(config: Config, fy: i32, csv: bool) -> Outcome {
             std::io::stdout().write_all(&crate::reports::views::csv_bytes(&r, &tr, min)?)?;
         } else {
             for [section, item, value] in crate::reports::views::rows(&r, &tr, min) {
-                println!("{section}\t{item}\t{value}");
+                out!("{section}\t{item}\t{value}");
             }
         }
         Ok(())
@@ -348,14 +359,14 @@ async fn remind(config: Config, date: Option<&str>, dry_run: bool) -> Outcome {
         let day = day.unwrap_or_else(|| state.clock.today(state.config.time_zone));
         if dry_run {
             let plan = crate::reminders::dry_run(&state, day).await?;
-            println!(
+            out!(
                 "dry run for {day}: {} emails would be sent (nothing sent or recorded)",
                 plan.len()
             );
             for (to, items) in plan {
-                println!("to {} <{}> ({} reminders)", to.name, to.email, items.len());
+                out!("to {} <{}> ({} reminders)", to.name, to.email, items.len());
                 for i in items {
-                    println!("  - {} {} {}", i.rule.as_str(), i.case_number, i.name);
+                    out!("  - {} {} {}", i.rule.as_str(), i.case_number, i.name);
                 }
             }
             return Ok(Outcome::Success);
@@ -366,9 +377,13 @@ async fn remind(config: Config, date: Option<&str>, dry_run: bool) -> Outcome {
             &format!("cli-{}", crate::auth::tokens::random_hex(4)),
         )
         .await?;
-        println!(
+        out!(
             "{day}: {} reminders in {} emails; sent {}, to retry {}, failed {}",
-            report.reminders, report.emails, delivered.sent, delivered.retrying, delivered.failed
+            report.reminders,
+            report.emails,
+            delivered.sent,
+            delivered.retrying,
+            delivered.failed
         );
         Ok(Outcome::Success)
     }
@@ -387,10 +402,10 @@ async fn demo(config: Config) -> Outcome {
     .await;
     match result {
         Ok(loaded) => {
-            println!("loaded {} fictional care leavers", loaded.leavers);
-            println!("demo accounts (passwords shown once):");
+            out!("loaded {} fictional care leavers", loaded.leavers);
+            out!("demo accounts (passwords shown once):");
             for (email, password) in loaded.accounts {
-                println!("  {email}  {password}");
+                out!("  {email}  {password}");
             }
             Outcome::Success
         }
@@ -507,13 +522,13 @@ async fn create_user(
     .await;
     match result {
         Ok(Ok(id)) => {
-            println!(
+            out!(
                 "created {} account {} (id {id})",
                 details.role.as_str(),
                 details.email.as_str()
             );
             if generated {
-                println!("password (shown once): {password}");
+                out!("password (shown once): {password}");
             }
             Outcome::Success
         }

@@ -14,6 +14,9 @@ pub enum AppError {
     /// A POST without a valid CSRF token.
     #[error("missing or invalid CSRF token")]
     Csrf,
+    /// A request body larger than the limit for its kind.
+    #[error("request body too large")]
+    TooLarge,
     #[error("database error: {0}")]
     Db(#[from] DbErr),
     #[error("template error: {0}")]
@@ -27,6 +30,7 @@ impl ResponseError for AppError {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NotFound | AppError::Db(DbErr::RecordNotFound(_)) => StatusCode::NOT_FOUND,
             AppError::Db(_) | AppError::Render(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

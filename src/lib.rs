@@ -148,17 +148,21 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
                 .same_site(SameSite::Lax)
                 .path("/"),
             state.session_store(),
-        ))
-        .with(web::middleware::CatchErrors {
-            state: state.clone(),
-        });
+        ));
 
     Route::new()
         .at("/healthz", get(health::healthz).data(state.clone()))
         .at("/static/:file", get(web::assets::serve))
         .nest("/", pages)
+        .with(web::middleware::CatchPanics)
+        .with(web::middleware::BodyLimit)
+        // An error raised outside a page (a body too large, a panic, the session store
+        // failing) still gets the error page.
+        .with(web::middleware::CatchErrors {
+            state: state.clone(),
+        })
         .with(web::middleware::RequestLog)
-        .with(web::middleware::security_headers())
+        .with(web::middleware::SecurityHeaders)
         .into_endpoint()
 }
 

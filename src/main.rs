@@ -8,6 +8,15 @@ use aftercare::{
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A panic's message may quote what a user sent: log only where it happened. (Requests
+    // that panic are answered with the error page and its request id.)
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(at, "internal error: a panic (its message is not logged)");
+    }));
     let cli = Cli::parse();
     let config = match Config::from_environment() {
         Ok(c) => c,

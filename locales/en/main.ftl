@@ -78,3 +78,5 @@ dashboard-disclosures = Disclosure requests to answer (deadline)
 dashboard-backup-ok = Last backup: { $when }, written and verified.
 dashboard-backup-failed = The last scheduled backup ({ $when }) FAILED: see the log.
 dashboard-backup-none = No scheduled backup has run yet.
+error-too-large-title = Too much data sent
+error-too-large-message = This request was larger than the server accepts (2 MB for a form, 9 MB for a file upload). Nothing was changed. Shorten the text, or split the file, and try again.

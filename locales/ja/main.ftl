@@ -78,3 +78,5 @@ dashboard-disclosures = 回答期限のある開示請求
 dashboard-backup-ok = 最後のバックアップ：{ $when }（作成・検証済み）
 dashboard-backup-failed = 最後の定時バックアップ（{ $when }）は失敗しました。ログを確認してください。
 dashboard-backup-none = 定時バックアップはまだ実行されていません。
+error-too-large-title = 送信されたデータが大きすぎます
+error-too-large-message = この送信はサーバーが受け付ける大きさ（フォームは 2 MB、ファイルのアップロードは 9 MB）を超えていました。何も変更されていません。文章を短くするか、ファイルを分けて、もう一度お試しください。

@@ -3,6 +3,14 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
 pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 256;
+/// Longer input is refused before any hashing, wherever a password is checked: hashing
+/// megabytes would let anyone spend the server's time.
+pub const MAX_CHECKED_CHARS: usize = 1024;
+
+fn too_long_to_check(password: &str) -> bool {
+    // Bytes first: cheap, and a string of more bytes than 4 × the limit has too many chars.
+    password.len() > 4 * MAX_CHECKED_CHARS || password.chars().count() > MAX_CHECKED_CHARS
+}
 
 /// Checks the password policy; the error is the catalog id of the message.
 pub fn check_policy(password: &str) -> Result<(), &'static str> {
@@ -21,6 +29,9 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
 static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    if too_long_to_check(&password) {
+        anyhow::bail!("password longer than {MAX_CHECKED_CHARS} characters");
+    }
     let _permit = HASHING.acquire().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
 }
@@ -35,6 +46,9 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 /// Verifies a password against a stored hash. With no hash (unknown account) it still does
 /// the same work against a fixed hash, so the answer takes as long either way.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
+    if too_long_to_check(&password) {
+        return false;
+    }
     let Ok(_permit) = HASHING.acquire().await else {
         return false;
     };
@@ -93,6 +107,17 @@ mod tests {
         assert!(verify("correct horse battery".into(), Some(h.clone())).await);
         assert!(!verify("correct horse batterz".into(), Some(h)).await);
         assert!(!verify("anything at all".into(), None).await);
+    }
+
+    #[tokio::test]
+    async fn passwords_over_1024_characters_are_refused_without_hashing() {
+        let long = "a".repeat(MAX_CHECKED_CHARS + 1);
+        let h = hash_blocking(&long).unwrap();
+        assert!(!verify(long.clone(), Some(h)).await);
+        assert!(hash(long).await.is_err());
+        let at_limit = "あ".repeat(MAX_CHECKED_CHARS);
+        let h = hash(at_limit.clone()).await.unwrap();
+        assert!(verify(at_limit, Some(h)).await);
     }
 
     #[test]

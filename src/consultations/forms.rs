@@ -40,7 +40,11 @@ pub fn parse_local_datetime(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
     let s: String = raw.trim().nfkc().collect();
     let s = s.replace(' ', "T").replace('/', "-");
     // Four-digit years only (chrono would take a sign or more digits).
-    if s.len() < 16 || !s[..4].chars().all(|c| c.is_ascii_digit()) || s.as_bytes()[4] != b'-' {
+    // `get`, not indexing: the input may hold multi-byte characters anywhere.
+    let year_digits = s
+        .get(..4)
+        .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()));
+    if s.len() < 16 || !year_digits || s.as_bytes().get(4) != Some(&b'-') {
         return None;
     }
     let naive = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -195,6 +199,23 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn multi_byte_characters_anywhere_are_refused_not_a_panic() {
+        for raw in [
+            "\u{200F}\u{200E}2026-11-20T10:00",
+            "xx\u{3042}2026-11-20T10:00",
+            "\u{FFFD}2026-11-20T10:00",
+            "202\u{3042}-11-20T10:00:00",
+            "2026\u{3042}11-20T10:00",
+            "\u{3042}\u{3042}\u{3042}\u{3042}\u{3042}\u{3042}",
+        ] {
+            assert!(
+                parse_local_datetime(raw, chrono_tz::Asia::Tokyo).is_none(),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

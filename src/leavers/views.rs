@@ -592,15 +592,20 @@ pub async fn show_page<'a>(
             }),
             notes: opt(&l.notes),
             version: l.version,
-            next_statuses: status
-                .next()
-                .into_iter()
-                .map(|s| SelectOption {
-                    value: s.as_str(),
-                    label: ctx.t(&s.message_id()),
-                    selected: false,
-                })
-                .collect(),
+            // The current status first and chosen: a click on the button without a choice
+            // changes nothing.
+            next_statuses: if status.next().is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once(status)
+                    .chain(status.next())
+                    .map(|s| SelectOption {
+                        value: s.as_str(),
+                        label: ctx.t(&s.message_id()),
+                        selected: s == status,
+                    })
+                    .collect()
+            },
             timeline,
             last_contact,
             next_follow_up,
@@ -659,6 +664,23 @@ pub struct StatusForm {
     status: String,
     closed_reason: String,
     version: String,
+    /// `yes` from the confirmation step; without it the change is shown, not made.
+    confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "leavers/confirm_status.html")]
+struct ConfirmStatusPage<'a> {
+    ctx: &'a Ctx,
+    id: i32,
+    case_number: String,
+    name: String,
+    from: String,
+    to: String,
+    to_code: &'static str,
+    closing: bool,
+    closed_reason: String,
+    version: i32,
 }
 
 #[handler]
@@ -669,6 +691,8 @@ pub async fn change_status(
 ) -> AppResult<Response> {
     let l = load(ctx, id).await?;
     let actor = ctx.user()?.id;
+    let from = Status::parse(&l.status).unwrap_or(Status::Active);
+    let (case_number, name, stored_version) = (l.case_number.clone(), full_name(&l), l.version);
     let refused = |message| async move {
         let page = show_page(ctx, l, Some(message)).await?;
         render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
@@ -684,6 +708,31 @@ pub async fn change_status(
         r.chars().count() > 2000 || crate::leavers::forms::has_forbidden_control(r)
     }) {
         return refused("leaver-text-too-long").await;
+    }
+    if f.confirm != "yes" {
+        // Checked now so that the confirmation is only asked for a change that can be made.
+        let message = match from.transition(to, reason) {
+            Ok(_) if version != stored_version => Some("form-stale"),
+            Ok(_) => None,
+            Err(StatusRefusal::ReasonRequired) => Some("leaver-closed-reason-required"),
+            Err(StatusRefusal::AlreadyClosed) => Some("leaver-already-closed"),
+            Err(StatusRefusal::Unchanged) => Some("leaver-status-unchanged"),
+        };
+        if let Some(message) = message {
+            return refused(message).await;
+        }
+        return render(&ConfirmStatusPage {
+            ctx,
+            id,
+            case_number,
+            name,
+            from: ctx.t(&from.message_id()),
+            to: ctx.t(&to.message_id()),
+            to_code: to.as_str(),
+            closing: to == Status::Closed,
+            closed_reason: reason.unwrap_or("").trim().to_string(),
+            version,
+        });
     }
     let txn = db::begin_write(&ctx.app.db).await?;
     match queries::change_status(
@@ -712,7 +761,7 @@ pub async fn change_status(
                     "leaver-closed-reason-required"
                 }
                 LeaverError::Refused(StatusRefusal::AlreadyClosed) => "leaver-already-closed",
-                LeaverError::Refused(StatusRefusal::Unchanged) => "leaver-status-invalid",
+                LeaverError::Refused(StatusRefusal::Unchanged) => "leaver-status-unchanged",
                 LeaverError::Stale => "form-stale",
                 LeaverError::NotFound => return Err(AppError::NotFound),
                 LeaverError::Db(e) => return Err(e.into()),

@@ -17,12 +17,23 @@ use crate::audit::{self, Entry};
 
 pub const HOLD_REASONS: [&str; 4] = ["disclosure", "appeal", "litigation", "inquiry"];
 
-/// The day after which the record may be anonymised.
-pub fn retention_date(l: &leavers::Model, years: u32) -> NaiveDate {
-    let end = l
-        .closed_on
-        .map_or(l.support_ends_on, |c| c.max(l.support_ends_on));
-    end + Months::new(12 * years)
+/// The day after which the record may be anonymised: `years` after the later of the support
+/// end and closing. A record that was never closed has no such day: it is never due.
+pub fn retention_date(l: &leavers::Model, years: u32) -> Option<NaiveDate> {
+    retention_date_of(l.support_ends_on, l.closed_on, years)
+}
+
+fn retention_date_of(
+    support_ends_on: NaiveDate,
+    closed_on: Option<NaiveDate>,
+    years: u32,
+) -> Option<NaiveDate> {
+    let closed_on = closed_on?;
+    Some(closed_on.max(support_ends_on) + Months::new(12 * years))
+}
+
+fn is_due(l: &leavers::Model, years: u32, today: NaiveDate) -> bool {
+    retention_date(l, years).is_some_and(|d| d < today)
 }
 
 /// Records past their retention date on `today` and not yet anonymised (held ones included,
@@ -34,11 +45,12 @@ pub async fn due(
 ) -> Result<Vec<leavers::Model>, DbErr> {
     let mut out: Vec<leavers::Model> = leavers::Entity::find()
         .filter(leavers::Column::AnonymisedOn.is_null())
+        .filter(leavers::Column::ClosedOn.is_not_null())
         .order_by_asc(leavers::Column::SupportEndsOn)
         .all(db)
         .await?
         .into_iter()
-        .filter(|l| retention_date(l, years) < today)
+        .filter(|l| is_due(l, years, today))
         .collect();
     out.sort_by_key(|l| retention_date(l, years));
     Ok(out)
@@ -150,7 +162,7 @@ pub async fn anonymise(
     if l.anonymised_on.is_some() {
         return Ok(Err(Refused::AlreadyAnonymised));
     }
-    if retention_date(l, years) >= today {
+    if !is_due(l, years, today) {
         return Ok(Err(Refused::NotDue));
     }
     let dob = l.date_of_birth.with_day(1).unwrap_or(l.date_of_birth);
@@ -360,4 +372,38 @@ pub async fn flush_erased(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retention_date_of;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_open_record_is_never_due() {
+        assert_eq!(retention_date_of(d("1997-03-31"), None, 5), None);
+    }
+
+    #[test]
+    fn the_clock_starts_at_the_later_of_support_end_and_closing() {
+        // Closed before the support ended: the support end counts.
+        assert_eq!(
+            retention_date_of(d("2021-03-31"), Some(d("2020-01-10")), 5),
+            Some(d("2026-03-31"))
+        );
+        // Closed after it: closing counts.
+        assert_eq!(
+            retention_date_of(d("2021-03-31"), Some(d("2022-06-30")), 5),
+            Some(d("2027-06-30"))
+        );
+        // 29 February keeps to the end of February.
+        assert_eq!(
+            retention_date_of(d("2024-02-29"), Some(d("2024-02-29")), 1),
+            Some(d("2025-02-28"))
+        );
+    }
 }

@@ -43,7 +43,9 @@ async fn rows(ctx: &Ctx, only: Option<&[i32]>) -> AppResult<Vec<Row>> {
         .filter(|l| only.is_none_or(|ids| ids.contains(&l.id)))
         .map(|l| Row {
             id: l.id,
-            retention_date: ctx.tr.date(retention::retention_date(&l, years)),
+            retention_date: retention::retention_date(&l, years)
+                .map(|d| ctx.tr.date(d))
+                .unwrap_or_default(),
             hold: l
                 .legal_hold
                 .as_deref()

@@ -222,6 +222,7 @@ async fn requests_breaking_a_rule_are_refused_with_input_kept() {
                 ("status", "closed"),
                 ("closed_reason", "moved"),
                 ("version", "1"),
+                ("confirm", "yes"),
             ],
         )
         .await;

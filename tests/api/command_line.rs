@@ -10,7 +10,7 @@ use reqwest::redirect::Policy;
 
 use crate::helpers::{PASSWORD, field_value};
 
-fn aftercare(dir: &std::path::Path) -> Command {
+pub(crate) fn aftercare(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftercare"));
     cmd.current_dir(dir);
     for (k, _) in std::env::vars() {
@@ -166,13 +166,13 @@ fn user_create_reads_the_password_or_generates_one() {
 }
 
 /// A running `aftercare serve` whose log lines are collected.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     log: Arc<Mutex<String>>,
 }
 
 impl Server {
-    fn start(dir: &std::path::Path) -> (Server, String) {
+    pub(crate) fn start(dir: &std::path::Path) -> (Server, String) {
         let mut child = aftercare(dir)
             .env("AFTERCARE_LISTEN", "127.0.0.1:0")
             .env(
@@ -213,8 +213,18 @@ impl Server {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The server process's resident memory in KiB.
+    pub(crate) fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
     }
 }
 
@@ -751,16 +761,18 @@ async fn a_postgresql_backup_is_a_pg_dump_archive() {
 #[tokio::test]
 async fn retention_lists_records_past_their_date_from_the_command_line() {
     let app = crate::helpers::spawn_app().await;
-    // Support ended 2021-03-31: kept for five years, until 2026-03-31.
-    app.create_leaver(
-        "OLD-1",
-        None,
-        &[
-            ("date_of_birth", "1999-04-01"),
-            ("placement_ended_on", "2017-03-31"),
-        ],
-    )
-    .await;
+    // Support ended 2021-03-31, closed before: kept for five years, until 2026-03-31.
+    let old = app
+        .create_leaver(
+            "OLD-1",
+            None,
+            &[
+                ("date_of_birth", "1999-04-01"),
+                ("placement_ended_on", "2017-03-31"),
+            ],
+        )
+        .await;
+    app.close_leaver(old.id, "2020-12-01").await;
     app.create_leaver("NEW-1", None, &[]).await;
     let work = tempfile::tempdir().unwrap();
     let list = |date: &str| {

@@ -204,7 +204,11 @@ pub fn post_routes(
         }),
         (
             format!("/leavers/{leaver_id}/status"),
-            vec![("status", "lost_contact".into()), ("version", "1".into())],
+            vec![
+                ("status", "lost_contact".into()),
+                ("version", "1".into()),
+                ("confirm", "yes".into()),
+            ],
         ),
     ]
 }

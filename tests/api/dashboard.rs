@@ -182,7 +182,11 @@ async fn no_contact_for_sixty_days() {
         .submit(
             &show,
             &format!("{show}/status"),
-            &[("status", "lost_contact"), ("version", "1")],
+            &[
+                ("status", "lost_contact"),
+                ("version", "1"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     let page = browser.get("/").await;

@@ -432,6 +432,35 @@ impl TestApp {
         txn.commit().await.unwrap();
         saved
     }
+
+    /// Closes a record as if it had been closed on `on` (a past day: retention counts from it).
+    pub async fn close_leaver(&self, id: i32, on: &str) {
+        use aftercare::leavers::{
+            queries::{self, StatusChange},
+            rules::Status,
+        };
+        let version = queries::get(&self.state.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version;
+        let txn = db::begin_write(&self.state.db).await.unwrap();
+        queries::change_status(
+            &txn,
+            self.clock.now(),
+            on.parse().unwrap(),
+            None,
+            id,
+            &StatusChange {
+                version,
+                to: Status::Closed,
+                reason: Some("moved away"),
+            },
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+    }
 }
 
 pub fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {

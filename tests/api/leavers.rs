@@ -288,16 +288,28 @@ async fn status_moves_between_active_and_lost_contact_and_closes_with_a_reason()
         .submit(
             &show,
             &status,
-            &[("status", "lost_contact"), ("version", "1")],
+            &[
+                ("status", "lost_contact"),
+                ("version", "1"),
+                ("confirm", "yes"),
+            ],
         )
         .await
         .assert_redirect_to(&show);
     browser
-        .submit(&show, &status, &[("status", "active"), ("version", "2")])
+        .submit(
+            &show,
+            &status,
+            &[("status", "active"), ("version", "2"), ("confirm", "yes")],
+        )
         .await
         .assert_redirect_to(&show);
     let no_reason = browser
-        .submit(&show, &status, &[("status", "closed"), ("version", "3")])
+        .submit(
+            &show,
+            &status,
+            &[("status", "closed"), ("version", "3"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(no_reason.status, 422);
     assert!(
@@ -313,6 +325,7 @@ async fn status_moves_between_active_and_lost_contact_and_closes_with_a_reason()
                 ("status", "closed"),
                 ("closed_reason", "Moved to Osaka"),
                 ("version", "3"),
+                ("confirm", "yes"),
             ],
         )
         .await
@@ -324,7 +337,11 @@ async fn status_moves_between_active_and_lost_contact_and_closes_with_a_reason()
         "no status form on a closed record"
     );
     let again = browser
-        .submit(&show, &status, &[("status", "active"), ("version", "4")])
+        .submit(
+            &show,
+            &status,
+            &[("status", "active"), ("version", "4"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(again.status, 422);
     assert!(again.body.contains("This record is closed"));
@@ -393,7 +410,11 @@ async fn search_filters_sorting_and_pages() {
         .submit(
             &show,
             &format!("{show}/status"),
-            &[("status", "lost_contact"), ("version", "1")],
+            &[
+                ("status", "lost_contact"),
+                ("version", "1"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
 
@@ -522,7 +543,11 @@ async fn finance_sees_identity_and_support_window_only() {
     let post = finance
         .post(
             &format!("/leavers/{}/status", l.id),
-            &[("status", "lost_contact"), ("version", "1")],
+            &[
+                ("status", "lost_contact"),
+                ("version", "1"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(post.status, 403);
@@ -599,7 +624,11 @@ async fn a_status_change_on_an_old_page_is_refused() {
         .submit(
             &show,
             &format!("{show}/status"),
-            &[("status", "lost_contact"), ("version", "1")],
+            &[
+                ("status", "lost_contact"),
+                ("version", "1"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     let stale = browser
@@ -610,6 +639,7 @@ async fn a_status_change_on_an_old_page_is_refused() {
                 ("status", "closed"),
                 ("closed_reason", "x"),
                 ("version", "1"),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -638,6 +668,7 @@ async fn finance_can_neither_see_nor_filter_by_status_or_coordinator() {
                 ("status", "closed"),
                 ("closed_reason", "moved"),
                 ("version", "1"),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -658,4 +689,110 @@ async fn finance_can_neither_see_nor_filter_by_status_or_coordinator() {
     // The same filter works for those who keep the register.
     let closed = admin.get("/leavers?coordinator=all&status=closed").await;
     assert!(closed.body.contains("SP-1") && !closed.body.contains("SP-2"));
+}
+
+/// The status form starts on the record's own status, so its button alone changes nothing;
+/// a change is shown for confirmation first, and closing is refused without a reason.
+#[tokio::test]
+async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    let show = format!("/leavers/{}", l.id);
+    let status = format!("{show}/status");
+    let page = browser.get(&show).await;
+    let select = page.body.split("<select id=\"status\"").nth(1).unwrap();
+    let select = select.split("</select>").next().unwrap();
+    assert!(
+        select.contains("<option value=\"active\" selected>"),
+        "{select}"
+    );
+    assert_eq!(select.matches(" selected").count(), 1, "{select}");
+    let stored = || async {
+        aftercare::leavers::queries::get(&app.state.db, l.id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    // The button pressed without choosing: nothing changes.
+    let same = browser
+        .submit(&show, &status, &[("status", "active"), ("version", "1")])
+        .await;
+    assert_eq!(same.status, 422);
+    assert!(
+        same.body
+            .contains("Choose a status other than the current one.")
+    );
+    assert_eq!(stored().await.version, 1);
+
+    // A change is shown first, and only the confirmation makes it.
+    let check = browser
+        .submit(
+            &show,
+            &status,
+            &[("status", "lost_contact"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(check.status, 200);
+    assert!(check.body.contains("Check the status change"));
+    assert!(check.body.contains("Lost contact") && check.body.contains("Active"));
+    assert!(
+        check.body.contains(&format!("href=\"{show}\"")),
+        "a way back"
+    );
+    assert_eq!(stored().await.status, "active");
+    browser
+        .submit(
+            &show,
+            &status,
+            &[
+                ("status", "lost_contact"),
+                ("version", "1"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await
+        .assert_redirect_to(&show);
+    assert_eq!(stored().await.status, "lost_contact");
+
+    // Closing without a reason is refused before any confirmation.
+    let no_reason = browser
+        .submit(&show, &status, &[("status", "closed"), ("version", "2")])
+        .await;
+    assert_eq!(no_reason.status, 422);
+    assert!(
+        no_reason
+            .body
+            .contains("Give the reason for closing the record.")
+    );
+    let check = browser
+        .submit(
+            &show,
+            &status,
+            &[
+                ("status", "closed"),
+                ("closed_reason", "Moved to Osaka"),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(check.status, 200);
+    assert!(check.body.contains("Closing is final") && check.body.contains("Moved to Osaka"));
+    assert_eq!(stored().await.status, "lost_contact");
+
+    // In Japanese too.
+    let ja = app
+        .create_user_lang(
+            Role::Coordinator,
+            "ja@example.jp",
+            aftercare::i18n::Lang::Ja,
+        )
+        .await;
+    let jb = app.browser();
+    jb.login(&ja.email, &ja.password).await;
+    let check = jb
+        .submit(&show, &status, &[("status", "active"), ("version", "2")])
+        .await;
+    assert!(check.body.contains("状態の変更の確認"), "{}", check.body);
 }

@@ -4,8 +4,9 @@ use aftercare::users::Role;
 
 use crate::helpers::{TestApp, spawn_app};
 
-/// Born 1999-04-01, support ended 2021-03-31: kept until 2026-03-31, past on 2026-11-25.
-/// Notes, phone and email are the person's own (made from the family name and `phone`).
+/// Born 1999-04-01, support ended 2021-03-31, closed on 2020-12-01: kept until 2026-03-31,
+/// past on 2026-11-25. Notes, phone and email are the person's own (made from the family name
+/// and `phone`).
 async fn old_record(
     app: &TestApp,
     (case, family, phone): (&str, &str, &str),
@@ -30,7 +31,11 @@ async fn old_record(
         .await;
     app.record_consultation(l.id, by, met, "held", "phone", None)
         .await;
-    l
+    app.close_leaver(l.id, "2020-12-01").await;
+    aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// An email in the outbox, as the reminder job leaves it; its id.
@@ -369,5 +374,97 @@ async fn only_admins_manage_retention_and_holds() {
             .unwrap()
             .anonymised_on
             .is_none()
+    );
+}
+
+/// A record nobody closed is never due, however long ago its support ended: not on the page,
+/// not from the command line, and anonymising it is refused even when posted directly.
+#[tokio::test]
+async fn an_open_record_is_never_offered_for_anonymisation() {
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let open = app
+        .create_leaver(
+            "OPEN-1995",
+            None,
+            &[
+                ("family_name", "ZZOPENFAMILY"),
+                ("date_of_birth", "1995-05-01"),
+                ("placement_ended_on", "2013-03-31"),
+            ],
+        )
+        .await;
+    // Closed long after its support ended: kept five years from closing.
+    let late = app
+        .create_leaver(
+            "LATE-1",
+            None,
+            &[
+                ("family_name", "ZZLATEFAMILY"),
+                ("date_of_birth", "1995-05-01"),
+                ("placement_ended_on", "2013-03-31"),
+            ],
+        )
+        .await;
+    app.close_leaver(late.id, "2022-01-10").await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let closed = old_record(
+        &app,
+        ("OLD-1", "ZZCLOSED", "090-1111-2222"),
+        c.id,
+        "2020-06-01T10:00",
+    )
+    .await;
+
+    let page = admin.get("/admin/retention").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("OLD-1"), "{}", page.body);
+    assert!(!page.body.contains("OPEN-1995") && !page.body.contains("LATE-1"));
+
+    let day = |d: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"))
+            .args(["retention", "--date", d])
+            .env("AFTERCARE_DATA_DIR", &app.state.config.data_dir)
+            .env("AFTERCARE_DATABASE_URL", &app.state.config.database_url)
+            .output()
+            .unwrap()
+    };
+    let out = day("2026-11-25");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.starts_with("1 records"), "{text}");
+    assert!(text.contains("OLD-1") && !text.contains("OPEN-1995") && !text.contains("LATE-1"));
+    // Five years after closing, the late one is due; the open one still is not.
+    let text = String::from_utf8_lossy(&day("2027-01-11").stdout).into_owned();
+    assert!(text.contains("LATE-1  kept until 2027-01-10"), "{text}");
+    assert!(!text.contains("OPEN-1995"), "{text}");
+
+    admin
+        .submit(
+            "/admin/retention",
+            "/admin/retention/anonymise",
+            &[
+                ("ids", &open.id.to_string()),
+                ("ids", &late.id.to_string()),
+                ("ids", &closed.id.to_string()),
+                ("confirm", "yes"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/admin/retention");
+    let now = |id| aftercare::leavers::queries::get(&app.state.db, id);
+    assert!(now(open.id).await.unwrap().unwrap().anonymised_on.is_none());
+    assert_eq!(
+        now(open.id).await.unwrap().unwrap().family_name,
+        "ZZOPENFAMILY"
+    );
+    assert!(now(late.id).await.unwrap().unwrap().anonymised_on.is_none());
+    assert!(
+        now(closed.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .anonymised_on
+            .is_some()
     );
 }

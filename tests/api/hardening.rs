@@ -1,0 +1,272 @@
+//! Hostile input: bodies larger than the limits, values that once made a handler panic, and
+//! the headers every answer carries, refusals included.
+use std::time::Duration;
+
+use aftercare::users::Role;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::{
+    command_line::Server,
+    helpers::{Browser, field_value, spawn_app},
+};
+
+/// Sends a POST by hand: the headers, then up to `send` bytes of body (stopping quietly when
+/// the server stops reading), and returns the status line and headers of the answer, if any.
+async fn raw_post(
+    base: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    declared: Option<u64>,
+    send: u64,
+) -> Option<String> {
+    let addr = base.trim_start_matches("http://");
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    match declared {
+        Some(n) => head.push_str(&format!("Content-Length: {n}\r\n")),
+        None => head.push_str("Transfer-Encoding: chunked\r\n"),
+    }
+    head.push_str("\r\n");
+    let answer = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(30), reader.read(&mut chunk)).await {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+                Ok(Ok(n)) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+            }
+        }
+        (!buf.is_empty()).then(|| String::from_utf8_lossy(&buf).into_owned())
+    });
+    if writer.write_all(head.as_bytes()).await.is_ok() {
+        let block = vec![b'a'; 64 * 1024];
+        let mut sent = 0u64;
+        while sent < send {
+            let piece = if declared.is_some() {
+                writer.write_all(&block).await
+            } else {
+                writer
+                    .write_all(format!("{:x}\r\n", block.len()).as_bytes())
+                    .await
+                    .and(Ok(()))
+            };
+            let piece = match (piece, declared) {
+                (Ok(()), None) => {
+                    let r = writer.write_all(&block).await;
+                    r.and(writer.write_all(b"\r\n").await)
+                }
+                (r, _) => r,
+            };
+            if piece.is_err() {
+                break;
+            }
+            sent += block.len() as u64;
+        }
+    }
+    answer.await.unwrap()
+}
+
+/// The CSRF cookie and token of a fresh visit to the sign-in page.
+async fn csrf_of(base: &str) -> (String, String) {
+    let browser = Browser::at(base);
+    let page = browser.get("/login").await;
+    let token = field_value(&page.body, "csrf_token").unwrap();
+    let cookies = ["aftercare_csrf", "aftercare_session"]
+        .iter()
+        .filter_map(|n| browser.cookie(n).map(|v| format!("{n}={v}")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    (cookies, token)
+}
+
+/// 100 MB posted to the sign-in page with the CSRF token in the header, not the body: refused
+/// with 413 before it is read, and the server's memory does not grow.
+#[tokio::test]
+async fn a_huge_body_is_refused_before_it_is_read_whoever_sends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base) = Server::start(dir.path());
+    let (cookie, token) = csrf_of(&base).await;
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("X-CSRF-Token", token.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let before = server.rss_kib();
+    const MB: u64 = 1024 * 1024;
+    // A declared length over the limit: refused at once.
+    let answer = raw_post(&base, "/login", &headers, Some(100 * MB), 100 * MB)
+        .await
+        .expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let lower = answer.to_lowercase();
+    assert!(lower.contains("cache-control: no-store"), "{answer}");
+    assert!(lower.contains("content-security-policy"), "{answer}");
+    // No length, chunks: read up to the limit only.
+    if let Some(answer) = raw_post(&base, "/login", &headers, None, 100 * MB).await {
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    }
+    // A form to a signed-in page, and an upload, the same way.
+    let answer = raw_post(&base, "/leavers/new", &headers, Some(50 * MB), 50 * MB)
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let upload = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "multipart/form-data; boundary=x"),
+    ];
+    let answer = raw_post(
+        &base,
+        "/admin/import?csrf_token=x",
+        &upload,
+        Some(20 * MB),
+        20 * MB,
+    )
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let after = server.rss_kib();
+    assert!(
+        after < before + 8 * 1024,
+        "memory grew from {before} KiB to {after} KiB"
+    );
+    // The server still answers.
+    assert_eq!(Browser::at(&base).get("/login").await.status, 200);
+}
+
+#[tokio::test]
+async fn the_too_large_page_is_the_error_page_in_the_users_language() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let token = browser.get("/login").await.csrf_token();
+    let big = "x".repeat(3 * 1024 * 1024);
+    let resp = browser
+        .http
+        .post(format!("{}/login", app.address))
+        .header("Accept-Language", "ja")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "a@b.jp"),
+            ("password", &big),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    assert!(resp.headers().contains_key("permissions-policy"));
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("送信されたデータが大きすぎます"), "{body}");
+}
+
+/// A password over 1,024 characters is refused at sign-in without being hashed.
+#[tokio::test]
+async fn a_very_long_password_at_sign_in_is_refused() {
+    let app = spawn_app().await;
+    let user = app.create_user(Role::Admin, "lead@example.jp").await;
+    let resp = app
+        .browser()
+        .login(&user.email, &"p".repeat(1_500_000))
+        .await;
+    assert_eq!(resp.status, 422);
+    assert!(
+        resp.body
+            .contains("The email address or password is wrong."),
+        "{}",
+        resp.body
+    );
+}
+
+/// Values that once sliced inside a multi-byte character: a 422 with the value kept, never
+/// a dropped connection; and nothing of it in the log.
+#[tokio::test]
+async fn odd_characters_in_a_date_and_time_get_a_message_not_a_panic() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let c = app
+        .record_consultation(l.id, me.id, "2026-11-20T10:00", "held", "phone", None)
+        .await;
+    let new = format!("/leavers/{}/consultations/new", l.id);
+    let edit = format!("/consultations/{}/edit", c.id);
+    for (page, version) in [(&new, None), (&edit, Some("1"))] {
+        for held_at in [
+            "\u{200F}\u{200E}2026-11-20T10:00",
+            "xx\u{3042}2026-11-20T10:00",
+            "\u{FFFD}2026-11-20T10:00",
+        ] {
+            let mut fields = vec![
+                ("held_at", held_at),
+                ("status", "held"),
+                ("channel", "phone"),
+                ("summary", "talked"),
+            ];
+            if let Some(v) = version {
+                fields.push(("version", v));
+            }
+            let resp = browser.submit(page, page, &fields).await;
+            assert_eq!(resp.status, 422, "{held_at:?} on {page}");
+            assert!(resp.body.contains(held_at), "{held_at:?} kept on {page}");
+        }
+    }
+    // Invalid UTF-8, percent-encoded.
+    let token = browser.get(&new).await.csrf_token();
+    let body = format!(
+        "csrf_token={}&held_at=%FF%FE2026-11-20T10%3A00&status=held&channel=phone",
+        urlencode(&token)
+    );
+    let resp = browser
+        .http
+        .post(format!("{}{new}", app.address))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(!crate::helpers::captured_logs().contains("2026-11-20T10:00`"));
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
+}
+
+/// The CSRF refusal carries the same headers as every page.
+#[tokio::test]
+async fn refusals_carry_the_security_headers_and_are_never_cached() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    browser.get("/login").await;
+    let refused = browser
+        .post_raw("/login", &[("email", "a@example.jp"), ("password", "x")])
+        .await;
+    assert_eq!(refused.status, 403);
+    for (name, value) in [
+        ("cache-control", "no-store"),
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        assert_eq!(refused.headers[name], value, "{name}");
+    }
+    let policy = refused.headers["permissions-policy"].to_str().unwrap();
+    for feature in ["camera=()", "microphone=()", "geolocation=()", "payment=()"] {
+        assert!(policy.contains(feature), "{policy}");
+    }
+    // A page too, and the static files keep their own caching.
+    let page = browser.get("/login").await;
+    assert_eq!(page.headers["cache-control"], "no-store");
+    assert!(page.headers.contains_key("permissions-policy"));
+    let css = browser.get("/static/app.css").await;
+    assert_eq!(css.headers["cache-control"], "public, max-age=3600");
+    let missing = browser.get("/no-such-page").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.headers["cache-control"], "no-store");
+}
