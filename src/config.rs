@@ -29,6 +29,15 @@ pub struct Config {
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
     pub login_lockout_minutes: u32,
+    /// Failures from one client address, on any accounts, that pause its sign-ins
+    /// (`AFTERCARE_LOGIN_CLIENT_MAX_FAILURES`, 20).
+    pub login_client_max_failures: u32,
+    /// Failures on one account, from any clients, that pause all its sign-ins: the backstop
+    /// (`AFTERCARE_LOGIN_ACCOUNT_MAX_FAILURES`, 50).
+    pub login_account_max_failures: u32,
+    /// Proxies whose `X-Forwarded-For` names the client (`AFTERCARE_TRUSTED_PROXIES`: addresses
+    /// or networks, comma-separated; none by default, when the peer address is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Support window rules: `AFTERCARE_MAX_AGE`, `AFTERCARE_FISCAL_YEAR_START`,
     /// `AFTERCARE_SUPPORT_END_RULE`.
     pub window_rules: WindowRules,
@@ -209,6 +218,27 @@ fn parse_bool(sources: &Sources, name: &str, default: bool) -> Result<bool, Conf
     }
 }
 
+/// Comma-separated addresses (`10.0.0.5`) or networks (`10.0.0.0/8`).
+fn parse_networks(sources: &Sources, name: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(raw) = sources.get(name) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        name,
+                        "IP addresses or networks separated by commas, such as 10.0.0.5,192.168.0.0/24",
+                    )
+                })
+        })
+        .collect()
+}
+
 fn parse_positive(
     sources: &Sources,
     name: &str,
@@ -372,6 +402,14 @@ impl Config {
             login_max_failures: parse_positive(s, "LOGIN_MAX_FAILURES", 5, 100)?,
             login_window_minutes: parse_positive(s, "LOGIN_WINDOW_MINUTES", 15, 24 * 60)?,
             login_lockout_minutes: parse_positive(s, "LOGIN_LOCKOUT_MINUTES", 15, 24 * 60)?,
+            login_client_max_failures: parse_positive(s, "LOGIN_CLIENT_MAX_FAILURES", 20, 10_000)?,
+            login_account_max_failures: parse_positive(
+                s,
+                "LOGIN_ACCOUNT_MAX_FAILURES",
+                50,
+                10_000,
+            )?,
+            trusted_proxies: parse_networks(s, "TRUSTED_PROXIES")?,
         })
     }
 
@@ -431,6 +469,21 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let c = load(&[(
+            "AFTERCARE_TRUSTED_PROXIES",
+            " 10.0.0.5, 192.168.0.0/24,::1 ",
+        )])
+        .unwrap();
+        let shown: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["10.0.0.5/32", "192.168.0.0/24", "::1/128"]);
+        let e = load(&[("AFTERCARE_TRUSTED_PROXIES", "10.0.0.5,proxy.local")])
+            .err()
+            .unwrap();
+        assert_eq!(e.variable, "AFTERCARE_TRUSTED_PROXIES");
+    }
+
+    #[test]
     fn defaults_match_the_design() {
         let c = load(&[]).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
@@ -453,6 +506,11 @@ mod tests {
         );
         assert_eq!(c.window_rules, WindowRules::default());
         assert_eq!(c.no_contact_days, 60);
+        assert_eq!(
+            (c.login_client_max_failures, c.login_account_max_failures),
+            (20, 50)
+        );
+        assert!(c.trusted_proxies.is_empty());
     }
 
     #[test]

@@ -61,6 +61,8 @@ impl AppState {
     pub fn lockout_policy(&self) -> LockoutPolicy {
         LockoutPolicy {
             max_failures: self.config.login_max_failures as usize,
+            per_client: self.config.login_client_max_failures as usize,
+            per_account: self.config.login_account_max_failures as usize,
             window: chrono::Duration::minutes(self.config.login_window_minutes.into()),
             lockout: chrono::Duration::minutes(self.config.login_lockout_minutes.into()),
         }

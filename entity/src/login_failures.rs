@@ -7,6 +7,8 @@ pub struct Model {
     pub id: i32,
     pub email: String,
     pub failed_at: DateTimeUtc,
+    /// The client address the attempt came from (see `AFTERCARE_TRUSTED_PROXIES`).
+    pub client: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

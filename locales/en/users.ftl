@@ -15,3 +15,6 @@ users-reactivated = The account has been reactivated.
 users-password-set = The new password has been set; the account's sessions have ended.
 users-last-admin = At least one active administrator must remain.
 users-cannot-deactivate-self = You cannot deactivate your own account.
+users-recent-failures = Recent failed sign-ins: { $count }
+users-unlock = Lift sign-in lock
+users-unlocked = The sign-in lock has been lifted: the account can sign in again.

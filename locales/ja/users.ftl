@@ -15,3 +15,6 @@ users-reactivated = アカウントを有効に戻しました。
 users-password-set = 新しいパスワードを設定し、そのアカウントのセッションを終了しました。
 users-last-admin = 有効な管理者が少なくとも1人必要です。
 users-cannot-deactivate-self = 自分のアカウントは無効にできません。
+users-recent-failures = 最近のサインイン失敗: { $count } 回
+users-unlock = サインインの一時停止を解除
+users-unlocked = サインインの一時停止を解除しました。このアカウントで再びサインインできます。

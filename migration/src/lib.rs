@@ -12,6 +12,7 @@ mod m20261125_000008_audit_append_only;
 mod m20261125_000009_retention;
 mod m20261125_000010_disclosures;
 mod m20261127_000011_audit_leavers;
+mod m20261127_000012_login_failures_client;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_retention::Migration),
             Box::new(m20261125_000010_disclosures::Migration),
             Box::new(m20261127_000011_audit_leavers::Migration),
+            Box::new(m20261127_000012_login_failures_client::Migration),
         ]
     }
 }

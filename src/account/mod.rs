@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::{
     audit::{self, Entry},
-    auth::{Attempt, attempt_succeeded, begin_attempt, password, start_session},
+    auth::{Attempt, Attempter, attempt_succeeded, begin_attempt, password, start_session},
     db,
     error::{AppError, AppResult},
     i18n::Lang,
@@ -87,7 +87,11 @@ async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Re
     let policy = ctx.app.lockout_policy();
     // Guesses of the current password are throttled like sign-ins, on the same account.
     let key = user.email.clone();
-    let verified = match begin_attempt(&ctx.app.db, &key, now, &policy).await? {
+    let who = Attempter {
+        key: &key,
+        client: &ctx.client,
+    };
+    let verified = match begin_attempt(&ctx.app.db, who, now, &policy).await? {
         Attempt::Locked => {
             errors.add("current_password", "field-current-password-locked");
             false
@@ -123,7 +127,7 @@ async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Re
     };
     let hash = password::hash(new).await?;
     let txn = db::begin_write(&ctx.app.db).await?;
-    attempt_succeeded(&txn, &key).await?;
+    attempt_succeeded(&txn, who).await?;
     let epoch =
         match queries::set_password(&txn, now, user.id, user.id, "password_change", hash).await {
             Ok(epoch) => epoch,

@@ -108,42 +108,67 @@ pub enum Attempt {
     Allowed,
 }
 
+/// Who is trying: the account's key (a lower-cased email address) and the client address.
+#[derive(Clone, Copy)]
+pub struct Attempter<'a> {
+    pub key: &'a str,
+    pub client: &'a str,
+}
+
+/// The recent failures on this account or from this client, as the lockout rules see them;
+/// `before` leaves out failures registered at or after that id.
+async fn failures_seen(
+    db: &sea_orm::DatabaseConnection,
+    who: Attempter<'_>,
+    since: DateTime<Utc>,
+    before: Option<i32>,
+) -> Result<Vec<lockout::Failure>, sea_orm::DbErr> {
+    use sea_orm::Condition;
+    let mut query = login_failures::Entity::find()
+        .filter(
+            Condition::any()
+                .add(login_failures::Column::Email.eq(who.key))
+                .add(login_failures::Column::Client.eq(who.client)),
+        )
+        .filter(login_failures::Column::FailedAt.gt(since));
+    if let Some(id) = before {
+        query = query.filter(login_failures::Column::Id.lt(id));
+    }
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| lockout::Failure {
+            at: f.failed_at,
+            same_account: f.email == who.key,
+            same_client: f.client == who.client,
+        })
+        .collect())
+}
+
 /// Registers an attempt before the password is checked, so that attempts sent in parallel
 /// all count: only the first `max_failures` within the window get their password checked.
 pub async fn begin_attempt(
     db: &sea_orm::DatabaseConnection,
-    key: &str,
+    who: Attempter<'_>,
     now: DateTime<Utc>,
     policy: &LockoutPolicy,
 ) -> Result<Attempt, sea_orm::DbErr> {
-    let failures = |since: DateTime<Utc>| {
-        login_failures::Entity::find()
-            .filter(login_failures::Column::Email.eq(key))
-            .filter(login_failures::Column::FailedAt.gt(since))
-            .all(db)
-    };
-    let earlier: Vec<_> = failures(now - policy.lookback())
-        .await?
-        .into_iter()
-        .map(|f| f.failed_at)
-        .collect();
+    let since = now - policy.lookback();
+    let earlier = failures_seen(db, who, since, None).await?;
     if lockout::locked_until(&earlier, policy, now).is_some() {
         return Ok(Attempt::Locked);
     }
     let mine = login_failures::ActiveModel {
-        email: Set(key.to_string()),
+        email: Set(who.key.to_string()),
+        client: Set(who.client.to_string()),
         failed_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
     // Look again, now counting attempts registered before this one by parallel requests.
-    let before_mine: Vec<_> = failures(now - policy.lookback())
-        .await?
-        .into_iter()
-        .filter(|f| f.id < mine.id)
-        .map(|f| f.failed_at)
-        .collect();
+    let before_mine = failures_seen(db, who, since, Some(mine.id)).await?;
     if lockout::locked_until(&before_mine, policy, now).is_some() {
         login_failures::Entity::delete_by_id(mine.id)
             .exec(db)
@@ -153,34 +178,73 @@ pub async fn begin_attempt(
     Ok(Attempt::Allowed)
 }
 
-/// A right password: the failures counted against `key` are forgotten.
+/// A right password: the failures counted against this account from this client are
+/// forgotten (those from other clients still count towards the backstop).
 pub async fn attempt_succeeded(
     txn: &impl sea_orm::ConnectionTrait,
-    key: &str,
+    who: Attempter<'_>,
 ) -> Result<(), sea_orm::DbErr> {
     login_failures::Entity::delete_many()
-        .filter(login_failures::Column::Email.eq(key))
+        .filter(login_failures::Column::Email.eq(who.key))
+        .filter(login_failures::Column::Client.eq(who.client))
         .exec(txn)
         .await?;
     Ok(())
 }
 
-/// Whether `key` is locked now (after a failure was counted).
+/// Whether this attempter is locked now (after a failure was counted).
 pub async fn is_locked(
     db: &sea_orm::DatabaseConnection,
-    key: &str,
+    who: Attempter<'_>,
     now: DateTime<Utc>,
     policy: &LockoutPolicy,
 ) -> Result<bool, sea_orm::DbErr> {
-    let failures: Vec<_> = login_failures::Entity::find()
+    let failures = failures_seen(db, who, now - policy.lookback(), None).await?;
+    Ok(lockout::locked_until(&failures, policy, now).is_some())
+}
+
+/// Recent failures on an account from any client: what an admin sees before lifting a lock.
+pub async fn recent_failures(
+    db: &impl sea_orm::ConnectionTrait,
+    key: &str,
+    now: DateTime<Utc>,
+    policy: &LockoutPolicy,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::PaginatorTrait;
+    login_failures::Entity::find()
         .filter(login_failures::Column::Email.eq(key))
         .filter(login_failures::Column::FailedAt.gt(now - policy.lookback()))
-        .all(db)
+        .count(db)
+        .await
+}
+
+/// An admin lifts the sign-in locks of an account: its failures are forgotten, from every
+/// client. Audited in the same transaction.
+pub async fn lift_lock(
+    txn: &impl sea_orm::ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    account: i32,
+    key: &str,
+) -> Result<u64, sea_orm::DbErr> {
+    let lifted = login_failures::Entity::delete_many()
+        .filter(login_failures::Column::Email.eq(key))
+        .exec(txn)
         .await?
-        .into_iter()
-        .map(|f| f.failed_at)
-        .collect();
-    Ok(lockout::locked_until(&failures, policy, now).is_some())
+        .rows_affected;
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action: "unlock",
+            entity: "user",
+            entity_id: Some(account.into()),
+            summary: &format!("sign-in lock lifted ({lifted} failures forgotten)"),
+        },
+    )
+    .await?;
+    Ok(lifted)
 }
 
 async fn record_sign_in(
@@ -233,7 +297,11 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
     };
     let account = user_queries::find_by_email(&ctx.app.db, &email).await?;
     let account_id = account.as_ref().map(|u| u.id);
-    if let Attempt::Locked = begin_attempt(&ctx.app.db, &email, now, &policy).await? {
+    let who = Attempter {
+        key: &email,
+        client: &ctx.client,
+    };
+    if let Attempt::Locked = begin_attempt(&ctx.app.db, who, now, &policy).await? {
         record_sign_in(ctx, "sign_in_locked", None, account_id).await?;
         return refuse(locked_message(), StatusCode::TOO_MANY_REQUESTS);
     }
@@ -243,14 +311,14 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
         .map(|u| u.password_hash.clone());
     if !password::verify(f.password.clone(), hash).await {
         record_sign_in(ctx, "sign_in_failed", None, account_id).await?;
-        if is_locked(&ctx.app.db, &email, now, &policy).await? {
+        if is_locked(&ctx.app.db, who, now, &policy).await? {
             return refuse(locked_message(), StatusCode::TOO_MANY_REQUESTS);
         }
         return refuse(ctx.t("login-failed"), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let user = account.expect("a verified password belongs to an account");
     let txn = db::begin_write(&ctx.app.db).await?;
-    attempt_succeeded(&txn, &email).await?;
+    attempt_succeeded(&txn, who).await?;
     audit::record(
         &txn,
         now,

@@ -30,6 +30,7 @@ pub fn routes() -> Route {
         .at("/:id/deactivate", post(deactivate))
         .at("/:id/reactivate", post(reactivate))
         .at("/:id/password", get(password_form).post(set_password))
+        .at("/:id/unlock", post(unlock))
 }
 
 pub struct SelectOption {
@@ -69,6 +70,9 @@ pub struct UserRow {
     pub active: bool,
     pub version: i32,
     pub is_self: bool,
+    /// Failed sign-ins on the account within the lockout's reach, from any client.
+    pub recent_failures: u64,
+    pub failures_note: String,
 }
 
 #[derive(Template)]
@@ -81,10 +85,19 @@ struct ListPage<'a> {
 #[handler]
 async fn list(ctx: &Ctx) -> AppResult<Response> {
     let me = ctx.user_id();
+    let failures = failures_by_account(ctx).await?;
     let rows = queries::list(&ctx.app.db)
         .await?
         .into_iter()
         .map(|u| UserRow {
+            recent_failures: failures.get(&u.email).copied().unwrap_or(0),
+            failures_note: ctx.t_with(
+                "users-recent-failures",
+                &[(
+                    "count",
+                    &failures.get(&u.email).copied().unwrap_or(0).to_string(),
+                )],
+            ),
             is_self: Some(u.id) == me,
             role: Role::parse(&u.role)
                 .map(|r| ctx.t(r.message_id()))
@@ -98,6 +111,38 @@ async fn list(ctx: &Ctx) -> AppResult<Response> {
         })
         .collect();
     render(&ListPage { ctx, rows })
+}
+
+/// Recent failed sign-ins per account key, in one query.
+async fn failures_by_account(ctx: &Ctx) -> AppResult<std::collections::HashMap<String, u64>> {
+    use entity::login_failures;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let since = ctx.now() - ctx.app.lockout_policy().lookback();
+    let rows: Vec<(String, i64)> = login_failures::Entity::find()
+        .select_only()
+        .column(login_failures::Column::Email)
+        .column_as(login_failures::Column::Id.count(), "n")
+        .filter(login_failures::Column::FailedAt.gt(since))
+        .group_by(login_failures::Column::Email)
+        .into_tuple()
+        .all(&ctx.app.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(email, n)| (email, n.max(0) as u64))
+        .collect())
+}
+
+/// Lifts the sign-in locks of an account (audited): its owner can sign in again at once.
+#[handler]
+async fn unlock(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    let user = load(ctx, id).await?;
+    let actor = ctx.user()?.id;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    crate::auth::lift_lock(&txn, ctx.now(), actor, id, &user.email.to_lowercase()).await?;
+    txn.commit().await?;
+    ctx.flash_success("users-unlocked");
+    Ok(see_other("/admin/users"))
 }
 
 #[derive(Template)]

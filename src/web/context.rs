@@ -76,6 +76,8 @@ pub struct Ctx {
     pub flashes: Vec<Flash>,
     pub session: Session,
     pub method_is_get: bool,
+    /// The client's address: the peer, or whom a trusted proxy forwarded for.
+    pub client: String,
 }
 
 impl Ctx {

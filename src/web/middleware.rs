@@ -275,6 +275,7 @@ impl<E: Endpoint> Endpoint for CatchErrorsEndpoint<E> {
                     flashes: Vec::new(),
                     session: Session::default(),
                     method_is_get: true,
+                    client: String::new(),
                 };
                 Ok(error_page(&ctx, &e))
             }
@@ -381,6 +382,7 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             flashes,
             session: session.clone(),
             method_is_get: req.method() == Method::GET,
+            client: client_address(&req, &self.state.config.trusted_proxies),
         });
 
         if req.method() == Method::POST {
@@ -400,6 +402,47 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             Err(e) => error_page(&ctx, &e),
         })
     }
+}
+
+/// The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy. (Entries further left
+/// were written by the client and prove nothing.)
+pub fn client_address(req: &Request, trusted: &[ipnet::IpNet]) -> String {
+    let peer = req
+        .remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_canonical());
+    let Some(peer) = peer else {
+        return String::new();
+    };
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    forwarded_client(peer, &forwarded, trusted).to_string()
+}
+
+fn forwarded_client(
+    peer: std::net::IpAddr,
+    forwarded: &[&str],
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        if !is_trusted(&client) {
+            break;
+        }
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => client = ip.to_canonical(),
+            // A hop that is not an address: stop at the last proxy we trust.
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// Checks the `csrf_token` form field (or the `X-CSRF-Token` header) against the CSRF cookie,
@@ -509,7 +552,41 @@ pub fn error_page(ctx: &Ctx, err: &poem::Error) -> Response {
 mod tests {
     use poem::{EndpointExt, Request, http::StatusCode};
 
-    use super::{BodyLimit, CatchPanics};
+    use super::{BodyLimit, CatchPanics, forwarded_client};
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_forwarded_for_someone() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        // No trusted proxy: the header is ignored.
+        assert_eq!(
+            forwarded_client(ip("203.0.113.9"), &["198.51.100.1"], &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            forwarded_client(ip("10.0.0.5"), &["198.51.100.1"], &[]),
+            ip("10.0.0.5")
+        );
+        // Through two trusted proxies: the first untrusted from the right.
+        assert_eq!(
+            forwarded_client(
+                ip("10.0.0.5"),
+                &["1.1.1.1", " 198.51.100.1", "10.0.0.9"],
+                &trusted
+            ),
+            ip("198.51.100.1")
+        );
+        // Garbage stops the walk at the last trusted proxy.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.5"), &["nonsense"], &trusted),
+            ip("10.0.0.5")
+        );
+        // Nothing forwarded: the proxy itself.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.5"), &[], &trusted),
+            ip("10.0.0.5")
+        );
+    }
 
     #[tokio::test]
     async fn a_panic_becomes_an_internal_error_not_a_dropped_connection() {

@@ -417,3 +417,121 @@ async fn two_instances_on_one_database_share_sessions_and_form_tokens() {
             .contains("<html lang=\"ja\">")
     );
 }
+
+/// Failures count per account and client: a stranger's guesses pause the stranger, not the
+/// account's owner; one client trying many addresses is paused; many clients on one account
+/// reach the account-wide backstop; an admin can lift a lock, and that is audited.
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out_and_guessing_across_accounts_is_slowed() {
+    use crate::helpers::Browser;
+    let app = spawn_app_with(&[
+        ("AFTERCARE_TRUSTED_PROXIES", "127.0.0.1"),
+        ("AFTERCARE_LOGIN_ACCOUNT_MAX_FAILURES", "12"),
+    ])
+    .await;
+    let lead = app.create_user(Role::Admin, "lead@example.jp").await;
+    let from = |client: &str| Browser::forwarded_for(&app.address, client);
+
+    let stranger = from("203.0.113.9");
+    for i in 1..=4 {
+        let page = stranger.login(&lead.email, "wrong password!").await;
+        assert_eq!(page.status, 422, "attempt {i}");
+    }
+    assert_eq!(
+        stranger.login(&lead.email, "wrong password!").await.status,
+        429
+    );
+    assert_eq!(stranger.login(&lead.email, PASSWORD).await.status, 429);
+    // The owner, elsewhere, signs in.
+    from("198.51.100.7")
+        .login(&lead.email, PASSWORD)
+        .await
+        .assert_redirect_to("/");
+
+    // One client, one password, many addresses: paused at the 20th failure, for every account.
+    let sprayer = from("203.0.113.50");
+    for i in 1..=19 {
+        let page = sprayer
+            .login(&format!("user{i}@example.jp"), "Winter2026!!")
+            .await;
+        assert_eq!(page.status, 422, "address {i}");
+    }
+    let page = sprayer.login("user20@example.jp", "Winter2026!!").await;
+    assert_eq!(page.status, 429);
+    let finance = app.create_user(Role::Finance, "f@example.jp").await;
+    assert_eq!(sprayer.login(&finance.email, PASSWORD).await.status, 429);
+    from("198.51.100.8")
+        .login(&finance.email, PASSWORD)
+        .await
+        .assert_redirect_to("/");
+
+    // Guesses on one account from many clients: 5 so far, the backstop is 12.
+    for i in 1..=6 {
+        let page = from(&format!("192.0.2.{i}"))
+            .login(&lead.email, "wrong password!")
+            .await;
+        assert_eq!(page.status, 422, "client {i}");
+    }
+    assert_eq!(
+        from("192.0.2.7")
+            .login(&lead.email, "wrong password!")
+            .await
+            .status,
+        429
+    );
+    let owner = from("198.51.100.7");
+    assert_eq!(owner.login(&lead.email, PASSWORD).await.status, 429);
+
+    // An admin sees the failures and lifts the lock.
+    let (admin, me) = app.signed_in(Role::Admin).await;
+    let users = admin.get("/admin/users").await;
+    assert!(
+        users.body.contains("Recent failed sign-ins: 12"),
+        "{}",
+        users.body
+    );
+    admin
+        .post(&format!("/admin/users/{}/unlock", lead.id), &[])
+        .await
+        .assert_redirect_to("/admin/users");
+    assert!(
+        app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.0 == "unlock" && r.2 == Some(lead.id.into()) && r.3 == Some(me.id))
+    );
+    owner
+        .login(&lead.email, PASSWORD)
+        .await
+        .assert_redirect_to("/");
+    assert!(
+        !admin
+            .get("/admin/users")
+            .await
+            .body
+            .contains("Recent failed sign-ins")
+    );
+}
+
+/// Without trusted proxies, `X-Forwarded-For` is the client's own claim: ignored.
+#[tokio::test]
+async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
+    use crate::helpers::Browser;
+    let app = spawn_app().await;
+    let lead = app.create_user(Role::Admin, "lead@example.jp").await;
+    let stranger = Browser::forwarded_for(&app.address, "203.0.113.9");
+    for _ in 1..=5 {
+        stranger.login(&lead.email, "wrong password!").await;
+    }
+    let claimed = Browser::forwarded_for(&app.address, "198.51.100.7");
+    assert_eq!(claimed.login(&lead.email, PASSWORD).await.status, 429);
+    // Only admins lift locks.
+    let (coordinator, _) = app.signed_in(Role::Coordinator).await;
+    assert_eq!(
+        coordinator
+            .post(&format!("/admin/users/{}/unlock", lead.id), &[])
+            .await
+            .status,
+        403
+    );
+}

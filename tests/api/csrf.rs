@@ -65,6 +65,7 @@ pub fn post_routes(
             format!("/admin/users/{user_id}/reactivate"),
             vec![("version", "1".into())],
         ),
+        (format!("/admin/users/{user_id}/unlock"), vec![]),
         (
             format!("/admin/users/{user_id}/password"),
             vec![

@@ -258,12 +258,24 @@ impl Browser {
     /// A browser for the site at `base` (`http://127.0.0.1:PORT`), e.g. a server the test
     /// started as a process.
     pub fn at(base: &str) -> Browser {
+        Self::build(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser behind a proxy that says it forwards for `client` (`X-Forwarded-For`).
+    pub fn forwarded_for(base: &str, client: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", client.parse().unwrap());
+        Self::build(base, headers)
+    }
+
+    fn build(base: &str, headers: reqwest::header::HeaderMap) -> Browser {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         Browser {
             base: base.to_string(),
             http: reqwest::Client::builder()
                 .cookie_provider(jar.clone())
                 .redirect(Policy::none())
+                .default_headers(headers)
                 .build()
                 .expect("http client"),
             jar,
