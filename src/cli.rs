@@ -496,15 +496,19 @@ async fn create_user(
         (password::generate(), true)
     } else {
         let pw = piped;
-        if let Err(id) = password::check_policy(&pw) {
-            let why = if id == "field-password-too-long" {
-                "at most 256"
-            } else {
-                "at least 12"
+        if let Err(id) =
+            password::check_policy(&pw, &[details.name.as_str(), details.email.as_str()])
+        {
+            let why = match id {
+                "field-password-too-long" => "must have at most 256 characters",
+                "field-password-too-short" => "must have at least 12 characters",
+                "field-password-weak" => {
+                    "is too easy to guess (a common word, a pattern, or the account's own name \
+                     or email address): try a phrase of three or four unrelated words"
+                }
+                _ => "must not contain control or invisible characters",
             };
-            return Outcome::Usage(format!(
-                "the password on standard input must have {why} characters"
-            ));
+            return Outcome::Usage(format!("the password on standard input {why}"));
         }
         (pw, false)
     };

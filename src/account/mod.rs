@@ -121,7 +121,13 @@ async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Re
             ok
         }
     };
-    let new = check_new_password(&f.password, &f.password_confirm, "password", &mut errors);
+    let new = check_new_password(
+        &f.password,
+        &f.password_confirm,
+        "password",
+        &[&user.name, &user.email],
+        &mut errors,
+    );
     let Some(new) = new.filter(|_| verified && errors.is_empty()) else {
         return render_status(&page(ctx, errors)?, StatusCode::UNPROCESSABLE_ENTITY);
     };

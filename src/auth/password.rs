@@ -12,16 +12,39 @@ fn too_long_to_check(password: &str) -> bool {
     password.len() > 4 * MAX_CHECKED_CHARS || password.chars().count() > MAX_CHECKED_CHARS
 }
 
-/// Checks the password policy; the error is the catalog id of the message.
-pub fn check_policy(password: &str) -> Result<(), &'static str> {
+/// Checks the password policy; the error is the catalog id of the message. `context` holds
+/// what an attacker would try first for this account (its name and email address): a
+/// password built from them is weak.
+pub fn check_policy(password: &str, context: &[&str]) -> Result<(), &'static str> {
+    // Invalid encodings arrive as U+FFFD; format characters are invisible.
+    if password
+        .chars()
+        .any(|c| c.is_control() || c == '\u{FFFD}' || crate::web::forms::is_invisible_format(c))
+    {
+        return Err("field-password-invalid-characters");
+    }
     let n = password.chars().count();
     if n < MIN_CHARS {
-        Err("field-password-too-short")
-    } else if n > MAX_CHARS {
-        Err("field-password-too-long")
-    } else {
-        Ok(())
+        return Err("field-password-too-short");
     }
+    if n > MAX_CHARS {
+        return Err("field-password-too-long");
+    }
+    let mut words: Vec<String> = Vec::new();
+    for item in context {
+        let item = item.trim().to_lowercase();
+        words.extend(
+            item.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() >= 3)
+                .map(str::to_string),
+        );
+        words.push(item);
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    if zxcvbn::zxcvbn(password, &words).score() < zxcvbn::Score::Three {
+        return Err("field-password-weak");
+    }
+    Ok(())
 }
 
 /// At most this many hashes run at once: each takes about 19 MiB and a core, and anyone can
@@ -86,18 +109,62 @@ mod tests {
 
     #[test]
     fn policy_counts_characters_not_bytes() {
-        assert_eq!(check_policy("elevenchars"), Err("field-password-too-short"));
-        assert_eq!(check_policy("twelve chars"), Ok(()));
-        // 12 Japanese characters are 36 bytes but 12 characters.
-        assert_eq!(check_policy("あいうえおかきくけこさし"), Ok(()));
         assert_eq!(
-            check_policy("あいうえおかきくけこさ"),
+            check_policy("elevenchars", &[]),
             Err("field-password-too-short")
         );
         assert_eq!(
-            check_policy(&"x".repeat(257)),
+            check_policy("aaaaaaaaaaaa", &[]),
+            Err("field-password-weak")
+        );
+        assert_eq!(check_policy("tram gull ink 4", &[]), Ok(()));
+        // 12 Japanese characters are 36 bytes but 12 characters.
+        assert_eq!(check_policy("えのぐ川ひこうき雲ぱんだ丸", &[]), Ok(()));
+        assert_eq!(
+            check_policy("あいうえおかきくけこさ", &[]),
+            Err("field-password-too-short")
+        );
+        assert_eq!(
+            check_policy(&"x".repeat(257), &[]),
             Err("field-password-too-long")
         );
+    }
+
+    #[test]
+    fn weak_passwords_are_refused() {
+        let me = ["佐藤 花子", "hanako.sato@example.jp"];
+        for weak in [
+            "aaaaaaaaaaaa",
+            "123456789012",
+            "passwordpassword",
+            "hanako.sato@example.jp",
+            "            ",
+            "qwertyuiopas",
+        ] {
+            assert_eq!(
+                check_policy(weak, &me),
+                Err("field-password-weak"),
+                "{weak:?}"
+            );
+        }
+        assert_eq!(check_policy("correct horse battery staple", &me), Ok(()));
+    }
+
+    #[test]
+    fn control_format_and_replacement_characters_are_refused() {
+        for bad in [
+            "tram gull ink 4\u{0007}",
+            "tram gull\tink 4",
+            "tram gull ink\u{200B} 4",
+            "tram gull ink \u{FFFD}4",
+            "\u{202E}tram gull ink 4",
+        ] {
+            assert_eq!(
+                check_policy(bad, &[]),
+                Err("field-password-invalid-characters"),
+                "{bad:?}"
+            );
+        }
     }
 
     #[tokio::test]
@@ -124,7 +191,7 @@ mod tests {
     fn generated_passwords_meet_the_policy() {
         let p = generate();
         assert_eq!(p.chars().count(), 20);
-        assert!(check_policy(&p).is_ok());
+        assert!(check_policy(&p, &[]).is_ok());
         assert_ne!(p, generate());
     }
 }

@@ -110,7 +110,13 @@ async fn create(ctx: &Ctx, Form(f): Form<SetupForm>) -> AppResult<Response> {
     };
     let mut errors = FormErrors::default();
     let details = account.details(&mut errors);
-    let pw = check_new_password(&f.password, &f.password_confirm, "password", &mut errors);
+    let pw = check_new_password(
+        &f.password,
+        &f.password_confirm,
+        "password",
+        &[&f.name, &f.email],
+        &mut errors,
+    );
     let page = |errors| SetupPage {
         ctx,
         token: f.token.clone(),

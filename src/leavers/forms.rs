@@ -110,11 +110,9 @@ pub fn search_form(raw: &str) -> String {
         .collect()
 }
 
-/// Control characters other than line breaks and tabs are never stored (PostgreSQL refuses
-/// NUL outright).
+/// Free text keeps line breaks and tabs, and no other control or bidi-reordering character.
 pub fn has_forbidden_control(s: &str) -> bool {
-    s.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    crate::web::forms::has_forbidden_text_character(s)
 }
 
 fn text(raw: &str, max: usize) -> Result<Option<String>, ()> {
@@ -160,16 +158,15 @@ impl LeaverForm {
         let case_number: String = self.case_number.trim().nfkc().collect();
         let case_ok = !case_number.is_empty()
             && case_number.chars().count() <= 32
-            && !case_number
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control());
+            && !case_number.chars().any(char::is_whitespace)
+            && !crate::web::forms::has_hidden_character(&case_number);
         if case_number.is_empty() {
             errors.add("case_number", "leaver-case-number-required");
         } else if !case_ok {
             errors.add("case_number", "leaver-case-number-invalid");
         }
         let mut name = |raw: &str, field: &'static str| match text(raw, 50) {
-            Ok(Some(n)) if !n.contains('\n') => Some(n),
+            Ok(Some(n)) if !crate::web::forms::has_hidden_character(&n) => Some(n),
             Ok(None) => {
                 errors.add(field, "leaver-name-required");
                 None

@@ -17,7 +17,8 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && e.len() <= 254
-            && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !e.chars().any(char::is_whitespace)
+            && !crate::web::forms::has_hidden_character(&e);
         ok.then_some(Email(e))
     }
 
@@ -29,7 +30,7 @@ impl Email {
 /// A person's display name: 1 to 100 characters after trimming.
 pub fn parse_name(raw: &str) -> Option<String> {
     let n = raw.trim();
-    (!n.is_empty() && n.chars().count() <= 100 && !n.chars().any(char::is_control))
+    (!n.is_empty() && n.chars().count() <= 100 && !crate::web::forms::has_hidden_character(n))
         .then(|| n.to_string())
 }
 
@@ -84,7 +85,13 @@ impl UserForm {
 
     /// The new password, typed twice.
     pub fn new_password(&self, errors: &mut FormErrors) -> Option<String> {
-        check_new_password(&self.password, &self.password_confirm, "password", errors)
+        check_new_password(
+            &self.password,
+            &self.password_confirm,
+            "password",
+            &[&self.name, &self.email],
+            errors,
+        )
     }
 
     pub fn version(&self) -> Option<i32> {
@@ -97,9 +104,10 @@ pub fn check_new_password(
     password: &str,
     confirm: &str,
     field: &'static str,
+    context: &[&str],
     errors: &mut FormErrors,
 ) -> Option<String> {
-    if let Err(id) = password::check_policy(password) {
+    if let Err(id) = password::check_policy(password, context) {
         errors.add(field, id);
         return None;
     }
@@ -165,6 +173,7 @@ mod tests {
                 "correct horse battery",
                 "correct horse batterx",
                 "password",
+                &[],
                 &mut errors
             )
             .is_none()
@@ -179,6 +188,7 @@ mod tests {
                 "correct horse battery",
                 "correct horse battery",
                 "password",
+                &[],
                 &mut errors
             )
             .is_some()

@@ -366,8 +366,13 @@ async fn set_password(
 ) -> AppResult<Response> {
     let target = load(ctx, id).await?;
     let mut errors = FormErrors::default();
-    let Some(pw) = check_new_password(&f.password, &f.password_confirm, "password", &mut errors)
-    else {
+    let Some(pw) = check_new_password(
+        &f.password,
+        &f.password_confirm,
+        "password",
+        &[&target.name, &target.email],
+        &mut errors,
+    ) else {
         return render_status(
             &PasswordPage {
                 ctx,

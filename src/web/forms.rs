@@ -1,5 +1,32 @@
-//! Field errors collected while parsing a form, shown beside each field.
+//! Field errors collected while parsing a form, shown beside each field; the characters no
+//! field may hold.
 use std::collections::BTreeMap;
+
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+/// A Unicode format character (category Cf): zero-width spaces and joiners, the byte-order
+/// mark, direction marks, overrides and isolates. Invisible, and able to make a list or a CSV
+/// show something other than what is stored.
+pub fn is_invisible_format(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+}
+
+/// Whether an identifier or a name holds a character it must not: a control or format
+/// character, or U+FFFD (what an invalid encoding becomes).
+pub fn has_hidden_character(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_control() || c == '\u{FFFD}' || is_invisible_format(c))
+}
+
+/// Whether free text holds a character it must not: line breaks and tabs are kept, other
+/// control characters are refused (PostgreSQL refuses NUL outright), and so are the bidi
+/// embeddings, overrides and isolates that reorder what follows them.
+pub fn has_forbidden_text_character(s: &str) -> bool {
+    s.chars().any(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
 
 /// Message ids of the catalog, keyed by form field name.
 #[derive(Clone, Debug, Default)]
@@ -21,5 +48,43 @@ impl FormErrors {
 
     pub fn fields(&self) -> impl Iterator<Item = &&'static str> {
         self.0.keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_refuse_what_cannot_be_seen() {
+        for bad in [
+            "\u{202E}Z1txt.exe\u{202C}",
+            "SP\u{200B}1",
+            "\u{FEFF}SP-1",
+            "SP\u{2067}1\u{2069}",
+            "SP-\u{FFFD}",
+            "SP\u{0007}1",
+            "山田\u{200D}",
+        ] {
+            assert!(has_hidden_character(bad), "{bad:?}");
+        }
+        for good in ["SP-2024-001", "山田 花子", "ヤマダ", "O'Brien", "José"] {
+            assert!(!has_hidden_character(good), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn free_text_keeps_line_breaks_and_tabs_only() {
+        assert!(!has_forbidden_text_character("一行目\n二行目\tタブ\r\n"));
+        assert!(!has_forbidden_text_character("emoji 👨\u{200D}👩 stays"));
+        for bad in [
+            "a\u{0000}b",
+            "a\u{001B}b",
+            "a\u{202E}b",
+            "a\u{2066}b",
+            "a\u{007F}b",
+        ] {
+            assert!(has_forbidden_text_character(bad), "{bad:?}");
+        }
     }
 }

@@ -270,3 +270,151 @@ async fn refusals_carry_the_security_headers_and_are_never_cached() {
     assert_eq!(missing.status, 404);
     assert_eq!(missing.headers["cache-control"], "no-store");
 }
+
+/// Passwords a strength estimator rates weak, control and invisible characters, and invalid
+/// encodings are refused with a message that helps.
+#[tokio::test]
+async fn weak_or_odd_passwords_are_refused_with_a_message() {
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let before = aftercare::users::queries::count(&app.state.db)
+        .await
+        .unwrap();
+    let create = |password: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .submit(
+                    "/admin/users/new",
+                    "/admin/users/new",
+                    &[
+                        ("name", "Hanako Sato"),
+                        ("email", "hanako.sato@example.jp"),
+                        ("role", "coordinator"),
+                        ("language", "en"),
+                        ("password", password),
+                        ("password_confirm", password),
+                    ],
+                )
+                .await
+        }
+    };
+    for weak in [
+        "aaaaaaaaaaaa",
+        "123456789012",
+        "passwordpassword",
+        "hanako.sato@example.jp",
+        "            ",
+    ] {
+        let page = create(weak).await;
+        assert_eq!(page.status, 422, "{weak:?}");
+        assert!(page.body.contains("too easy to guess"), "{weak:?}");
+    }
+    for odd in ["tram gull ink 4\u{7}", "tram gull\u{200B}ink 4"] {
+        let page = create(odd).await;
+        assert_eq!(page.status, 422, "{odd:?}");
+        assert!(
+            page.body.contains("control or invisible characters"),
+            "{odd:?}"
+        );
+    }
+    // Invalid UTF-8 is not silently turned into something else.
+    let token = admin.get("/admin/users/new").await.csrf_token();
+    let body = format!(
+        "csrf_token={}&name=Hanako&email=h%40example.jp&role=coordinator&language=en\
+         &password=tram%20gull%20ink%FF%204&password_confirm=tram%20gull%20ink%FF%204",
+        urlencode(&token)
+    );
+    let resp = admin
+        .http
+        .post(format!("{}/admin/users/new", app.address))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("control or invisible characters")
+    );
+    assert_eq!(
+        aftercare::users::queries::count(&app.state.db)
+            .await
+            .unwrap(),
+        before
+    );
+    // A good one passes.
+    create("tram gull ink 4")
+        .await
+        .assert_redirect_to("/admin/users");
+}
+
+/// Identifiers and names hold nothing invisible or direction-changing; case numbers are
+/// normalised; free text keeps line breaks and tabs but no reordering characters.
+#[tokio::test]
+async fn invisible_and_direction_changing_characters_are_refused() {
+    use crate::helpers::{as_refs, leaver_fields};
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    let post = |changes: Vec<(&'static str, &'static str)>| {
+        let browser = &browser;
+        async move {
+            let mut fields = leaver_fields("SP-1");
+            for (k, v) in changes {
+                fields.retain(|(f, _)| *f != k);
+                fields.push((k, v.to_string()));
+            }
+            browser
+                .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
+                .await
+        }
+    };
+    for (field, value, message) in [
+        (
+            "case_number",
+            "\u{202E}Z1txt.exe\u{202C}",
+            "invisible characters",
+        ),
+        ("case_number", "SP\u{200B}1", "invisible characters"),
+        ("case_number", "\u{FEFF}SP-1", "invisible characters"),
+        ("case_number", "SP-\u{FFFD}", "invisible characters"),
+        (
+            "family_name",
+            "山\u{2066}田\u{2069}",
+            "invisible characters",
+        ),
+        ("given_name", "花子\u{200D}", "invisible characters"),
+        (
+            "notes",
+            "call \u{202E}later",
+            "direction-changing character",
+        ),
+    ] {
+        let page = post(vec![(field, value)]).await;
+        assert_eq!(page.status, 422, "{field} {value:?}");
+        assert!(page.body.contains(message), "{field} {value:?}");
+    }
+    assert!(
+        aftercare::leavers::queries::get(&app.state.db, 1)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing saved"
+    );
+    // Full-width case numbers are stored in their usual form; notes keep lines and tabs.
+    post(vec![
+        ("case_number", "ＳＰ－００１"),
+        ("notes", "line one\n\tindented"),
+    ])
+    .await
+    .assert_redirect_to("/leavers/");
+    let l = aftercare::leavers::queries::get(&app.state.db, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(l.case_number, "SP-001");
+    assert_eq!(l.notes.as_deref(), Some("line one\n\tindented"));
+}

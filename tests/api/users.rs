@@ -76,7 +76,7 @@ async fn a_bad_account_form_is_refused_beside_each_field_with_input_kept() {
         .await;
     assert_eq!(page.status, 422);
     for message in [
-        "Enter a name of 1 to 100 characters.",
+        "Enter a name of 1 to 100 characters",
         "Enter an email address",
         "Choose a role.",
         "Use at least 12 characters.",
