@@ -38,6 +38,9 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` names the client (`AFTERCARE_TRUSTED_PROXIES`: addresses
     /// or networks, comma-separated; none by default, when the peer address is the client).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Years after the usual end of support that an extension may reach
+    /// (`AFTERCARE_MAX_EXTENSION_YEARS`, 5).
+    pub max_extension_years: u32,
     /// Support window rules: `AFTERCARE_MAX_AGE`, `AFTERCARE_FISCAL_YEAR_START`,
     /// `AFTERCARE_SUPPORT_END_RULE`.
     pub window_rules: WindowRules,
@@ -410,6 +413,7 @@ impl Config {
                 10_000,
             )?,
             trusted_proxies: parse_networks(s, "TRUSTED_PROXIES")?,
+            max_extension_years: parse_positive(s, "MAX_EXTENSION_YEARS", 5, 30)?,
         })
     }
 
@@ -511,6 +515,7 @@ mod tests {
             (20, 50)
         );
         assert!(c.trusted_proxies.is_empty());
+        assert_eq!(c.max_extension_years, 5);
     }
 
     #[test]

@@ -115,3 +115,5 @@ csv-paid-on = paid_on
 csv-total = total
 payments-future-month = Months that have not begun cannot be marked paid at once.
 payments-month-changed = The month changed since the page was opened (new lines were scheduled). Check them and mark again.
+payments-paid-on-future = The payment date cannot be in the future.
+payments-paid-on-before-scheduled = The payment date cannot be before the payment was scheduled (when the allowance was approved).

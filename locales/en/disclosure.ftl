@@ -43,3 +43,4 @@ disclosure-field-summary = Details
 disclosure-mark-done = Mark as answered
 disclosure-marked-done = The request is marked as answered.
 audit-action-disclosure-done = Disclosure answered
+disclosure-date-before-record = The request cannot be dated before this person's record was created.

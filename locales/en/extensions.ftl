@@ -31,3 +31,5 @@ extension-stale = This proposal was decided or changed since you opened the page
 extension-note-required = A note is required to reject.
 audit-entity-extension = Extension
 audit-action-propose = Proposed
+extension-latest-end = The latest possible end:
+extension-end-too-late = Choose an end on or before the latest possible end shown above.

@@ -118,3 +118,4 @@ leaver-status-from = Current status
 leaver-status-to = New status
 leaver-status-confirm-closing = Closing is final: the record stays readable, but it cannot be opened again and takes no new allowance.
 leaver-status-confirm-button = Confirm the change
+leaver-too-old = With this date of birth the person was over 40 when the placement ended: check the year.

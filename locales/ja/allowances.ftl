@@ -115,3 +115,5 @@ csv-paid-on = 支払日
 csv-total = 合計
 payments-future-month = まだ始まっていない月は一括で支払済みにできません。
 payments-month-changed = ページを開いた後に、この月の支払予定が変わりました。確認してから、もう一度実行してください。
+payments-paid-on-future = 支払日に未来の日付は入力できません。
+payments-paid-on-before-scheduled = 支払日は、支払予定が作られた日（給付が承認された日）より前にはできません。

@@ -31,3 +31,5 @@ extension-stale = この申請は、ページを開いた後に決裁または�
 extension-note-required = 却下にはメモが必要です。
 audit-entity-extension = 延長
 audit-action-propose = 申請
+extension-latest-end = 延長できる最も遅い終了日:
+extension-end-too-late = 上に示した最も遅い終了日以前の日付を選んでください。

@@ -118,3 +118,4 @@ leaver-status-from = 現在の状態
 leaver-status-to = 新しい状態
 leaver-status-confirm-closing = 終結は取り消せません。記録は閲覧できますが、再開や新しい給付の申請はできなくなります。
 leaver-status-confirm-button = 変更を確定する
+leaver-too-old = この生年月日では措置解除時に40歳を超えています。年を確認してください。

@@ -30,6 +30,9 @@ pub struct Row {
     pub paid: String,
     pub left: String,
     pub over: bool,
+    /// What was typed in this kind's amount field, when it came back refused.
+    pub typed: String,
+    pub problem: Option<&'static str>,
 }
 
 pub struct ChartBar {
@@ -74,6 +77,8 @@ pub fn rows(ctx: &Ctx, figures: &std::collections::HashMap<Kind, Figures>) -> Ve
                 paid: format_yen(f.paid),
                 left: f.left().map(format_yen).unwrap_or_default(),
                 over: f.left().is_some_and(|l| l < 0),
+                typed: String::new(),
+                problem: None,
             }
         })
         .collect()
@@ -161,10 +166,13 @@ async fn set(ctx: &Ctx, Form(f): Form<SetForm>) -> AppResult<Response> {
     let (Some(_), Some(kind), Some(amount)) =
         (parsed_fy, Kind::parse(&f.kind), parse_yen(&f.amount))
     else {
-        return render_status(
-            &page(ctx, fy, Some("budget-amount-invalid")).await?,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        let mut refused = page(ctx, fy, Some("budget-amount-invalid")).await?;
+        // The amount typed stays in its own field, with the message beside it.
+        if let Some(row) = refused.rows.iter_mut().find(|r| r.kind_code == f.kind) {
+            row.typed = f.amount.clone();
+            row.problem = Some("budget-amount-invalid");
+        }
+        return render_status(&refused, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;

@@ -354,14 +354,18 @@ pub async fn post(
             )
             .into_response());
     }
-    let Some(requested_on) = parse_date(&f.requested_on).filter(|d| *d <= today(ctx)) else {
-        let p = page(
-            ctx,
-            &l,
-            f.requested_on.clone(),
-            Some("disclosure-date-invalid"),
-        )
-        .await?;
+    let recorded_on = l
+        .created_at
+        .with_timezone(&ctx.app.config.time_zone)
+        .date_naive();
+    let problem = match parse_date(&f.requested_on) {
+        Some(d) if d > today(ctx) => Some("disclosure-date-invalid"),
+        Some(d) if d < recorded_on => Some("disclosure-date-before-record"),
+        Some(_) => None,
+        None => Some("disclosure-date-invalid"),
+    };
+    let (Some(requested_on), None) = (parse_date(&f.requested_on), problem) else {
+        let p = page(ctx, &l, f.requested_on.clone(), problem).await?;
         return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let due = due_on(requested_on, ctx.app.config.disclosure_days);

@@ -36,6 +36,8 @@ struct FormPage<'a> {
     leaver_id: i32,
     leaver: String,
     current_end: String,
+    /// The latest end an extension may reach (`max_extension_years` after the usual end).
+    latest_end: String,
     form: ExtensionForm,
     errors: FormErrors,
     reasons: Vec<SelectOption>,
@@ -51,6 +53,7 @@ fn page<'a>(
         leaver_id: l.id,
         leaver: format!("{} {} ({})", l.family_name, l.given_name, l.case_number),
         current_end: ctx.tr.date(l.support_ends_on),
+        latest_end: ctx.tr.date(latest_end(ctx, l)),
         reasons: Reason::ALL
             .into_iter()
             .map(|r| SelectOption {
@@ -69,7 +72,7 @@ impl ExtensionForm {
     /// Checks the proposal against the leaver's current effective end and `today`.
     pub fn parse(
         &self,
-        current_end: chrono::NaiveDate,
+        (current_end, latest_end): (chrono::NaiveDate, chrono::NaiveDate),
         today: chrono::NaiveDate,
         errors: &mut FormErrors,
     ) -> Option<Proposal> {
@@ -77,6 +80,7 @@ impl ExtensionForm {
         match new_end {
             None => errors.add("new_end_on", "leaver-date-invalid"),
             Some(d) if d <= current_end => errors.add("new_end_on", "extension-end-not-later"),
+            Some(d) if d > latest_end => errors.add("new_end_on", "extension-end-too-late"),
             _ => {}
         }
         let review = parse_date(&self.review_on);
@@ -117,6 +121,17 @@ async fn load_leaver(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
     Ok(l)
 }
 
+/// `max_extension_years` after the end of support without any extension.
+fn latest_end(ctx: &Ctx, l: &leavers::Model) -> chrono::NaiveDate {
+    let usual = crate::leavers::window::support_window(
+        l.date_of_birth,
+        l.placement_ended_on,
+        &ctx.app.config.window_rules,
+    )
+    .default_end;
+    usual + chrono::Months::new(12 * ctx.app.config.max_extension_years)
+}
+
 fn today(ctx: &Ctx) -> chrono::NaiveDate {
     ctx.app.clock.today(ctx.app.config.time_zone)
 }
@@ -140,7 +155,8 @@ pub async fn propose(
 ) -> AppResult<Response> {
     let l = load_leaver(ctx, leaver_id).await?;
     let mut errors = FormErrors::default();
-    let Some(proposal) = form.parse(l.support_ends_on, today(ctx), &mut errors) else {
+    let ends = (l.support_ends_on, latest_end(ctx, &l));
+    let Some(proposal) = form.parse(ends, today(ctx), &mut errors) else {
         return render_status(
             &page(ctx, &l, form, errors),
             StatusCode::UNPROCESSABLE_ENTITY,

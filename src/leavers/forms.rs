@@ -56,6 +56,8 @@ pub struct LeaverInput {
 
 /// The youngest age at which a placement can have ended for the register to accept it.
 pub const MIN_AGE_AT_PLACEMENT_END: u32 = 15;
+/// Older than this at the placement's end, a date of birth is a typing mistake.
+pub const MAX_AGE_AT_PLACEMENT_END: u32 = 40;
 
 /// `YYYY-MM-DD` (also `YYYY/MM/DD` and full-width digits, as typed or pasted from Excel).
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
@@ -230,6 +232,10 @@ impl LeaverForm {
                     errors.add("placement_ended_on", "leaver-too-young");
                     None
                 }
+                Some(b) if age_on(b, d) > MAX_AGE_AT_PLACEMENT_END => {
+                    errors.add("date_of_birth", "leaver-too-old");
+                    None
+                }
                 _ => Some(d),
             },
         };
@@ -378,6 +384,34 @@ mod tests {
                 "placement_ended_on",
                 "placement_type"
             ]
+        );
+    }
+
+    #[test]
+    fn a_date_of_birth_makes_the_person_15_to_40_at_placement_end() {
+        let form = |dob: &str, end: &str| LeaverForm {
+            date_of_birth: dob.into(),
+            placement_ended_on: end.into(),
+            ..good()
+        };
+        for absurd in ["0001-01-01", "1900-01-01", "1983-03-30"] {
+            assert_eq!(
+                errors_of(form(absurd, "2024-03-31")),
+                [("date_of_birth", "leaver-too-old")],
+                "{absurd}"
+            );
+        }
+        // 40 (and nearly 41) on the day the placement ended: still plausible.
+        for dob in ["1984-03-31", "1983-04-01"] {
+            let mut e = FormErrors::default();
+            assert!(
+                form(dob, "2024-03-31").parse(today(), &mut e).is_some(),
+                "{dob}"
+            );
+        }
+        assert_eq!(
+            errors_of(form("9999-12-31", "2024-03-31")),
+            [("date_of_birth", "leaver-birth-not-past")]
         );
     }
 

@@ -54,6 +54,8 @@ pub struct Line {
     pub status: String,
     pub scheduled: bool,
     pub paid_on: String,
+    /// The value of this line's "paid on" field: today, or what was typed when refused.
+    pub paid_on_input: String,
 }
 
 pub struct Total {
@@ -70,9 +72,10 @@ struct ListPage<'a> {
     heading: String,
     lines: Vec<Line>,
     totals: Vec<Total>,
-    today: String,
     problem: Option<String>,
     scheduled_count: usize,
+    /// The value of the whole month's "paid on" field.
+    paid_on_all: String,
 }
 
 /// The month's lines with their leavers (two queries).
@@ -121,7 +124,50 @@ pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind,
         .collect()
 }
 
+/// A "paid on" value typed into a form that came back refused, kept in its field.
+enum Kept<'a> {
+    Nothing,
+    Line(i32, &'a str),
+    Month(&'a str),
+}
+
+/// Why a payment cannot have been paid on `paid_on`: not before its line was scheduled (the
+/// allowance's approval), and not in the future.
+pub fn paid_on_problem(
+    paid_on: NaiveDate,
+    scheduled_on: NaiveDate,
+    today: NaiveDate,
+) -> Option<&'static str> {
+    if paid_on > today {
+        Some("payments-paid-on-future")
+    } else if paid_on < scheduled_on {
+        Some("payments-paid-on-before-scheduled")
+    } else {
+        None
+    }
+}
+
 async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<ListPage<'_>> {
+    page_keeping(ctx, month, problem, Kept::Nothing).await
+}
+
+async fn refused<'a>(
+    ctx: &'a Ctx,
+    month: Month,
+    message_id: &str,
+    kept: Kept<'_>,
+) -> AppResult<Response> {
+    let p = page_keeping(ctx, month, Some(ctx.t(message_id)), kept).await?;
+    render_status(&p, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+async fn page_keeping<'a>(
+    ctx: &'a Ctx,
+    month: Month,
+    problem: Option<String>,
+    kept: Kept<'_>,
+) -> AppResult<ListPage<'a>> {
+    let today = ctx.app.clock.today(ctx.app.config.time_zone).to_string();
     let rows = month_lines(&ctx.app.db, month).await?;
     ctx.audit_view(rows.iter().map(|(p, _)| p.leaver_id).collect())
         .await?;
@@ -160,9 +206,16 @@ async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<Lis
                 status: ctx.t(&format!("payment-status-{}", p.status)),
                 scheduled: p.status == "scheduled",
                 paid_on: p.paid_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
+                paid_on_input: match kept {
+                    Kept::Line(id, typed) if id == p.id => typed.to_string(),
+                    _ => today.clone(),
+                },
             })
             .collect(),
-        today: ctx.app.clock.today(ctx.app.config.time_zone).to_string(),
+        paid_on_all: match kept {
+            Kept::Month(typed) => typed.to_string(),
+            _ => today.clone(),
+        },
         problem,
         scheduled_count,
     })
@@ -237,10 +290,18 @@ async fn mark_paid(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<PaidForm>) -> A
         .await?
         .ok_or(AppError::NotFound)?;
     let month = Month::of(line.month);
+    let kept = Kept::Line(line.id, &f.paid_on);
     let Some(paid_on) = parse_date(&f.paid_on) else {
-        let p = page(ctx, month, Some(ctx.t("payments-paid-on-invalid"))).await?;
-        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+        return refused(ctx, month, "payments-paid-on-invalid", kept).await;
     };
+    let today = ctx.app.clock.today(ctx.app.config.time_zone);
+    let scheduled_on = line
+        .created_at
+        .with_timezone(&ctx.app.config.time_zone)
+        .date_naive();
+    if let Some(problem) = paid_on_problem(paid_on, scheduled_on, today) {
+        return refused(ctx, month, problem, kept).await;
+    }
     if f.version.trim().parse::<i32>().ok() != Some(line.version) || line.status != "scheduled" {
         let p = page(ctx, month, Some(ctx.t("payments-not-scheduled"))).await?;
         return render_status(&p, StatusCode::CONFLICT);
@@ -263,14 +324,13 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
         let p = page(ctx, current, Some(ctx.t("allowance-month-invalid"))).await?;
         return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
     };
+    let kept = Kept::Month(&f.paid_on);
     let Some(paid_on) = parse_date(&f.paid_on) else {
-        let p = page(ctx, month, Some(ctx.t("payments-paid-on-invalid"))).await?;
-        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+        return refused(ctx, month, "payments-paid-on-invalid", kept).await;
     };
     let this_month = Month::of(ctx.app.clock.today(ctx.app.config.time_zone));
     if month > this_month {
-        let p = page(ctx, month, Some(ctx.t("payments-future-month"))).await?;
-        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+        return refused(ctx, month, "payments-future-month", kept).await;
     }
     let txn = db::begin_write(&ctx.app.db).await?;
     let scheduled = payments::Entity::find()
@@ -283,6 +343,19 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
         drop(txn);
         let p = page(ctx, month, Some(ctx.t("payments-month-changed"))).await?;
         return render_status(&p, StatusCode::CONFLICT);
+    }
+    // Every line must have been payable on that day, or none is marked.
+    let today = ctx.app.clock.today(ctx.app.config.time_zone);
+    let tz = ctx.app.config.time_zone;
+    if let Some(problem) = scheduled.iter().find_map(|line| {
+        paid_on_problem(
+            paid_on,
+            line.created_at.with_timezone(&tz).date_naive(),
+            today,
+        )
+    }) {
+        drop(txn);
+        return refused(ctx, month, problem, kept).await;
     }
     let mut count = 0;
     for line in &scheduled {
@@ -376,4 +449,35 @@ pub async fn csv(ctx: &Ctx, Query(q): Query<MonthQuery>) -> AppResult<Response> 
             format!("attachment; filename=\"payments-{month}.csv\""),
         )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paid_on_problem;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_payment_is_paid_between_its_scheduling_and_today() {
+        let (scheduled, today) = (d("2026-10-20"), d("2026-11-25"));
+        assert_eq!(paid_on_problem(d("2026-10-20"), scheduled, today), None);
+        assert_eq!(paid_on_problem(d("2026-11-25"), scheduled, today), None);
+        assert_eq!(
+            paid_on_problem(d("2026-10-19"), scheduled, today),
+            Some("payments-paid-on-before-scheduled")
+        );
+        assert_eq!(
+            paid_on_problem(d("2026-11-26"), scheduled, today),
+            Some("payments-paid-on-future")
+        );
+        for absurd in ["9999-12-31", "0001-01-01", "1900-01-01"] {
+            assert!(
+                paid_on_problem(d(absurd), scheduled, today).is_some(),
+                "{absurd}"
+            );
+        }
+    }
 }

@@ -289,7 +289,7 @@ async fn the_state_machine_over_http() {
         .submit(
             "/payments?month=2026-10",
             &format!("/payments/{}/paid", october.id),
-            &[("paid_on", "2026-10-25"), ("version", "1")],
+            &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await
         .assert_redirect_to("/payments?month=2026-10");
@@ -489,14 +489,14 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         .submit(
             "/payments?month=2026-11",
             &format!("/payments/{}/paid", first.id),
-            &[("paid_on", "2026-11-10"), ("version", "1")],
+            &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await;
     let again = finance
         .submit(
             "/payments?month=2026-11",
             &format!("/payments/{}/paid", first.id),
-            &[("paid_on", "2026-11-11"), ("version", "1")],
+            &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await;
     assert_eq!(again.status, 409, "a paid line is not paid twice");
@@ -506,7 +506,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
             "/payments/paid",
             &[
                 ("month", "2026-11"),
-                ("paid_on", "2026-11-20"),
+                ("paid_on", "2026-11-25"),
                 ("count", "2"),
             ],
         )
@@ -530,7 +530,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
             .paid_on
             .unwrap()
             .to_string(),
-        "2026-11-10"
+        "2026-11-25"
     );
 
     let csv = finance
@@ -550,7 +550,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
     let rows: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(rows[0], "case_number,name,kind,month,amount,status,paid_on");
     assert!(
-        rows.contains(&"SP-1,山田 花子,Housing (居住費支援),2026-11,45000,Paid,2026-11-10"),
+        rows.contains(&"SP-1,山田 花子,Housing (居住費支援),2026-11,45000,Paid,2026-11-25"),
         "{rows:?}"
     );
     assert!(rows.contains(&"total,,Housing (居住費支援),2026-11,75000,,"));
@@ -605,7 +605,7 @@ async fn the_budget_shows_committed_and_paid_and_asks_before_going_over() {
         .submit(
             "/payments?month=2026-12",
             &format!("/payments/{}/paid", dec.id),
-            &[("paid_on", "2026-12-10"), ("version", "1")],
+            &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await;
     let page = finance.get("/budget?fy=2026").await;
@@ -822,4 +822,77 @@ async fn payment_rules_refuse_what_was_not_seen() {
         .await
         .unwrap();
     assert!(csv.contains("'=HYPERLINK(1)"), "{csv}");
+}
+
+/// A payment date is plausible: not before the line was scheduled, not in the future; a
+/// refused date stays in its field; and the budget's amount too.
+#[tokio::test]
+async fn implausible_payment_dates_are_refused_and_what_was_typed_is_kept() {
+    let app = spawn_app().await;
+    let (coordinator, me) = app.signed_in(Role::Coordinator).await;
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    let a = id_of(&request(&coordinator, l.id, "housing", "30000", "2026-11", "2026-12").await);
+    step(&coordinator, a, "submit", "").await;
+    step(&finance, a, "approve", "")
+        .await
+        .assert_redirect_to("/allowances/");
+    let november = lines(&app, a).await.into_iter().next().unwrap();
+    let list = "/payments?month=2026-11";
+    for (date, message) in [
+        ("9999-12-31", "cannot be in the future"),
+        ("2026-11-26", "cannot be in the future"),
+        ("0001-01-01", "before the payment was scheduled"),
+        ("1900-01-01", "before the payment was scheduled"),
+        ("2026-11-24", "before the payment was scheduled"),
+        ("someday", "Enter the payment date"),
+    ] {
+        let one = finance
+            .submit(
+                list,
+                &format!("/payments/{}/paid", november.id),
+                &[("paid_on", date), ("version", "1")],
+            )
+            .await;
+        assert_eq!(one.status, 422, "{date}");
+        assert!(one.body.contains(message), "{date}");
+        assert!(
+            one.body
+                .contains(&format!("name=\"paid_on\" value=\"{date}\"")),
+            "{date} kept in its line's field"
+        );
+        let all = finance
+            .submit(
+                list,
+                "/payments/paid",
+                &[("month", "2026-11"), ("paid_on", date), ("count", "1")],
+            )
+            .await;
+        assert_eq!(all.status, 422, "{date}");
+        assert!(all.body.contains(message), "{date}");
+        assert!(
+            all.body
+                .contains(&format!("name=\"paid_on\" value=\"{date}\">")),
+            "{date} kept in the month's field"
+        );
+    }
+    assert!(lines(&app, a).await.iter().all(|p| p.status == "scheduled"));
+    finance
+        .submit(
+            list,
+            &format!("/payments/{}/paid", november.id),
+            &[("paid_on", "2026-11-25"), ("version", "1")],
+        )
+        .await
+        .assert_redirect_to(list);
+
+    let budget = finance
+        .submit(
+            "/budget?fy=2026",
+            "/budget",
+            &[("fy", "2026"), ("kind", "living"), ("amount", "12,3x")],
+        )
+        .await;
+    assert_eq!(budget.status, 422);
+    assert!(budget.body.contains("value=\"12,3x\""), "{}", budget.body);
 }

@@ -10,7 +10,9 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     let app = spawn_app().await;
     let c = app.create_user(Role::Coordinator, "c@example.jp").await;
     let (admin, me) = app.signed_in(Role::Admin).await;
-    let l = app.create_leaver("SP-1", Some(c.id), &[]).await;
+    let l = app
+        .create_leaver_days_ago(60, "SP-1", Some(c.id), &[])
+        .await;
     app.record_consultation(l.id, c.id, "2026-11-20T10:00", "held", "phone", None)
         .await;
     app.record_consultation(l.id, c.id, "2026-10-20T10:00", "held", "home_visit", None)
@@ -218,7 +220,7 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
 async fn a_request_answered_another_way_is_marked_done_and_leaves_the_dashboard() {
     let app = spawn_app().await;
     let (admin, me) = app.signed_in(Role::Admin).await;
-    let l = app.create_leaver("SP-1", None, &[]).await;
+    let l = app.create_leaver_days_ago(60, "SP-1", None, &[]).await;
     let page = format!("/leavers/{}/disclosure", l.id);
     admin
         .submit(

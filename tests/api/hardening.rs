@@ -7,7 +7,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
     command_line::Server,
-    helpers::{Browser, field_value, spawn_app},
+    helpers::{Browser, field_value, spawn_app, spawn_app_with},
 };
 
 /// Sends a POST by hand: the headers, then up to `send` bytes of body (stopping quietly when
@@ -417,4 +417,69 @@ async fn invisible_and_direction_changing_characters_are_refused() {
         .unwrap();
     assert_eq!(l.case_number, "SP-001");
     assert_eq!(l.notes.as_deref(), Some("line one\n\tindented"));
+}
+
+/// Dates from the domain's plausible range only: a date of birth, a disclosure request and an
+/// extension's end, each with its own message.
+#[tokio::test]
+async fn implausible_dates_are_refused_each_with_its_own_message() {
+    use crate::helpers::{as_refs, leaver_fields};
+    let app = spawn_app_with(&[("AFTERCARE_MAX_EXTENSION_YEARS", "3")]).await;
+    let (browser, _) = app.signed_in(Role::Admin).await;
+    let mut fields = leaver_fields("SP-OLD");
+    fields.retain(|(k, _)| *k != "date_of_birth");
+    fields.push(("date_of_birth", "0001-01-01".into()));
+    let page = browser
+        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("over 40 when the placement ended"));
+    assert!(page.body.contains("value=\"0001-01-01\""));
+
+    // Entered today: a request cannot be older than the record, nor in the future.
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    let disclosure = format!("/leavers/{}/disclosure", l.id);
+    for (date, message) in [
+        ("0001-01-01", "record was created"),
+        ("2026-11-24", "record was created"),
+        ("9999-12-31", "not in the future"),
+    ] {
+        let page = browser
+            .submit(
+                &disclosure,
+                &disclosure,
+                &[("action", "record"), ("requested_on", date)],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{date}");
+        assert!(page.body.contains(message), "{date}");
+    }
+
+    // Born 2006-04-02, placement ended 2024-03-31: support ends 2029-03-31 as usual, and an
+    // extension may reach three years further.
+    let new = format!("/leavers/{}/extensions/new", l.id);
+    let propose = |end: &'static str| {
+        let browser = &browser;
+        let new = new.clone();
+        async move {
+            browser
+                .submit(
+                    &new,
+                    &new,
+                    &[
+                        ("new_end_on", end),
+                        ("reason", "illness"),
+                        ("review_on", "2027-06-30"),
+                    ],
+                )
+                .await
+        }
+    };
+    let far = propose("9999-12-31").await;
+    assert_eq!(far.status, 422);
+    assert!(far.body.contains("latest possible end") && far.body.contains("2032-03-31"));
+    assert_eq!(propose("2032-04-01").await.status, 422);
+    propose("2032-03-31")
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", l.id));
 }

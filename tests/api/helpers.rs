@@ -445,6 +445,22 @@ impl TestApp {
         saved
     }
 
+    /// Creates a record as if it had been entered `days` ago (some dates may not be earlier
+    /// than the record itself).
+    pub async fn create_leaver_days_ago(
+        &self,
+        days: i64,
+        case_number: &str,
+        coordinator: Option<i32>,
+        changes: &[(&str, &str)],
+    ) -> entity::leavers::Model {
+        let now = self.clock.now();
+        self.clock.set(now - chrono::Duration::days(days));
+        let l = self.create_leaver(case_number, coordinator, changes).await;
+        self.clock.set(now);
+        l
+    }
+
     /// Closes a record as if it had been closed on `on` (a past day: retention counts from it).
     pub async fn close_leaver(&self, id: i32, on: &str) {
         use aftercare::leavers::{
