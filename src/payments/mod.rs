@@ -151,8 +151,8 @@ async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<Lis
     page_keeping(ctx, month, problem, Kept::Nothing).await
 }
 
-async fn refused<'a>(
-    ctx: &'a Ctx,
+async fn refused(
+    ctx: &Ctx,
     month: Month,
     message_id: &str,
     kept: Kept<'_>,
