@@ -131,6 +131,7 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         )
         .with(web::middleware::Context {
             state: state.clone(),
+            csrf_key,
         })
         .with(
             Csrf::new()

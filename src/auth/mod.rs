@@ -27,7 +27,7 @@ use crate::{
     users::queries as user_queries,
     web::{
         Ctx,
-        middleware::{SESSION_EPOCH, SESSION_LANG, SESSION_USER},
+        middleware::{SESSION_CSRF_NONCE, SESSION_EPOCH, SESSION_LANG, SESSION_USER},
         render, render_status, safe_next, see_other,
     },
 };
@@ -46,6 +46,8 @@ pub fn start_session(ctx: &Ctx, user_id: i32, epoch: i32) {
     ctx.session.clear();
     ctx.session.set(SESSION_USER, user_id);
     ctx.session.set(SESSION_EPOCH, epoch);
+    // Forms' CSRF tokens from before the sign-in no longer count.
+    ctx.session.set(SESSION_CSRF_NONCE, tokens::random_hex(16));
     ctx.session.renew();
 }
 

@@ -21,8 +21,11 @@ pub struct DbSessionStore {
     pub absolute: Duration,
 }
 
-/// Activity is written back at most this often, so reading pages does not write every time.
-const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// Activity is written back at most once a quarter of the idle timeout (and at most once a
+/// minute), so reading pages does not write every time, yet a session in use never lapses.
+fn touch_every(idle: Duration) -> Duration {
+    (idle / 4).min(Duration::seconds(60))
+}
 
 fn internal(e: sea_orm::DbErr) -> poem::Error {
     AppError::Db(e).into()
@@ -65,7 +68,7 @@ impl SessionStorage for DbSessionStore {
                 .map_err(internal)?;
             return Ok(None);
         }
-        if now - row.last_seen_at >= TOUCH_EVERY {
+        if now - row.last_seen_at >= touch_every(self.idle) {
             sessions::Entity::update_many()
                 .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
                 .filter(sessions::Column::IdHash.eq(key))
@@ -117,5 +120,18 @@ impl SessionStorage for DbSessionStore {
             .await
             .map_err(internal)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::touch_every;
+    use chrono::Duration;
+
+    #[test]
+    fn activity_is_written_often_enough_for_the_idle_timeout() {
+        assert_eq!(touch_every(Duration::minutes(1)), Duration::seconds(15));
+        assert_eq!(touch_every(Duration::minutes(2)), Duration::seconds(30));
+        assert_eq!(touch_every(Duration::minutes(30)), Duration::seconds(60));
     }
 }

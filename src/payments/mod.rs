@@ -151,12 +151,7 @@ async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<Lis
     page_keeping(ctx, month, problem, Kept::Nothing).await
 }
 
-async fn refused(
-    ctx: &Ctx,
-    month: Month,
-    message_id: &str,
-    kept: Kept<'_>,
-) -> AppResult<Response> {
+async fn refused(ctx: &Ctx, month: Month, message_id: &str, kept: Kept<'_>) -> AppResult<Response> {
     let p = page_keeping(ctx, month, Some(ctx.t(message_id)), kept).await?;
     render_status(&p, StatusCode::UNPROCESSABLE_ENTITY)
 }
@@ -368,9 +363,21 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
     Ok(see_other(&format!("/payments?month={month}")))
 }
 
-/// Text that a spreadsheet would read as a formula gets a leading apostrophe.
+/// Text that a spreadsheet would read as a formula gets a leading apostrophe: a formula sign
+/// (full-width ones too, which Excel reads in Japanese input), a tab or a carriage return,
+/// first or after invisible characters and spaces a spreadsheet may skip.
 pub fn no_formula(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let first_seen = cell
+        .chars()
+        .find(|c| !(crate::web::forms::is_invisible_format(*c) || *c == ' ' || *c == '\u{3000}'));
+    let dangerous = cell.starts_with(['\t', '\r'])
+        || first_seen.is_some_and(|c| {
+            matches!(
+                c,
+                '=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠' | '\t' | '\r'
+            )
+        });
+    if dangerous {
         format!("'{cell}")
     } else {
         cell.to_string()
@@ -458,6 +465,30 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised() {
+        use super::no_formula;
+        for cell in [
+            "=1+1",
+            "+81",
+            "-2",
+            "@SUM(A1)",
+            "＝HYPERLINK(\"x\")",
+            "＋1",
+            "－1",
+            "＠x",
+            "\u{200B}=1+1",
+            "\u{FEFF}\u{200B}＝1",
+            "  =1",
+            "\tx",
+        ] {
+            assert_eq!(no_formula(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["SP-1", "山田 花子", "a=b", "1-2"] {
+            assert_eq!(no_formula(cell), cell, "{cell:?}");
+        }
     }
 
     #[test]

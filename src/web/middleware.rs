@@ -294,6 +294,8 @@ fn browser_language(req: &Request) -> Lang {
 
 pub struct Context {
     pub state: Arc<AppState>,
+    /// The CSRF key: it also binds each token to its session.
+    pub csrf_key: [u8; 32],
 }
 
 impl<E: Endpoint> Middleware<E> for Context {
@@ -302,6 +304,7 @@ impl<E: Endpoint> Middleware<E> for Context {
         ContextEndpoint {
             inner,
             state: self.state.clone(),
+            csrf_key: self.csrf_key,
         }
     }
 }
@@ -309,6 +312,7 @@ impl<E: Endpoint> Middleware<E> for Context {
 pub struct ContextEndpoint<E> {
     inner: E,
     state: Arc<AppState>,
+    csrf_key: [u8; 32],
 }
 
 /// Session keys.
@@ -316,6 +320,33 @@ pub const SESSION_USER: &str = "uid";
 pub const SESSION_LANG: &str = "lang";
 pub const SESSION_FLASH: &str = "flash";
 pub const SESSION_EPOCH: &str = "epoch";
+/// A random value set at sign-in: forms' CSRF tokens are bound to it, so a token from before
+/// a sign-in, or from another session, is refused.
+pub const SESSION_CSRF_NONCE: &str = "csrf";
+
+/// The part of a CSRF token that binds it to this session (its nonce, or none before sign-in).
+fn csrf_binding(key: &[u8; 32], session: &Session) -> String {
+    use sha2::Digest;
+    let nonce = session
+        .get::<String>(SESSION_CSRF_NONCE)
+        .unwrap_or_default();
+    let mut h = sha2::Sha256::new();
+    h.update(key);
+    h.update(b"csrf-session-binding");
+    h.update(nonce.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+/// The cookie-checked token and the session binding, both of which must hold.
+fn csrf_token_is_valid(verifier: &CsrfVerifier, binding: &str, token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    match token.rsplit_once('.') {
+        Some((cookie_part, bound)) => {
+            bool::from(bound.as_bytes().ct_eq(binding.as_bytes())) && verifier.is_valid(cookie_part)
+        }
+        None => false,
+    }
+}
 
 impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
     type Output = Response;
@@ -331,10 +362,11 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
+        let binding = csrf_binding(&self.csrf_key, &session);
         let csrf_token = req
             .extensions()
             .get::<CsrfToken>()
-            .map(|t| t.0.clone())
+            .map(|t| format!("{}.{binding}", t.0))
             .unwrap_or_default();
 
         let user = match session.get::<i32>(SESSION_USER) {
@@ -386,7 +418,7 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
         });
 
         if req.method() == Method::POST {
-            match csrf_is_valid(&mut req).await {
+            match csrf_is_valid(&mut req, &binding).await {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::warn!("POST refused: missing or invalid CSRF token");
@@ -447,7 +479,10 @@ fn forwarded_client(
 
 /// Checks the `csrf_token` form field (or the `X-CSRF-Token` header) against the CSRF cookie,
 /// leaving the body in place for the handler. (The body's size was checked by [`BodyLimit`].)
-async fn csrf_is_valid(req: &mut Request) -> Result<bool, poem::error::ReadBodyError> {
+async fn csrf_is_valid(
+    req: &mut Request,
+    binding: &str,
+) -> Result<bool, poem::error::ReadBodyError> {
     let Some(verifier) = req.extensions().get::<CsrfVerifier>().cloned() else {
         return Ok(false);
     };
@@ -456,7 +491,7 @@ async fn csrf_is_valid(req: &mut Request) -> Result<bool, poem::error::ReadBodyE
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
     {
-        return Ok(verifier.is_valid(token));
+        return Ok(csrf_token_is_valid(&verifier, binding, token));
     }
     // A file upload's body is multipart: its form carries the token in the action's query
     // string (kept out of logs, and out of Referer headers by the referrer policy).
@@ -473,7 +508,7 @@ async fn csrf_is_valid(req: &mut Request) -> Result<bool, poem::error::ReadBodyE
                 .find(|(k, _)| k == "csrf_token")
                 .map(|(_, v)| v)
         });
-        return Ok(token.is_some_and(|t| verifier.is_valid(&t)));
+        return Ok(token.is_some_and(|t| csrf_token_is_valid(&verifier, binding, &t)));
     }
     let body = req.take_body().into_bytes_limit(MAX_FORM_BYTES).await?;
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
@@ -481,7 +516,7 @@ async fn csrf_is_valid(req: &mut Request) -> Result<bool, poem::error::ReadBodyE
         .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token"))
         .map(|(_, v)| v);
     req.set_body(body);
-    Ok(token.is_some_and(|t| verifier.is_valid(&t)))
+    Ok(token.is_some_and(|t| csrf_token_is_valid(&verifier, binding, &t)))
 }
 
 #[derive(Template)]

@@ -535,3 +535,21 @@ async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
         403
     );
 }
+
+/// With a one-minute idle timeout, a session used every 20 seconds stays alive.
+#[tokio::test]
+async fn a_short_idle_timeout_is_kept_alive_by_activity() {
+    let app = spawn_app_with(&[("AFTERCARE_SESSION_IDLE_MINUTES", "1")]).await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    for i in 0..12 {
+        app.clock.advance(Duration::seconds(20));
+        assert_eq!(
+            browser.get("/").await.status,
+            200,
+            "after {}s",
+            (i + 1) * 20
+        );
+    }
+    app.clock.advance(Duration::seconds(61));
+    browser.get("/").await.assert_redirect_to("/login");
+}

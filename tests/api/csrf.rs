@@ -292,3 +292,58 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!((l.version, l.case_number.as_str()), (1, "SP-1"));
 }
+
+/// A form's token belongs to one session: one from before signing in, or from a session that
+/// was signed out of, is refused in the next one, even in the same browser.
+#[tokio::test]
+async fn a_token_does_not_outlive_its_session() {
+    let app = spawn_app().await;
+    let user = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let browser = app.browser();
+    let anonymous = browser.get("/login").await.csrf_token();
+    browser
+        .login(&user.email, PASSWORD)
+        .await
+        .assert_redirect_to("/");
+    let refused = browser
+        .post_raw(
+            "/language",
+            &[("csrf_token", &anonymous), ("lang", "ja"), ("next", "/")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let first = browser.get("/").await.csrf_token();
+    browser
+        .post_raw("/logout", &[("csrf_token", &first)])
+        .await
+        .assert_redirect_to("/login");
+    browser
+        .login(&user.email, PASSWORD)
+        .await
+        .assert_redirect_to("/");
+    let refused = browser
+        .post_raw(
+            "/language",
+            &[("csrf_token", &first), ("lang", "ja"), ("next", "/")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    // The header carries the same token.
+    let second = browser.get("/").await.csrf_token();
+    let resp = browser
+        .http
+        .post(format!("{}/language", app.address))
+        .header("X-CSRF-Token", &first)
+        .form(&[("lang", "ja"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    browser
+        .post_raw(
+            "/language",
+            &[("csrf_token", &second), ("lang", "ja"), ("next", "/")],
+        )
+        .await
+        .assert_redirect_to("/");
+}
