@@ -40,10 +40,36 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 // the audit log and its per-person index stay in memory on a city's scale.
                 .pragma("cache_size", "-16384")
         });
+        options.map_sqlx_sqlite_pool_opts(|o| {
+            o.after_release(|conn, _| Box::pin(async move { Ok(still_usable(conn).await) }))
+        });
     } else {
         options.max_connections(16);
+        options.map_sqlx_postgres_pool_opts(|o| {
+            o.after_release(|conn, _| Box::pin(async move { Ok(still_usable(conn).await) }))
+        });
     }
     Ok(Database::connect(options).await?)
+}
+
+/// Whether a connection going back to the pool is fit to be used again: outside any
+/// transaction. A transaction that failed to commit (a full disk, a write error) can leave the
+/// driver counting one transaction too many, and every later rollback on that connection then
+/// only rolls back to a savepoint, keeping the write lock: such a connection is closed instead,
+/// which releases whatever it holds, and the pool opens a fresh one.
+async fn still_usable<C: sea_orm::sqlx::Connection>(conn: &mut C) -> bool {
+    if !conn.is_in_transaction() {
+        return true;
+    }
+    // A rollback may still be queued behind the release: let it run, then look again.
+    if conn.ping().await.is_err() {
+        return false;
+    }
+    let usable = !conn.is_in_transaction();
+    if !usable {
+        tracing::warn!("a database connection left in a failed transaction is closed");
+    }
+    usable
 }
 
 pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {

@@ -13,6 +13,7 @@ mod m20261125_000009_retention;
 mod m20261125_000010_disclosures;
 mod m20261127_000011_audit_leavers;
 mod m20261127_000012_login_failures_client;
+mod m20261127_000013_health_checks;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_disclosures::Migration),
             Box::new(m20261127_000011_audit_leavers::Migration),
             Box::new(m20261127_000012_login_failures_client::Migration),
+            Box::new(m20261127_000013_health_checks::Migration),
         ]
     }
 }

@@ -34,17 +34,30 @@ pub struct ReadAudit {
     /// Always true in the server; only the benchmark turns it off, to measure what read
     /// auditing costs. No setting reaches it.
     recording: Arc<AtomicBool>,
+    /// When the writer's latest batch failed, if it did: the health check reports a failing
+    /// store for a few seconds after.
+    last_failed: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl ReadAudit {
     /// Starts the writer task.
     pub fn start(db: DatabaseConnection, clock: Clock) -> ReadAudit {
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(writer(db, clock, rx));
+        let last_failed = Arc::new(std::sync::Mutex::new(None));
+        tokio::spawn(writer(db, clock, rx, last_failed.clone()));
         ReadAudit {
             tx,
             recording: Arc::new(AtomicBool::new(true)),
+            last_failed,
         }
+    }
+
+    /// Whether the latest batch of page views could not be stored, within `recent`.
+    pub fn failed_within(&self, recent: std::time::Duration) -> bool {
+        self.last_failed
+            .lock()
+            .map(|t| t.is_some_and(|t| t.elapsed() < recent))
+            .unwrap_or(false)
     }
 
     /// For the benchmark only (the `bench` feature): pages are served without recording
@@ -126,7 +139,12 @@ async fn write_batch(
     txn.commit().await
 }
 
-async fn writer(db: DatabaseConnection, clock: Clock, mut rx: mpsc::Receiver<Request>) {
+async fn writer(
+    db: DatabaseConnection,
+    clock: Clock,
+    mut rx: mpsc::Receiver<Request>,
+    last_failed: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -140,6 +158,9 @@ async fn writer(db: DatabaseConnection, clock: Clock, mut rx: mpsc::Receiver<Req
             .map_err(|e| e.to_string());
         if let Err(e) = &result {
             tracing::error!(error = %e, entries = batch.len(), "read audit not stored");
+        }
+        if let Ok(mut t) = last_failed.lock() {
+            *t = result.is_err().then(std::time::Instant::now);
         }
         for r in batch {
             let _ = r.reply.send(result.clone());

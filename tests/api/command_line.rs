@@ -79,7 +79,11 @@ fn assert_succeeded(out: &std::process::Output) {
     );
 }
 
-fn run_with_stdin(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+pub(crate) fn run_with_stdin(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
     let mut child = aftercare(dir)
         .args(args)
         .stdin(Stdio::piped())

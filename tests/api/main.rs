@@ -10,6 +10,7 @@ mod csrf;
 mod dashboard;
 mod disclosure;
 mod extensions;
+mod faults;
 mod hardening;
 mod health;
 mod i18n;
