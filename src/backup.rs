@@ -82,9 +82,14 @@ async fn open_file(path: &Path) -> anyhow::Result<DatabaseConnection> {
 /// Checks a backup folder: the file matches the manifest's SHA-256 and passes SQLite's
 /// integrity check.
 pub async fn verify(dir: &Path) -> anyhow::Result<Manifest> {
-    let manifest: Manifest = serde_json::from_slice(
-        &std::fs::read(dir.join(MANIFEST)).context("reading manifest.json")?,
-    )?;
+    let path = dir.join(MANIFEST);
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is damaged or not a backup manifest ({e})",
+            path.display()
+        )
+    })?;
     let file = dir.join(&manifest.file);
     let actual = sha256_file(&file).with_context(|| format!("reading {}", file.display()))?;
     if actual != manifest.sha256 {
@@ -221,7 +226,9 @@ fn without_password(database_url: &str) -> (String, Option<String>) {
 
 /// Puts a verified SQLite backup in place of the current database, keeping the current one
 /// aside. Refused while a server runs on the data folder.
-pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<PathBuf> {
+/// Restores the backup in `source`; returns where the database it replaced was set aside, or
+/// `None` when there was none.
+pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<Option<PathBuf>> {
     if !config.is_sqlite() {
         bail!("restore works on the SQLite database; restore PostgreSQL with pg_restore");
     }
@@ -249,7 +256,8 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<PathBuf> 
         let _ = std::fs::remove_file(&incoming);
         bail!("the copied file does not match the manifest");
     }
-    if live.exists() {
+    let replaced = live.exists();
+    if replaced {
         // Everything committed goes into the file itself first, so the write-ahead log set
         // aside below holds nothing the kept copy lacks.
         // A damaged database may refuse: it is set aside as it is, write-ahead log and all.
@@ -284,7 +292,7 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<PathBuf> 
         }
     }
     std::fs::rename(&incoming, &live)?;
-    Ok(aside)
+    Ok(replaced.then_some(aside))
 }
 
 /// Which scheduled backups to keep: the newest of each of the last 7 days, of the last 4

@@ -211,11 +211,18 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
             }
         }
         Command::Restore { path } => match crate::backup::restore(&config, &path).await {
-            Ok(aside) => {
+            Ok(Some(aside)) => {
                 out!(
                     "restored {}; the previous database is kept as {}",
                     path.display(),
                     aside.display()
+                );
+                Outcome::Success
+            }
+            Ok(None) => {
+                out!(
+                    "restored {} into an empty data folder (there was no previous database)",
+                    path.display()
                 );
                 Outcome::Success
             }
@@ -372,19 +379,40 @@ async fn remind(config: Config, date: Option<&str>, dry_run: bool) -> Outcome {
             return Ok(Outcome::Success);
         }
         let report = crate::reminders::run_for_day(&state, day).await?;
-        let delivered = crate::reminders::delivery::deliver_due(
-            &state,
-            &format!("cli-{}", crate::auth::tokens::random_hex(4)),
-        )
-        .await?;
+        let holder = format!("cli-{}", crate::auth::tokens::random_hex(4));
+        let deliver = || crate::reminders::delivery::deliver_due(&state, &holder);
+        let mut delivered = deliver().await?;
+        // Another process holds delivery: if it crashed, its lease lapses within
+        // LEASE_TTL; if it is alive, it sends these emails itself.
+        let patience = crate::reminders::delivery::LEASE_TTL + chrono::Duration::seconds(5);
+        let started = std::time::Instant::now();
+        while let Some((other, until)) = &delivered.held_by {
+            if started.elapsed() > patience.to_std().unwrap_or_default() {
+                break;
+            }
+            if started.elapsed().as_secs() == 0 {
+                out!(
+                    "delivery is held by {other} until {until}: waiting for it to finish or lapse"
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            delivered = deliver().await?;
+        }
         out!(
-            "{day}: {} reminders in {} emails; sent {}, to retry {}, failed {}",
+            "{day}: {} reminders in {} emails; sent {}, to retry {}, failed {}; {} emails waiting",
             report.reminders,
             report.emails,
             delivered.sent,
             delivered.retrying,
-            delivered.failed
+            delivered.failed,
+            delivered.waiting
         );
+        if let Some((other, until)) = &delivered.held_by {
+            out!(
+                "delivery is still held by {other} (until {until}, renewed while it works): \
+                 it sends the waiting emails"
+            );
+        }
         Ok(Outcome::Success)
     }
     .await;

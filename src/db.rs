@@ -18,7 +18,46 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConn
     Ok(db)
 }
 
+/// One direct connection first, with a short timeout: an unreachable server is reported at
+/// once with its real cause (a pool would wait and say only that it timed out).
+async fn check_reachable(url: &str) -> anyhow::Result<()> {
+    use sea_orm::sqlx::Connection;
+    let place = url::Url::parse(url)
+        .ok()
+        .map(|u| {
+            format!(
+                "{}:{}",
+                u.host_str().unwrap_or("localhost"),
+                u.port().unwrap_or(5432)
+            )
+        })
+        .unwrap_or_else(|| "the server".into());
+    let attempt = tokio::time::timeout(
+        Duration::from_secs(5),
+        sea_orm::sqlx::PgConnection::connect(url),
+    )
+    .await;
+    let cause = match attempt {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            return Ok(());
+        }
+        Ok(Err(sea_orm::sqlx::Error::Io(e))) => match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+            std::io::ErrorKind::TimedOut => "timed out".to_string(),
+            _ => e.to_string(),
+        },
+        Ok(Err(sea_orm::sqlx::Error::Database(e))) => e.message().to_string(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "no answer within 5 seconds".to_string(),
+    };
+    anyhow::bail!("cannot connect to the database at {place} (AFTERCARE_DATABASE_URL): {cause}")
+}
+
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        check_reachable(url).await?;
+    }
     let mut options = ConnectOptions::new(url.to_string());
     options
         .sqlx_logging(false)

@@ -1,6 +1,8 @@
 //! The outbox: every email is stored first, then sent. A failed send is retried with
 //! exponential backoff up to a limit, then marked failed for an admin to see and retry.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::future::Future;
+
 use entity::{leases, outbox};
 use lettre::{Message, message::MultiPart};
 use sea_orm::{
@@ -137,23 +139,83 @@ pub struct Delivered {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Emails still waiting after the round (not yet due, or not sent in it).
+    pub waiting: u64,
+    /// Who holds delivery, and until when, when this round could not take it.
+    pub held_by: Option<(String, DateTime<Utc>)>,
+}
+
+/// How long a lease lasts unless its holder renews it. Holders renew every third of it while
+/// they work, so a crashed holder's lease lapses within this time.
+pub const LEASE_TTL: Duration = Duration::seconds(30);
+
+/// Runs `work` holding the lease `name`, renewed by a heartbeat while it runs, then releases
+/// it; `None` (and `work` not run) when another holder has it.
+pub async fn with_lease<T>(
+    state: &AppState,
+    name: &str,
+    holder: &str,
+    work: impl Future<Output = T>,
+) -> Result<Option<T>, DbErr> {
+    if !acquire_lease(&state.db, name, holder, state.clock.now(), LEASE_TTL).await? {
+        return Ok(None);
+    }
+    let heartbeat = {
+        let (db, clock) = (state.db.clone(), state.clock.clone());
+        let (name, holder) = (name.to_string(), holder.to_string());
+        tokio::spawn(async move {
+            let every = (LEASE_TTL / 3)
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(10));
+            loop {
+                tokio::time::sleep(every).await;
+                match acquire_lease(&db, &name, &holder, clock.now(), LEASE_TTL).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(lease = %name, "lease lost to another holder");
+                        break;
+                    }
+                    Err(e) => tracing::warn!(lease = %name, error = %e, "lease not renewed"),
+                }
+            }
+        })
+    };
+    let out = work.await;
+    heartbeat.abort();
+    release_lease(&state.db, name, holder, state.clock.now()).await?;
+    Ok(Some(out))
+}
+
+/// Emails not yet sent, failed or withdrawn.
+async fn count_waiting(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    outbox::Entity::find()
+        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
+        .count(db)
+        .await
 }
 
 /// Sends every pending email that is due, under the `delivery` lease so that only one
 /// instance sends at a time.
 pub async fn deliver_due(state: &AppState, holder: &str) -> anyhow::Result<Delivered> {
-    let now = state.clock.now();
-    if !acquire_lease(&state.db, "delivery", holder, now, Duration::minutes(5)).await? {
-        return Ok(Delivered::default());
-    }
-    let result = deliver_locked(state).await;
-    release_lease(&state.db, "delivery", holder, state.clock.now()).await?;
-    result
+    let mut report = match with_lease(state, "delivery", holder, deliver_locked(state)).await? {
+        Some(result) => result?,
+        None => Delivered {
+            held_by: leases::Entity::find_by_id("delivery".to_string())
+                .one(&state.db)
+                .await?
+                .map(|l| (l.holder, l.expires_at)),
+            ..Default::default()
+        },
+    };
+    report.waiting = count_waiting(&state.db).await?;
+    Ok(report)
 }
 
-/// How long a claimed email may stay unconfirmed before it is tried again (the outcome of a
-/// send interrupted by a crash is unknown; the Message-ID lets mail clients drop a repeat).
-const CLAIM_MINUTES: i64 = 15;
+/// How long a claimed email may stay unconfirmed before it is tried again: the outcome of a
+/// send interrupted by a crash is unknown, so that email may go twice (its Message-ID stays
+/// the same, so mail clients can drop the repeat).
+const CLAIM_SECONDS: i64 = 90;
 
 async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
     let now = state.clock.now();
@@ -173,7 +235,7 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
             .col_expr(outbox::Column::Attempts, Expr::value(attempts))
             .col_expr(
                 outbox::Column::NextAttemptAt,
-                Expr::value(state.clock.now() + Duration::minutes(CLAIM_MINUTES)),
+                Expr::value(state.clock.now() + Duration::seconds(CLAIM_SECONDS)),
             )
             .filter(outbox::Column::Id.eq(row.id))
             .filter(outbox::Column::Attempts.eq(row.attempts))

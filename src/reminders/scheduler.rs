@@ -13,8 +13,6 @@ use crate::{
 };
 
 pub const JOB: &str = "reminders";
-/// How long a run may hold the lease before another instance may take over.
-pub const LEASE: i64 = 10;
 
 /// The latest fire time of `cron` at or before `now`, looking back at most eight days.
 pub fn latest_fire(cron: &str, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -45,11 +43,10 @@ pub async fn tick(state: &AppState, holder: &str) -> anyhow::Result<Option<RunRe
     let mut report = None;
     if let Some(fire) = latest_fire(&state.config.reminder_cron, tz, now)
         && last_run(state).await?.is_none_or(|done| done < fire)
-        && delivery::acquire_lease(&state.db, JOB, holder, now, Duration::minutes(LEASE)).await?
-    {
-        let outcome = run_fire(state, holder, fire).await;
         // The lease is released whatever happened, and delivery goes on.
-        delivery::release_lease(&state.db, JOB, holder, state.clock.now()).await?;
+        && let Some(outcome) =
+            delivery::with_lease(state, JOB, holder, run_fire(state, holder, fire)).await?
+    {
         report = outcome?;
     }
     delivery::deliver_due(state, holder).await?;
@@ -114,13 +111,26 @@ pub async fn backup_tick(
         .one(&state.db)
         .await?
         .map(|r| r.fire_at);
-    if last.is_some_and(|done| done >= fire)
-        || !delivery::acquire_lease(&state.db, BACKUP_JOB, holder, now, Duration::minutes(60))
-            .await?
-    {
+    if last.is_some_and(|done| done >= fire) {
         return Ok(None);
     }
-    let outcome = crate::backup::scheduled(&state.config, &state.db, now).await;
+    let run = async {
+        let outcome = crate::backup::scheduled(&state.config, &state.db, now).await;
+        record_backup(state, holder, fire, outcome).await
+    };
+    Ok(delivery::with_lease(state, BACKUP_JOB, holder, run)
+        .await?
+        .transpose()?
+        .flatten())
+}
+
+async fn record_backup(
+    state: &AppState,
+    holder: &str,
+    fire: DateTime<Utc>,
+    outcome: anyhow::Result<std::path::PathBuf>,
+) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let tz = state.config.time_zone;
     let emails = i32::from(outcome.is_ok());
     job_runs::Entity::insert(job_runs::ActiveModel {
         job: Set(BACKUP_JOB.into()),
@@ -139,7 +149,6 @@ pub async fn backup_tick(
     )
     .exec_without_returning(&state.db)
     .await?;
-    delivery::release_lease(&state.db, BACKUP_JOB, holder, state.clock.now()).await?;
     match outcome {
         Ok(path) => {
             tracing::info!(path = %path.display(), "scheduled backup written and verified");

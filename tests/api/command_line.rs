@@ -48,6 +48,60 @@ fn an_invalid_setting_stops_with_one_line_naming_it_and_exit_code_2() {
     assert!(!dir.path().join("data").exists(), "nothing was created");
 }
 
+/// An unreachable PostgreSQL is named with its variable, its address and the cause, at once.
+#[test]
+fn an_unreachable_database_is_reported_at_once_with_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = aftercare(dir.path())
+        .arg("serve")
+        .env(
+            "AFTERCARE_DATABASE_URL",
+            "postgres://app:s3cret@127.0.0.1:5999/aftercare",
+        )
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    for part in [
+        "AFTERCARE_DATABASE_URL",
+        "127.0.0.1:5999",
+        "connection refused",
+    ] {
+        assert!(stderr.contains(part), "{part}: {stderr}");
+    }
+    assert!(
+        !stderr.contains("s3cret") && !stderr.contains("pool timed out"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(".rs:"), "no source locations: {stderr}");
+}
+
+/// Output piped into a command that stopped reading (`| head -1`) ends quietly: here the
+/// pipe's reading end is closed before the command writes anything.
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["demo"][..],
+        &["remind", "--date", "2026-11-25", "--dry-run"][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = aftercare(dir.path())
+            .args(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panic"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn bad_usage_exits_with_code_2() {
     let dir = tempfile::tempdir().unwrap();
@@ -446,6 +500,41 @@ fn remind_from_the_command_line() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// After a crash mid-delivery, the dead holder's lease keeps `remind` waiting no longer than
+/// the lease lasts; it says who held delivery and sends what was waiting.
+#[tokio::test]
+async fn remind_waits_out_a_crashed_holders_lease_and_delivers() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = crate::helpers::spawn_app().await;
+    crate::reminders::one_follow_up_due_on_25_november(&app).await;
+    aftercare::reminders::run_for_day(&app.state, "2026-11-25".parse().unwrap())
+        .await
+        .unwrap();
+    // A server died while holding delivery; its lease has 3 s left.
+    entity::leases::ActiveModel {
+        name: Set("delivery".into()),
+        holder: Set("crashed-4242".into()),
+        expires_at: Set(chrono::Utc::now() + chrono::Duration::seconds(3)),
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let out = aftercare(work.path())
+        .args(["remind", "--date", "2026-11-25"])
+        .env("AFTERCARE_DATA_DIR", &app.state.config.data_dir)
+        .env("AFTERCARE_DATABASE_URL", &app.state.config.database_url)
+        .output()
+        .unwrap();
+    assert_succeeded(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("delivery is held by crashed-4242"), "{text}");
+    assert!(
+        text.contains("sent 1, to retry 0, failed 0; 0 emails waiting"),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_annual_report_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -570,6 +659,10 @@ async fn backup_and_restore_from_the_command_line() {
         .output()
         .unwrap();
     assert_succeeded(&restored);
+    assert!(
+        String::from_utf8_lossy(&restored.stdout).contains("the previous database is kept as"),
+        "{restored:?}"
+    );
     let db = sea_orm::Database::connect(format!(
         "sqlite://{}",
         dir.path().join("data/aftercare.db").display()
@@ -603,6 +696,20 @@ async fn backup_and_restore_from_the_command_line() {
         .unwrap();
     assert_eq!(damaged.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&damaged.stderr).contains("does not match its manifest"));
+    // A damaged manifest is named as such.
+    std::fs::write(b2.join("manifest.json"), b"{\n  \"file\": \"\\ud800\"").unwrap();
+    let damaged = aftercare(dir.path())
+        .arg("restore")
+        .arg(&b2)
+        .output()
+        .unwrap();
+    assert_eq!(damaged.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&damaged.stderr);
+    assert!(
+        stderr.contains("manifest.json is damaged or not a backup manifest"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 
     // Not while a server runs on the data folder.
     let (server, _) = Server::start(dir.path());
@@ -688,6 +795,11 @@ async fn restore_drill_brings_back_every_row_committed_before_the_backup() {
         .output()
         .unwrap();
     assert_succeeded(&restored);
+    let said = String::from_utf8_lossy(&restored.stdout);
+    assert!(
+        said.contains("there was no previous database") && !said.contains("is kept as"),
+        "{said}"
+    );
     let (server, address) = Server::start(fresh.path());
     let browser = crate::helpers::Browser::at(&address);
     assert_eq!(browser.get("/healthz").await.status, 200);

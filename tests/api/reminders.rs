@@ -358,10 +358,13 @@ async fn a_failed_send_is_retried_with_backoff_then_marked_failed_and_retried_by
     let e = &emails(&app).await[0];
     assert_eq!((e.status.as_str(), e.attempts), ("pending", 1));
     assert!(e.last_error.as_deref().is_some_and(|m| !m.is_empty()));
-    // Not due again before the backoff has passed.
+    // Not due again before the backoff has passed: waiting, not sent.
     assert_eq!(
         delivery::deliver_due(&app.state, "test").await.unwrap(),
-        delivery::Delivered::default()
+        delivery::Delivered {
+            waiting: 1,
+            ..Default::default()
+        }
     );
     for _ in 1..delivery::MAX_ATTEMPTS {
         app.clock.advance(chrono::Duration::hours(7));
@@ -515,7 +518,7 @@ async fn the_lease_of_a_crashed_instance_expires_and_another_takes_over() {
             scheduler::JOB,
             "crashed",
             now,
-            chrono::Duration::minutes(scheduler::LEASE),
+            delivery::LEASE_TTL,
         )
         .await
         .unwrap()
@@ -529,7 +532,7 @@ async fn the_lease_of_a_crashed_instance_expires_and_another_takes_over() {
     );
     assert!(emails(&app).await.is_empty());
     app.clock
-        .advance(chrono::Duration::minutes(scheduler::LEASE + 1));
+        .advance(delivery::LEASE_TTL + chrono::Duration::seconds(1));
     assert!(
         scheduler::tick(&app.state, "survivor")
             .await
@@ -788,7 +791,10 @@ async fn a_claim_left_by_a_crashed_sender_is_retried_and_only_failed_emails_are_
     am.update(&app.state.db).await.unwrap();
     assert_eq!(
         delivery::deliver_due(&app.state, "test").await.unwrap(),
-        delivery::Delivered::default()
+        delivery::Delivered {
+            waiting: 1,
+            ..Default::default()
+        }
     );
     app.clock.advance(chrono::Duration::minutes(16));
     assert_eq!(
@@ -804,4 +810,57 @@ async fn a_claim_left_by_a_crashed_sender_is_retried_and_only_failed_emails_are_
     );
     let e = emails(&app).await.remove(0);
     assert_eq!((e.status.as_str(), e.attempts), ("sent", 2));
+}
+
+/// A lease is short and renewed while its holder works: a long run keeps it, a crashed
+/// holder's lapses within `LEASE_TTL`, and a released one is free at once.
+#[tokio::test]
+async fn a_lease_is_renewed_while_its_holder_works() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let start = app.clock.now();
+    let expiry = || async {
+        entity::leases::Entity::find_by_id("long-job".to_string())
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at
+    };
+    let seen = delivery::with_lease(&app.state, "long-job", "worker", async {
+        // 25 s pass on the clock: without a renewal the lease would lapse in 5 more.
+        app.clock.advance(chrono::Duration::seconds(25));
+        tokio::time::sleep(std::time::Duration::from_millis(10_500)).await;
+        let renewed = expiry().await;
+        let other = delivery::acquire_lease(
+            &app.state.db,
+            "long-job",
+            "other",
+            app.clock.now() + chrono::Duration::seconds(10),
+            delivery::LEASE_TTL,
+        )
+        .await
+        .unwrap();
+        (renewed, other)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        seen.0,
+        start + chrono::Duration::seconds(25) + delivery::LEASE_TTL
+    );
+    assert!(!seen.1, "a renewed lease is not taken over");
+    assert!(
+        delivery::acquire_lease(
+            &app.state.db,
+            "long-job",
+            "other",
+            app.clock.now(),
+            delivery::LEASE_TTL
+        )
+        .await
+        .unwrap(),
+        "released when the work is done"
+    );
 }
