@@ -1,4 +1,6 @@
-//! The `aftercare` binary as an operator runs it.
+//! The `aftercare` binary as an operator runs it. Tests that also run the application in this
+//! process use a multi-threaded runtime: a command waited for synchronously must not stop the
+//! in-process server's tasks halfway through a write transaction.
 use std::{
     io::{BufRead, BufReader, Write},
     process::{Child, Command, Stdio},
@@ -293,7 +295,7 @@ impl Drop for Server {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_creates_the_database_and_setup_link_and_logs_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let (server, base) = Server::start(dir.path());
@@ -502,7 +504,7 @@ fn remind_from_the_command_line() {
 
 /// After a crash mid-delivery, the dead holder's lease keeps `remind` waiting no longer than
 /// the lease lasts; it says who held delivery and sends what was waiting.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remind_waits_out_a_crashed_holders_lease_and_delivers() {
     use sea_orm::{ActiveModelTrait, Set};
     let app = crate::helpers::spawn_app().await;
@@ -607,7 +609,7 @@ fn audit_verify_from_the_command_line() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("audit chain broken at entry 1"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_and_restore_from_the_command_line() {
     use sea_orm::{EntityTrait, PaginatorTrait};
     let dir = tempfile::tempdir().unwrap();
@@ -733,7 +735,7 @@ async fn backup_and_restore_from_the_command_line() {
 /// The restore drill: while the server writes continuously, a backup is taken; restored into
 /// a fresh data folder, the server starts on it and every row committed before the backup
 /// began is there.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restore_drill_brings_back_every_row_committed_before_the_backup() {
     use aftercare::users::Role;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -837,7 +839,7 @@ async fn restore_drill_brings_back_every_row_committed_before_the_backup() {
 
 /// On PostgreSQL, `aftercare backup` writes a `pg_dump -Fc` archive with its manifest, and
 /// `pg_restore` can read it.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgresql_backup_is_a_pg_dump_archive() {
     let app = crate::helpers::spawn_app().await;
     if app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
@@ -874,7 +876,7 @@ async fn a_postgresql_backup_is_a_pg_dump_archive() {
     assert!(String::from_utf8_lossy(&listing.stdout).contains("TABLE DATA public leavers"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_lists_records_past_their_date_from_the_command_line() {
     let app = crate::helpers::spawn_app().await;
     // Support ended 2021-03-31, closed before: kept for five years, until 2026-03-31.
@@ -913,7 +915,7 @@ async fn retention_lists_records_past_their_date_from_the_command_line() {
 }
 
 /// The command line prints the same figures as the page's CSV.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_command_gives_the_same_figures_as_the_csv_download() {
     use aftercare::{i18n::Lang, users::Role};
     let app = crate::helpers::spawn_app().await;
@@ -941,7 +943,7 @@ async fn the_report_command_gives_the_same_figures_as_the_csv_download() {
 
 /// `remind --dry-run` on a database with work to do prints each recipient's items and
 /// records nothing; the run itself then queues them.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remind_dry_run_prints_per_recipient_and_records_nothing() {
     use sea_orm::{EntityTrait, PaginatorTrait};
     let app = crate::helpers::spawn_app().await;

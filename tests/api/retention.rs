@@ -379,7 +379,8 @@ async fn only_admins_manage_retention_and_holds() {
 
 /// A record nobody closed is never due, however long ago its support ended: not on the page,
 /// not from the command line, and anonymising it is refused even when posted directly.
-#[tokio::test]
+// Multi-threaded: the command below is waited for synchronously while the server runs here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_record_is_never_offered_for_anonymisation() {
     let app = spawn_app().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
