@@ -338,7 +338,12 @@ async fn report(config: Config, fy: i32, csv: bool) -> Outcome {
         let min = state.config.report_min_cell.into();
         use std::io::Write;
         if csv {
-            std::io::stdout().write_all(&crate::reports::views::csv_bytes(&r, &tr, min)?)?;
+            let bytes = crate::reports::views::csv_bytes(&r, &tr, min)?;
+            // A reader that stopped early (`| head`) is not an error.
+            match std::io::stdout().write_all(&bytes) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
+            }
         } else {
             for [section, item, value] in crate::reports::views::rows(&r, &tr, min) {
                 out!("{section}\t{item}\t{value}");

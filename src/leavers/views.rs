@@ -721,6 +721,8 @@ pub async fn change_status(
         if let Some(message) = message {
             return refused(message).await;
         }
+        // The confirmation names the person: a view like any other.
+        ctx.audit_view(vec![id]).await?;
         return render(&ConfirmStatusPage {
             ctx,
             id,

@@ -149,24 +149,57 @@ pub struct Delivered {
 /// they work, so a crashed holder's lease lapses within this time.
 pub const LEASE_TTL: Duration = Duration::seconds(30);
 
-/// Runs `work` holding the lease `name`, renewed by a heartbeat while it runs, then releases
-/// it; `None` (and `work` not run) when another holder has it.
+/// Runs `work` holding the lease `name`, renewed by a heartbeat every third of `LEASE_TTL`
+/// while it runs, then releases it; `None` (and `work` not run) when another holder has it.
 pub async fn with_lease<T>(
     state: &AppState,
     name: &str,
     holder: &str,
     work: impl Future<Output = T>,
 ) -> Result<Option<T>, DbErr> {
+    let every = (LEASE_TTL / 3)
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(10));
+    with_lease_renewed_every(state, name, holder, every, work).await
+}
+
+/// Stops the heartbeat however the work ends: finished, failed, panicked or dropped (a request
+/// whose client went away, a shutdown). A dropped holder's lease then lapses on its own.
+struct Heartbeat(Option<tokio::task::JoinHandle<()>>);
+
+impl Heartbeat {
+    /// Stops it and waits, so no renewal lands after the release that follows.
+    async fn stop(mut self) {
+        if let Some(h) = self.0.take() {
+            h.abort();
+            let _ = h.await;
+        }
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        if let Some(h) = self.0.take() {
+            h.abort();
+        }
+    }
+}
+
+/// [`with_lease`] with another renewal interval (tests use a short one).
+pub async fn with_lease_renewed_every<T>(
+    state: &AppState,
+    name: &str,
+    holder: &str,
+    every: std::time::Duration,
+    work: impl Future<Output = T>,
+) -> Result<Option<T>, DbErr> {
     if !acquire_lease(&state.db, name, holder, state.clock.now(), LEASE_TTL).await? {
         return Ok(None);
     }
-    let heartbeat = {
+    let heartbeat = Heartbeat(Some({
         let (db, clock) = (state.db.clone(), state.clock.clone());
         let (name, holder) = (name.to_string(), holder.to_string());
         tokio::spawn(async move {
-            let every = (LEASE_TTL / 3)
-                .to_std()
-                .unwrap_or(std::time::Duration::from_secs(10));
             loop {
                 tokio::time::sleep(every).await;
                 match acquire_lease(&db, &name, &holder, clock.now(), LEASE_TTL).await {
@@ -179,9 +212,9 @@ pub async fn with_lease<T>(
                 }
             }
         })
-    };
+    }));
     let out = work.await;
-    heartbeat.abort();
+    heartbeat.stop().await;
     release_lease(&state.db, name, holder, state.clock.now()).await?;
     Ok(Some(out))
 }

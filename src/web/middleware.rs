@@ -151,17 +151,21 @@ pub struct BodyLimitEndpoint<E> {
     inner: E,
 }
 
-/// The limit for a request with these headers.
-pub fn body_limit(headers: &header::HeaderMap) -> usize {
-    let multipart = headers
+/// Whether a request's body is multipart (a file upload).
+fn is_multipart(headers: &header::HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.trim_start()
                 .to_ascii_lowercase()
                 .starts_with("multipart/")
-        });
-    if multipart {
+        })
+}
+
+/// The limit for a request with these headers.
+pub fn body_limit(headers: &header::HeaderMap) -> usize {
+    if is_multipart(headers) {
         MAX_UPLOAD_BYTES
     } else {
         MAX_FORM_BYTES
@@ -362,12 +366,6 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
-        let binding = csrf_binding(&self.csrf_key, &session);
-        let csrf_token = req
-            .extensions()
-            .get::<CsrfToken>()
-            .map(|t| format!("{}.{binding}", t.0))
-            .unwrap_or_default();
 
         let user = match session.get::<i32>(SESSION_USER) {
             Some(id) => match users::queries::find_active(&self.state.db, id).await {
@@ -400,6 +398,17 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
         } else {
             Vec::new()
         };
+        // After the session check: a session just ended must not bind tokens to its nonce. A
+        // signed-in session from before nonces existed gets one now.
+        if user.is_some() && session.get::<String>(SESSION_CSRF_NONCE).is_none() {
+            session.set(SESSION_CSRF_NONCE, crate::auth::tokens::random_hex(16));
+        }
+        let binding = csrf_binding(&self.csrf_key, &session);
+        let csrf_token = req
+            .extensions()
+            .get::<CsrfToken>()
+            .map(|t| format!("{}.{binding}", t.0))
+            .unwrap_or_default();
         let ctx = Arc::new(Ctx {
             app: self.state.clone(),
             user,
@@ -454,7 +463,31 @@ pub fn client_address(req: &Request, trusted: &[ipnet::IpNet]) -> String {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .collect();
-    forwarded_client(peer, &forwarded, trusted).to_string()
+    client_key(forwarded_client(peer, &forwarded, trusted))
+}
+
+/// How a client is counted: an IPv4 address, or an IPv6 address's /64 network (one
+/// subscriber usually has a whole /64 to rotate through).
+fn client_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => ipnet::Ipv6Net::new(v6, 64)
+            .map(|n| n.trunc().to_string())
+            .unwrap_or_else(|_| v6.to_string()),
+    }
+}
+
+/// An address as proxies write it: `1.2.3.4`, `1.2.3.4:5678`, `::1`, `[::1]` or `[::1]:5678`.
+fn parse_hop(hop: &str) -> Option<std::net::IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            hop.strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .and_then(|h| h.parse().ok())
+        })
 }
 
 fn forwarded_client(
@@ -468,10 +501,10 @@ fn forwarded_client(
         if !is_trusted(&client) {
             break;
         }
-        match hop.trim().parse::<std::net::IpAddr>() {
-            Ok(ip) => client = ip.to_canonical(),
+        match parse_hop(hop) {
+            Some(ip) => client = ip.to_canonical(),
             // A hop that is not an address: stop at the last proxy we trust.
-            Err(_) => break,
+            None => break,
         }
     }
     client
@@ -495,12 +528,7 @@ async fn csrf_is_valid(
     }
     // A file upload's body is multipart: its form carries the token in the action's query
     // string (kept out of logs, and out of Referer headers by the referrer policy).
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if multipart {
+    if is_multipart(req.headers()) {
         let token = req.uri().query().and_then(|q| {
             serde_urlencoded::from_str::<Vec<(String, String)>>(q)
                 .ok()?
@@ -587,7 +615,7 @@ pub fn error_page(ctx: &Ctx, err: &poem::Error) -> Response {
 mod tests {
     use poem::{EndpointExt, Request, http::StatusCode};
 
-    use super::{BodyLimit, CatchPanics, forwarded_client};
+    use super::{BodyLimit, CatchPanics, client_key, forwarded_client};
 
     #[test]
     fn the_client_is_the_peer_unless_a_trusted_proxy_forwarded_for_someone() {
@@ -620,6 +648,29 @@ mod tests {
         assert_eq!(
             forwarded_client(ip("10.0.0.5"), &[], &trusted),
             ip("10.0.0.5")
+        );
+        // Hops written with ports or brackets.
+        for hop in ["198.51.100.1:4711", "[2001:db8::1]", "[2001:db8::1]:443"] {
+            assert_ne!(
+                forwarded_client(ip("10.0.0.5"), &[hop], &trusted),
+                ip("10.0.0.5"),
+                "{hop}"
+            );
+        }
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(client_key(ip("203.0.113.9")), "203.0.113.9");
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:aaaa::1")),
+            client_key(ip("2001:db8:1:2:bbbb::9"))
+        );
+        assert_eq!(client_key(ip("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+        assert_ne!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:3::1"))
         );
     }
 

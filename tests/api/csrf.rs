@@ -347,3 +347,29 @@ async fn a_token_does_not_outlive_its_session() {
         .await
         .assert_redirect_to("/");
 }
+
+/// A session ended elsewhere (a new password set by an admin) still lets its browser sign in
+/// again: the sign-in form it is shown carries a token for the session it will have.
+#[tokio::test]
+async fn a_browser_whose_session_was_ended_can_sign_in_again() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let new_password = "tram gull ink pillow 4";
+    admin
+        .submit(
+            &format!("/admin/users/{}/password", me.id),
+            &format!("/admin/users/{}/password", me.id),
+            &[
+                ("password", new_password),
+                ("password_confirm", new_password),
+            ],
+        )
+        .await
+        .assert_redirect_to("/admin/users");
+    browser.get("/").await.assert_redirect_to("/login");
+    browser
+        .login(&me.email, new_password)
+        .await
+        .assert_redirect_to("/");
+}

@@ -157,3 +157,56 @@ async fn after_the_disk_fills_and_frees_the_server_serves_again_within_seconds()
     assert!(written.is_some(), "writes recover: {}", server.log());
     drop(server);
 }
+
+/// A write that fails after SQLite has already rolled its transaction back (here a trigger
+/// raising ROLLBACK; a full disk does the same) leaves the driver counting a transaction that
+/// no longer exists. That connection must not go back into use holding the write lock: other
+/// connections can write at once afterwards.
+#[tokio::test]
+async fn a_connection_left_in_a_failed_transaction_does_not_keep_the_write_lock() {
+    use aftercare::db;
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = crate::helpers::spawn_app().await;
+    if !app.state.config.is_sqlite() {
+        return;
+    }
+    let url = app.state.config.database_url.clone();
+    let pool = db::connect(&url).await.unwrap();
+    pool.execute_unprepared(
+        "CREATE TRIGGER refuse_health BEFORE INSERT ON health_checks \
+         BEGIN SELECT RAISE(ROLLBACK, 'refused'); END",
+    )
+    .await
+    .unwrap();
+    let txn = db::begin_write(&pool).await.unwrap();
+    let failed = txn
+        .execute_unprepared("INSERT INTO health_checks (id, checked_at) VALUES (7, 0)")
+        .await;
+    assert!(failed.is_err());
+    drop(txn);
+    pool.execute_unprepared("DROP TRIGGER refuse_health")
+        .await
+        .unwrap();
+    // The same pool goes on: a write begun and abandoned, as a refused form does.
+    for _ in 0..3 {
+        let txn = db::begin_write(&pool).await.unwrap();
+        txn.execute_unprepared("UPDATE health_checks SET checked_at = 1 WHERE id = 1")
+            .await
+            .unwrap();
+        drop(txn);
+    }
+    // Another connection writes without waiting.
+    let other = sea_orm::Database::connect(url.as_str()).await.unwrap();
+    other
+        .execute_unprepared("PRAGMA busy_timeout = 1000")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let txn = other.begin().await.unwrap();
+    let wrote = txn
+        .execute_unprepared("UPDATE health_checks SET checked_at = 2 WHERE id = 1")
+        .await;
+    assert!(wrote.is_ok(), "the write lock was kept: {wrote:?}");
+    txn.commit().await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(900));
+}

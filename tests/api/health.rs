@@ -88,3 +88,29 @@ async fn an_internal_error_shows_only_a_request_id_and_logs_the_details_under_it
         "{line}"
     );
 }
+
+/// While the database refuses writes, the health check says so, and recovers with it.
+#[tokio::test]
+async fn healthz_answers_503_while_the_database_refuses_writes() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let browser = app.browser();
+    assert_eq!(browser.get("/healthz").await.status, 200);
+    let (create, drop) = if app.state.config.is_sqlite() {
+        (
+            "CREATE TRIGGER refuse_writes BEFORE UPDATE ON health_checks \
+             BEGIN SELECT RAISE(ABORT, 'read-only'); END",
+            "DROP TRIGGER refuse_writes",
+        )
+    } else {
+        (
+            "CREATE RULE refuse_writes AS ON UPDATE TO health_checks DO INSTEAD \
+             SELECT 1/0",
+            "DROP RULE refuse_writes ON health_checks",
+        )
+    };
+    app.state.db.execute_unprepared(create).await.unwrap();
+    assert_eq!(browser.get("/healthz").await.status, 503);
+    app.state.db.execute_unprepared(drop).await.unwrap();
+    assert_eq!(browser.get("/healthz").await.status, 200);
+}

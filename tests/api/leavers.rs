@@ -742,6 +742,13 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
         "a way back"
     );
     assert_eq!(stored().await.status, "active");
+    assert!(
+        app.audit_rows()
+            .await
+            .iter()
+            .any(|r| r.0 == "view" && r.2 == Some(l.id.into()) && r.4 == status),
+        "the confirmation names the person: its view is recorded"
+    );
     browser
         .submit(
             &show,

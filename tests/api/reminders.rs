@@ -812,26 +812,37 @@ async fn a_claim_left_by_a_crashed_sender_is_retried_and_only_failed_emails_are_
     assert_eq!((e.status.as_str(), e.attempts), ("sent", 2));
 }
 
-/// A lease is short and renewed while its holder works: a long run keeps it, a crashed
-/// holder's lapses within `LEASE_TTL`, and a released one is free at once.
+/// A lease is short and renewed while its holder works: a long run keeps it, a released one
+/// is free at once, and one whose work was dropped (a request abandoned, a shutdown) is no
+/// longer renewed and lapses.
 #[tokio::test]
 async fn a_lease_is_renewed_while_its_holder_works() {
     use sea_orm::EntityTrait;
     let app = spawn_app().await;
-    let start = app.clock.now();
-    let expiry = || async {
-        entity::leases::Entity::find_by_id("long-job".to_string())
-            .one(&app.state.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .expires_at
+    let expiry = |name: &'static str| {
+        let db = app.state.db.clone();
+        async move {
+            entity::leases::Entity::find_by_id(name.to_string())
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .expires_at
+        }
     };
-    let seen = delivery::with_lease(&app.state, "long-job", "worker", async {
+    let every = std::time::Duration::from_millis(100);
+    let seen = delivery::with_lease_renewed_every(&app.state, "long-job", "worker", every, async {
         // 25 s pass on the clock: without a renewal the lease would lapse in 5 more.
         app.clock.advance(chrono::Duration::seconds(25));
-        tokio::time::sleep(std::time::Duration::from_millis(10_500)).await;
-        let renewed = expiry().await;
+        let wanted = app.clock.now() + delivery::LEASE_TTL;
+        let mut renewed = None;
+        for _ in 0..100 {
+            tokio::time::sleep(every).await;
+            if expiry("long-job").await == wanted {
+                renewed = Some(wanted);
+                break;
+            }
+        }
         let other = delivery::acquire_lease(
             &app.state.db,
             "long-job",
@@ -846,10 +857,7 @@ async fn a_lease_is_renewed_while_its_holder_works() {
     .await
     .unwrap()
     .unwrap();
-    assert_eq!(
-        seen.0,
-        start + chrono::Duration::seconds(25) + delivery::LEASE_TTL
-    );
+    assert!(seen.0.is_some(), "renewed while working");
     assert!(!seen.1, "a renewed lease is not taken over");
     assert!(
         delivery::acquire_lease(
@@ -862,5 +870,40 @@ async fn a_lease_is_renewed_while_its_holder_works() {
         .await
         .unwrap(),
         "released when the work is done"
+    );
+
+    // Work dropped halfway: the heartbeat stops with it.
+    let abandoned = tokio::time::timeout(
+        std::time::Duration::from_millis(250),
+        delivery::with_lease_renewed_every(
+            &app.state,
+            "dropped-job",
+            "worker",
+            every,
+            std::future::pending::<()>(),
+        ),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the work never finished");
+    let left = expiry("dropped-job").await;
+    app.clock.advance(chrono::Duration::seconds(5));
+    tokio::time::sleep(every * 5).await;
+    assert_eq!(
+        expiry("dropped-job").await,
+        left,
+        "no renewal after the drop"
+    );
+    app.clock.advance(delivery::LEASE_TTL);
+    assert!(
+        delivery::acquire_lease(
+            &app.state.db,
+            "dropped-job",
+            "other",
+            app.clock.now(),
+            delivery::LEASE_TTL
+        )
+        .await
+        .unwrap(),
+        "and the lease lapses"
     );
 }
