@@ -44,7 +44,6 @@ use crate::{
     clock::Clock,
     config::Config,
     i18n::Catalogs,
-    web::{ADMIN, ANY_ROLE, FINANCE, require},
 };
 
 /// What every request handler can reach.
@@ -78,57 +77,30 @@ impl AppState {
     }
 }
 
-/// The single place routes are mounted, each group with the roles that may use it.
+/// The single place the features are mounted; each mounts all of its paths with the roles
+/// that may use them (see the feature's `mount`).
 pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoint {
-    // Open to everyone: sign-in, sign-out, language switch, first-run setup.
-    let pages = auth::routes()
-        .nest("/setup", auth::setup::routes())
-        // Any signed-in role.
-        .at("/", get(dashboard::show).with(require(ANY_ROLE)))
-        .nest("/account", account::routes().with(require(ANY_ROLE)))
-        // Any role reads the register (finance sees identity and the support window only);
-        // the routes that change it declare the keepers' roles.
-        .nest("/leavers", leavers::routes().with(require(ANY_ROLE)))
-        // Every role reads allowance requests; each step checks the actor's role itself
-        // (finance decides, never on their own request).
-        .nest("/allowances", allowances::routes().with(require(ANY_ROLE)))
-        .nest("/budget", budget::views::routes().with(require(FINANCE)))
-        // Admins decide extensions (never their own proposal: checked by the handler).
-        .nest("/extensions", extensions::routes().with(require(ADMIN)))
-        // Plans are the young person's own words: never for finance.
-        .nest("/plans", plans::routes().with(require(leavers::KEEPERS)))
-        .nest("/payments", payments::routes().with(require(FINANCE)))
-        // Aggregate figures only: every role.
-        .nest("/reports", reports::views::routes().with(require(ANY_ROLE)))
-        .at(
-            "/reports/annual.csv",
-            get(reports::views::csv).with(require(ANY_ROLE)),
-        )
-        .at("/payments.csv", get(payments::csv).with(require(FINANCE)))
-        // Consultation content is for those who keep the register, never for finance.
-        .nest(
-            "/consultations",
-            consultations::routes().with(require(leavers::KEEPERS)),
-        )
-        // Administrators.
-        .nest("/admin/users", users::routes().with(require(ADMIN)))
-        .nest("/admin/audit", audit::routes::routes().with(require(ADMIN)))
-        .at(
-            "/admin/retention",
-            get(retention::views::list).with(require(ADMIN)),
-        )
-        .at(
-            "/admin/retention/anonymise",
-            poem::post(retention::views::anonymise).with(require(ADMIN)),
-        )
-        .nest(
-            "/admin/reminders",
-            reminders::views::routes().with(require(ADMIN)),
-        )
-        .nest(
-            "/admin/import",
-            leavers::import_page::routes().with(require(ADMIN)),
-        )
+    let features: [fn(Route) -> Route; 16] = [
+        auth::mount,
+        dashboard::mount,
+        account::mount,
+        leavers::mount,
+        consultations::mount,
+        allowances::mount,
+        payments::mount,
+        budget::mount,
+        extensions::mount,
+        plans::mount,
+        reports::mount,
+        users::mount,
+        audit::mount,
+        retention::mount,
+        disclosure::mount,
+        reminders::mount,
+    ];
+    let pages = features
+        .into_iter()
+        .fold(Route::new(), |route, mount| mount(route))
         .with(web::middleware::Context {
             state: state.clone(),
             csrf_key,
@@ -153,6 +125,7 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
             state.session_store(),
         ));
 
+    // The health check and the static files: no session, no page context.
     Route::new()
         .at("/healthz", get(health::healthz).data(state.clone()))
         .at("/static/:file", get(web::assets::serve))

@@ -1,8 +1,9 @@
 //! `/account`: every user changes their own password and language.
 use askama::Template;
-use poem::{Response, Route, get, handler, http::StatusCode, post, web::Form};
+use poem::{EndpointExt, Response, Route, get, handler, http::StatusCode, post, web::Form};
 use serde::Deserialize;
 
+use crate::web::{ANY_ROLE, require};
 use crate::{
     audit::{self, Entry},
     auth::{Attempt, Attempter, attempt_succeeded, begin_attempt, password, start_session},
@@ -17,11 +18,13 @@ use crate::{
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 
-pub fn routes() -> Route {
-    Route::new()
-        .at("/", get(show))
-        .at("/language", post(change_language))
-        .at("/password", post(change_password))
+/// Every path of **My account**: any signed-in role, for their own account only.
+pub fn mount(route: Route) -> Route {
+    let any = || require(ANY_ROLE);
+    route
+        .at("/account", get(show).with(any()))
+        .at("/account/language", post(change_language).with(any()))
+        .at("/account/password", post(change_password).with(any()))
 }
 
 #[derive(Template)]

@@ -5,12 +5,28 @@ pub mod queries;
 pub mod rules;
 pub mod views;
 
-use poem::{Route, get, post};
+use poem::{EndpointExt, Route, get, post};
 
-/// `/allowances…`; a new request is made under the leaver's path.
-pub fn routes() -> Route {
-    Route::new()
-        .at("/", get(views::list))
-        .at("/:id", get(views::show))
-        .at("/:id/:action", post(views::act))
+use crate::{
+    leavers::KEEPERS,
+    web::{ANY_ROLE, require},
+};
+
+/// Every path of allowances, with who may use it. Those who keep the register request them;
+/// every role reads them; each step checks the actor's role itself (finance decides, never on
+/// their own request: `rules::transition`).
+pub fn mount(route: Route) -> Route {
+    route
+        .at(
+            "/leavers/:id/allowances/new",
+            get(views::new_form)
+                .post(views::create)
+                .with(require(KEEPERS)),
+        )
+        .at("/allowances", get(views::list).with(require(ANY_ROLE)))
+        .at("/allowances/:id", get(views::show).with(require(ANY_ROLE)))
+        .at(
+            "/allowances/:id/:action",
+            post(views::act).with(require(ANY_ROLE)),
+        )
 }

@@ -5,6 +5,20 @@ pub mod index;
 pub mod reads;
 pub mod routes;
 
+use poem::{EndpointExt, Route, get};
+
+use crate::web::{ADMIN, require};
+
+/// Every path of the audit log: administrators only (the log, and each person's access log).
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/admin/audit", get(routes::list).with(require(ADMIN)))
+        .at(
+            "/leavers/:id/access-log",
+            get(access_log::show).with(require(ADMIN)),
+        )
+}
+
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{audit_head, audit_log};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QuerySelect, Set};
@@ -224,6 +238,7 @@ pub fn describe_changes(changes: &[(&str, String, String)]) -> String {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use chrono::TimeZone;
 

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use entity::{audit_log, users};
-use poem::{Response, Route, get, handler, web::Query};
+use poem::{Response, handler, web::Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
@@ -27,10 +27,6 @@ pub const ENTITIES: &[&str] = &[
     "extension",
     "plan",
 ];
-
-pub fn routes() -> Route {
-    Route::new().at("/", get(list))
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -88,7 +84,7 @@ pub async fn rows(ctx: &Ctx, entries: Vec<audit_log::Model>) -> AppResult<Vec<Ro
 }
 
 #[handler]
-async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
+pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
     let actor: Option<i32> = f.actor.trim().parse().ok();
     let entity = ENTITIES.iter().find(|e| **e == f.entity.trim()).copied();
     let page: u64 = f.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000);

@@ -32,12 +32,14 @@ use crate::{
     },
 };
 
-/// Routes open to everyone (each handler decides what a signed-in user sees).
-pub fn routes() -> Route {
-    Route::new()
+/// Every path of signing in: open to everyone (each handler decides what a signed-in user
+/// sees), first-run setup included (it needs its one-time token).
+pub fn mount(route: Route) -> Route {
+    route
         .at("/login", get(login_form).post(login))
         .at("/logout", post(logout))
         .at("/language", post(switch_language))
+        .at("/setup", get(setup::form).post(setup::create))
 }
 
 /// Binds the session to `user_id` under a new session id (no fixation across sign-in).

@@ -3,7 +3,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use entity::app_secrets;
 use poem::{
-    Response, Route, get, handler,
+    Response, handler,
     http::StatusCode,
     web::{Form, Query},
 };
@@ -21,10 +21,6 @@ use crate::{
     },
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
-
-pub fn routes() -> Route {
-    Route::new().at("/", get(form).post(create))
-}
 
 /// When no account exists, makes a new one-time setup token (replacing any earlier one) and
 /// returns it; otherwise removes any leftover token and returns `None`.
@@ -87,7 +83,7 @@ struct SetupPage<'a> {
 }
 
 #[handler]
-async fn form(ctx: &Ctx, Query(q): Query<TokenQuery>) -> AppResult<Response> {
+pub async fn form(ctx: &Ctx, Query(q): Query<TokenQuery>) -> AppResult<Response> {
     check_token(ctx, &q.token).await?;
     render(&SetupPage {
         ctx,
@@ -99,7 +95,7 @@ async fn form(ctx: &Ctx, Query(q): Query<TokenQuery>) -> AppResult<Response> {
 }
 
 #[handler]
-async fn create(ctx: &Ctx, Form(f): Form<SetupForm>) -> AppResult<Response> {
+pub async fn create(ctx: &Ctx, Form(f): Form<SetupForm>) -> AppResult<Response> {
     check_token(ctx, &f.token).await?;
     let account = UserForm {
         name: f.name.clone(),

@@ -2,6 +2,18 @@
 //! (scheduled, unpaid lines) and paid. `/budget?fy=YYYY` shows them with a monthly chart.
 pub mod views;
 
+use poem::{EndpointExt, Route, get};
+
+use crate::web::{FINANCE, require};
+
+/// Every path of the budget: finance only.
+pub fn mount(route: Route) -> Route {
+    route.at(
+        "/budget",
+        get(views::show).post(views::set).with(require(FINANCE)),
+    )
+}
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -226,6 +238,7 @@ pub async fn set_budget(
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     #[test]

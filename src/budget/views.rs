@@ -2,7 +2,7 @@
 //! form that sets a year's budget.
 use askama::Template;
 use poem::{
-    Response, Route, get, handler,
+    Response, handler,
     http::StatusCode,
     web::{Form, Query},
 };
@@ -17,10 +17,6 @@ use crate::{
     leavers::window::fiscal_year_of,
     web::{Ctx, render, render_status, see_other},
 };
-
-pub fn routes() -> Route {
-    Route::new().at("/", get(show).post(set))
-}
 
 pub struct Row {
     pub kind_code: &'static str,
@@ -146,7 +142,7 @@ fn parse_fy(raw: &str) -> Option<i32> {
 }
 
 #[handler]
-async fn show(ctx: &Ctx, Query(q): Query<FyQuery>) -> AppResult<Response> {
+pub async fn show(ctx: &Ctx, Query(q): Query<FyQuery>) -> AppResult<Response> {
     let fy = parse_fy(&q.fy).unwrap_or_else(|| current_fy(ctx));
     render(&page(ctx, fy, None).await?)
 }
@@ -160,7 +156,7 @@ pub struct SetForm {
 }
 
 #[handler]
-async fn set(ctx: &Ctx, Form(f): Form<SetForm>) -> AppResult<Response> {
+pub async fn set(ctx: &Ctx, Form(f): Form<SetForm>) -> AppResult<Response> {
     let parsed_fy = parse_fy(&f.fy);
     let fy = parsed_fy.unwrap_or_else(|| current_fy(ctx));
     let (Some(_), Some(kind), Some(amount)) =

@@ -5,9 +5,24 @@ pub mod queries;
 pub mod rules;
 pub mod views;
 
-use poem::{Route, get};
+use poem::{EndpointExt, Route, get};
 
-/// `/consultations/{id}/edit`; recording a new one is mounted under the leaver's path.
-pub fn routes() -> Route {
-    Route::new().at("/:id/edit", get(views::edit_form).post(views::update))
+use crate::{leavers::KEEPERS, web::require};
+
+/// Every path of consultations, with who may use it: their content is for those who keep the
+/// register, never for finance.
+pub fn mount(route: Route) -> Route {
+    route
+        .at(
+            "/leavers/:id/consultations/new",
+            get(views::new_form)
+                .post(views::create)
+                .with(require(KEEPERS)),
+        )
+        .at(
+            "/consultations/:id/edit",
+            get(views::edit_form)
+                .post(views::update)
+                .with(require(KEEPERS)),
+        )
 }

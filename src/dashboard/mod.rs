@@ -7,19 +7,24 @@ pub mod queries;
 use askama::Template;
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use poem::{Response, handler};
+use poem::{EndpointExt, Response, Route, get, handler};
 
 use crate::{
     consultations::rules::Channel,
     error::AppResult,
     users::Role,
-    web::{Ctx, render},
+    web::{ANY_ROLE, Ctx, render, require},
 };
 use queries::{Item, Scope};
 
 /// How far ahead follow-ups count as due, and support ends count as near (DESIGN 2.5).
 pub const FOLLOW_UP_DAYS: u64 = 7;
 pub const SUPPORT_ENDING_DAYS: u64 = 90;
+
+/// The start page: any signed-in role (each sees what their role may).
+pub fn mount(route: Route) -> Route {
+    route.at("/", get(show).with(require(ANY_ROLE)))
+}
 
 pub struct Line {
     pub leaver_id: i32,

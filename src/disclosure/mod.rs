@@ -4,6 +4,18 @@
 //! SHA-256 of each file), the access log included, audited with its hash.
 pub mod views;
 
+use poem::{EndpointExt, Route, get};
+
+use crate::web::{ADMIN, require};
+
+/// Every path of disclosure requests: administrators only.
+pub fn mount(route: Route) -> Route {
+    route.at(
+        "/leavers/:id/disclosure",
+        get(views::show).post(views::post).with(require(ADMIN)),
+    )
+}
+
 use std::io::Write;
 
 use chrono::{Days, NaiveDate};

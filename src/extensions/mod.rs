@@ -5,9 +5,25 @@ pub mod queries;
 pub mod rules;
 pub mod views;
 
-use poem::{Route, post};
+use poem::{EndpointExt, Route, get, post};
 
-/// `/extensions/{id}/{approve,reject}`; proposing is mounted under the leaver's path.
-pub fn routes() -> Route {
-    Route::new().at("/:id/:decision", post(views::decide))
+use crate::{
+    leavers::KEEPERS,
+    web::{ADMIN, require},
+};
+
+/// Every path of extensions: those who keep the register propose; admins decide (never on
+/// their own proposal: checked by the decision itself).
+pub fn mount(route: Route) -> Route {
+    route
+        .at(
+            "/leavers/:id/extensions/new",
+            get(views::new_form)
+                .post(views::propose)
+                .with(require(KEEPERS)),
+        )
+        .at(
+            "/extensions/:id/:decision",
+            post(views::decide).with(require(ADMIN)),
+        )
 }

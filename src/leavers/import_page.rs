@@ -1,7 +1,7 @@
 //! `/admin/import`: an administrator uploads a register as CSV; the answer is either the
 //! number imported or the report of every wrong row and field.
 use askama::Template;
-use poem::{Response, Route, get, handler, http::StatusCode, web::Multipart};
+use poem::{Response, handler, http::StatusCode, web::Multipart};
 use tokio::io::AsyncReadExt;
 
 use crate::{
@@ -12,10 +12,6 @@ use crate::{
 
 /// The largest file accepted (about 20,000 rows).
 const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
-
-pub fn routes() -> Route {
-    Route::new().at("/", get(form).post(upload))
-}
 
 pub struct ReportLine {
     pub line: u64,
@@ -44,7 +40,7 @@ fn page(ctx: &Ctx) -> ImportPage<'_> {
 }
 
 #[handler]
-async fn form(ctx: &Ctx) -> AppResult<Response> {
+pub async fn form(ctx: &Ctx) -> AppResult<Response> {
     render(&page(ctx))
 }
 
@@ -59,7 +55,7 @@ fn refuse_early(ctx: &Ctx, problem: &'static str) -> AppResult<Response> {
 }
 
 #[handler]
-async fn upload(ctx: &Ctx, mut multipart: Multipart) -> AppResult<Response> {
+pub async fn upload(ctx: &Ctx, mut multipart: Multipart) -> AppResult<Response> {
     let mut bytes = None;
     let mut too_large = false;
     while let Ok(Some(field)) = multipart.next_field().await {

@@ -10,75 +10,41 @@ pub mod window;
 
 use poem::{EndpointExt, Route, get, post};
 
-use crate::{users::Role, web::require};
+use crate::{
+    users::Role,
+    web::{ADMIN, ANY_ROLE, require},
+};
 
 /// Roles that keep the register (finance only reads identity and the support window).
 pub const KEEPERS: &[Role] = &[Role::Coordinator, Role::Admin];
 
-pub fn routes() -> Route {
-    Route::new()
-        .at("/", get(views::list))
+/// Every path of the register, with who may use it: any role reads it (finance sees identity
+/// and the support window only); those who keep it create, edit and change status; admins
+/// import.
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/leavers", get(views::list).with(require(ANY_ROLE)))
         .at(
-            "/new",
+            "/leavers/new",
             get(views::new_form)
                 .post(views::create)
                 .with(require(KEEPERS)),
         )
-        .at("/:id", get(views::show))
+        .at("/leavers/:id", get(views::show).with(require(ANY_ROLE)))
         .at(
-            "/:id/edit",
+            "/leavers/:id/edit",
             get(views::edit_form)
                 .post(views::update)
                 .with(require(KEEPERS)),
         )
         .at(
-            "/:id/status",
+            "/leavers/:id/status",
             post(views::change_status).with(require(KEEPERS)),
         )
         .at(
-            "/:id/consultations/new",
-            get(crate::consultations::views::new_form)
-                .post(crate::consultations::views::create)
-                .with(require(KEEPERS)),
-        )
-        .at(
-            "/:id/allowances/new",
-            get(crate::allowances::views::new_form)
-                .post(crate::allowances::views::create)
-                .with(require(KEEPERS)),
-        )
-        .at(
-            "/:id/extensions/new",
-            get(crate::extensions::views::new_form)
-                .post(crate::extensions::views::propose)
-                .with(require(KEEPERS)),
-        )
-        .at(
-            "/:id/plans",
-            get(crate::plans::views::list).with(require(KEEPERS)),
-        )
-        .at(
-            "/:id/plans/new",
-            get(crate::plans::views::new_form)
-                .post(crate::plans::views::create)
-                .with(require(KEEPERS)),
-        )
-        .at(
-            "/:id/access-log",
-            get(crate::audit::access_log::show).with(require(crate::web::ADMIN)),
-        )
-        .at(
-            "/:id/hold",
-            post(crate::retention::views::hold).with(require(crate::web::ADMIN)),
-        )
-        .at(
-            "/:id/hold/release",
-            post(crate::retention::views::release).with(require(crate::web::ADMIN)),
-        )
-        .at(
-            "/:id/disclosure",
-            get(crate::disclosure::views::show)
-                .post(crate::disclosure::views::post)
-                .with(require(crate::web::ADMIN)),
+            "/admin/import",
+            get(import_page::form)
+                .post(import_page::upload)
+                .with(require(ADMIN)),
         )
 }

@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use entity::{leavers, payments};
 use poem::{
-    IntoResponse, Response, Route, get, handler,
+    EndpointExt, IntoResponse, Response, Route, get, handler,
     http::StatusCode,
     post,
     web::{Form, Path, Query},
@@ -17,6 +17,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
+use crate::web::{FINANCE, require};
 use crate::{
     allowances::rules::{Kind, Month},
     audit::{self, Entry},
@@ -27,11 +28,16 @@ use crate::{
     web::{Ctx, render, render_status, see_other},
 };
 
-pub fn routes() -> Route {
-    Route::new()
-        .at("/", get(list))
-        .at("/paid", post(mark_month_paid))
-        .at("/:id/paid", post(mark_paid))
+/// Every path of payments: finance only.
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/payments", get(list).with(require(FINANCE)))
+        .at("/payments.csv", get(csv).with(require(FINANCE)))
+        .at(
+            "/payments/paid",
+            post(mark_month_paid).with(require(FINANCE)),
+        )
+        .at("/payments/:id/paid", post(mark_paid).with(require(FINANCE)))
 }
 
 #[derive(Deserialize, Default)]

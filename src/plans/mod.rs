@@ -3,14 +3,38 @@
 pub mod queries;
 pub mod views;
 
-use poem::{Route, get, post};
+use poem::{EndpointExt, Route, get, post};
 
-/// `/plans/{id}…`; listing and starting plans are mounted under the leaver's path.
-pub fn routes() -> Route {
-    Route::new()
-        .at("/:id", get(views::show))
-        .at("/:id/edit", get(views::edit_form).post(views::update))
-        .at("/:id/goals", post(views::add_goal))
-        .at("/:id/agree", post(views::agree))
-        .at("/:id/print", get(views::print))
+use crate::{leavers::KEEPERS, web::require};
+
+/// Every path of support plans: the young person's own words, for those who keep the register
+/// and never for finance.
+pub fn mount(route: Route) -> Route {
+    route
+        .at(
+            "/leavers/:id/plans",
+            get(views::list).with(require(KEEPERS)),
+        )
+        .at(
+            "/leavers/:id/plans/new",
+            get(views::new_form)
+                .post(views::create)
+                .with(require(KEEPERS)),
+        )
+        .at("/plans/:id", get(views::show).with(require(KEEPERS)))
+        .at(
+            "/plans/:id/edit",
+            get(views::edit_form)
+                .post(views::update)
+                .with(require(KEEPERS)),
+        )
+        .at(
+            "/plans/:id/goals",
+            post(views::add_goal).with(require(KEEPERS)),
+        )
+        .at(
+            "/plans/:id/agree",
+            post(views::agree).with(require(KEEPERS)),
+        )
+        .at("/plans/:id/print", get(views::print).with(require(KEEPERS)))
 }

@@ -7,6 +7,20 @@ pub mod rules;
 pub mod scheduler;
 pub mod views;
 
+use poem::{EndpointExt, Route, get, post};
+
+use crate::web::{ADMIN, require};
+
+/// Every path of **Email**: administrators only.
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/admin/reminders", get(views::list).with(require(ADMIN)))
+        .at(
+            "/admin/reminders/:id/retry",
+            post(views::retry).with(require(ADMIN)),
+        )
+}
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};

@@ -2,7 +2,7 @@
 use askama::Template;
 use entity::outbox;
 use poem::{
-    Response, Route, get, handler, post,
+    Response, handler,
     web::{Path, Query},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -14,12 +14,6 @@ use crate::{
     reminders::{delivery, scheduler},
     web::{Ctx, render, see_other},
 };
-
-pub fn routes() -> Route {
-    Route::new()
-        .at("/", get(list))
-        .at("/:id/retry", post(retry))
-}
 
 pub struct Row {
     pub id: i32,
@@ -50,7 +44,7 @@ pub struct Filter {
 }
 
 #[handler]
-async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
+pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
     let mut q = outbox::Entity::find();
     let status = match f.status.as_str() {
         s @ ("pending" | "sent" | "failed") => s.to_string(),
@@ -92,7 +86,7 @@ async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
 }
 
 #[handler]
-async fn retry(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+pub async fn retry(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
     let found = delivery::retry_now(&txn, ctx.now(), actor, id).await?;

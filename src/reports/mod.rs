@@ -3,6 +3,20 @@
 //! reason. A fixed number of set-based queries, whatever the number of people.
 pub mod views;
 
+use poem::{EndpointExt, Route, get};
+
+use crate::web::{ANY_ROLE, require};
+
+/// Every path of the fiscal-year report: aggregate figures only, every role.
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/reports/annual", get(views::page).with(require(ANY_ROLE)))
+        .at(
+            "/reports/annual.csv",
+            get(views::csv).with(require(ANY_ROLE)),
+        )
+}
+
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
@@ -149,6 +163,7 @@ pub fn people_cell(n: u64, min_cell: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+
     use super::people_cell;
 
     #[test]

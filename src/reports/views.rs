@@ -1,7 +1,7 @@
 //! `/reports/annual?fy=YYYY` and `/reports/annual.csv?fy=YYYY`: the same figures as a page
 //! with charts and as CSV (UTF-8 with BOM, small cells hidden).
 use askama::Template;
-use poem::{IntoResponse, Response, Route, get, handler, web::Query};
+use poem::{IntoResponse, Response, handler, web::Query};
 use serde::Deserialize;
 
 use crate::{
@@ -14,10 +14,6 @@ use crate::{
     reports::{AnnualReport, annual, people_cell},
     web::{Ctx, render},
 };
-
-pub fn routes() -> Route {
-    Route::new().at("/annual", get(page))
-}
 
 /// Rows of (section, item, value) in the reader's language: what the CSV and the command
 /// line print.
@@ -159,7 +155,7 @@ fn fy_of(ctx: &Ctx, raw: &str) -> i32 {
 }
 
 #[handler]
-async fn page(ctx: &Ctx, Query(q): Query<FyQuery>) -> AppResult<Response> {
+pub async fn page(ctx: &Ctx, Query(q): Query<FyQuery>) -> AppResult<Response> {
     let fy = fy_of(ctx, &q.fy);
     let r = annual(&ctx.app, fy).await?;
     let min = ctx.app.config.report_min_cell.into();

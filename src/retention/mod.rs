@@ -4,6 +4,25 @@
 //! statistics need.
 pub mod views;
 
+use poem::{EndpointExt, Route, get, post};
+
+use crate::web::{ADMIN, require};
+
+/// Every path of retention and legal holds: administrators only.
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/admin/retention", get(views::list).with(require(ADMIN)))
+        .at(
+            "/admin/retention/anonymise",
+            post(views::anonymise).with(require(ADMIN)),
+        )
+        .at("/leavers/:id/hold", post(views::hold).with(require(ADMIN)))
+        .at(
+            "/leavers/:id/hold/release",
+            post(views::release).with(require(ADMIN)),
+        )
+}
+
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use entity::{
     allowances, consultations, extensions, leavers, outbox, plan_goals, plans, reminders,

@@ -3,7 +3,42 @@ pub mod forms;
 pub mod queries;
 pub mod routes;
 
-pub use routes::routes;
+use poem::{EndpointExt, Route, get, post};
+
+use crate::web::{ADMIN, require};
+
+/// Every path of **Users**: administrators only.
+pub fn mount(route: Route) -> Route {
+    let admin = || require(ADMIN);
+    route
+        .at("/admin/users", get(routes::list).with(admin()))
+        .at(
+            "/admin/users/new",
+            get(routes::new_form).post(routes::create).with(admin()),
+        )
+        .at(
+            "/admin/users/:id/edit",
+            get(routes::edit_form).post(routes::update).with(admin()),
+        )
+        .at(
+            "/admin/users/:id/deactivate",
+            post(routes::deactivate).with(admin()),
+        )
+        .at(
+            "/admin/users/:id/reactivate",
+            post(routes::reactivate).with(admin()),
+        )
+        .at(
+            "/admin/users/:id/password",
+            get(routes::password_form)
+                .post(routes::set_password)
+                .with(admin()),
+        )
+        .at(
+            "/admin/users/:id/unlock",
+            post(routes::unlock).with(admin()),
+        )
+}
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +78,7 @@ impl Role {
 
 #[cfg(test)]
 mod tests {
+
     use super::Role;
 
     #[test]

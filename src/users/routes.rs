@@ -2,9 +2,8 @@
 use askama::Template;
 use entity::users;
 use poem::{
-    Response, Route, get, handler,
+    Response, handler,
     http::StatusCode,
-    post,
     web::{Form, Path},
 };
 use serde::Deserialize;
@@ -21,17 +20,6 @@ use crate::{
     },
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
-
-pub fn routes() -> Route {
-    Route::new()
-        .at("/", get(list))
-        .at("/new", get(new_form).post(create))
-        .at("/:id/edit", get(edit_form).post(update))
-        .at("/:id/deactivate", post(deactivate))
-        .at("/:id/reactivate", post(reactivate))
-        .at("/:id/password", get(password_form).post(set_password))
-        .at("/:id/unlock", post(unlock))
-}
 
 pub struct SelectOption {
     pub value: &'static str,
@@ -83,7 +71,7 @@ struct ListPage<'a> {
 }
 
 #[handler]
-async fn list(ctx: &Ctx) -> AppResult<Response> {
+pub async fn list(ctx: &Ctx) -> AppResult<Response> {
     let me = ctx.user_id();
     let failures = failures_by_account(ctx).await?;
     let rows = queries::list(&ctx.app.db)
@@ -135,7 +123,7 @@ async fn failures_by_account(ctx: &Ctx) -> AppResult<std::collections::HashMap<S
 
 /// Lifts the sign-in locks of an account (audited): its owner can sign in again at once.
 #[handler]
-async fn unlock(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+pub async fn unlock(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let user = load(ctx, id).await?;
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -179,7 +167,7 @@ impl<'a> FormPage<'a> {
 }
 
 #[handler]
-async fn new_form(ctx: &Ctx) -> AppResult<Response> {
+pub async fn new_form(ctx: &Ctx) -> AppResult<Response> {
     let form = UserForm {
         role: Role::Coordinator.as_str().into(),
         language: ctx.lang().into(),
@@ -203,7 +191,7 @@ fn refusal(err: ChangeError, errors: &mut FormErrors) -> Result<Option<&'static 
 }
 
 #[handler]
-async fn create(ctx: &Ctx, Form(form): Form<UserForm>) -> AppResult<Response> {
+pub async fn create(ctx: &Ctx, Form(form): Form<UserForm>) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let details = form.details(&mut errors);
     let pw = form.new_password(&mut errors);
@@ -242,7 +230,7 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<users::Model> {
 }
 
 #[handler]
-async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let u = load(ctx, id).await?;
     let form = UserForm {
         name: u.name,
@@ -256,7 +244,11 @@ async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
 }
 
 #[handler]
-async fn update(ctx: &Ctx, Path(id): Path<i32>, Form(form): Form<UserForm>) -> AppResult<Response> {
+pub async fn update(
+    ctx: &Ctx,
+    Path(id): Path<i32>,
+    Form(form): Form<UserForm>,
+) -> AppResult<Response> {
     load(ctx, id).await?;
     let mut errors = FormErrors::default();
     let details = form.details(&mut errors);
@@ -316,7 +308,7 @@ async fn change_active(ctx: &Ctx, id: i32, version: &str, active: bool) -> AppRe
 }
 
 #[handler]
-async fn deactivate(
+pub async fn deactivate(
     ctx: &Ctx,
     Path(id): Path<i32>,
     Form(f): Form<VersionForm>,
@@ -325,7 +317,7 @@ async fn deactivate(
 }
 
 #[handler]
-async fn reactivate(
+pub async fn reactivate(
     ctx: &Ctx,
     Path(id): Path<i32>,
     Form(f): Form<VersionForm>,
@@ -349,7 +341,7 @@ struct PasswordPage<'a> {
 }
 
 #[handler]
-async fn password_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+pub async fn password_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let target = load(ctx, id).await?;
     render(&PasswordPage {
         ctx,
@@ -359,7 +351,7 @@ async fn password_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
 }
 
 #[handler]
-async fn set_password(
+pub async fn set_password(
     ctx: &Ctx,
     Path(id): Path<i32>,
     Form(f): Form<PasswordForm>,
