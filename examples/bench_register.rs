@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use aftercare::{
-    Application,
+    app::Application,
     clock::Clock,
     config::{Config, Sources},
     db,

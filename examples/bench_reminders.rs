@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use aftercare::{
-    Application,
+    app::Application,
     clock::Clock,
     config::{Config, Sources},
     reminders,

@@ -13,7 +13,7 @@ macro_rules! out {
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::{
-    Application,
+    app::Application,
     auth::password,
     clock::Clock,
     config::Config,
@@ -277,7 +277,7 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
 }
 
 async fn retention_list(config: Config, date: Option<&str>) -> Outcome {
-    let day = match date.map(crate::leavers::forms::parse_date) {
+    let day = match date.map(crate::web::forms::parse_date) {
         None => chrono::Utc::now()
             .with_timezone(&config.time_zone)
             .date_naive(),
@@ -361,7 +361,7 @@ async fn report(config: Config, fy: i32, csv: bool) -> Outcome {
 async fn remind(config: Config, date: Option<&str>, dry_run: bool) -> Outcome {
     let day = match date {
         None => None,
-        Some(raw) => match crate::leavers::forms::parse_date(raw) {
+        Some(raw) => match crate::web::forms::parse_date(raw) {
             Some(d) => Some(d),
             None => return Outcome::Usage(format!("--date: not a date as YYYY-MM-DD: {raw}")),
         },

@@ -46,6 +46,17 @@ impl Clock {
     }
 }
 
+/// Midnight at the start of `day` in the team's time zone.
+pub fn start_of(day: chrono::NaiveDate, tz: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
+    chrono::TimeZone::from_local_datetime(&tz, &midnight)
+        .earliest()
+        .unwrap_or_else(|| {
+            chrono::TimeZone::from_utc_datetime(&chrono::Utc, &midnight).with_timezone(&tz)
+        })
+        .with_timezone(&chrono::Utc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@ use askama::Template;
 use poem::{EndpointExt, Response, Route, get, handler, http::StatusCode, post, web::Form};
 use serde::Deserialize;
 
-use crate::web::{ANY_ROLE, require};
+use crate::web::{ANY_ROLE, forms::SelectOption, require};
 use crate::{
     audit::{self, Entry},
     auth::{Attempt, Attempter, attempt_succeeded, begin_attempt, password, start_session},
@@ -13,7 +13,7 @@ use crate::{
     users::{
         forms::check_new_password,
         queries::{self, ChangeError},
-        routes::{SelectOption, language_options},
+        routes::language_options,
     },
     web::{Ctx, FormErrors, render, render_status, see_other},
 };

@@ -3,8 +3,8 @@ use serde::Deserialize;
 
 use crate::{
     allowances::rules::{Kind, Month, parse_yen},
-    leavers::forms::has_forbidden_control,
     web::FormErrors,
+    web::forms::has_forbidden_control,
 };
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -20,7 +20,8 @@ use crate::{
     budget, db,
     error::{AppError, AppResult},
     i18n::format_yen,
-    users::{Role, routes::SelectOption},
+    users::Role,
+    web::forms::SelectOption,
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 
@@ -431,9 +432,8 @@ pub async fn act(
         page.over_budget = over;
         render_status(&page, status)
     };
-    if note.is_some_and(|n| {
-        n.chars().count() > 2000 || crate::leavers::forms::has_forbidden_control(n)
-    }) {
+    if note.is_some_and(|n| n.chars().count() > 2000 || crate::web::forms::has_forbidden_control(n))
+    {
         return refused(
             ctx.t("leaver-text-too-long"),
             StatusCode::UNPROCESSABLE_ENTITY,

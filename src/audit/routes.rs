@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::{
     error::AppResult,
-    users::routes::SelectOption,
+    web::forms::SelectOption,
     web::{Ctx, render},
 };
 

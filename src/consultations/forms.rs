@@ -5,8 +5,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::{
     consultations::rules::{self, Channel, Refusal, Status, Topic},
-    leavers::forms::parse_date,
     web::FormErrors,
+    web::forms::parse_date,
 };
 
 /// Field names: `held_at`, `status`, `channel`, `topics` (repeated), `summary`,
@@ -130,7 +130,7 @@ impl ConsultationForm {
         topics.sort();
         let summary = self.summary.trim().replace("\r\n", "\n");
         if summary.chars().count() > SUMMARY_MAX_CHARS
-            || crate::leavers::forms::has_forbidden_control(&summary)
+            || crate::web::forms::has_forbidden_control(&summary)
         {
             errors.add("summary", "leaver-text-too-long");
         }

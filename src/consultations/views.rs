@@ -16,7 +16,7 @@ use crate::{
     },
     db,
     error::{AppError, AppResult},
-    users::routes::SelectOption,
+    web::forms::SelectOption,
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 

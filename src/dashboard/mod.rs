@@ -5,11 +5,11 @@ pub mod chart;
 pub mod queries;
 
 use askama::Template;
-use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{Datelike, Days, NaiveDate};
 use poem::{EndpointExt, Response, Route, get, handler};
 
 use crate::{
+    clock::start_of,
     consultations::rules::Channel,
     error::AppResult,
     users::Role,
@@ -208,15 +208,6 @@ async fn open_disclosures(db: &sea_orm::DatabaseConnection) -> AppResult<Vec<Ite
             })
         })
         .collect())
-}
-
-/// Midnight at the start of `day` in the team's time zone.
-pub fn start_of(day: NaiveDate, tz: Tz) -> chrono::DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight).with_timezone(&tz))
-        .with_timezone(&Utc)
 }
 
 fn widget(

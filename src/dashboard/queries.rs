@@ -149,7 +149,7 @@ pub fn quiet_for(row: &CadenceRow, days: i64, today: NaiveDate, tz: chrono_tz::T
         return false;
     };
     match row.last_held {
-        Some(at) => at < crate::dashboard::start_of(cutoff_day, tz),
+        Some(at) => at < crate::clock::start_of(cutoff_day, tz),
         None => row.support_starts_on <= cutoff_day,
     }
 }

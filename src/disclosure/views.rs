@@ -18,7 +18,7 @@ use crate::{
     disclosure::{due_on, record, zip},
     error::{AppError, AppResult},
     i18n::{Lang, Tr},
-    leavers::forms::parse_date,
+    web::forms::parse_date,
     web::{Ctx, render, render_status, see_other},
 };
 

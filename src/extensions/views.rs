@@ -15,8 +15,8 @@ use crate::{
         queries::{self, Proposal, Ruling},
         rules::{Decision, Reason, Refusal, may_decide},
     },
-    leavers::forms::{has_forbidden_control, parse_date},
-    users::routes::SelectOption,
+    web::forms::SelectOption,
+    web::forms::{has_forbidden_control, parse_date},
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 

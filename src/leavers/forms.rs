@@ -8,6 +8,7 @@ use crate::{
     leavers::{rules::PlacementType, window::age_on},
     users::forms::Email,
     web::FormErrors,
+    web::forms::{has_forbidden_control, parse_date},
 };
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -59,18 +60,6 @@ pub const MIN_AGE_AT_PLACEMENT_END: u32 = 15;
 /// Older than this at the placement's end, a date of birth is a typing mistake.
 pub const MAX_AGE_AT_PLACEMENT_END: u32 = 40;
 
-/// `YYYY-MM-DD` (also `YYYY/MM/DD` and full-width digits, as typed or pasted from Excel).
-pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let s: String = raw.trim().nfkc().collect();
-    let s = s.replace('/', "-");
-    let mut parts = s.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
-}
-
 /// Katakana for a kana field: half-width forms widened, hiragana turned into katakana,
 /// spaces kept single. `None` when other characters are present.
 pub fn to_katakana(raw: &str) -> Option<String> {
@@ -110,11 +99,6 @@ pub fn search_form(raw: &str) -> String {
             c => c,
         })
         .collect()
-}
-
-/// Free text keeps line breaks and tabs, and no other control or bidi-reordering character.
-pub fn has_forbidden_control(s: &str) -> bool {
-    crate::web::forms::has_forbidden_text_character(s)
 }
 
 fn text(raw: &str, max: usize) -> Result<Option<String>, ()> {

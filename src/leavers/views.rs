@@ -21,7 +21,8 @@ use crate::{
         rules::{PlacementType, Status, StatusRefusal},
         window::{Standing, age_on, standing},
     },
-    users::{Role, routes::SelectOption},
+    users::Role,
+    web::forms::SelectOption,
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 
@@ -704,9 +705,9 @@ pub async fn change_status(
         return refused("leaver-status-invalid").await;
     };
     let reason = Some(f.closed_reason.as_str()).filter(|r| !r.trim().is_empty());
-    if reason.is_some_and(|r| {
-        r.chars().count() > 2000 || crate::leavers::forms::has_forbidden_control(r)
-    }) {
+    if reason
+        .is_some_and(|r| r.chars().count() > 2000 || crate::web::forms::has_forbidden_control(r))
+    {
         return refused("leaver-text-too-long").await;
     }
     if f.confirm != "yes" {

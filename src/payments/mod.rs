@@ -24,7 +24,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     i18n::format_yen,
-    leavers::forms::parse_date,
+    web::forms::parse_date,
     web::{Ctx, render, render_status, see_other},
 };
 

@@ -13,9 +13,9 @@ use crate::{
     consultations::rules::Topic,
     db,
     error::{AppError, AppResult},
-    leavers::forms::{has_forbidden_control, parse_date},
     plans::queries::{self, NewGoal, NewPlan},
-    users::routes::SelectOption,
+    web::forms::SelectOption,
+    web::forms::{has_forbidden_control, parse_date},
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use crate::{
-    AppState,
+    app::AppState,
     audit::{self, Entry},
     db,
     mail::Mailer,

@@ -31,10 +31,11 @@ use sea_orm::{
 };
 
 use crate::{
-    AppState,
     allowances::rules::Month,
+    app::AppState,
     audit::{self, Entry},
-    dashboard::{queries as widgets, queries::Scope, start_of},
+    clock::start_of,
+    dashboard::{queries as widgets, queries::Scope},
     db,
     i18n::Lang,
 };

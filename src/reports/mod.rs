@@ -23,7 +23,7 @@ use chrono::{Days, NaiveDate};
 use sea_orm::{DbErr, FromQueryResult};
 
 use crate::{
-    AppState, budget::fiscal_year_bounds, dashboard::start_of, db::statement,
+    app::AppState, budget::fiscal_year_bounds, clock::start_of, db::statement,
     leavers::window::age_on,
 };
 

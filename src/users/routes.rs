@@ -18,14 +18,8 @@ use crate::{
         forms::{UserForm, check_new_password},
         queries::{self, ChangeError},
     },
-    web::{Ctx, FormErrors, render, render_status, see_other},
+    web::{Ctx, FormErrors, forms::SelectOption, render, render_status, see_other},
 };
-
-pub struct SelectOption {
-    pub value: &'static str,
-    pub label: String,
-    pub selected: bool,
-}
 
 pub fn role_options(ctx: &Ctx, selected: &str) -> Vec<SelectOption> {
     Role::ALL

@@ -5,7 +5,7 @@ use poem::{FromRequest, Request, RequestBody, session::Session};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AppState,
+    app::AppState,
     error::AppError,
     i18n::{Lang, Tr},
     users::Role,

@@ -51,6 +51,30 @@ impl FormErrors {
     }
 }
 
+/// `YYYY-MM-DD` (also `YYYY/MM/DD` and full-width digits, as typed or pasted from Excel).
+pub fn parse_date(raw: &str) -> Option<chrono::NaiveDate> {
+    let s: String = unicode_normalization::UnicodeNormalization::nfkc(raw.trim()).collect();
+    let s = s.replace('/', "-");
+    let mut parts = s.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// Free text keeps line breaks and tabs, and no other control or bidi-reordering character.
+pub fn has_forbidden_control(s: &str) -> bool {
+    has_forbidden_text_character(s)
+}
+
+/// One choice of a `<select>`, ready for a template.
+pub struct SelectOption {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use poem::{
 use tracing::Instrument;
 
 use crate::{
-    AppState,
+    app::AppState,
     error::AppError,
     i18n::Lang,
     users,

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use aftercare::{
-    AppState, Application,
+    app::AppState,
+    app::Application,
     auth::password,
     clock::Clock,
     config::{Config, Sources},
