@@ -274,7 +274,7 @@ async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
             &[("version", &v)],
         )
         .await
-        .assert_redirect_to("/allowances/");
+        .assert_redirect_under("/allowances/");
     }
     let line = entity::payments::Entity::find()
         .order_by_asc(entity::payments::Column::Month)

@@ -195,7 +195,7 @@ async fn signing_out_ends_the_session() {
             .body
             .contains("You have signed out.")
     );
-    browser.get("/").await.assert_redirect_to("/login");
+    browser.get("/").await.assert_redirect_to("/login?next=%2F");
     assert!(
         app.audit_rows()
             .await
@@ -239,7 +239,7 @@ async fn a_session_ends_twelve_hours_after_sign_in_however_active() {
     }
     // 11 h 40 min so far.
     app.clock.advance(Duration::minutes(20));
-    browser.get("/").await.assert_redirect_to("/login");
+    browser.get("/").await.assert_redirect_to("/login?next=%2F");
 }
 
 #[tokio::test]
@@ -249,7 +249,7 @@ async fn session_timeouts_are_settings() {
     app.clock.advance(Duration::minutes(4));
     assert_eq!(browser.get("/").await.status, 200);
     app.clock.advance(Duration::minutes(5));
-    browser.get("/").await.assert_redirect_to("/login");
+    browser.get("/").await.assert_redirect_to("/login?next=%2F");
 }
 
 #[tokio::test]
@@ -372,7 +372,10 @@ async fn a_session_written_back_after_its_account_was_signed_out_is_refused() {
         .insert(&app.state.db)
         .await
         .unwrap();
-    coordinator.get("/").await.assert_redirect_to("/login");
+    coordinator
+        .get("/")
+        .await
+        .assert_redirect_to("/login?next=%2F");
 }
 
 #[tokio::test]
@@ -551,5 +554,5 @@ async fn a_short_idle_timeout_is_kept_alive_by_activity() {
         );
     }
     app.clock.advance(Duration::seconds(61));
-    browser.get("/").await.assert_redirect_to("/login");
+    browser.get("/").await.assert_redirect_to("/login?next=%2F");
 }

@@ -31,7 +31,7 @@ async fn a_coordinator_records_a_held_consultation() {
             ],
         )
         .await;
-    saved.assert_redirect_to(&format!("/leavers/{}", l.id));
+    saved.assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
     let page = browser.get(&format!("/leavers/{}", l.id)).await;
     for text in [
         "Rent arrears discussed",
@@ -81,7 +81,7 @@ async fn an_appointment_is_planned_then_marked_held() {
             ],
         )
         .await
-        .assert_redirect_to(&format!("/leavers/{}", l.id));
+        .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
     let c = entity::consultations::Entity::find()
         .one(&app.state.db)
         .await
@@ -148,7 +148,7 @@ async fn an_appointment_is_planned_then_marked_held() {
             ],
         )
         .await
-        .assert_redirect_to(&format!("/leavers/{}", l.id));
+        .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
     let row = app
         .audit_rows()
         .await
@@ -199,7 +199,7 @@ async fn appointments_are_marked_missed_or_cancelled_and_a_cancelled_one_stays_c
                 &[("held_at", at), ("status", "planned"), ("channel", "phone")],
             )
             .await
-            .assert_redirect_to(&format!("/leavers/{}", l.id));
+            .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
     }
     let ids: Vec<i32> = entity::consultations::Entity::find()
         .all(&app.state.db)
@@ -233,12 +233,12 @@ async fn appointments_are_marked_missed_or_cancelled_and_a_cancelled_one_stays_c
     };
     mark(ids[0], "2026-11-26T10:00", "missed")
         .await
-        .assert_redirect_to(&format!("/leavers/{}", l.id));
+        .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
     // Still ahead: it can be cancelled, not marked missed.
     assert_eq!(mark(ids[1], "2026-12-01T10:00", "missed").await.status, 422);
     mark(ids[1], "2026-12-01T10:00", "cancelled")
         .await
-        .assert_redirect_to(&format!("/leavers/{}", l.id));
+        .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
     let status = |id: i32| {
         let db = app.state.db.clone();
         async move {
@@ -536,7 +536,7 @@ async fn saving_without_changes_records_no_change() {
             ],
         )
         .await
-        .assert_redirect_to(&format!("/leavers/{}", l.id));
+        .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
     let row = app
         .audit_rows()
         .await

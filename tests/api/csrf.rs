@@ -316,7 +316,7 @@ async fn a_token_does_not_outlive_its_session() {
     browser
         .post_raw("/logout", &[("csrf_token", &first)])
         .await
-        .assert_redirect_to("/login");
+        .assert_redirect_to("/login?signed_out=1");
     browser
         .login(&user.email, PASSWORD)
         .await
@@ -367,7 +367,7 @@ async fn a_browser_whose_session_was_ended_can_sign_in_again() {
         )
         .await
         .assert_redirect_to("/admin/users");
-    browser.get("/").await.assert_redirect_to("/login");
+    browser.get("/").await.assert_redirect_to("/login?next=%2F");
     browser
         .login(&me.email, new_password)
         .await

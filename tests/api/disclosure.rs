@@ -33,7 +33,7 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
             &[("version", &v)],
         )
         .await
-        .assert_redirect_to("/allowances/");
+        .assert_redirect_under("/allowances/");
     }
     // Someone else, with a consultation, a plan and an allowance of their own.
     let other = app

@@ -59,7 +59,7 @@ async fn an_approved_extension_becomes_the_support_end_everywhere() {
 
     propose(&coordinator, l.id, "2030-03-31")
         .await
-        .assert_redirect_to(&format!("/leavers/{}", l.id));
+        .assert_redirect_to(&format!("/leavers/{}#extensions", l.id));
     let id = ext_id(&app).await;
     let page = admin.get(&format!("/leavers/{}", l.id)).await;
     assert!(
@@ -73,7 +73,7 @@ async fn an_approved_extension_becomes_the_support_end_everywhere() {
             &[("version", "1")],
         )
         .await
-        .assert_redirect_to(&format!("/leavers/{}", l.id));
+        .assert_redirect_to(&format!("/leavers/{}#extensions", l.id));
     let after = coordinator.get(&format!("/leavers/{}", l.id)).await;
     assert!(after.body.contains("2030-03-31"));
     assert!(after.body.contains(&format!("decided by {}", "admin user")));
@@ -102,7 +102,7 @@ async fn an_approved_extension_becomes_the_support_end_everywhere() {
     coordinator
         .submit(&new, &new, &late)
         .await
-        .assert_redirect_to("/allowances/");
+        .assert_redirect_under("/allowances/");
     // Editing the record keeps the extended end.
     let mut fields = leaver_fields("SP-1");
     fields.push(("coordinator_id", me.id.to_string()));
@@ -201,7 +201,7 @@ async fn rejecting_needs_a_note_and_a_stale_decision_applies_nothing() {
             &[("version", "1"), ("note", "Work is stable")],
         )
         .await
-        .assert_redirect_to(&show);
+        .assert_redirect_to(&format!("{show}#extensions"));
     let stale = second
         .post_raw(
             &format!("/extensions/{id}/approve"),

@@ -106,7 +106,7 @@ async fn after_the_disk_fills_and_frees_the_server_serves_again_within_seconds()
             &as_refs(&leaver_fields("SP-1")),
         )
         .await;
-    new.assert_redirect_to("/leavers/");
+    new.assert_redirect_under("/leavers/");
     let show = new.location.clone().unwrap();
     let consult = format!("{show}/consultations/new");
     let post = |held_at: &'static str| {

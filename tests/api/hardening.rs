@@ -411,7 +411,7 @@ async fn invisible_and_direction_changing_characters_are_refused() {
         ("notes", "line one\n\tindented"),
     ])
     .await
-    .assert_redirect_to("/leavers/");
+    .assert_redirect_under("/leavers/");
     let l = aftercare::leavers::queries::get(&app.state.db, 1)
         .await
         .unwrap()
@@ -482,5 +482,5 @@ async fn implausible_dates_are_refused_each_with_its_own_message() {
     assert_eq!(propose("2032-04-01").await.status, 422);
     propose("2032-03-31")
         .await
-        .assert_redirect_to(&format!("/leavers/{}", l.id));
+        .assert_redirect_to(&format!("/leavers/{}#extensions", l.id));
 }

@@ -220,18 +220,36 @@ impl Page {
         field_value(&self.body, "csrf_token").expect("the page has a CSRF token")
     }
 
-    pub fn assert_redirect_to(&self, prefix: &str) {
+    /// A redirect to exactly `location`.
+    #[track_caller]
+    pub fn assert_redirect_to(&self, location: &str) {
+        assert_eq!(
+            self.redirect_location(),
+            location,
+            "redirected elsewhere than expected"
+        );
+    }
+
+    /// A redirect to a page of the site under `path` (`/allowances/` and a new id, say).
+    #[track_caller]
+    pub fn assert_redirect_under(&self, path: &str) {
+        assert!(path.starts_with('/') && !path.starts_with("//"));
+        let loc = self.redirect_location();
+        assert!(
+            loc.starts_with(path) && !loc[path.len()..].contains("//"),
+            "redirected to {loc}, expected a page under {path}"
+        );
+    }
+
+    #[track_caller]
+    fn redirect_location(&self) -> &str {
         assert!(
             self.status.is_redirection(),
             "expected a redirect, got {}: {}",
             self.status,
             self.body
         );
-        let loc = self.location.as_deref().unwrap_or("");
-        assert!(
-            loc.starts_with(prefix),
-            "redirected to {loc}, expected {prefix}"
-        );
+        self.location.as_deref().unwrap_or("")
     }
 }
 

@@ -50,7 +50,7 @@ async fn an_admin_imports_the_example_file() {
         .create_user(Role::Coordinator, "coordinator@example.com")
         .await;
     let page = upload(&admin, EXAMPLE.as_bytes().to_vec()).await;
-    page.assert_redirect_to("/leavers");
+    page.assert_redirect_to("/leavers?coordinator=all");
     assert_eq!(count(&app).await, 3);
     let list = admin.get("/leavers?coordinator=all").await;
     assert!(list.body.contains("The register has been imported."));
@@ -127,7 +127,7 @@ async fn a_shift_jis_file_from_excel_is_read() {
     let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(EXAMPLE);
     assert!(!unmappable);
     let page = upload(&admin, sjis.into_owned()).await;
-    page.assert_redirect_to("/leavers");
+    page.assert_redirect_to("/leavers?coordinator=all");
     let rows = entity::leavers::Entity::find()
         .all(&app.state.db)
         .await
@@ -142,7 +142,7 @@ async fn a_shift_jis_file_from_excel_is_read() {
     with_bom.extend_from_slice(EXAMPLE.replace("EX-", "BOM-").as_bytes());
     upload(&admin, with_bom)
         .await
-        .assert_redirect_to("/leavers");
+        .assert_redirect_to("/leavers?coordinator=all");
     assert_eq!(count(&app).await, 6);
 }
 

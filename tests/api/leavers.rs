@@ -21,7 +21,7 @@ async fn a_coordinator_records_a_leaver_and_sees_the_support_window() {
     let created = browser
         .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
         .await;
-    created.assert_redirect_to("/leavers/");
+    created.assert_redirect_under("/leavers/");
     let page = browser.get(created.location.as_deref().unwrap()).await;
     assert_eq!(page.status, 200);
     for text in [
@@ -98,7 +98,7 @@ async fn the_contact_cadence_is_suggested_from_the_setting_and_saved_from_the_fo
     browser
         .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
         .await
-        .assert_redirect_to("/leavers/");
+        .assert_redirect_under("/leavers/");
     let saved = entity::leavers::Entity::find()
         .one(&app.state.db)
         .await

@@ -249,7 +249,7 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         anonymous
             .post(&path, &fields)
             .await
-            .assert_redirect_to("/login");
+            .assert_redirect_to("/login?next=%2F");
     }
     let t = aftercare::users::queries::get(&app.state.db, target.id)
         .await

@@ -210,7 +210,10 @@ async fn a_deactivated_user_is_signed_out_at_the_next_request_and_cannot_sign_in
         )
         .await
         .assert_redirect_to("/admin/users");
-    coordinator.get("/").await.assert_redirect_to("/login");
+    coordinator
+        .get("/")
+        .await
+        .assert_redirect_to("/login?next=%2F");
     assert_eq!(app.browser().login(&user.email, PASSWORD).await.status, 422);
     assert!(
         app.audit_rows()
@@ -299,7 +302,10 @@ async fn an_admin_sets_a_new_password_which_ends_the_users_sessions() {
         )
         .await
         .assert_redirect_to("/admin/users");
-    coordinator.get("/").await.assert_redirect_to("/login");
+    coordinator
+        .get("/")
+        .await
+        .assert_redirect_to("/login?next=%2F");
     assert_eq!(app.browser().login(&user.email, PASSWORD).await.status, 422);
     app.browser()
         .login(&user.email, NEW_PASSWORD)
@@ -356,7 +362,10 @@ async fn users_change_their_own_password_and_language() {
             .body
             .contains("Your password has been changed.")
     );
-    other_device.get("/").await.assert_redirect_to("/login");
+    other_device
+        .get("/")
+        .await
+        .assert_redirect_to("/login?next=%2F");
     assert!(
         app.audit_rows()
             .await
