@@ -192,11 +192,12 @@ pub async fn decide(
     let user = ctx.user()?;
     let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
     let version = f.version.trim().parse::<i32>().unwrap_or(-1);
-    let refuse = |message: &'static str, status: StatusCode| async move {
-        let l = load_leaver(ctx, ext.leaver_id).await?;
-        let mut page = crate::leavers::views::show_page(ctx, l, None).await?;
-        page.extension_problem = Some(ctx.t(message));
-        render_status(&page, status)
+    // A refused decision goes back to the person's page, which says why; nothing changed.
+    let back = format!("/leavers/{}#extensions", ext.leaver_id);
+    let refuse = |message: &'static str| {
+        ctx.flash_error(message);
+        let back = back.clone();
+        async move { AppResult::Ok(see_other(&back)) }
     };
     match may_decide(
         user.role,
@@ -208,15 +209,15 @@ pub async fn decide(
     ) {
         Err(Refusal::NotAdmin | Refusal::OwnProposal) => return Err(AppError::Forbidden),
         Err(Refusal::AlreadyDecided) => {
-            return refuse("extension-stale", StatusCode::CONFLICT).await;
+            return refuse("extension-stale").await;
         }
         Err(Refusal::NoteRequired) => {
-            return refuse("extension-note-required", StatusCode::UNPROCESSABLE_ENTITY).await;
+            return refuse("extension-note-required").await;
         }
         Ok(()) => {}
     }
     if note.is_some_and(|n| n.chars().count() > 2000 || has_forbidden_control(n)) {
-        return refuse("leaver-text-too-long", StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refuse("leaver-text-too-long").await;
     }
     let txn = db::begin_write(&ctx.app.db).await?;
     let ruling = Ruling {
@@ -235,7 +236,7 @@ pub async fn decide(
     .await?
     {
         drop(txn);
-        return refuse("extension-stale", StatusCode::CONFLICT).await;
+        return refuse("extension-stale").await;
     }
     txn.commit().await?;
     ctx.flash_success(&format!("extension-done-{}", decision.as_str()));

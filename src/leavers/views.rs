@@ -536,8 +536,6 @@ pub struct ShowPage<'a> {
     allowances: Vec<crate::allowances::views::LeaverAllowance>,
     keeper: bool,
     extensions: Vec<crate::extensions::views::ExtensionRow>,
-    /// A refused extension decision, shown above the extensions.
-    pub extension_problem: Option<String>,
     /// The legal hold in force, if any (reason label, since).
     hold: Option<(String, String)>,
     hold_reasons: Vec<(&'static str, String)>,
@@ -635,7 +633,6 @@ pub async fn show_page<'a>(
         } else {
             Vec::new()
         },
-        extension_problem: None,
         hold: l.legal_hold.as_deref().map(|r| {
             (
                 ctx.t(&format!("hold-reason-{r}")),

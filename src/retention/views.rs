@@ -3,7 +3,6 @@
 use askama::Template;
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Path},
 };
 
@@ -11,7 +10,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     retention::{self, HOLD_REASONS},
-    web::{Ctx, render, render_status, see_other},
+    web::{Ctx, render, see_other},
 };
 
 pub struct Row {
@@ -123,9 +122,9 @@ pub async fn hold(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<HoldForm>) -> Ap
         .await?
         .ok_or(AppError::NotFound)?;
     if !HOLD_REASONS.contains(&f.reason.as_str()) {
-        let mut page = crate::leavers::views::show_page(ctx, l, None).await?;
-        page.extension_problem = Some(ctx.t("hold-reason-required"));
-        return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        // Back to the person's page, which says why; nothing changed.
+        ctx.flash_error("hold-reason-required");
+        return Ok(see_other(&format!("/leavers/{}", l.id)));
     }
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;

@@ -190,8 +190,15 @@ async fn rejecting_needs_a_note_and_a_stale_decision_applies_nothing() {
             &[("version", "1")],
         )
         .await;
-    assert_eq!(no_note.status, 422);
-    assert!(no_note.body.contains("A note is required to reject."));
+    // Refused: back to the person's page, which says why.
+    no_note.assert_redirect_to(&format!("{show}#extensions"));
+    assert!(
+        first
+            .get(&show)
+            .await
+            .body
+            .contains("A note is required to reject.")
+    );
     // The second admin opened the page before the first rejected.
     let token = second.get(&show).await.csrf_token();
     first
@@ -208,8 +215,14 @@ async fn rejecting_needs_a_note_and_a_stale_decision_applies_nothing() {
             &[("csrf_token", &token), ("version", "1")],
         )
         .await;
-    assert_eq!(stale.status, 409);
-    assert!(stale.body.contains("Nothing was applied."));
+    stale.assert_redirect_to(&format!("{show}#extensions"));
+    assert!(
+        second
+            .get(&show)
+            .await
+            .body
+            .contains("Nothing was applied.")
+    );
     let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
         .await
         .unwrap()

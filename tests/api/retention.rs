@@ -153,6 +153,14 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
     app.create_leaver("NEW-1", Some(c.id), &[]).await;
     let before = aftercare::reports::annual(&app.state, 2020).await.unwrap();
 
+    // A hold needs its reason: refused back to the person's page, which says why.
+    admin
+        .post(&format!("/leavers/{}/hold", held.id), &[("reason", "")])
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", held.id));
+    let page = admin.get(&format!("/leavers/{}", held.id)).await;
+    assert!(page.body.contains("Choose the reason for the legal hold."));
+    assert!(!page.body.contains("Legal hold in force"));
     // A legal hold blocks anonymisation.
     admin
         .post(
