@@ -19,8 +19,8 @@ use crate::{
     config::Config,
     db,
     i18n::Lang,
+    roles::Role,
     users::{
-        Role,
         forms::{Email, UserDetails, parse_name},
         queries::{self, ChangeError},
     },

@@ -14,8 +14,8 @@ use crate::{
         rules::{PlacementType, Status},
         window::{WindowRules, age_on},
     },
+    roles::Role,
     users::{
-        Role,
         forms::{Email, UserDetails},
         queries as user_queries,
     },

@@ -25,6 +25,7 @@ pub mod plans;
 pub mod reminders;
 pub mod reports;
 pub mod retention;
+pub mod roles;
 pub mod telemetry;
 pub mod users;
 pub mod web;

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::users::Role;
+use crate::roles::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

@@ -20,7 +20,7 @@ use crate::{
     budget, db,
     error::{AppError, AppResult},
     i18n::format_yen,
-    users::Role,
+    roles::Role,
     web::forms::SelectOption,
     web::{Ctx, FormErrors, render, render_status, see_other},
 };

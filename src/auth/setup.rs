@@ -14,8 +14,8 @@ use crate::{
     auth::{password, secrets, start_session, tokens},
     db,
     error::{AppError, AppResult},
+    roles::Role,
     users::{
-        Role,
         forms::{UserForm, check_new_password},
         queries::{self, ChangeError},
     },

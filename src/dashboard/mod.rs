@@ -12,7 +12,7 @@ use crate::{
     clock::start_of,
     consultations::rules::Channel,
     error::AppResult,
-    users::Role,
+    roles::Role,
     web::{ANY_ROLE, Ctx, render, require},
 };
 use queries::{Item, Scope};

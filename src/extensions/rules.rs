@@ -1,5 +1,5 @@
 //! Extension reasons and the decision rules.
-use crate::users::Role;
+use crate::roles::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {

@@ -11,7 +11,7 @@ pub mod window;
 use poem::{EndpointExt, Route, get, post};
 
 use crate::{
-    users::Role,
+    roles::Role,
     web::{ADMIN, ANY_ROLE, require},
 };
 

@@ -15,7 +15,7 @@ use crate::{
         rules::{Status, StatusRefusal},
         window::{WindowRules, effective_support_end, support_window},
     },
-    users::Role,
+    roles::Role,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -21,7 +21,7 @@ use crate::{
         rules::{PlacementType, Status, StatusRefusal},
         window::{Standing, age_on, standing},
     },
-    users::Role,
+    roles::Role,
     web::forms::SelectOption,
     web::{Ctx, FormErrors, render, render_status, see_other},
 };

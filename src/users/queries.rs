@@ -10,7 +10,8 @@ use sea_orm::{
 use crate::{
     audit::{self, Entry},
     i18n::Lang,
-    users::{Role, forms::UserDetails},
+    roles::Role,
+    users::forms::UserDetails,
     web::CurrentUser,
 };
 

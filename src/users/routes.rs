@@ -13,8 +13,8 @@ use crate::{
     db,
     error::{AppError, AppResult},
     i18n::Lang,
+    roles::Role,
     users::{
-        Role,
         forms::{UserForm, check_new_password},
         queries::{self, ChangeError},
     },

@@ -8,7 +8,7 @@ use crate::{
     app::AppState,
     error::AppError,
     i18n::{Lang, Tr},
-    users::Role,
+    roles::Role,
     web::middleware::SESSION_FLASH,
 };
 

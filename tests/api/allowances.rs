@@ -1,5 +1,5 @@
 //! Allowances: requests, the decision rules, payments, CSV and budget.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::helpers::{Browser, Page, TestApp, spawn_app};

@@ -1,4 +1,4 @@
-use aftercare::{audit, users::Role};
+use aftercare::{audit, roles::Role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::helpers::spawn_app;

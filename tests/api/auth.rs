@@ -1,4 +1,4 @@
-use aftercare::users::Role;
+use aftercare::roles::Role;
 use chrono::Duration;
 
 use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};

@@ -737,7 +737,7 @@ async fn backup_and_restore_from_the_command_line() {
 /// began is there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restore_drill_brings_back_every_row_committed_before_the_backup() {
-    use aftercare::users::Role;
+    use aftercare::roles::Role;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use std::sync::atomic::{AtomicBool, Ordering};
     let app = crate::helpers::spawn_app().await;
@@ -917,7 +917,7 @@ async fn retention_lists_records_past_their_date_from_the_command_line() {
 /// The command line prints the same figures as the page's CSV.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_command_gives_the_same_figures_as_the_csv_download() {
-    use aftercare::{i18n::Lang, users::Role};
+    use aftercare::{i18n::Lang, roles::Role};
     let app = crate::helpers::spawn_app().await;
     crate::reports::population(&app).await;
     let user = app

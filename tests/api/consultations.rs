@@ -1,5 +1,5 @@
 //! Recording consultations, planning appointments, the timeline, and what finance never sees.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 
 use crate::helpers::spawn_app;
 

@@ -1,5 +1,5 @@
 //! Every POST route refuses a missing or wrong CSRF token with a 403 page and changes nothing.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 
 use crate::helpers::{PASSWORD, spawn_app};
 

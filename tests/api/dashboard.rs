@@ -1,5 +1,5 @@
 //! The dashboard's widgets on both sides of their boundary dates, and the monthly chart.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 
 use crate::helpers::{spawn_app, spawn_app_with};
 

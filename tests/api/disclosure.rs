@@ -1,7 +1,7 @@
 //! Disclosure requests: the deadline on the admin dashboard, and the ZIP of everything held.
 use std::io::Read;
 
-use aftercare::users::Role;
+use aftercare::roles::Role;
 
 use crate::helpers::spawn_app;
 

@@ -1,6 +1,6 @@
 //! Extensions past the default end: proposed by a coordinator, decided by another admin,
 //! and then the effective end everywhere.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 use chrono::NaiveDate;
 
 use crate::helpers::{Browser, as_refs, leaver_fields, spawn_app, spawn_app_with};

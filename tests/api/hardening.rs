@@ -2,7 +2,7 @@
 //! the headers every answer carries, refusals included.
 use std::time::Duration;
 
-use aftercare::users::Role;
+use aftercare::roles::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{

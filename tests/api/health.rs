@@ -58,7 +58,7 @@ async fn unknown_pages_get_the_404_page_in_the_layout() {
 #[tokio::test]
 async fn an_internal_error_shows_only_a_request_id_and_logs_the_details_under_it() {
     let app = spawn_app().await;
-    let (browser, _) = app.signed_in(aftercare::users::Role::Coordinator).await;
+    let (browser, _) = app.signed_in(aftercare::roles::Role::Coordinator).await;
     app.state.db.close_by_ref().await.unwrap();
     let page = browser.get("/account").await;
     assert_eq!(page.status, 500);

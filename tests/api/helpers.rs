@@ -11,8 +11,8 @@ use aftercare::{
     config::{Config, Sources},
     db,
     i18n::Lang,
+    roles::Role,
     users::{
-        Role,
         forms::{Email, UserDetails},
         queries,
     },

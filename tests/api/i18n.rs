@@ -1,4 +1,4 @@
-use aftercare::{i18n::Lang, users::Role};
+use aftercare::{i18n::Lang, roles::Role};
 
 use crate::helpers::{PASSWORD, spawn_app};
 

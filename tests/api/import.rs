@@ -1,5 +1,5 @@
 //! Getting data in: the CSV import (upload page and command line) and the demo data.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::helpers::{TestApp, spawn_app};

@@ -1,5 +1,5 @@
 //! The register: creating, editing, status, search, filters, pages, and what each role sees.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 use chrono::NaiveDate;
 use sea_orm::{EntityTrait, PaginatorTrait};
 

@@ -1,6 +1,6 @@
 //! Support plans: start, goals, agreement, read-only afterwards, review as a new version,
 //! the printable page, and finance kept out.
-use aftercare::{i18n::Lang, users::Role};
+use aftercare::{i18n::Lang, roles::Role};
 
 use crate::helpers::{PASSWORD, spawn_app};
 

@@ -3,7 +3,7 @@
 use aftercare::{
     i18n::Lang,
     reminders::{self, delivery, scheduler},
-    users::Role,
+    roles::Role,
 };
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};

@@ -1,5 +1,5 @@
 //! The fiscal-year report over a small known population, every figure computed by hand.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 use sea_orm::{ActiveModelTrait, Set};
 
 use crate::helpers::{TestApp, spawn_app};

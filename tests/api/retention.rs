@@ -1,6 +1,6 @@
 //! Retention: records past their date, legal holds, anonymisation that keeps the statistics
 //! and leaves no trace of the erased text in the database file.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 
 use crate::helpers::{TestApp, spawn_app};
 

@@ -1,5 +1,5 @@
 //! The route × role matrix: every route, every role, the answer each one gets.
-use aftercare::users::Role;
+use aftercare::roles::Role;
 
 use crate::{csrf::post_routes, helpers::spawn_app};
 

@@ -1,4 +1,4 @@
-use aftercare::users::Role;
+use aftercare::roles::Role;
 
 use crate::helpers::{PASSWORD, spawn_app};
 

@@ -1,4 +1,4 @@
-use aftercare::users::{Role, queries};
+use aftercare::{roles::Role, users::queries};
 
 use crate::helpers::{PASSWORD, spawn_app};
 
