@@ -29,10 +29,6 @@ pub fn caps(ctx: &Ctx) -> Caps {
     ctx.app.config.allowance_caps
 }
 
-fn today(ctx: &Ctx) -> chrono::NaiveDate {
-    ctx.app.clock.today(ctx.app.config.time_zone)
-}
-
 fn leaver_label(l: &leavers::Model) -> String {
     format!("{} {} ({})", l.family_name, l.given_name, l.case_number)
 }
@@ -85,19 +81,10 @@ fn form_page<'a>(
     }
 }
 
-async fn load_leaver(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
-    let l = crate::leavers::queries::get(&ctx.app.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Every page of this feature shows the person: the view is recorded first.
-    ctx.audit_view(vec![l.id]).await?;
-    Ok(l)
-}
-
 #[handler]
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let leaver = load_leaver(ctx, leaver_id).await?;
-    let next = Month::of(today(ctx)).next().to_string();
+    let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let next = Month::of(ctx.today()).next().to_string();
     let form = AllowanceForm {
         kind: Kind::Housing.as_str().into(),
         start_month: next.clone(),
@@ -130,7 +117,7 @@ pub async fn create(
     Path(leaver_id): Path<i32>,
     Form(form): Form<AllowanceForm>,
 ) -> AppResult<Response> {
-    let leaver = load_leaver(ctx, leaver_id).await?;
+    let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let mut errors = FormErrors::default();
     let Some(input) = form.parse(&caps(ctx), &mut errors) else {
         return render_status(
@@ -320,7 +307,7 @@ pub fn payment_lines(ctx: &Ctx, lines: &[payments::Model]) -> Vec<PaymentLine> {
 
 async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResult<ShowPage<'a>> {
     let user = ctx.user()?;
-    let leaver = load_leaver(ctx, a.leaver_id).await?;
+    let leaver = crate::leavers::load_for_page(ctx, a.leaver_id).await?;
     let status = queries::status(&a);
     let actor = Actor {
         id: user.id,
@@ -488,14 +475,14 @@ pub async fn act(
             .await;
         }
     }
-    let leaver = load_leaver(ctx, a.leaver_id).await?;
+    let leaver = crate::leavers::load_for_page(ctx, a.leaver_id).await?;
     let txn = db::begin_write(&ctx.app.db).await?;
     let step = Step {
         version,
         action,
         note,
     };
-    match queries::act(&txn, ctx.now(), today(ctx), actor, id, &step).await {
+    match queries::act(&txn, ctx.now(), ctx.today(), actor, id, &step).await {
         Ok(_) => {
             txn.commit().await?;
             ctx.flash_success(&format!("allowance-done-{}", action.as_str()));

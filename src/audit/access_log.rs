@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::{
     audit::routes::{PAGE_SIZE, Row},
-    error::{AppError, AppResult},
+    error::AppResult,
     web::{Ctx, render},
 };
 
@@ -39,11 +39,8 @@ pub async fn show(
     Path(id): Path<i32>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let l = crate::leavers::queries::get(&ctx.app.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let l = crate::leavers::load_for_page(ctx, id).await?;
     let page: u64 = q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000);
-    ctx.audit_view(vec![l.id]).await?;
     // Entries about the person: their record, and their consultations, allowances, plans and
     // extensions, and every page that showed them (one index lookup, then the page's rows).
     crate::audit::index::catch_up(&ctx.app.db, &ctx.app.clock).await?;

@@ -53,7 +53,7 @@ struct BudgetPage<'a> {
 }
 
 pub fn current_fy(ctx: &Ctx) -> i32 {
-    let today = ctx.app.clock.today(ctx.app.config.time_zone);
+    let today = ctx.today();
     fiscal_year_of(today, ctx.app.config.window_rules.fiscal_year_start)
 }
 

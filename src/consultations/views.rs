@@ -92,18 +92,9 @@ fn page<'a>(
     }
 }
 
-async fn load_leaver(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
-    let l = crate::leavers::queries::get(&ctx.app.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Every page of this feature shows the person: the view is recorded first.
-    ctx.audit_view(vec![l.id]).await?;
-    Ok(l)
-}
-
 #[handler]
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let leaver = load_leaver(ctx, leaver_id).await?;
+    let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let now = ctx.now().with_nanosecond(0).unwrap_or(ctx.now());
     let form = ConsultationForm {
         held_at: local_input_value(now, ctx.app.config.time_zone),
@@ -120,7 +111,7 @@ pub async fn create(
     Path(leaver_id): Path<i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let leaver = load_leaver(ctx, leaver_id).await?;
+    let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let form = ConsultationForm::from_pairs(pairs);
     let mut errors = FormErrors::default();
     let Some(input) = form.parse(ctx.app.config.time_zone, ctx.now(), None, &mut errors) else {
@@ -139,7 +130,7 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<(consultations::Model, leavers::M
     let c = queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let leaver = load_leaver(ctx, c.leaver_id).await?;
+    let leaver = crate::leavers::load_for_page(ctx, c.leaver_id).await?;
     Ok((c, leaver))
 }
 

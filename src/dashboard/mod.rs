@@ -126,7 +126,7 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
         ),
         _ => ctx.t("dashboard-waiting-none"),
     };
-    let month = Month::of(ctx.app.clock.today(ctx.app.config.time_zone));
+    let month = Month::of(ctx.today());
     let lines = payments::Entity::find()
         .filter(payments::Column::Month.eq(month.first_day()))
         .all(db)

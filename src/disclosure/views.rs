@@ -151,10 +151,6 @@ fn field_value(
     }
 }
 
-fn today(ctx: &Ctx) -> NaiveDate {
-    ctx.app.clock.today(ctx.app.config.time_zone)
-}
-
 async fn page<'a>(
     ctx: &'a Ctx,
     l: &leavers::Model,
@@ -204,9 +200,8 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
 
 #[handler]
 pub async fn show(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
-    let l = load(ctx, id).await?;
-    ctx.audit_view(vec![l.id]).await?;
-    render(&page(ctx, &l, today(ctx).to_string(), None).await?)
+    let l = crate::leavers::load_for_page(ctx, id).await?;
+    render(&page(ctx, &l, ctx.today().to_string(), None).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -267,7 +262,7 @@ pub async fn post(
             .col_expr(disclosures::Column::Status, Expr::value("done"))
             .col_expr(
                 disclosures::Column::CompletedOn,
-                Expr::value(Some(today(ctx))),
+                Expr::value(Some(ctx.today())),
             )
             .filter(disclosures::Column::Id.eq(request.id))
             .filter(disclosures::Column::Status.eq("open"))
@@ -327,7 +322,7 @@ pub async fn post(
             .col_expr(disclosures::Column::Status, Expr::value("done"))
             .col_expr(
                 disclosures::Column::CompletedOn,
-                Expr::value(Some(today(ctx))),
+                Expr::value(Some(ctx.today())),
             )
             .col_expr(
                 disclosures::Column::ExportSha256,
@@ -359,7 +354,7 @@ pub async fn post(
         .with_timezone(&ctx.app.config.time_zone)
         .date_naive();
     let problem = match parse_date(&f.requested_on) {
-        Some(d) if d > today(ctx) => Some("disclosure-date-invalid"),
+        Some(d) if d > ctx.today() => Some("disclosure-date-invalid"),
         Some(d) if d < recorded_on => Some("disclosure-date-before-record"),
         Some(_) => None,
         None => Some("disclosure-date-invalid"),

@@ -112,15 +112,6 @@ impl ExtensionForm {
     }
 }
 
-async fn load_leaver(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
-    let l = crate::leavers::queries::get(&ctx.app.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Every page of this feature shows the person: the view is recorded first.
-    ctx.audit_view(vec![l.id]).await?;
-    Ok(l)
-}
-
 /// `max_extension_years` after the end of support without any extension.
 fn latest_end(ctx: &Ctx, l: &leavers::Model) -> chrono::NaiveDate {
     let usual = crate::leavers::window::support_window(
@@ -132,13 +123,9 @@ fn latest_end(ctx: &Ctx, l: &leavers::Model) -> chrono::NaiveDate {
     usual + chrono::Months::new(12 * ctx.app.config.max_extension_years)
 }
 
-fn today(ctx: &Ctx) -> chrono::NaiveDate {
-    ctx.app.clock.today(ctx.app.config.time_zone)
-}
-
 #[handler]
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let l = load_leaver(ctx, leaver_id).await?;
+    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
     render(&page(
         ctx,
         &l,
@@ -153,10 +140,10 @@ pub async fn propose(
     Path(leaver_id): Path<i32>,
     Form(form): Form<ExtensionForm>,
 ) -> AppResult<Response> {
-    let l = load_leaver(ctx, leaver_id).await?;
+    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let mut errors = FormErrors::default();
     let ends = (l.support_ends_on, latest_end(ctx, &l));
-    let Some(proposal) = form.parse(ends, today(ctx), &mut errors) else {
+    let Some(proposal) = form.parse(ends, ctx.today(), &mut errors) else {
         return render_status(
             &page(ctx, &l, form, errors),
             StatusCode::UNPROCESSABLE_ENTITY,

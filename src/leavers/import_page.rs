@@ -85,7 +85,7 @@ pub async fn upload(ctx: &Ctx, mut multipart: Multipart) -> AppResult<Response> 
     if too_large {
         return refuse("import-too-large");
     }
-    let today = ctx.app.clock.today(ctx.app.config.time_zone);
+    let today = ctx.today();
     let rules = &ctx.app.config.window_rules;
     match import::import(&ctx.app.db, ctx.now(), today, ctx.user_id(), &bytes, rules).await? {
         Outcome::Imported(n) => {

@@ -15,6 +15,19 @@ use crate::{
     web::{ADMIN, ANY_ROLE, require},
 };
 
+/// The record `id` for a page that shows it: 404 when there is none, and the view recorded
+/// before anything of it is shown.
+pub async fn load_for_page(
+    ctx: &crate::web::Ctx,
+    id: i32,
+) -> crate::error::AppResult<entity::leavers::Model> {
+    let l = queries::get(&ctx.app.db, id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    ctx.audit_view(vec![l.id]).await?;
+    Ok(l)
+}
+
 /// Roles that keep the register (finance only reads identity and the support window).
 pub const KEEPERS: &[Role] = &[Role::Coordinator, Role::Admin];
 

@@ -2,7 +2,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use chrono::NaiveDate;
 use entity::leavers;
 use poem::{
     Response, handler,
@@ -28,10 +27,6 @@ use crate::{
 
 fn can_keep(ctx: &Ctx) -> bool {
     ctx.user.as_ref().is_some_and(|u| KEEPERS.contains(&u.role))
-}
-
-fn today(ctx: &Ctx) -> NaiveDate {
-    ctx.app.clock.today(ctx.app.config.time_zone)
 }
 
 fn full_name(l: &leavers::Model) -> String {
@@ -123,7 +118,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
         sort,
         page: q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000),
     };
-    let (records, total) = queries::list(&ctx.app.db, &filter, today(ctx)).await?;
+    let (records, total) = queries::list(&ctx.app.db, &filter, ctx.today()).await?;
     ctx.audit_view(records.iter().map(|l| l.id).collect())
         .await?;
     let coordinators = queries::active_coordinators(&ctx.app.db).await?;
@@ -324,7 +319,7 @@ fn refusal(err: LeaverError, errors: &mut FormErrors) -> AppResult<Option<&'stat
 #[handler]
 pub async fn create(ctx: &Ctx, Form(form): Form<LeaverForm>) -> AppResult<Response> {
     let mut errors = FormErrors::default();
-    let Some(input) = form.parse(today(ctx), &mut errors) else {
+    let Some(input) = form.parse(ctx.today(), &mut errors) else {
         let page = form_page(ctx, form, None, errors, None).await?;
         return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
     };
@@ -364,8 +359,7 @@ fn opt(v: &Option<String>) -> String {
 
 #[handler]
 pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
-    let l = load(ctx, id).await?;
-    ctx.audit_view(vec![l.id]).await?;
+    let l = super::load_for_page(ctx, id).await?;
     let form = LeaverForm {
         case_number: l.case_number.clone(),
         family_name: l.family_name.clone(),
@@ -403,7 +397,7 @@ pub async fn update(
 ) -> AppResult<Response> {
     load(ctx, id).await?;
     let mut errors = FormErrors::default();
-    let input = form.parse(today(ctx), &mut errors);
+    let input = form.parse(ctx.today(), &mut errors);
     let version = form.version();
     let (Some(input), Some(version)) = (input, version) else {
         let problem = version.is_none().then_some("form-stale");
@@ -547,7 +541,7 @@ pub async fn show_page<'a>(
     status_error: Option<&'static str>,
 ) -> AppResult<ShowPage<'a>> {
     ctx.audit_view(vec![l.id]).await?;
-    let today = today(ctx);
+    let today = ctx.today();
     let st = standing(l.support_starts_on, l.support_ends_on, today);
     let standing_text = match st {
         Standing::NotStarted { starts_in_days } => ctx.t_with(
@@ -738,7 +732,7 @@ pub async fn change_status(
     match queries::change_status(
         &txn,
         ctx.now(),
-        today(ctx),
+        ctx.today(),
         Some(actor),
         id,
         &StatusChange {

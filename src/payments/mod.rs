@@ -47,7 +47,7 @@ pub struct MonthQuery {
 }
 
 fn month_or_current(ctx: &Ctx, raw: &str) -> Month {
-    Month::parse(raw).unwrap_or_else(|| Month::of(ctx.app.clock.today(ctx.app.config.time_zone)))
+    Month::parse(raw).unwrap_or_else(|| Month::of(ctx.today()))
 }
 
 pub struct Line {
@@ -168,7 +168,7 @@ async fn page_keeping<'a>(
     problem: Option<String>,
     kept: Kept<'_>,
 ) -> AppResult<ListPage<'a>> {
-    let today = ctx.app.clock.today(ctx.app.config.time_zone).to_string();
+    let today = ctx.today().to_string();
     let rows = month_lines(&ctx.app.db, month).await?;
     ctx.audit_view(rows.iter().map(|(p, _)| p.leaver_id).collect())
         .await?;
@@ -295,7 +295,7 @@ async fn mark_paid(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<PaidForm>) -> A
     let Some(paid_on) = parse_date(&f.paid_on) else {
         return refused(ctx, month, "payments-paid-on-invalid", kept).await;
     };
-    let today = ctx.app.clock.today(ctx.app.config.time_zone);
+    let today = ctx.today();
     let scheduled_on = line
         .created_at
         .with_timezone(&ctx.app.config.time_zone)
@@ -329,7 +329,7 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
     let Some(paid_on) = parse_date(&f.paid_on) else {
         return refused(ctx, month, "payments-paid-on-invalid", kept).await;
     };
-    let this_month = Month::of(ctx.app.clock.today(ctx.app.config.time_zone));
+    let this_month = Month::of(ctx.today());
     if month > this_month {
         return refused(ctx, month, "payments-future-month", kept).await;
     }
@@ -346,7 +346,7 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
         return render_status(&p, StatusCode::CONFLICT);
     }
     // Every line must have been payable on that day, or none is marked.
-    let today = ctx.app.clock.today(ctx.app.config.time_zone);
+    let today = ctx.today();
     let tz = ctx.app.config.time_zone;
     if let Some(problem) = scheduled.iter().find_map(|line| {
         paid_on_problem(

@@ -19,24 +19,11 @@ use crate::{
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 
-fn today(ctx: &Ctx) -> NaiveDate {
-    ctx.app.clock.today(ctx.app.config.time_zone)
-}
-
-async fn load_leaver(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
-    let l = crate::leavers::queries::get(&ctx.app.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Every page of this feature shows the person: the view is recorded first.
-    ctx.audit_view(vec![l.id]).await?;
-    Ok(l)
-}
-
 async fn load(ctx: &Ctx, id: i32) -> AppResult<(plans::Model, leavers::Model)> {
     let p = queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let l = load_leaver(ctx, p.leaver_id).await?;
+    let l = crate::leavers::load_for_page(ctx, p.leaver_id).await?;
     Ok((p, l))
 }
 
@@ -75,7 +62,7 @@ struct ListPage<'a> {
 
 #[handler]
 pub async fn list(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let l = load_leaver(ctx, leaver_id).await?;
+    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let plans = queries::for_leaver(&ctx.app.db, leaver_id).await?;
     render(&ListPage {
         ctx,
@@ -150,7 +137,7 @@ fn parse_plan(
 
 #[handler]
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let l = load_leaver(ctx, leaver_id).await?;
+    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let plans = queries::for_leaver(&ctx.app.db, leaver_id).await?;
     if let Some(draft) = plans.iter().find(|p| p.status == "draft") {
         return Ok(see_other(&format!("/plans/{}", draft.id)));
@@ -176,13 +163,13 @@ pub async fn create(
     Path(leaver_id): Path<i32>,
     Form(form): Form<PlanForm>,
 ) -> AppResult<Response> {
-    let l = load_leaver(ctx, leaver_id).await?;
+    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let plans = queries::for_leaver(&ctx.app.db, leaver_id).await?;
     if let Some(draft) = plans.iter().find(|p| p.status == "draft") {
         return Ok(see_other(&format!("/plans/{}", draft.id)));
     }
     let mut errors = FormErrors::default();
-    let Some((wishes, review_on)) = parse_plan(&form, today(ctx), &mut errors) else {
+    let Some((wishes, review_on)) = parse_plan(&form, ctx.today(), &mut errors) else {
         let page = FormPage {
             ctx,
             action: format!("/leavers/{leaver_id}/plans/new"),
@@ -201,7 +188,7 @@ pub async fn create(
         review_on,
         from: plans.iter().find(|p| p.status == "agreed"),
     };
-    let saved = queries::start(&txn, ctx.now(), today(ctx), actor, &new).await?;
+    let saved = queries::start(&txn, ctx.now(), ctx.today(), actor, &new).await?;
     txn.commit().await?;
     ctx.flash_success("plan-started");
     Ok(see_other(&format!("/plans/{}", saved.id)))
@@ -275,7 +262,7 @@ async fn show_page<'a>(
             .collect(),
         goal_form: GoalForm::default(),
         agree_form: AgreeForm {
-            agreed_on: today(ctx).to_string(),
+            agreed_on: ctx.today().to_string(),
             ..Default::default()
         },
         goals,
@@ -444,7 +431,7 @@ pub async fn agree(
             errors.add("agreed_on", "leaver-date-invalid");
             None
         }
-        Some(d) if d > today(ctx) => {
+        Some(d) if d > ctx.today() => {
             errors.add("agreed_on", "plan-agreed-future");
             None
         }

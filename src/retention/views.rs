@@ -29,13 +29,9 @@ struct ListPage<'a> {
     confirming: bool,
 }
 
-fn today(ctx: &Ctx) -> chrono::NaiveDate {
-    ctx.app.clock.today(ctx.app.config.time_zone)
-}
-
 async fn rows(ctx: &Ctx, only: Option<&[i32]>) -> AppResult<Vec<Row>> {
     let years = ctx.app.config.retention_years;
-    let due = retention::due(&ctx.app.db, today(ctx), years).await?;
+    let due = retention::due(&ctx.app.db, ctx.today(), years).await?;
     ctx.audit_view(due.iter().map(|l| l.id).collect()).await?;
     Ok(due
         .into_iter()
@@ -93,7 +89,7 @@ pub async fn anonymise(ctx: &Ctx, Form(pairs): Form<Vec<(String, String)>>) -> A
     let mut held = 0;
     for id in ids {
         let txn = db::begin_write(&ctx.app.db).await?;
-        match retention::anonymise(&txn, ctx.now(), today(ctx), actor, id, years).await? {
+        match retention::anonymise(&txn, ctx.now(), ctx.today(), actor, id, years).await? {
             Ok(()) => {
                 txn.commit().await?;
                 done += 1;
@@ -128,7 +124,7 @@ pub async fn hold(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<HoldForm>) -> Ap
     }
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
-    retention::place_hold(&txn, ctx.now(), today(ctx), actor, id, &f.reason).await?;
+    retention::place_hold(&txn, ctx.now(), ctx.today(), actor, id, &f.reason).await?;
     txn.commit().await?;
     ctx.flash_success("hold-placed");
     Ok(see_other(&format!("/leavers/{id}")))

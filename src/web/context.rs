@@ -97,6 +97,11 @@ impl Ctx {
         self.app.clock.now()
     }
 
+    /// Today in the team's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.app.clock.today(self.app.config.time_zone)
+    }
+
     /// The signed-in user; handlers behind a role guard can rely on it.
     pub fn user(&self) -> Result<&CurrentUser, AppError> {
         self.user.as_ref().ok_or(AppError::Unauthenticated)

@@ -219,25 +219,15 @@ async fn odd_characters_in_a_date_and_time_get_a_message_not_a_panic() {
         }
     }
     // Invalid UTF-8, percent-encoded.
-    let token = browser.get(&new).await.csrf_token();
-    let body = format!(
-        "csrf_token={}&held_at=%FF%FE2026-11-20T10%3A00&status=held&channel=phone",
-        urlencode(&token)
-    );
     let resp = browser
-        .http
-        .post(format!("{}{new}", app.address))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 422);
+        .submit_encoded(
+            &new,
+            &new,
+            "&held_at=%FF%FE2026-11-20T10%3A00&status=held&channel=phone",
+        )
+        .await;
+    assert_eq!(resp.status, 422);
     assert!(!crate::helpers::captured_logs().contains("2026-11-20T10:00`"));
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
 }
 
 /// The CSRF refusal carries the same headers as every page.
@@ -320,27 +310,16 @@ async fn weak_or_odd_passwords_are_refused_with_a_message() {
         );
     }
     // Invalid UTF-8 is not silently turned into something else.
-    let token = admin.get("/admin/users/new").await.csrf_token();
-    let body = format!(
-        "csrf_token={}&name=Hanako&email=h%40example.jp&role=coordinator&language=en\
-         &password=tram%20gull%20ink%FF%204&password_confirm=tram%20gull%20ink%FF%204",
-        urlencode(&token)
-    );
     let resp = admin
-        .http
-        .post(format!("{}/admin/users/new", app.address))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 422);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("control or invisible characters")
-    );
+        .submit_encoded(
+            "/admin/users/new",
+            "/admin/users/new",
+            "&name=Hanako&email=h%40example.jp&role=coordinator&language=en\
+             &password=tram%20gull%20ink%FF%204&password_confirm=tram%20gull%20ink%FF%204",
+        )
+        .await;
+    assert_eq!(resp.status, 422);
+    assert!(resp.body.contains("control or invisible characters"));
     assert_eq!(
         aftercare::users::queries::count(&app.state.db)
             .await

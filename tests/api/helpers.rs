@@ -372,6 +372,23 @@ impl Browser {
         Self::read(resp).await
     }
 
+    /// Opens `page`, takes the CSRF token from its form, and posts to `action` a form body
+    /// written by hand after the token (`&field=value…`, percent-encoded as the test wants:
+    /// bytes that are not UTF-8, say).
+    pub async fn submit_encoded(&self, page: &str, action: &str, rest: &str) -> Page {
+        let token = self.get(page).await.csrf_token();
+        let token = serde_urlencoded::to_string([("csrf_token", token.as_str())]).unwrap();
+        let resp = self
+            .http
+            .post(format!("{}{action}", self.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!("{token}{rest}"))
+            .send()
+            .await
+            .unwrap();
+        Self::read(resp).await
+    }
+
     /// Opens `page`, takes the CSRF token from its form, and posts `fields` to `action`.
     pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let token = self.get(page).await.csrf_token();
