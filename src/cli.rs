@@ -245,7 +245,7 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
     };
     let result = async {
         let db = db::connect_and_migrate(&config).await?;
-        let now = chrono::Utc::now();
+        let now = Clock::system().now();
         let today = now.with_timezone(&config.time_zone).date_naive();
         // Stored windows follow this run's settings before any record is added.
         crate::leavers::queries::refresh_windows(&db, &config.window_rules, now).await?;
@@ -278,7 +278,8 @@ async fn import_leavers(config: Config, file: &std::path::Path) -> Outcome {
 
 async fn retention_list(config: Config, date: Option<&str>) -> Outcome {
     let day = match date.map(crate::web::forms::parse_date) {
-        None => chrono::Utc::now()
+        None => Clock::system()
+            .now()
             .with_timezone(&config.time_zone)
             .date_naive(),
         Some(Some(d)) => d,
@@ -427,7 +428,7 @@ async fn remind(config: Config, date: Option<&str>, dry_run: bool) -> Outcome {
 async fn demo(config: Config) -> Outcome {
     let result = async {
         let db = db::connect_and_migrate(&config).await?;
-        let now = chrono::Utc::now();
+        let now = Clock::system().now();
         let today = now.with_timezone(&config.time_zone).date_naive();
         crate::leavers::queries::refresh_windows(&db, &config.window_rules, now).await?;
         crate::demo::load(&db, now, today, &config.window_rules).await
@@ -550,7 +551,7 @@ async fn create_user(
         let hash = password::hash(password.clone()).await?;
         let txn = db::begin_write(&db).await?;
         let created =
-            queries::create(&txn, chrono::Utc::now(), None, "create", &details, hash).await;
+            queries::create(&txn, Clock::system().now(), None, "create", &details, hash).await;
         if created.is_ok() {
             txn.commit().await?;
         }

@@ -209,13 +209,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
     let items = query.all(&ctx.app.db).await?;
     let leaver_ids: Vec<i32> = items.iter().map(|a| a.leaver_id).collect();
     ctx.audit_view(leaver_ids.clone()).await?;
-    let leavers: HashMap<i32, leavers::Model> = leavers::Entity::find()
-        .filter(leavers::Column::Id.is_in(leaver_ids))
-        .all(&ctx.app.db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
+    let leavers = crate::leavers::queries::by_ids(&ctx.app.db, leaver_ids).await?;
     let rows = items
         .iter()
         .map(|a| {

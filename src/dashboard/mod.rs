@@ -184,14 +184,7 @@ async fn open_disclosures(db: &sea_orm::DatabaseConnection) -> AppResult<Vec<Ite
         .all(db)
         .await?;
     let ids: Vec<i32> = open.iter().map(|d| d.leaver_id).collect();
-    let people: std::collections::HashMap<i32, entity::leavers::Model> =
-        entity::leavers::Entity::find()
-            .filter(entity::leavers::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| (l.id, l))
-            .collect();
+    let people = crate::leavers::queries::by_ids(db, ids).await?;
     Ok(open
         .into_iter()
         .filter_map(|d| {

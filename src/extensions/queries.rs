@@ -46,13 +46,7 @@ pub async fn waiting(
         .all(db)
         .await?;
     let ids: Vec<i32> = proposals.iter().map(|e| e.leaver_id).collect();
-    let people: HashMap<i32, leavers::Model> = leavers::Entity::find()
-        .filter(leavers::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
+    let people = crate::leavers::queries::by_ids(db, ids).await?;
     Ok(proposals
         .into_iter()
         .filter_map(|e| {

@@ -80,6 +80,21 @@ fn map_unique(e: DbErr) -> LeaverError {
     }
 }
 
+/// The records of `ids`, by id, in one query.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<std::collections::HashMap<i32, leavers::Model>, DbErr> {
+    let ids: Vec<i32> = ids.into_iter().collect();
+    Ok(leavers::Entity::find()
+        .filter(leavers::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect())
+}
+
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<leavers::Model>, DbErr> {
     leavers::Entity::find_by_id(id).one(db).await
 }

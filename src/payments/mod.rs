@@ -1,6 +1,5 @@
 //! `/payments?month=YYYY-MM`: finance records the month's payments (one line or the whole
 //! month) and exports them as CSV that Excel in Japan opens correctly.
-use std::collections::HashMap;
 
 use askama::Template;
 use chrono::NaiveDate;
@@ -97,13 +96,7 @@ async fn month_lines(
         .all(db)
         .await?;
     let ids: Vec<i32> = lines.iter().map(|p| p.leaver_id).collect();
-    let leavers: HashMap<i32, leavers::Model> = leavers::Entity::find()
-        .filter(leavers::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
+    let leavers = crate::leavers::queries::by_ids(db, ids).await?;
     Ok(lines
         .into_iter()
         .map(|p| {

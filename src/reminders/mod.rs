@@ -348,13 +348,7 @@ async fn allowances_ending(db: &DatabaseConnection, day: NaiveDate) -> Result<Ve
         .all(db)
         .await?;
     let ids: Vec<i32> = ending.iter().map(|a| a.leaver_id).collect();
-    let people: HashMap<i32, leavers::Model> = leavers::Entity::find()
-        .filter(leavers::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
+    let people = crate::leavers::queries::by_ids(db, ids).await?;
     Ok(ending
         .into_iter()
         .filter_map(|a| {
