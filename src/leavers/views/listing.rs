@@ -1,0 +1,202 @@
+use std::collections::HashMap;
+
+use askama::Template;
+use poem::{Response, handler, web::Query};
+use serde::Deserialize;
+
+use crate::{
+    error::AppResult,
+    leavers::{
+        forms::search_form,
+        queries::{self, ListFilter, PAGE_SIZE, Sort},
+        rules::Status,
+    },
+    roles::Role,
+    web::forms::SelectOption,
+    web::{Ctx, render},
+};
+
+use super::{can_keep, full_name, kana_name};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    q: String,
+    status: String,
+    coordinator: String,
+    ends_within: String,
+    sort: String,
+    page: String,
+}
+
+pub struct ListRow {
+    pub id: i32,
+    pub case_number: String,
+    pub name: String,
+    pub kana: String,
+    pub date_of_birth: String,
+    pub support_end: String,
+    pub status: String,
+    pub coordinator: String,
+}
+
+pub struct PageLink {
+    pub number: u64,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "leavers/list.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    keeper: bool,
+    q: String,
+    ends_within: String,
+    statuses: Vec<SelectOption>,
+    coordinators: Vec<(String, String, bool)>,
+    sorts: Vec<SelectOption>,
+    rows: Vec<ListRow>,
+    summary: String,
+    pages: Vec<PageLink>,
+}
+
+#[handler]
+pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let keeper = can_keep(ctx);
+    // Status and coordinator are not identity: finance can neither see nor filter by them.
+    let status = Status::parse(&q.status).filter(|_| keeper);
+    let coordinator_choice = match q.coordinator.trim() {
+        "" if user.role == Role::Coordinator => "mine".to_string(),
+        "" => "all".to_string(),
+        other => other.to_string(),
+    };
+    let coordinator = match coordinator_choice.as_str() {
+        _ if !keeper => None,
+        "mine" => Some(user.id),
+        "all" => None,
+        id => id.parse().ok(),
+    };
+    let ends_within_days = q
+        .ends_within
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| *d <= 3660);
+    let sort = Sort::parse(&q.sort).unwrap_or(Sort::Name);
+    let filter = ListFilter {
+        q: Some(search_form(&q.q.chars().take(100).collect::<String>())).filter(|s| !s.is_empty()),
+        status,
+        coordinator,
+        ends_within_days,
+        sort,
+        page: q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000),
+    };
+    let (records, total) = queries::list(&ctx.app.db, &filter, ctx.today()).await?;
+    ctx.audit_view(records.iter().map(|l| l.id).collect())
+        .await?;
+    let coordinators = queries::active_coordinators(&ctx.app.db).await?;
+    let names: HashMap<i32, String> = if keeper {
+        crate::users::queries::list(&ctx.app.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let rows = records
+        .iter()
+        .map(|l| ListRow {
+            id: l.id,
+            case_number: l.case_number.clone(),
+            name: full_name(l),
+            kana: kana_name(l),
+            date_of_birth: ctx.tr.date(l.date_of_birth),
+            support_end: ctx.tr.date(l.support_ends_on),
+            status: Status::parse(&l.status)
+                .map(|s| ctx.t(&s.message_id()))
+                .unwrap_or_default(),
+            coordinator: l
+                .coordinator_id
+                .and_then(|c| names.get(&c).cloned())
+                .unwrap_or_else(|| ctx.t("leaver-unassigned")),
+        })
+        .collect();
+    let last_page = total.div_ceil(PAGE_SIZE).max(1);
+    let link = |page: u64| {
+        let query = serde_urlencoded::to_string([
+            ("q", q.q.as_str()),
+            ("status", q.status.as_str()),
+            ("coordinator", coordinator_choice.as_str()),
+            ("ends_within", q.ends_within.as_str()),
+            ("sort", sort.as_str()),
+            ("page", &page.to_string()),
+        ])
+        .unwrap_or_default();
+        format!("/leavers?{query}")
+    };
+    let pages = (1..=last_page)
+        .filter(|p| *p <= 3 || *p + 2 >= last_page || p.abs_diff(filter.page) <= 2)
+        .map(|p| PageLink {
+            number: p,
+            href: link(p),
+            current: p == filter.page,
+        })
+        .collect();
+    let mut coordinator_options = vec![
+        (
+            "mine".to_string(),
+            ctx.t("leaver-filter-mine"),
+            coordinator_choice == "mine",
+        ),
+        (
+            "all".to_string(),
+            ctx.t("filter-all"),
+            coordinator_choice == "all",
+        ),
+    ];
+    coordinator_options.extend(
+        coordinators
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name, coordinator_choice == id.to_string())),
+    );
+    let statuses = Status::ALL
+        .into_iter()
+        .map(|s| SelectOption {
+            value: s.as_str(),
+            label: ctx.t(&s.message_id()),
+            selected: Some(s) == status,
+        })
+        .collect();
+    let sorts = Sort::ALL
+        .into_iter()
+        .map(|s| SelectOption {
+            value: s.as_str(),
+            label: ctx.t(&format!("leaver-sort-{}", s.as_str().replace('_', "-"))),
+            selected: s == sort,
+        })
+        .collect();
+    render(&ListPage {
+        ctx,
+        keeper,
+        summary: ctx.t_with(
+            "leaver-list-summary",
+            &[
+                ("total", &total.to_string()),
+                ("page", &filter.page.to_string()),
+                ("pages", &last_page.to_string()),
+            ],
+        ),
+        q: q.q.clone(),
+        ends_within: q.ends_within.clone(),
+        statuses,
+        coordinators: coordinator_options,
+        sorts,
+        rows,
+        pages,
+    })
+}
+
+// ---------------------------------------------------------------- form

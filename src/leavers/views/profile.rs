@@ -1,0 +1,232 @@
+use askama::Template;
+use entity::leavers;
+use poem::{Response, handler, web::Path};
+
+use crate::{
+    error::AppResult,
+    leavers::{
+        rules::{PlacementType, Status},
+        window::{Standing, age_on, standing},
+    },
+    web::forms::SelectOption,
+    web::{Ctx, render},
+};
+
+use super::{can_keep, full_name, kana_name, load, opt};
+
+/// What only those who keep the register may see.
+pub struct Private {
+    pub kana: String,
+    pub placement_type: String,
+    pub placement_ended_on: String,
+    pub living_situation: String,
+    pub email: String,
+    pub phone: String,
+    pub address: String,
+    pub contact_consent: bool,
+    pub coordinator: String,
+    pub status: String,
+    pub closed: Option<(String, String)>,
+    pub notes: String,
+    pub version: i32,
+    pub next_statuses: Vec<SelectOption>,
+    pub timeline: Vec<TimelineEntry>,
+    pub last_contact: String,
+    pub next_follow_up: String,
+}
+
+/// One consultation on the leaver's timeline.
+pub struct TimelineEntry {
+    pub id: i32,
+    pub when: String,
+    pub status: String,
+    pub status_code: String,
+    pub channel: String,
+    pub topics: String,
+    pub summary: String,
+    pub follow_up: String,
+    pub editable: bool,
+}
+
+async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<(Vec<TimelineEntry>, String, String)> {
+    use crate::consultations::{
+        queries as cq,
+        rules::{Channel, Status as CStatus, Topic},
+    };
+    let items = cq::timeline(&ctx.app.db, leaver_id).await?;
+    let (last_held, follow_up) = cq::contact_summary(&items);
+    let ids: Vec<i32> = items.iter().map(|c| c.id).collect();
+    let mut topics = cq::topics_of(&ctx.app.db, &ids).await?;
+    let entries = items
+        .into_iter()
+        .map(|c| TimelineEntry {
+            id: c.id,
+            when: ctx.datetime(&c.held_at),
+            status: CStatus::parse(&c.status)
+                .map(|s| ctx.t(&s.message_id()))
+                .unwrap_or_default(),
+            editable: c.status != CStatus::Cancelled.as_str(),
+            status_code: c.status,
+            channel: Channel::parse(&c.channel)
+                .map(|s| ctx.t(&s.message_id()))
+                .unwrap_or_default(),
+            topics: topics
+                .remove(&c.id)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| Topic::parse(t))
+                .map(|t| ctx.t(&t.message_id()))
+                .collect::<Vec<_>>()
+                .join("、"),
+            summary: c.summary.unwrap_or_default(),
+            follow_up: c
+                .next_follow_up_on
+                .map(|d| ctx.tr.date(d))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let none = || ctx.t("consultation-none-yet");
+    Ok((
+        entries,
+        last_held.map(|t| ctx.datetime(&t)).unwrap_or_else(none),
+        follow_up.map(|d| ctx.tr.date(d)).unwrap_or_else(none),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "leavers/show.html")]
+pub struct ShowPage<'a> {
+    ctx: &'a Ctx,
+    id: i32,
+    case_number: String,
+    name: String,
+    date_of_birth: String,
+    age: String,
+    support_start: String,
+    support_end: String,
+    standing: String,
+    ended: bool,
+    private: Option<Private>,
+    status_error: Option<&'static str>,
+    allowances: Vec<crate::allowances::views::LeaverAllowance>,
+    keeper: bool,
+    extensions: Vec<crate::extensions::views::ExtensionRow>,
+    /// The legal hold in force, if any (reason label, since).
+    hold: Option<(String, String)>,
+    hold_reasons: Vec<(&'static str, String)>,
+}
+
+pub async fn show_page<'a>(
+    ctx: &'a Ctx,
+    l: leavers::Model,
+    status_error: Option<&'static str>,
+) -> AppResult<ShowPage<'a>> {
+    ctx.audit_view(vec![l.id]).await?;
+    let today = ctx.today();
+    let st = standing(l.support_starts_on, l.support_ends_on, today);
+    let standing_text = match st {
+        Standing::NotStarted { starts_in_days } => ctx.t_with(
+            "leaver-window-not-started",
+            &[("days", &starts_in_days.to_string())],
+        ),
+        Standing::Running { days_left } => ctx.t_with(
+            "leaver-window-days-left",
+            &[("days", &days_left.to_string())],
+        ),
+        Standing::Ended => ctx.t("leaver-window-ended"),
+    };
+    let private = if can_keep(ctx) {
+        let (timeline, last_contact, next_follow_up) = timeline(ctx, l.id).await?;
+        let status = Status::parse(&l.status).unwrap_or(Status::Active);
+        let coordinator = match l.coordinator_id {
+            Some(c) => crate::users::queries::get(&ctx.app.db, c)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default(),
+            None => ctx.t("leaver-unassigned"),
+        };
+        Some(Private {
+            kana: kana_name(&l),
+            placement_type: PlacementType::parse(&l.placement_type)
+                .map(|p| ctx.t(&p.message_id()))
+                .unwrap_or_default(),
+            placement_ended_on: ctx.tr.date(l.placement_ended_on),
+            living_situation: opt(&l.living_situation),
+            email: opt(&l.email),
+            phone: opt(&l.phone),
+            address: opt(&l.address),
+            contact_consent: l.contact_consent,
+            coordinator,
+            status: ctx.t(&status.message_id()),
+            closed: (status == Status::Closed).then(|| {
+                (
+                    l.closed_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
+                    opt(&l.closed_reason),
+                )
+            }),
+            notes: opt(&l.notes),
+            version: l.version,
+            // The current status first and chosen: a click on the button without a choice
+            // changes nothing.
+            next_statuses: if status.next().is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once(status)
+                    .chain(status.next())
+                    .map(|s| SelectOption {
+                        value: s.as_str(),
+                        label: ctx.t(&s.message_id()),
+                        selected: s == status,
+                    })
+                    .collect()
+            },
+            timeline,
+            last_contact,
+            next_follow_up,
+        })
+    } else {
+        None
+    };
+    Ok(ShowPage {
+        ctx,
+        id: l.id,
+        name: full_name(&l),
+        case_number: l.case_number,
+        date_of_birth: ctx.tr.date(l.date_of_birth),
+        age: ctx.t_with(
+            "leaver-age-years",
+            &[("age", &age_on(l.date_of_birth, today).to_string())],
+        ),
+        support_start: ctx.tr.date(l.support_starts_on),
+        support_end: ctx.tr.date(l.support_ends_on),
+        standing: standing_text,
+        ended: st == Standing::Ended,
+        allowances: crate::allowances::views::for_leaver_page(ctx, l.id, can_keep(ctx)).await?,
+        keeper: can_keep(ctx),
+        extensions: if can_keep(ctx) {
+            crate::extensions::views::rows(ctx, l.id).await?
+        } else {
+            Vec::new()
+        },
+        hold: l.legal_hold.as_deref().map(|r| {
+            (
+                ctx.t(&format!("hold-reason-{r}")),
+                l.legal_hold_since
+                    .map(|d| ctx.tr.date(d))
+                    .unwrap_or_default(),
+            )
+        }),
+        hold_reasons: crate::retention::HOLD_REASONS
+            .iter()
+            .map(|r| (*r, ctx.t(&format!("hold-reason-{r}"))))
+            .collect(),
+        private,
+        status_error,
+    })
+}
+
+#[handler]
+pub async fn show(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    let l = load(ctx, id).await?;
+    render(&show_page(ctx, l, None).await?)
+}
