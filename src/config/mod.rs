@@ -1,9 +1,14 @@
 //! Reads the `AFTERCARE_*` settings once into a typed `Config`; errors name the variable.
-use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, str::FromStr};
+use std::{net::SocketAddr, path::PathBuf, str::FromStr};
 
 use chrono_tz::Tz;
 
 use crate::leavers::window::{EndRule, WindowRules};
+
+mod sources;
+
+pub use sources::{ConfigError, Sources};
+use sources::{invalid, parse_bool, parse_networks, parse_positive};
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,148 +116,6 @@ fn redact_url(url: &str) -> String {
         ),
         None => url.to_owned(),
     }
-}
-
-/// A setting that could not be used; `Display` is the one line shown to the operator.
-#[derive(Debug, thiserror::Error)]
-#[error("{variable}: {problem}")]
-pub struct ConfigError {
-    pub variable: String,
-    pub problem: String,
-}
-
-/// Where settings come from: environment variables win over the optional `aftercare.toml`.
-#[derive(Default)]
-pub struct Sources {
-    values: BTreeMap<String, String>,
-}
-
-const PREFIX: &str = "AFTERCARE_";
-
-impl Sources {
-    /// Settings from `aftercare.toml` (if present in the working directory, or the file named
-    /// by `AFTERCARE_CONFIG_FILE`), overlaid by `AFTERCARE_*` environment variables.
-    pub fn from_environment() -> Result<Self, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with(PREFIX))
-            .collect();
-        let file_var = format!("{PREFIX}CONFIG_FILE");
-        let (path, required) = match env.get(&file_var) {
-            Some(p) => (PathBuf::from(p), true),
-            None => (PathBuf::from("aftercare.toml"), false),
-        };
-        let mut sources = Sources::default();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => sources.merge_toml(&text).map_err(|problem| ConfigError {
-                variable: path.display().to_string(),
-                problem,
-            })?,
-            Err(_) if !required => {}
-            Err(e) => {
-                return Err(ConfigError {
-                    variable: file_var,
-                    problem: format!("cannot read {}: {e}", path.display()),
-                });
-            }
-        }
-        for (k, v) in env {
-            sources.values.insert(k, v);
-        }
-        Ok(sources)
-    }
-
-    /// Settings given as (variable, value) pairs, e.g. by tests.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Sources {
-            values: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
-    }
-
-    fn merge_toml(&mut self, text: &str) -> Result<(), String> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
-        for (key, value) in table {
-            let value = match value {
-                toml::Value::String(s) => s,
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Boolean(b) => b.to_string(),
-                other => return Err(format!("{key}: unsupported {} value", other.type_str())),
-            };
-            self.values
-                .insert(format!("{PREFIX}{}", key.to_ascii_uppercase()), value);
-        }
-        Ok(())
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.values
-            .get(&format!("{PREFIX}{name}"))
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-    }
-
-    fn parse<T>(&self, name: &str, default: T, expected: &str) -> Result<T, ConfigError>
-    where
-        T: FromStr,
-    {
-        match self.get(name) {
-            None => Ok(default),
-            Some(raw) => raw.parse().map_err(|_| invalid(name, expected)),
-        }
-    }
-}
-
-fn invalid(name: &str, expected: &str) -> ConfigError {
-    // The value itself is not echoed: it may hold a password (SMTP URL, database URL).
-    ConfigError {
-        variable: format!("{PREFIX}{name}"),
-        problem: format!("invalid value, expected {expected}"),
-    }
-}
-
-fn parse_bool(sources: &Sources, name: &str, default: bool) -> Result<bool, ConfigError> {
-    match sources.get(name).map(|s| s.to_ascii_lowercase()) {
-        None => Ok(default),
-        Some(v) if ["true", "1", "yes", "on"].contains(&v.as_str()) => Ok(true),
-        Some(v) if ["false", "0", "no", "off"].contains(&v.as_str()) => Ok(false),
-        Some(_) => Err(invalid(name, "true or false")),
-    }
-}
-
-/// Comma-separated addresses (`10.0.0.5`) or networks (`10.0.0.0/8`).
-fn parse_networks(sources: &Sources, name: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-    let Some(raw) = sources.get(name) else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<ipnet::IpNet>()
-                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    invalid(
-                        name,
-                        "IP addresses or networks separated by commas, such as 10.0.0.5,192.168.0.0/24",
-                    )
-                })
-        })
-        .collect()
-}
-
-fn parse_positive(
-    sources: &Sources,
-    name: &str,
-    default: u32,
-    max: u32,
-) -> Result<u32, ConfigError> {
-    let value: u32 = sources.parse(name, default, "a whole number")?;
-    if value == 0 || value > max {
-        return Err(invalid(name, &format!("a whole number from 1 to {max}")));
-    }
-    Ok(value)
 }
 
 fn parse_window_rules(s: &Sources) -> Result<WindowRules, ConfigError> {
