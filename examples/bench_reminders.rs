@@ -87,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
                 contact_consent: Set(n % 3 == 0),
                 email: Set((n % 3 == 0).then(|| format!("l{n}@example.com"))),
                 coordinator_id: Set(Some(coordinators[n % coordinators.len()])),
-                status: Set("active".into()),
+                status: Set(entity::leavers::Status::Active),
                 support_starts_on: Set(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()),
                 support_ends_on: Set(
                     NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + Days::new((n % 900) as u64)

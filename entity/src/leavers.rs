@@ -1,5 +1,31 @@
 use sea_orm::entity::prelude::*;
 
+/// Where a record stands, stored as its name. A value the application does not know is an
+/// error when read, never a guess.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Status {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "lost_contact")]
+    LostContact,
+    #[sea_orm(string_value = "closed")]
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Active, Status::LostContact, Status::Closed];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::LostContact => "lost_contact",
+            Status::Closed => "closed",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leavers")]
 pub struct Model {
@@ -22,7 +48,7 @@ pub struct Model {
     pub address: Option<String>,
     pub contact_consent: bool,
     pub coordinator_id: Option<i32>,
-    pub status: String,
+    pub status: Status,
     #[sea_orm(column_type = "Text", nullable)]
     pub closed_reason: Option<String>,
     pub closed_on: Option<Date>,

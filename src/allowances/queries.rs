@@ -68,7 +68,7 @@ async fn check_fits(
     range: (Month, Month),
     except: Option<i32>,
 ) -> Result<(), AllowanceError> {
-    if leaver.status == "closed" {
+    if leaver.status == entity::leavers::Status::Closed {
         return Err(AllowanceError::LeaverClosed);
     }
     if let Some(m) = rules::first_month_outside(

@@ -89,7 +89,7 @@ pub async fn record(
             "date_of_birth": l.date_of_birth, "placement_type": l.placement_type,
             "placement_ended_on": l.placement_ended_on, "living_situation": l.living_situation,
             "email": l.email, "phone": l.phone, "address": l.address, "contact_consent": l.contact_consent,
-            "status": l.status, "closed_on": l.closed_on, "closed_reason": l.closed_reason, "notes": l.notes,
+            "status": l.status.as_str(), "closed_on": l.closed_on, "closed_reason": l.closed_reason, "notes": l.notes,
             "support_starts_on": l.support_starts_on, "support_ends_on": l.support_ends_on,
         })]),
         ("consultations", consults.iter().map(|c| json!({

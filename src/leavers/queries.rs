@@ -12,7 +12,7 @@ use crate::{
     audit::{self, Entry},
     leavers::{
         forms::{LeaverInput, search_form},
-        rules::{Status, StatusRefusal},
+        rules::{Status, StatusRefusal, StatusRules},
         window::{WindowRules, effective_support_end, support_window},
     },
     roles::Role,
@@ -184,7 +184,7 @@ pub async fn create(
     }
     check_coordinator(txn, input.coordinator_id, None).await?;
     let mut model = active_model(input, derive(input, rules, None), now);
-    model.status = Set(Status::Active.as_str().to_string());
+    model.status = Set(Status::Active);
     model.version = Set(1);
     model.created_at = Set(now);
     let saved = model.insert(txn).await.map_err(map_unique)?;
@@ -353,13 +353,13 @@ pub async fn change_status(
     if before.version != version {
         return Err(LeaverError::Stale);
     }
-    let from = Status::parse(&before.status).unwrap_or(Status::Active);
+    let from = before.status;
     let to = from
         .transition(change.to, reason)
         .map_err(LeaverError::Refused)?;
     let closing = to == Status::Closed;
     let result = leavers::Entity::update_many()
-        .col_expr(leavers::Column::Status, Expr::value(to.as_str()))
+        .col_expr(leavers::Column::Status, Expr::value(to))
         .col_expr(
             leavers::Column::ClosedReason,
             Expr::value(closing.then(|| reason.unwrap_or("").trim().to_string())),
@@ -452,7 +452,7 @@ pub async fn list(
         );
     }
     if let Some(s) = filter.status {
-        cond = cond.add(leavers::Column::Status.eq(s.as_str()));
+        cond = cond.add(leavers::Column::Status.eq(s));
     }
     if let Some(c) = filter.coordinator {
         cond = cond.add(leavers::Column::CoordinatorId.eq(c));

@@ -44,12 +44,8 @@ impl PlacementType {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Active,
-    LostContact,
-    Closed,
-}
+/// A record's status: stored by the entity, its rules here.
+pub use entity::leavers::Status;
 
 /// Why a status change was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,27 +58,28 @@ pub enum StatusRefusal {
     Unchanged,
 }
 
-impl Status {
-    pub const ALL: [Status; 3] = [Status::Active, Status::LostContact, Status::Closed];
+/// The register's rules about a status.
+pub trait StatusRules: Sized {
+    /// A status named in a form or a filter.
+    fn parse(s: &str) -> Option<Self>;
+    /// Catalog id of the status's name.
+    fn message_id(self) -> String;
+    /// `active` ↔ `lost_contact`, either → `closed` with a reason; `closed` is final.
+    fn transition(self, to: Self, reason: Option<&str>) -> Result<Self, StatusRefusal>;
+    /// The statuses a record in this status can be moved to.
+    fn next(self) -> Vec<Self>;
+}
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::LostContact => "lost_contact",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
+impl StatusRules for Status {
+    fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s.trim())
     }
 
-    pub fn message_id(self) -> String {
+    fn message_id(self) -> String {
         format!("leaver-status-{}", self.as_str().replace('_', "-"))
     }
 
-    /// `active` ↔ `lost_contact`, either → `closed` with a reason; `closed` is final.
-    pub fn transition(self, to: Status, reason: Option<&str>) -> Result<Status, StatusRefusal> {
+    fn transition(self, to: Status, reason: Option<&str>) -> Result<Status, StatusRefusal> {
         match (self, to) {
             (Status::Closed, _) => Err(StatusRefusal::AlreadyClosed),
             (from, to) if from == to => Err(StatusRefusal::Unchanged),
@@ -93,8 +90,7 @@ impl Status {
         }
     }
 
-    /// The statuses a record in this status can be moved to.
-    pub fn next(self) -> Vec<Status> {
+    fn next(self) -> Vec<Status> {
         Status::ALL
             .into_iter()
             .filter(|to| self.transition(*to, Some("reason")).is_ok())

@@ -427,7 +427,7 @@ async fn appointments_tomorrow(state: &AppState, day: NaiveDate) -> Result<Vec<I
         .filter(leavers::Column::Id.is_in(ids))
         .filter(leavers::Column::ContactConsent.eq(true))
         .filter(leavers::Column::Email.is_not_null())
-        .filter(leavers::Column::Status.ne("closed"))
+        .filter(leavers::Column::Status.ne(leavers::Status::Closed))
         .all(&state.db)
         .await?
         .into_iter()

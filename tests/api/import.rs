@@ -63,7 +63,7 @@ async fn an_admin_imports_the_example_file() {
     assert!(first.contact_consent);
     let second = rows.iter().find(|l| l.case_number == "EX-0002").unwrap();
     assert_eq!(second.family_name_kana.as_deref(), Some("スズキ"));
-    assert_eq!(second.status, "lost_contact");
+    assert_eq!(second.status.as_str(), "lost_contact");
     let third = rows.iter().find(|l| l.case_number == "EX-0003").unwrap();
     assert_eq!(
         (third.status.as_str(), third.closed_reason.as_deref()),

@@ -649,7 +649,7 @@ async fn a_status_change_on_an_old_page_is_refused() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(now.status, "lost_contact");
+    assert_eq!(now.status.as_str(), "lost_contact");
 }
 
 #[tokio::test]
@@ -741,7 +741,7 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
         check.body.contains(&format!("href=\"{show}\"")),
         "a way back"
     );
-    assert_eq!(stored().await.status, "active");
+    assert_eq!(stored().await.status.as_str(), "active");
     assert!(
         app.audit_rows()
             .await
@@ -761,7 +761,7 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
         )
         .await
         .assert_redirect_to(&show);
-    assert_eq!(stored().await.status, "lost_contact");
+    assert_eq!(stored().await.status.as_str(), "lost_contact");
 
     // Closing without a reason is refused before any confirmation.
     let no_reason = browser
@@ -786,7 +786,7 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
         .await;
     assert_eq!(check.status, 200);
     assert!(check.body.contains("Closing is final") && check.body.contains("Moved to Osaka"));
-    assert_eq!(stored().await.status, "lost_contact");
+    assert_eq!(stored().await.status.as_str(), "lost_contact");
 
     // In Japanese too.
     let ja = app
@@ -802,4 +802,30 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
         .submit(&show, &status, &[("status", "active"), ("version", "2")])
         .await;
     assert!(check.body.contains("状態の変更の確認"), "{}", check.body);
+}
+
+/// A status the application does not know, found in the database, is an error shown as such,
+/// never read as some other status.
+#[tokio::test]
+async fn an_unknown_stored_status_is_an_error_not_a_guess() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE leavers SET status = 'paused' WHERE id = {}",
+            l.id
+        ))
+        .await
+        .unwrap();
+    assert!(
+        aftercare::leavers::queries::get(&app.state.db, l.id)
+            .await
+            .is_err()
+    );
+    let page = browser.get(&format!("/leavers/{}", l.id)).await;
+    assert_eq!(page.status, 500);
+    assert!(!page.body.contains("Active"));
 }

@@ -9,7 +9,7 @@ use crate::{
     leavers::{
         forms::search_form,
         queries::{self, ListFilter, PAGE_SIZE, Sort},
-        rules::Status,
+        rules::{Status, StatusRules},
     },
     roles::Role,
     web::forms::SelectOption,
@@ -115,9 +115,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
             kana: kana_name(l),
             date_of_birth: ctx.tr.date(l.date_of_birth),
             support_end: ctx.tr.date(l.support_ends_on),
-            status: Status::parse(&l.status)
-                .map(|s| ctx.t(&s.message_id()))
-                .unwrap_or_default(),
+            status: ctx.t(&l.status.message_id()),
             coordinator: l
                 .coordinator_id
                 .and_then(|c| names.get(&c).cloned())

@@ -5,7 +5,7 @@ use poem::{Response, handler, web::Path};
 use crate::{
     error::AppResult,
     leavers::{
-        rules::{PlacementType, Status},
+        rules::{PlacementType, Status, StatusRules},
         window::{Standing, age_on, standing},
     },
     web::forms::SelectOption,
@@ -137,7 +137,7 @@ pub async fn show_page<'a>(
     };
     let private = if can_keep(ctx) {
         let (timeline, last_contact, next_follow_up) = timeline(ctx, l.id).await?;
-        let status = Status::parse(&l.status).unwrap_or(Status::Active);
+        let status = l.status;
         let coordinator = match l.coordinator_id {
             Some(c) => crate::users::queries::get(&ctx.app.db, c)
                 .await?

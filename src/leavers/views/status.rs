@@ -11,7 +11,7 @@ use crate::{
     error::{AppError, AppResult},
     leavers::{
         queries::{self, LeaverError, StatusChange},
-        rules::{Status, StatusRefusal},
+        rules::{Status, StatusRefusal, StatusRules},
     },
     web::{Ctx, render, render_status, see_other},
 };
@@ -51,7 +51,7 @@ pub async fn change_status(
 ) -> AppResult<Response> {
     let l = load(ctx, id).await?;
     let actor = ctx.user()?.id;
-    let from = Status::parse(&l.status).unwrap_or(Status::Active);
+    let from = l.status;
     let (case_number, name, stored_version) = (l.case_number.clone(), full_name(&l), l.version);
     let refused = |message| async move {
         let page = show_page(ctx, l, Some(message)).await?;
