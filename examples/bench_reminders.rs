@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
                 family_name_kana: Set(Some("ヤマダ".into())),
                 given_name_kana: Set(Some("タロウ".into())),
                 date_of_birth: Set(dob),
-                placement_type: Set("childrens_home".into()),
+                placement_type: Set(entity::leavers::PlacementType::ChildrensHome),
                 placement_ended_on: Set(NaiveDate::from_ymd_opt(2024, 3, 31).unwrap()),
                 contact_consent: Set(n % 3 == 0),
                 email: Set((n % 3 == 0).then(|| format!("l{n}@example.com"))),

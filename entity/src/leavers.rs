@@ -1,5 +1,60 @@
 use sea_orm::entity::prelude::*;
 
+/// Where the young person lived before leaving care (DESIGN 2.2), stored as its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum PlacementType {
+    #[sea_orm(string_value = "childrens_home")]
+    ChildrensHome,
+    #[sea_orm(string_value = "foster_care")]
+    FosterCare,
+    #[sea_orm(string_value = "family_home")]
+    FamilyHome,
+    #[sea_orm(string_value = "self_reliance_home")]
+    SelfRelianceHome,
+    #[sea_orm(string_value = "therapeutic_facility")]
+    TherapeuticFacility,
+    #[sea_orm(string_value = "reform_facility")]
+    ReformFacility,
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+impl PlacementType {
+    pub const ALL: [PlacementType; 7] = [
+        PlacementType::ChildrensHome,
+        PlacementType::FosterCare,
+        PlacementType::FamilyHome,
+        PlacementType::SelfRelianceHome,
+        PlacementType::TherapeuticFacility,
+        PlacementType::ReformFacility,
+        PlacementType::Other,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlacementType::ChildrensHome => "childrens_home",
+            PlacementType::FosterCare => "foster_care",
+            PlacementType::FamilyHome => "family_home",
+            PlacementType::SelfRelianceHome => "self_reliance_home",
+            PlacementType::TherapeuticFacility => "therapeutic_facility",
+            PlacementType::ReformFacility => "reform_facility",
+            PlacementType::Other => "other",
+        }
+    }
+
+    /// A placement type named in a form or a file.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
+    }
+
+    /// Catalog id of its name.
+    pub fn message_id(self) -> String {
+        format!("placement-{}", self.as_str().replace('_', "-"))
+    }
+}
+
 /// Where a record stands, stored as its name. A value the application does not know is an
 /// error when read, never a guess.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
@@ -38,7 +93,7 @@ pub struct Model {
     pub family_name_kana: Option<String>,
     pub given_name_kana: Option<String>,
     pub date_of_birth: Date,
-    pub placement_type: String,
+    pub placement_type: PlacementType,
     pub placement_ended_on: Date,
     #[sea_orm(column_type = "Text", nullable)]
     pub living_situation: Option<String>,

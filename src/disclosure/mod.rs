@@ -86,7 +86,7 @@ pub async fn record(
         ("person", vec![json!({
             "case_number": l.case_number, "family_name": l.family_name, "given_name": l.given_name,
             "family_name_kana": l.family_name_kana, "given_name_kana": l.given_name_kana,
-            "date_of_birth": l.date_of_birth, "placement_type": l.placement_type,
+            "date_of_birth": l.date_of_birth, "placement_type": l.placement_type.as_str(),
             "placement_ended_on": l.placement_ended_on, "living_situation": l.living_situation,
             "email": l.email, "phone": l.phone, "address": l.address, "contact_consent": l.contact_consent,
             "status": l.status.as_str(), "closed_on": l.closed_on, "closed_reason": l.closed_reason, "notes": l.notes,

@@ -153,7 +153,7 @@ fn active_model(input: &LeaverInput, d: Derived, now: DateTime<Utc>) -> leavers:
         family_name_kana: Set(input.family_name_kana.clone()),
         given_name_kana: Set(input.given_name_kana.clone()),
         date_of_birth: Set(input.date_of_birth),
-        placement_type: Set(input.placement_type.as_str().to_string()),
+        placement_type: Set(input.placement_type),
         placement_ended_on: Set(input.placement_ended_on),
         living_situation: Set(input.living_situation.clone()),
         email: Set(input.email.clone()),
@@ -247,7 +247,7 @@ pub fn changed_fields(before: &leavers::Model, input: &LeaverInput) -> Vec<&'sta
         ("date_of_birth", before.date_of_birth == input.date_of_birth),
         (
             "placement_type",
-            before.placement_type == input.placement_type.as_str(),
+            before.placement_type == input.placement_type,
         ),
         (
             "placement_ended_on",

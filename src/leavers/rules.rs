@@ -1,48 +1,7 @@
 //! Register rules: placement types, statuses and the status changes allowed between them.
 
-/// Where the young person lived before leaving care (DESIGN 2.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlacementType {
-    ChildrensHome,
-    FosterCare,
-    FamilyHome,
-    SelfRelianceHome,
-    TherapeuticFacility,
-    ReformFacility,
-    Other,
-}
-
-impl PlacementType {
-    pub const ALL: [PlacementType; 7] = [
-        PlacementType::ChildrensHome,
-        PlacementType::FosterCare,
-        PlacementType::FamilyHome,
-        PlacementType::SelfRelianceHome,
-        PlacementType::TherapeuticFacility,
-        PlacementType::ReformFacility,
-        PlacementType::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlacementType::ChildrensHome => "childrens_home",
-            PlacementType::FosterCare => "foster_care",
-            PlacementType::FamilyHome => "family_home",
-            PlacementType::SelfRelianceHome => "self_reliance_home",
-            PlacementType::TherapeuticFacility => "therapeutic_facility",
-            PlacementType::ReformFacility => "reform_facility",
-            PlacementType::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
-    }
-
-    pub fn message_id(self) -> String {
-        format!("placement-{}", self.as_str().replace('_', "-"))
-    }
-}
+/// Where the young person lived before leaving care: stored by the entity, with its names.
+pub use entity::leavers::PlacementType;
 
 /// A record's status: stored by the entity, its rules here.
 pub use entity::leavers::Status;

@@ -151,7 +151,7 @@ pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
         family_name_kana: opt(&l.family_name_kana),
         given_name_kana: opt(&l.given_name_kana),
         date_of_birth: l.date_of_birth.to_string(),
-        placement_type: l.placement_type.clone(),
+        placement_type: l.placement_type.as_str().to_string(),
         placement_ended_on: l.placement_ended_on.to_string(),
         living_situation: opt(&l.living_situation),
         email: opt(&l.email),

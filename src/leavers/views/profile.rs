@@ -5,7 +5,7 @@ use poem::{Response, handler, web::Path};
 use crate::{
     error::AppResult,
     leavers::{
-        rules::{PlacementType, Status, StatusRules},
+        rules::{Status, StatusRules},
         window::{Standing, age_on, standing},
     },
     web::forms::SelectOption,
@@ -147,9 +147,7 @@ pub async fn show_page<'a>(
         };
         Some(Private {
             kana: kana_name(&l),
-            placement_type: PlacementType::parse(&l.placement_type)
-                .map(|p| ctx.t(&p.message_id()))
-                .unwrap_or_default(),
+            placement_type: ctx.t(&l.placement_type.message_id()),
             placement_ended_on: ctx.tr.date(l.placement_ended_on),
             living_situation: opt(&l.living_situation),
             email: opt(&l.email),
