@@ -1,6 +1,7 @@
 //! Reads and writes of allowances and their payment lines. Every write records its audit entry
 //! in the same transaction; decisions apply only to the version the decider saw.
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::payments::Status as PaymentStatus;
 use entity::{allowances, leavers, payments};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
@@ -101,7 +102,7 @@ async fn check_fits(
     let mut lines = payments::Entity::find()
         .filter(payments::Column::LeaverId.eq(leaver.id))
         .filter(payments::Column::Kind.eq(kind.as_str()))
-        .filter(payments::Column::Status.is_in(["scheduled", "paid"]))
+        .filter(payments::Column::Status.is_in([PaymentStatus::Scheduled, PaymentStatus::Paid]))
         .filter(payments::Column::Month.gte(range.0.first_day()))
         .filter(payments::Column::Month.lte(range.1.first_day()));
     if let Some(id) = except {
@@ -239,7 +240,7 @@ pub async fn act(
                     kind: Set(before.kind.clone()),
                     month: Set(m.first_day()),
                     amount: Set(before.monthly_amount),
-                    status: Set("scheduled".into()),
+                    status: Set(PaymentStatus::Scheduled),
                     version: Set(1),
                     created_at: Set(now),
                     updated_at: Set(now),
@@ -254,14 +255,17 @@ pub async fn act(
         Action::Stop => {
             // Unpaid months that have not begun are cancelled; paid ones stay.
             let cancelled = payments::Entity::update_many()
-                .col_expr(payments::Column::Status, Expr::value("cancelled"))
+                .col_expr(
+                    payments::Column::Status,
+                    Expr::value(PaymentStatus::Cancelled),
+                )
                 .col_expr(payments::Column::UpdatedAt, Expr::value(now))
                 .col_expr(
                     payments::Column::Version,
                     Expr::col(payments::Column::Version).add(1),
                 )
                 .filter(payments::Column::AllowanceId.eq(id))
-                .filter(payments::Column::Status.eq("scheduled"))
+                .filter(payments::Column::Status.eq(PaymentStatus::Scheduled))
                 .filter(payments::Column::Month.gt(today))
                 .exec(txn)
                 .await?;

@@ -293,7 +293,7 @@ pub fn payment_lines(ctx: &Ctx, lines: &[payments::Model]) -> Vec<PaymentLine> {
         .map(|p| PaymentLine {
             month: Month::of(p.month).to_string(),
             amount: format_yen(p.amount),
-            status: ctx.t(&format!("payment-status-{}", p.status)),
+            status: ctx.t(&format!("payment-status-{}", p.status.as_str())),
             paid_on: p.paid_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
         })
         .collect()

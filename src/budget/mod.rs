@@ -2,6 +2,7 @@
 //! (scheduled, unpaid lines) and paid. `/budget?fy=YYYY` shows them with a monthly chart.
 pub mod views;
 
+use entity::payments::Status as PaymentStatus;
 use poem::{EndpointExt, Route, get};
 
 use crate::web::{FINANCE, require};
@@ -64,14 +65,14 @@ impl Figures {
 #[derive(FromQueryResult)]
 struct SumRow {
     kind: String,
-    status: String,
+    status: PaymentStatus,
     total: i64,
 }
 
 #[derive(FromQueryResult)]
 struct MonthRow {
     month: NaiveDate,
-    status: String,
+    status: PaymentStatus,
     total: i64,
 }
 
@@ -106,7 +107,7 @@ pub async fn figures(
     for r in rows {
         if let Some(k) = Kind::parse(&r.kind) {
             let f = out.entry(k).or_default();
-            if r.status == "paid" {
+            if r.status == PaymentStatus::Paid {
                 f.paid += r.total;
             } else {
                 f.committed += r.total;
@@ -137,13 +138,13 @@ pub async fn monthly(
     Ok(months
         .into_iter()
         .map(|m| {
-            let sum = |status: &str| {
+            let sum = |status: PaymentStatus| {
                 rows.iter()
                     .filter(|r| Month::of(r.month) == m && r.status == status)
                     .map(|r| r.total)
                     .sum::<i64>()
             };
-            (m, sum("paid"), sum("scheduled"))
+            (m, sum(PaymentStatus::Paid), sum(PaymentStatus::Scheduled))
         })
         .collect())
 }

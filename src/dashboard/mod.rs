@@ -134,7 +134,7 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
     let month_totals = Kind::ALL
         .into_iter()
         .map(|k| {
-            let sum = |status: &str| {
+            let sum = |status: entity::payments::Status| {
                 lines
                     .iter()
                     .filter(|p| p.kind == k.as_str() && p.status == status)
@@ -143,8 +143,8 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
             };
             (
                 ctx.t(&k.message_id()),
-                format_yen(sum("scheduled")),
-                format_yen(sum("paid")),
+                format_yen(sum(entity::payments::Status::Scheduled)),
+                format_yen(sum(entity::payments::Status::Paid)),
             )
         })
         .collect();

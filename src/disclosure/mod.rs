@@ -102,7 +102,7 @@ pub async fn record(
             "end_month": a.end_month, "reason": a.reason, "status": a.status, "decision_note": a.decision_note,
         })).collect()),
         ("payments", pays.iter().map(|p| json!({
-            "kind": p.kind, "month": p.month, "amount": p.amount, "status": p.status, "paid_on": p.paid_on,
+            "kind": p.kind, "month": p.month, "amount": p.amount, "status": p.status.as_str(), "paid_on": p.paid_on,
         })).collect()),
         ("plans", plan_rows.iter().map(|p| json!({
             "number": p.number, "status": p.status, "wishes": p.wishes, "started_on": p.started_on,

@@ -1,5 +1,6 @@
 //! `/payments?month=YYYY-MM`: finance records the month's payments (one line or the whole
 //! month) and exports them as CSV that Excel in Japan opens correctly.
+pub mod rules;
 
 use askama::Template;
 use chrono::NaiveDate;
@@ -26,6 +27,7 @@ use crate::{
     web::forms::parse_date,
     web::{Ctx, render, render_status, see_other},
 };
+use rules::Status;
 
 /// Every path of payments: finance only.
 pub fn mount(route: Route) -> Route {
@@ -111,14 +113,14 @@ pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind,
     Kind::ALL
         .into_iter()
         .map(|k| {
-            let sum = |status: &str| {
+            let sum = |status: Status| {
                 lines
                     .iter()
                     .filter(|(p, _)| p.kind == k.as_str() && p.status == status)
                     .map(|(p, _)| p.amount)
                     .sum::<i64>()
             };
-            (k, sum("scheduled"), sum("paid"))
+            (k, sum(Status::Scheduled), sum(Status::Paid))
         })
         .collect()
 }
@@ -165,7 +167,10 @@ async fn page_keeping<'a>(
     let rows = month_lines(&ctx.app.db, month).await?;
     ctx.audit_view(rows.iter().map(|(p, _)| p.leaver_id).collect())
         .await?;
-    let scheduled_count = rows.iter().filter(|(p, _)| p.status == "scheduled").count();
+    let scheduled_count = rows
+        .iter()
+        .filter(|(p, _)| p.status == Status::Scheduled)
+        .count();
     let kind_label = |k: &str| {
         Kind::parse(k)
             .map(|k| ctx.t(&k.message_id()))
@@ -197,8 +202,8 @@ async fn page_keeping<'a>(
                     .unwrap_or_default(),
                 kind: kind_label(&p.kind),
                 amount: format_yen(p.amount),
-                status: ctx.t(&format!("payment-status-{}", p.status)),
-                scheduled: p.status == "scheduled",
+                status: ctx.t(&format!("payment-status-{}", p.status.as_str())),
+                scheduled: p.status == Status::Scheduled,
                 paid_on: p.paid_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
                 paid_on_input: match kept {
                     Kept::Line(id, typed) if id == p.id => typed.to_string(),
@@ -239,7 +244,7 @@ async fn record_paid(
 ) -> Result<bool, DbErr> {
     let actor = ctx.user_id();
     let result = payments::Entity::update_many()
-        .col_expr(payments::Column::Status, Expr::value("paid"))
+        .col_expr(payments::Column::Status, Expr::value(Status::Paid))
         .col_expr(payments::Column::PaidOn, Expr::value(Some(paid_on)))
         .col_expr(payments::Column::PaidBy, Expr::value(actor))
         .col_expr(payments::Column::UpdatedAt, Expr::value(ctx.now()))
@@ -249,7 +254,7 @@ async fn record_paid(
         )
         .filter(payments::Column::Id.eq(line.id))
         .filter(payments::Column::Version.eq(line.version))
-        .filter(payments::Column::Status.eq("scheduled"))
+        .filter(payments::Column::Status.eq(Status::Scheduled))
         .exec(txn)
         .await?;
     if result.rows_affected != 1 {
@@ -296,7 +301,8 @@ async fn mark_paid(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<PaidForm>) -> A
     if let Some(problem) = paid_on_problem(paid_on, scheduled_on, today) {
         return refused(ctx, month, problem, kept).await;
     }
-    if f.version.trim().parse::<i32>().ok() != Some(line.version) || line.status != "scheduled" {
+    let payable = rules::transition(line.status, rules::Step::Pay).is_ok();
+    if f.version.trim().parse::<i32>().ok() != Some(line.version) || !payable {
         let p = page(ctx, month, Some(ctx.t("payments-not-scheduled"))).await?;
         return render_status(&p, StatusCode::CONFLICT);
     }
@@ -329,7 +335,7 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
     let txn = db::begin_write(&ctx.app.db).await?;
     let scheduled = payments::Entity::find()
         .filter(payments::Column::Month.eq(month.first_day()))
-        .filter(payments::Column::Status.eq("scheduled"))
+        .filter(payments::Column::Status.eq(Status::Scheduled))
         .all(&txn)
         .await?;
     // Only what the page showed: a line approved since then is looked at first.
@@ -409,7 +415,7 @@ pub async fn csv_bytes(ctx: &Ctx, month: Month) -> AppResult<Vec<u8>> {
         let csv_err = |e: ::csv::Error| AppError::Internal(e.into());
         w.write_record(&header).map_err(csv_err)?;
         // Cancelled lines are left out, so the amounts add up to the totals below.
-        for (p, l) in rows.iter().filter(|(p, _)| p.status != "cancelled") {
+        for (p, l) in rows.iter().filter(|(p, _)| p.status != Status::Cancelled) {
             w.write_record([
                 l.as_ref()
                     .map(|l| no_formula(&l.case_number))
@@ -422,7 +428,7 @@ pub async fn csv_bytes(ctx: &Ctx, month: Month) -> AppResult<Vec<u8>> {
                     .unwrap_or_default(),
                 month.to_string(),
                 p.amount.to_string(),
-                ctx.t(&format!("payment-status-{}", p.status)),
+                ctx.t(&format!("payment-status-{}", p.status.as_str())),
                 p.paid_on.map(|d| d.to_string()).unwrap_or_default(),
             ])
             .map_err(csv_err)?;

@@ -112,7 +112,7 @@ async fn a_request_is_drafted_submitted_approved_and_scheduled_month_by_month() 
     let months: Vec<String> = lines(&app, id)
         .await
         .iter()
-        .map(|p| format!("{} {} {}", p.month, p.amount, p.status))
+        .map(|p| format!("{} {} {}", p.month, p.amount, p.status.as_str()))
         .collect();
     assert_eq!(
         months,
@@ -301,7 +301,7 @@ async fn the_state_machine_over_http() {
     let states: Vec<String> = lines(&app, c)
         .await
         .iter()
-        .map(|p| format!("{} {}", p.month, p.status))
+        .map(|p| format!("{} {}", p.month, p.status.as_str()))
         .collect();
     assert_eq!(
         states,
@@ -519,7 +519,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         "<td>Housing (居住費支援)</td><td class=\"yen\">¥0</td><td class=\"yen\">¥75,000</td>"
     ));
     let paid: Vec<_> = entity::payments::Entity::find()
-        .filter(entity::payments::Column::Status.eq("paid"))
+        .filter(entity::payments::Column::Status.eq(entity::payments::Status::Paid))
         .all(&app.state.db)
         .await
         .unwrap();
@@ -787,7 +787,7 @@ async fn payment_rules_refuse_what_was_not_seen() {
     assert_eq!(bad_month.status, 422);
     assert_eq!(
         entity::payments::Entity::find()
-            .filter(entity::payments::Column::Status.eq("paid"))
+            .filter(entity::payments::Column::Status.eq(entity::payments::Status::Paid))
             .count(&app.state.db)
             .await
             .unwrap(),
@@ -877,7 +877,12 @@ async fn implausible_payment_dates_are_refused_and_what_was_typed_is_kept() {
             "{date} kept in the month's field"
         );
     }
-    assert!(lines(&app, a).await.iter().all(|p| p.status == "scheduled"));
+    assert!(
+        lines(&app, a)
+            .await
+            .iter()
+            .all(|p| p.status == entity::payments::Status::Scheduled)
+    );
     finance
         .submit(
             list,

@@ -83,10 +83,10 @@ pub async fn population(app: &TestApp) -> i32 {
     // Payments: paid lines for 2026-04 and 2027-03 count, 2026-03 does not; a scheduled one neither.
     let allowance = app.create_allowance(a.id, c.id).await;
     for (month, status) in [
-        ("2026-04-01", "paid"),
-        ("2027-03-01", "paid"),
-        ("2026-03-01", "paid"),
-        ("2026-05-01", "scheduled"),
+        ("2026-04-01", entity::payments::Status::Paid),
+        ("2027-03-01", entity::payments::Status::Paid),
+        ("2026-03-01", entity::payments::Status::Paid),
+        ("2026-05-01", entity::payments::Status::Scheduled),
     ] {
         entity::payments::ActiveModel {
             allowance_id: Set(allowance.id),
@@ -94,7 +94,7 @@ pub async fn population(app: &TestApp) -> i32 {
             kind: Set("housing".into()),
             month: Set(month.parse().unwrap()),
             amount: Set(10_000),
-            status: Set(status.into()),
+            status: Set(status),
             version: Set(1),
             created_at: Set(app.clock.now()),
             updated_at: Set(app.clock.now()),
