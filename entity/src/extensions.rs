@@ -1,5 +1,28 @@
 use sea_orm::entity::prelude::*;
 
+/// Where a proposed extension stands, stored as its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Status {
+    #[sea_orm(string_value = "proposed")]
+    Proposed,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}
+
+impl Status {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Proposed => "proposed",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "extensions")]
 pub struct Model {
@@ -12,7 +35,7 @@ pub struct Model {
     pub reason_detail: Option<String>,
     pub review_on: Date,
     /// `proposed`, `approved` or `rejected`.
-    pub status: String,
+    pub status: Status,
     pub proposed_by: Option<i32>,
     pub decided_by: Option<i32>,
     pub decided_at: Option<DateTimeUtc>,

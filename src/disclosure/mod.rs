@@ -113,7 +113,7 @@ pub async fn record(
         })).collect()),
         ("extensions", exts.iter().map(|e| json!({
             "new_end_on": e.new_end_on, "reason": e.reason, "reason_detail": e.reason_detail,
-            "review_on": e.review_on, "status": e.status, "decided_at": e.decided_at,
+            "review_on": e.review_on, "status": e.status.as_str(), "decided_at": e.decided_at,
         })).collect()),
         ("access_log", access.iter().map(|e| json!({
             "at": e.at, "actor_id": e.actor_id, "action": e.action, "entity": e.entity, "summary": crate::audit::summary_for_one_person(&e.entity, e.entity_id, &e.summary),

@@ -41,7 +41,7 @@ pub async fn waiting(
     db: &impl ConnectionTrait,
 ) -> Result<Vec<crate::dashboard::queries::Item>, DbErr> {
     let proposals = extensions::Entity::find()
-        .filter(extensions::Column::Status.eq("proposed"))
+        .filter(extensions::Column::Status.eq(extensions::Status::Proposed))
         .order_by_asc(extensions::Column::CreatedAt)
         .all(db)
         .await?;
@@ -76,7 +76,7 @@ pub async fn latest_approved_end(
 ) -> Result<Option<NaiveDate>, DbErr> {
     Ok(extensions::Entity::find()
         .filter(extensions::Column::LeaverId.eq(leaver_id))
-        .filter(extensions::Column::Status.eq("approved"))
+        .filter(extensions::Column::Status.eq(extensions::Status::Approved))
         .order_by_desc(extensions::Column::DecidedAt)
         .order_by_desc(extensions::Column::Id)
         .one(db)
@@ -90,7 +90,7 @@ pub async fn latest_approved_ends(
 ) -> Result<HashMap<i32, NaiveDate>, DbErr> {
     let mut out = HashMap::new();
     for e in extensions::Entity::find()
-        .filter(extensions::Column::Status.eq("approved"))
+        .filter(extensions::Column::Status.eq(extensions::Status::Approved))
         .order_by_asc(extensions::Column::DecidedAt)
         .order_by_asc(extensions::Column::Id)
         .all(db)
@@ -114,7 +114,7 @@ pub async fn propose(
         reason: Set(p.reason.as_str().to_string()),
         reason_detail: Set(p.reason_detail.clone()),
         review_on: Set(p.review_on),
-        status: Set("proposed".into()),
+        status: Set(extensions::Status::Proposed),
         proposed_by: Set(Some(actor)),
         version: Set(1),
         created_at: Set(now),
@@ -177,7 +177,7 @@ pub async fn decide(
         .col_expr(extensions::Column::UpdatedAt, Expr::value(now))
         .filter(extensions::Column::Id.eq(ext.id))
         .filter(extensions::Column::Version.eq(version))
-        .filter(extensions::Column::Status.eq("proposed"))
+        .filter(extensions::Column::Status.eq(extensions::Status::Proposed))
         .exec(txn)
         .await?;
     if result.rows_affected != 1 {
@@ -186,7 +186,7 @@ pub async fn decide(
     let mut summary = format!(
         "leaver {}; status: proposed → {}",
         ext.leaver_id,
-        decision.status()
+        decision.status().as_str()
     );
     if decision == Decision::Approve {
         let leaver = leavers::Entity::find_by_id(ext.leaver_id)

@@ -38,6 +38,9 @@ impl Reason {
     }
 }
 
+/// A proposal's status: stored by the entity.
+pub use entity::extensions::Status;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     Approve,
@@ -60,10 +63,11 @@ impl Decision {
         }
     }
 
-    pub fn status(self) -> &'static str {
+    /// The status a proposal has once this decision is taken.
+    pub fn status(self) -> Status {
         match self {
-            Decision::Approve => "approved",
-            Decision::Reject => "rejected",
+            Decision::Approve => Status::Approved,
+            Decision::Reject => Status::Rejected,
         }
     }
 }
@@ -85,7 +89,7 @@ pub fn may_decide(
     role: Role,
     actor: i32,
     proposer: Option<i32>,
-    status: &str,
+    status: Status,
     decision: Decision,
     note: Option<&str>,
 ) -> Result<(), Refusal> {
@@ -95,7 +99,7 @@ pub fn may_decide(
     if proposer == Some(actor) {
         return Err(Refusal::OwnProposal);
     }
-    if status != "proposed" {
+    if status != Status::Proposed {
         return Err(Refusal::AlreadyDecided);
     }
     if decision == Decision::Reject && note.is_none_or(|n| n.trim().is_empty()) {
@@ -110,10 +114,24 @@ mod tests {
 
     #[test]
     fn only_another_admin_decides_a_proposal() {
-        let ok = may_decide(Role::Admin, 2, Some(1), "proposed", Decision::Approve, None);
+        let ok = may_decide(
+            Role::Admin,
+            2,
+            Some(1),
+            Status::Proposed,
+            Decision::Approve,
+            None,
+        );
         assert_eq!(ok, Ok(()));
         assert_eq!(
-            may_decide(Role::Admin, 1, Some(1), "proposed", Decision::Approve, None),
+            may_decide(
+                Role::Admin,
+                1,
+                Some(1),
+                Status::Proposed,
+                Decision::Approve,
+                None
+            ),
             Err(Refusal::OwnProposal)
         );
         assert_eq!(
@@ -121,7 +139,7 @@ mod tests {
                 Role::Coordinator,
                 2,
                 Some(1),
-                "proposed",
+                Status::Proposed,
                 Decision::Approve,
                 None
             ),
@@ -132,7 +150,7 @@ mod tests {
                 Role::Finance,
                 2,
                 Some(1),
-                "proposed",
+                Status::Proposed,
                 Decision::Approve,
                 None
             ),
@@ -143,7 +161,7 @@ mod tests {
                 Role::Admin,
                 2,
                 Some(1),
-                "approved",
+                Status::Approved,
                 Decision::Reject,
                 Some("x")
             ),
@@ -154,7 +172,7 @@ mod tests {
                 Role::Admin,
                 2,
                 Some(1),
-                "proposed",
+                Status::Proposed,
                 Decision::Reject,
                 Some(" ")
             ),
@@ -165,7 +183,7 @@ mod tests {
                 Role::Admin,
                 2,
                 Some(1),
-                "proposed",
+                Status::Proposed,
                 Decision::Reject,
                 Some("not needed")
             ),

@@ -190,7 +190,7 @@ pub async fn decide(
         user.role,
         user.id,
         ext.proposed_by,
-        &ext.status,
+        ext.status,
         decision,
         note,
     ) {
@@ -264,7 +264,7 @@ pub async fn rows(ctx: &Ctx, leaver_id: i32) -> AppResult<Vec<ExtensionRow>> {
                 .unwrap_or_default(),
             detail: e.reason_detail.clone().unwrap_or_default(),
             review: ctx.tr.date(e.review_on),
-            status: ctx.t(&format!("extension-status-{}", e.status)),
+            status: ctx.t(&format!("extension-status-{}", e.status.as_str())),
             proposed_by: name(e.proposed_by),
             decided: e
                 .decided_at
@@ -279,7 +279,7 @@ pub async fn rows(ctx: &Ctx, leaver_id: i32) -> AppResult<Vec<ExtensionRow>> {
                 user.role,
                 user.id,
                 e.proposed_by,
-                &e.status,
+                e.status,
                 Decision::Approve,
                 None,
             )

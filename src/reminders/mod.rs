@@ -310,7 +310,7 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
         }
     }
     let waiting = entity::extensions::Entity::find()
-        .filter(entity::extensions::Column::Status.eq("proposed"))
+        .filter(entity::extensions::Column::Status.eq(entity::extensions::Status::Proposed))
         .order_by_asc(entity::extensions::Column::CreatedAt)
         .all(db)
         .await?;
