@@ -41,7 +41,7 @@ pub async fn enqueue(
         subject: Set(message.subject.chars().take(300).collect()),
         body_text: Set(message.text.clone()),
         body_html: Set(message.html.clone()),
-        status: Set("pending".into()),
+        status: Set(outbox::Status::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         run_date: Set(day),
@@ -223,7 +223,7 @@ pub async fn with_lease_renewed_every<T>(
 async fn count_waiting(db: &DatabaseConnection) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     outbox::Entity::find()
-        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
+        .filter(outbox::Column::Status.is_in([outbox::Status::Pending, outbox::Status::Sending]))
         .count(db)
         .await
 }
@@ -253,7 +253,7 @@ const CLAIM_SECONDS: i64 = 90;
 async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
     let now = state.clock.now();
     let due = outbox::Entity::find()
-        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
+        .filter(outbox::Column::Status.is_in([outbox::Status::Pending, outbox::Status::Sending]))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::Id)
         .limit(200)
@@ -264,7 +264,7 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
         let attempts = row.attempts + 1;
         // Claim the row before sending, and commit the claim: whoever sends, sends once.
         let claimed = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value("sending"))
+            .col_expr(outbox::Column::Status, Expr::value(outbox::Status::Sending))
             .col_expr(outbox::Column::Attempts, Expr::value(attempts))
             .col_expr(
                 outbox::Column::NextAttemptAt,
@@ -272,7 +272,7 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
             )
             .filter(outbox::Column::Id.eq(row.id))
             .filter(outbox::Column::Attempts.eq(row.attempts))
-            .filter(outbox::Column::Status.eq(row.status.clone()))
+            .filter(outbox::Column::Status.eq(row.status))
             .exec(&state.db)
             .await?;
         if claimed.rows_affected != 1 {
@@ -284,9 +284,9 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
         };
         let now = state.clock.now();
         let (status, action) = match &outcome {
-            Ok(()) => ("sent", "sent"),
-            Err(_) if attempts >= MAX_ATTEMPTS => ("failed", "failed"),
-            Err(_) => ("pending", "retry"),
+            Ok(()) => (outbox::Status::Sent, "sent"),
+            Err(_) if attempts >= MAX_ATTEMPTS => (outbox::Status::Failed, "failed"),
+            Err(_) => (outbox::Status::Pending, "retry"),
         };
         let error_text = outcome
             .as_ref()
@@ -305,7 +305,7 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
                 Expr::value(outcome.is_ok().then_some(now)),
             )
             .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Status.eq("sending"))
+            .filter(outbox::Column::Status.eq(outbox::Status::Sending))
             .exec(&txn)
             .await?;
         // The error text can name the recipient: it stays on the outbox row, not in the
@@ -325,8 +325,8 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
         .await?;
         txn.commit().await?;
         match status {
-            "sent" => report.sent += 1,
-            "failed" => report.failed += 1,
+            outbox::Status::Sent => report.sent += 1,
+            outbox::Status::Failed => report.failed += 1,
             _ => report.retrying += 1,
         }
         if error_text.is_some() {
@@ -348,11 +348,11 @@ pub async fn retry_now(
     id: i32,
 ) -> Result<bool, DbErr> {
     let updated = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("pending"))
+        .col_expr(outbox::Column::Status, Expr::value(outbox::Status::Pending))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq("failed"))
+        .filter(outbox::Column::Status.eq(outbox::Status::Failed))
         .exec(txn)
         .await?;
     if updated.rows_affected == 1 {

@@ -46,12 +46,16 @@ pub struct Filter {
 #[handler]
 pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
     let mut q = outbox::Entity::find();
-    let status = match f.status.as_str() {
-        s @ ("pending" | "sent" | "failed") => s.to_string(),
-        _ => String::new(),
-    };
-    if !status.is_empty() {
-        q = q.filter(outbox::Column::Status.eq(status.clone()));
+    // The filter offers these three; anything else shows every email.
+    let status = [
+        outbox::Status::Pending,
+        outbox::Status::Sent,
+        outbox::Status::Failed,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == f.status);
+    if let Some(status) = status {
+        q = q.filter(outbox::Column::Status.eq(status));
     }
     let emails = q
         .order_by_desc(outbox::Column::Id)
@@ -64,9 +68,9 @@ pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
             id: e.id,
             to: e.to_address,
             subject: e.subject,
-            status: ctx.t(&format!("email-status-{}", e.status)),
-            retryable: e.status == "failed",
-            status_code: e.status,
+            status: ctx.t(&format!("email-status-{}", e.status.as_str())),
+            retryable: e.status == outbox::Status::Failed,
+            status_code: e.status.as_str().to_string(),
             attempts: e.attempts,
             last_error: e.last_error.unwrap_or_default(),
             created: ctx.datetime(&e.created_at),
@@ -81,7 +85,7 @@ pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
         ctx,
         rows,
         last_run,
-        status,
+        status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
     })
 }
 

@@ -328,7 +328,7 @@ async fn erase_emails(
     // loses its text like a sent one.
     let unsent: Vec<i32> = outbox::Entity::find()
         .filter(outbox::Column::Id.is_in(emails.clone()))
-        .filter(outbox::Column::Status.is_in(["pending", "failed"]))
+        .filter(outbox::Column::Status.is_in([outbox::Status::Pending, outbox::Status::Failed]))
         .all(txn)
         .await?
         .into_iter()

@@ -313,7 +313,12 @@ async fn one_digest_per_recipient_with_links_and_no_consultation_content() {
         .unwrap()
         .count();
     assert_eq!(files, 2);
-    assert!(emails(&app).await.iter().all(|e| e.status == "sent"));
+    assert!(
+        emails(&app)
+            .await
+            .iter()
+            .all(|e| e.status == entity::outbox::Status::Sent)
+    );
 }
 
 #[tokio::test]
@@ -785,7 +790,7 @@ async fn a_claim_left_by_a_crashed_sender_is_retried_and_only_failed_emails_are_
     );
     // A sender crashed after claiming it: the claim runs out and the email goes out once.
     let mut am = e.into_active_model();
-    am.status = Set("sending".into());
+    am.status = Set(entity::outbox::Status::Sending);
     am.attempts = Set(1);
     am.next_attempt_at = Set(app.clock.now() + chrono::Duration::minutes(15));
     am.update(&app.state.db).await.unwrap();

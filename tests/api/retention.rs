@@ -47,7 +47,10 @@ async fn email(app: &TestApp, to: &str, body: &str, status: &str) -> i32 {
         subject: Set("Aftercare reminders".into()),
         body_text: Set(body.into()),
         body_html: Set(format!("<p>{body}</p>")),
-        status: Set(status.into()),
+        status: Set(entity::outbox::Status::ALL
+            .into_iter()
+            .find(|s| s.as_str() == status)
+            .unwrap()),
         attempts: Set(1),
         next_attempt_at: Set(app.clock.now()),
         run_date: Set("2020-06-01".parse().unwrap()),
