@@ -1,5 +1,25 @@
 use sea_orm::entity::prelude::*;
 
+/// Where a plan stands, stored as its name: a draft is edited, an agreed plan is read-only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Status {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "agreed")]
+    Agreed,
+}
+
+impl Status {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Agreed => "agreed",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "plans")]
 pub struct Model {
@@ -9,7 +29,7 @@ pub struct Model {
     /// 1 for the first plan, then one more per review.
     pub number: i32,
     /// `draft` or `agreed`.
-    pub status: String,
+    pub status: Status,
     #[sea_orm(column_type = "Text")]
     pub wishes: String,
     pub started_on: Date,

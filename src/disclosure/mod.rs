@@ -105,7 +105,7 @@ pub async fn record(
             "kind": p.kind, "month": p.month, "amount": p.amount, "status": p.status.as_str(), "paid_on": p.paid_on,
         })).collect()),
         ("plans", plan_rows.iter().map(|p| json!({
-            "number": p.number, "status": p.status, "wishes": p.wishes, "started_on": p.started_on,
+            "number": p.number, "status": p.status.as_str(), "wishes": p.wishes, "started_on": p.started_on,
             "agreed_on": p.agreed_on, "review_on": p.review_on,
             "goals": goals.iter().filter(|g| g.plan_id == p.id).map(|g| json!({
                 "domain": g.domain, "goal": g.goal, "actions": g.actions, "target_on": g.target_on,

@@ -88,7 +88,7 @@ pub async fn start(
     let saved = plans::ActiveModel {
         leaver_id: Set(leaver_id),
         number: Set(number),
-        status: Set("draft".into()),
+        status: Set(plans::Status::Draft),
         wishes: Set(wishes.to_string()),
         started_on: Set(today),
         review_on: Set(review_on),
@@ -148,7 +148,7 @@ pub async fn update(
         )
         .filter(plans::Column::Id.eq(plan.id))
         .filter(plans::Column::Version.eq(version))
-        .filter(plans::Column::Status.eq("draft"))
+        .filter(plans::Column::Status.eq(plans::Status::Draft))
         .exec(txn)
         .await?;
     if result.rows_affected != 1 {
@@ -235,7 +235,7 @@ pub async fn agree(
     review_on: NaiveDate,
 ) -> Result<bool, DbErr> {
     let result = plans::Entity::update_many()
-        .col_expr(plans::Column::Status, Expr::value("agreed"))
+        .col_expr(plans::Column::Status, Expr::value(plans::Status::Agreed))
         .col_expr(plans::Column::AgreedOn, Expr::value(Some(agreed_on)))
         .col_expr(plans::Column::ReviewOn, Expr::value(Some(review_on)))
         .col_expr(plans::Column::UpdatedAt, Expr::value(now))
@@ -245,7 +245,7 @@ pub async fn agree(
         )
         .filter(plans::Column::Id.eq(plan.id))
         .filter(plans::Column::Version.eq(version))
-        .filter(plans::Column::Status.eq("draft"))
+        .filter(plans::Column::Status.eq(plans::Status::Draft))
         .exec(txn)
         .await?;
     if result.rows_affected != 1 {

@@ -1,6 +1,7 @@
 //! Handlers and pages of support plans.
 use askama::Template;
 use chrono::{Months, NaiveDate};
+use entity::plans::Status as PlanStatus;
 use entity::{leavers, plans};
 use poem::{
     Response, handler,
@@ -68,13 +69,13 @@ pub async fn list(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> 
         ctx,
         leaver_id,
         leaver: label(&l),
-        has_draft: plans.iter().any(|p| p.status == "draft"),
+        has_draft: plans.iter().any(|p| p.status == PlanStatus::Draft),
         rows: plans
             .into_iter()
             .map(|p| PlanRow {
                 id: p.id,
                 number: p.number,
-                status: ctx.t(&format!("plan-status-{}", p.status)),
+                status: ctx.t(&format!("plan-status-{}", p.status.as_str())),
                 started: ctx.tr.date(p.started_on),
                 agreed: p.agreed_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
             })
@@ -139,7 +140,7 @@ fn parse_plan(
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
     let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let plans = queries::for_leaver(&ctx.app.db, leaver_id).await?;
-    if let Some(draft) = plans.iter().find(|p| p.status == "draft") {
+    if let Some(draft) = plans.iter().find(|p| p.status == PlanStatus::Draft) {
         return Ok(see_other(&format!("/plans/{}", draft.id)));
     }
     // A review starts from the latest agreed plan.
@@ -165,7 +166,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let plans = queries::for_leaver(&ctx.app.db, leaver_id).await?;
-    if let Some(draft) = plans.iter().find(|p| p.status == "draft") {
+    if let Some(draft) = plans.iter().find(|p| p.status == PlanStatus::Draft) {
         return Ok(see_other(&format!("/plans/{}", draft.id)));
     }
     let mut errors = FormErrors::default();
@@ -186,7 +187,7 @@ pub async fn create(
         leaver_id,
         wishes: &wishes,
         review_on,
-        from: plans.iter().find(|p| p.status == "agreed"),
+        from: plans.iter().find(|p| p.status == PlanStatus::Agreed),
     };
     let saved = queries::start(&txn, ctx.now(), ctx.today(), actor, &new).await?;
     txn.commit().await?;
@@ -247,11 +248,11 @@ async fn show_page<'a>(
     Ok(ShowPage {
         leaver_id: l.id,
         leaver: label(l),
-        status: ctx.t(&format!("plan-status-{}", plan.status)),
+        status: ctx.t(&format!("plan-status-{}", plan.status.as_str())),
         started: ctx.tr.date(plan.started_on),
         review: plan.review_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
         agreed: plan.agreed_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
-        draft: plan.status == "draft",
+        draft: plan.status == PlanStatus::Draft,
         domains: Topic::ALL
             .iter()
             .map(|t| SelectOption {
@@ -282,7 +283,7 @@ pub async fn show(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
 #[handler]
 pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let (p, l) = load(ctx, id).await?;
-    if p.status != "draft" {
+    if p.status != PlanStatus::Draft {
         return Ok(see_other(&format!("/plans/{id}")));
     }
     render(&FormPage {
@@ -319,7 +320,7 @@ pub async fn update(
         };
         render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
     };
-    if p.status != "draft" {
+    if p.status != PlanStatus::Draft {
         return refuse(errors, Some("plan-agreed-read-only"));
     }
     let Some((wishes, review_on)) = parsed else {
@@ -387,7 +388,7 @@ pub async fn add_goal(
         }
         Some(d) => Some(d),
     };
-    let problem = (p.status != "draft").then_some("plan-agreed-read-only");
+    let problem = (p.status != PlanStatus::Draft).then_some("plan-agreed-read-only");
     let (Some(domain), Some(goal), Some(actions), Some(target_on), None) =
         (domain, goal, actions, target, problem)
     else {
@@ -441,7 +442,7 @@ pub async fn agree(
         }
         Some(d) => Some(d),
     };
-    let problem = (p.status != "draft").then_some("plan-agreed-read-only");
+    let problem = (p.status != PlanStatus::Draft).then_some("plan-agreed-read-only");
     let version = form.version.trim().parse().unwrap_or(-1);
     let (Some(agreed_on), None) = (agreed_on, problem) else {
         let mut page = show_page(ctx, p, &l).await?;

@@ -211,11 +211,14 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
         .await?;
     let agreed: HashSet<i32> = all_plans
         .iter()
-        .filter(|p| p.status == "agreed")
+        .filter(|p| p.status == entity::plans::Status::Agreed)
         .map(|p| p.leaver_id)
         .collect();
     let mut latest_agreed: HashMap<i32, &plans::Model> = HashMap::new();
-    for p in all_plans.iter().filter(|p| p.status == "agreed") {
+    for p in all_plans
+        .iter()
+        .filter(|p| p.status == entity::plans::Status::Agreed)
+    {
         latest_agreed.insert(p.leaver_id, p);
     }
     let name = |r: &widgets::CadenceRow| format!("{} {}", r.family_name, r.given_name);

@@ -100,7 +100,7 @@ async fn a_plan_is_written_agreed_printed_and_reviewed() {
     .await
     .assert_redirect_to(&page);
     let agreed = latest_plan(&app).await;
-    assert_eq!(agreed.status, "agreed");
+    assert_eq!(agreed.status.as_str(), "agreed");
     assert_eq!(
         agreed.review_on.unwrap().to_string(),
         "2027-05-25",
