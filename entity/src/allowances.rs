@@ -1,5 +1,53 @@
 use sea_orm::entity::prelude::*;
 
+/// Where an allowance request stands, stored as its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Status {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "submitted")]
+    Submitted,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+    #[sea_orm(string_value = "withdrawn")]
+    Withdrawn,
+    #[sea_orm(string_value = "stopped")]
+    Stopped,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Draft,
+        Status::Submitted,
+        Status::Approved,
+        Status::Rejected,
+        Status::Withdrawn,
+        Status::Stopped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::Withdrawn => "withdrawn",
+            Status::Stopped => "stopped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+
+    pub fn message_id(self) -> String {
+        format!("allowance-status-{}", self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "allowances")]
 pub struct Model {
@@ -15,7 +63,7 @@ pub struct Model {
     pub end_month: Date,
     #[sea_orm(column_type = "Text")]
     pub reason: String,
-    pub status: String,
+    pub status: Status,
     pub requested_by: Option<i32>,
     pub submitted_at: Option<DateTimeUtc>,
     pub decided_by: Option<i32>,

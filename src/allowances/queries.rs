@@ -41,7 +41,7 @@ pub fn months(a: &allowances::Model) -> (Month, Month) {
 }
 
 pub fn status(a: &allowances::Model) -> Status {
-    Status::parse(&a.status).unwrap_or(Status::Draft)
+    a.status
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<allowances::Model>, DbErr> {
@@ -83,10 +83,7 @@ async fn check_fits(
     let mut others = allowances::Entity::find()
         .filter(allowances::Column::LeaverId.eq(leaver.id))
         .filter(allowances::Column::Kind.eq(kind.as_str()))
-        .filter(
-            allowances::Column::Status
-                .is_in([Status::Submitted.as_str(), Status::Approved.as_str()]),
-        );
+        .filter(allowances::Column::Status.is_in([Status::Submitted, Status::Approved]));
     if let Some(id) = except {
         others = others.filter(allowances::Column::Id.ne(id));
     }
@@ -129,7 +126,7 @@ pub async fn create(
         start_month: Set(input.start.first_day()),
         end_month: Set(input.end.first_day()),
         reason: Set(input.reason.clone()),
-        status: Set(Status::Draft.as_str().to_string()),
+        status: Set(Status::Draft),
         requested_by: Set(Some(actor)),
         version: Set(1),
         created_at: Set(now),
@@ -196,7 +193,7 @@ pub async fn act(
     }
     let deciding = matches!(action, Action::Approve | Action::Reject | Action::Stop);
     let mut update = allowances::Entity::update_many()
-        .col_expr(allowances::Column::Status, Expr::value(to.as_str()))
+        .col_expr(allowances::Column::Status, Expr::value(to))
         .col_expr(
             allowances::Column::Version,
             Expr::col(allowances::Column::Version).add(1),

@@ -118,47 +118,17 @@ pub fn overlaps(a: (Month, Month), b: (Month, Month)) -> bool {
     a.0 <= b.1 && b.0 <= a.1
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Draft,
-    Submitted,
-    Approved,
-    Rejected,
-    Withdrawn,
-    Stopped,
+/// A request's status: stored by the entity, with its names.
+pub use entity::allowances::Status;
+
+/// The register's rules about a request's status.
+pub trait StatusRules {
+    /// Submitted and approved requests are live: they block overlapping requests.
+    fn is_live(&self) -> bool;
 }
 
-impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Draft,
-        Status::Submitted,
-        Status::Approved,
-        Status::Rejected,
-        Status::Withdrawn,
-        Status::Stopped,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Submitted => "submitted",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-            Status::Withdrawn => "withdrawn",
-            Status::Stopped => "stopped",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
-
-    pub fn message_id(self) -> String {
-        format!("allowance-status-{}", self.as_str())
-    }
-
-    /// Submitted and approved requests are live: they block overlapping requests.
-    pub fn is_live(self) -> bool {
+impl StatusRules for Status {
+    fn is_live(&self) -> bool {
         matches!(self, Status::Submitted | Status::Approved)
     }
 }

@@ -198,11 +198,11 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
     query = match status {
         // The queue: oldest first.
         Some(Status::Submitted) => query
-            .filter(allowances::Column::Status.eq("submitted"))
+            .filter(allowances::Column::Status.eq(allowances::Status::Submitted))
             .order_by_asc(allowances::Column::SubmittedAt)
             .order_by_asc(allowances::Column::Id),
         Some(s) => query
-            .filter(allowances::Column::Status.eq(s.as_str()))
+            .filter(allowances::Column::Status.eq(s))
             .order_by_desc(allowances::Column::Id),
         None => query.order_by_desc(allowances::Column::Id),
     };

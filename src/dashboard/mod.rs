@@ -109,7 +109,8 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
     use entity::{allowances, payments};
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
     let db = &ctx.app.db;
-    let queue = allowances::Entity::find().filter(allowances::Column::Status.eq("submitted"));
+    let queue = allowances::Entity::find()
+        .filter(allowances::Column::Status.eq(allowances::Status::Submitted));
     let count = queue.clone().count(db).await?;
     let oldest = queue
         .order_by_asc(allowances::Column::SubmittedAt)

@@ -99,7 +99,7 @@ pub async fn record(
         })).collect()),
         ("allowances", allow.iter().map(|a| json!({
             "kind": a.kind, "monthly_amount": a.monthly_amount, "start_month": a.start_month,
-            "end_month": a.end_month, "reason": a.reason, "status": a.status, "decision_note": a.decision_note,
+            "end_month": a.end_month, "reason": a.reason, "status": a.status.as_str(), "decision_note": a.decision_note,
         })).collect()),
         ("payments", pays.iter().map(|p| json!({
             "kind": p.kind, "month": p.month, "amount": p.amount, "status": p.status.as_str(), "paid_on": p.paid_on,

@@ -345,7 +345,7 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
 async fn allowances_ending(db: &DatabaseConnection, day: NaiveDate) -> Result<Vec<Item>, DbErr> {
     let until = day + Days::new(rules::ALLOWANCE_ENDING_DAYS);
     let ending = allowances::Entity::find()
-        .filter(allowances::Column::Status.eq("approved"))
+        .filter(allowances::Column::Status.eq(allowances::Status::Approved))
         .filter(allowances::Column::EndMonth.gte(Month::of(day).first_day()))
         .filter(allowances::Column::EndMonth.lte(until))
         .all(db)
@@ -380,7 +380,7 @@ async fn allowances_ending(db: &DatabaseConnection, day: NaiveDate) -> Result<Ve
 
 async fn approvals_waiting(db: &DatabaseConnection, day: NaiveDate) -> Result<Vec<Item>, DbErr> {
     let waiting = allowances::Entity::find()
-        .filter(allowances::Column::Status.eq("submitted"))
+        .filter(allowances::Column::Status.eq(allowances::Status::Submitted))
         .order_by_asc(allowances::Column::SubmittedAt)
         .all(db)
         .await?;

@@ -69,6 +69,8 @@ async fn status(app: &TestApp, id: i32) -> String {
         .unwrap()
         .unwrap()
         .status
+        .as_str()
+        .to_string()
 }
 
 #[tokio::test]

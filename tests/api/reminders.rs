@@ -201,7 +201,7 @@ async fn approvals_waiting_go_to_every_finance_user_and_appointments_to_consenti
     let a = app.create_allowance(l.id, c.id).await;
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
     let mut am = a.into_active_model();
-    am.status = Set("submitted".into());
+    am.status = Set(entity::allowances::Status::Submitted);
     am.submitted_at = Set(Some(app.clock.now()));
     am.update(&app.state.db).await.unwrap();
     for (leaver, at) in [
