@@ -104,13 +104,21 @@ async fn main() -> anyhow::Result<()> {
             .exec_without_returning(db)
             .await?;
     }
-    let statuses = ["held", "held", "held", "missed", "planned", "cancelled"];
+    use entity::consultations::Status as C;
+    let statuses = [
+        C::Held,
+        C::Held,
+        C::Held,
+        C::Missed,
+        C::Planned,
+        C::Cancelled,
+    ];
     let channels = ["in_person", "phone", "home_visit", "online", "message"];
     for chunk in (0..n_consultations).collect::<Vec<_>>().chunks(1000) {
         let rows = chunk.iter().map(|&n| {
             let status = statuses[n % statuses.len()];
             let offset = Duration::hours((n % (24 * 200)) as i64);
-            let held_at = if status == "planned" {
+            let held_at = if status == C::Planned {
                 now + offset
             } else {
                 now - offset
@@ -118,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
             consultations::ActiveModel {
                 leaver_id: Set((n % n_leavers) as i32 + 1),
                 held_at: Set(held_at),
-                status: Set(status.into()),
+                status: Set(status),
                 channel: Set(channels[n % channels.len()].into()),
                 summary: Set(Some("bench".into())),
                 next_follow_up_on: Set(

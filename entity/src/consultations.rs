@@ -1,5 +1,48 @@
 use sea_orm::entity::prelude::*;
 
+/// Where a consultation stands, stored as its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Status {
+    #[sea_orm(string_value = "planned")]
+    Planned,
+    #[sea_orm(string_value = "held")]
+    Held,
+    #[sea_orm(string_value = "missed")]
+    Missed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Planned,
+        Status::Held,
+        Status::Missed,
+        Status::Cancelled,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Planned => "planned",
+            Status::Held => "held",
+            Status::Missed => "missed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// A status named in a form.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+
+    /// Catalog id of its name.
+    pub fn message_id(self) -> String {
+        format!("consultation-status-{}", self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "consultations")]
 pub struct Model {
@@ -7,7 +50,7 @@ pub struct Model {
     pub id: i32,
     pub leaver_id: i32,
     pub held_at: DateTimeUtc,
-    pub status: String,
+    pub status: Status,
     pub channel: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub summary: Option<String>,

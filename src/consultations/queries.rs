@@ -65,7 +65,7 @@ pub async fn create(
     let saved = consultations::ActiveModel {
         leaver_id: Set(leaver_id),
         held_at: Set(input.held_at),
-        status: Set(input.status.as_str().to_string()),
+        status: Set(input.status),
         channel: Set(input.channel.as_str().to_string()),
         summary: Set(input.summary.clone()),
         next_follow_up_on: Set(input.next_follow_up_on),
@@ -117,7 +117,7 @@ pub async fn update(
     new_topics.sort();
     let changed: Vec<&str> = [
         ("held_at", before.held_at != input.held_at),
-        ("status", before.status != input.status.as_str()),
+        ("status", before.status != input.status),
         ("channel", before.channel != input.channel.as_str()),
         ("topics", old_topics != new_topics),
         ("summary", before.summary != input.summary),
@@ -166,10 +166,10 @@ pub async fn update(
         summary.push_str("no change");
     } else {
         summary.push_str(&format!("changed: {}", changed.join(", ")));
-        if before.status != input.status.as_str() {
+        if before.status != input.status {
             summary.push_str(&format!(
                 "; status: {} → {}",
-                before.status,
+                before.status.as_str(),
                 input.status.as_str()
             ));
         }
@@ -221,8 +221,8 @@ pub async fn timeline(
         .order_by_desc(consultations::Column::Id)
         .all(db)
         .await?;
-    let planned = Status::Planned.as_str();
-    let (mut upcoming, rest): (Vec<_>, Vec<_>) = all.drain(..).partition(|c| c.status == planned);
+    let (mut upcoming, rest): (Vec<_>, Vec<_>) =
+        all.drain(..).partition(|c| c.status == Status::Planned);
     upcoming.reverse();
     upcoming.extend(rest);
     Ok(upcoming)
@@ -233,16 +233,14 @@ pub async fn timeline(
 pub fn contact_summary(
     consultations: &[consultations::Model],
 ) -> (Option<DateTime<Utc>>, Option<NaiveDate>) {
-    let held = Status::Held.as_str();
-    let cancelled = Status::Cancelled.as_str();
     let last_held = consultations
         .iter()
-        .filter(|c| c.status == held)
+        .filter(|c| c.status == Status::Held)
         .map(|c| c.held_at)
         .max();
     let latest_follow_up = consultations
         .iter()
-        .filter(|c| c.status != cancelled && c.next_follow_up_on.is_some())
+        .filter(|c| c.status != Status::Cancelled && c.next_follow_up_on.is_some())
         .max_by_key(|c| (c.held_at, c.id));
     let open = latest_follow_up
         .filter(|c| last_held.is_none_or(|h| h <= c.held_at))

@@ -1,13 +1,8 @@
 //! Consultation rules: statuses and the changes allowed between them, channels and topics.
 use chrono::{DateTime, Utc};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Planned,
-    Held,
-    Missed,
-    Cancelled,
-}
+/// A consultation's status: stored by the entity, with its names.
+pub use entity::consultations::Status;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -21,33 +16,14 @@ pub enum Refusal {
     SummaryRequired,
 }
 
-impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Planned,
-        Status::Held,
-        Status::Missed,
-        Status::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Planned => "planned",
-            Status::Held => "held",
-            Status::Missed => "missed",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
-
-    pub fn message_id(self) -> String {
-        format!("consultation-status-{}", self.as_str())
-    }
-
+/// The rules about a consultation's status.
+pub trait StatusRules: Sized {
     /// Statuses a consultation in `from` may take (`None`: a new one).
-    pub fn choices(from: Option<Status>) -> Vec<Status> {
+    fn choices(from: Option<Self>) -> Vec<Self>;
+}
+
+impl StatusRules for Status {
+    fn choices(from: Option<Status>) -> Vec<Status> {
         match from {
             None => vec![Status::Planned, Status::Held, Status::Missed],
             Some(Status::Planned) => Status::ALL.to_vec(),

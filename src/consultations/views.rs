@@ -12,7 +12,7 @@ use crate::{
     consultations::{
         forms::{ConsultationForm, local_input_value},
         queries::{self, ConsultationError},
-        rules::{Channel, Status, Topic},
+        rules::{Channel, Status, StatusRules, Topic},
     },
     db,
     error::{AppError, AppResult},
@@ -135,7 +135,7 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<(consultations::Model, leavers::M
 }
 
 fn status_of(c: &consultations::Model) -> Status {
-    Status::parse(&c.status).unwrap_or(Status::Held)
+    c.status
 }
 
 #[handler]
@@ -147,7 +147,7 @@ pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
         .unwrap_or_default();
     let form = ConsultationForm {
         held_at: local_input_value(c.held_at, ctx.app.config.time_zone),
-        status: c.status.clone(),
+        status: c.status.as_str().to_string(),
         channel: c.channel.clone(),
         topics,
         summary: c.summary.clone().unwrap_or_default(),

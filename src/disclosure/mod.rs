@@ -93,7 +93,7 @@ pub async fn record(
             "support_starts_on": l.support_starts_on, "support_ends_on": l.support_ends_on,
         })]),
         ("consultations", consults.iter().map(|c| json!({
-            "held_at": c.held_at, "status": c.status, "channel": c.channel,
+            "held_at": c.held_at, "status": c.status.as_str(), "channel": c.channel,
             "topics": topics.iter().filter(|t| t.consultation_id == c.id).map(|t| t.topic.clone()).collect::<Vec<_>>(),
             "summary": c.summary, "next_follow_up_on": c.next_follow_up_on,
         })).collect()),

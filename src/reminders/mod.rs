@@ -419,7 +419,7 @@ async fn appointments_tomorrow(state: &AppState, day: NaiveDate) -> Result<Vec<I
     let tz = state.config.time_zone;
     let tomorrow = day + Days::new(1);
     let planned = consultations::Entity::find()
-        .filter(consultations::Column::Status.eq("planned"))
+        .filter(consultations::Column::Status.eq(consultations::Status::Planned))
         .filter(consultations::Column::HeldAt.gte(start_of(tomorrow, tz).max(state.clock.now())))
         .filter(consultations::Column::HeldAt.lt(start_of(tomorrow + Days::new(1), tz)))
         .all(&state.db)

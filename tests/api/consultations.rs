@@ -250,8 +250,8 @@ async fn appointments_are_marked_missed_or_cancelled_and_a_cancelled_one_stays_c
                 .status
         }
     };
-    assert_eq!(status(ids[0]).await, "missed");
-    assert_eq!(status(ids[1]).await, "cancelled");
+    assert_eq!(status(ids[0]).await.as_str(), "missed");
+    assert_eq!(status(ids[1]).await.as_str(), "cancelled");
     // A cancelled appointment is not brought back.
     let edit = format!("/consultations/{}/edit", ids[1]);
     let revived = browser
@@ -269,7 +269,7 @@ async fn appointments_are_marked_missed_or_cancelled_and_a_cancelled_one_stays_c
         .await;
     assert_eq!(revived.status, 422);
     assert!(revived.body.contains("Talked after all"), "input kept");
-    assert_eq!(status(ids[1]).await, "cancelled");
+    assert_eq!(status(ids[1]).await.as_str(), "cancelled");
 }
 
 #[tokio::test]

@@ -62,11 +62,9 @@ async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<(Vec<TimelineEntry>, S
         .map(|c| TimelineEntry {
             id: c.id,
             when: ctx.datetime(&c.held_at),
-            status: CStatus::parse(&c.status)
-                .map(|s| ctx.t(&s.message_id()))
-                .unwrap_or_default(),
-            editable: c.status != CStatus::Cancelled.as_str(),
-            status_code: c.status,
+            status: ctx.t(&c.status.message_id()),
+            editable: c.status != CStatus::Cancelled,
+            status_code: c.status.as_str().to_string(),
             channel: Channel::parse(&c.channel)
                 .map(|s| ctx.t(&s.message_id()))
                 .unwrap_or_default(),
