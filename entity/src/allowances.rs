@@ -1,5 +1,37 @@
 use sea_orm::entity::prelude::*;
 
+/// Which allowance (DESIGN 2.4), stored as its name; payment lines carry it too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Kind {
+    #[sea_orm(string_value = "housing")]
+    Housing,
+    #[sea_orm(string_value = "living")]
+    Living,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::Housing, Kind::Living];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Housing => "housing",
+            Kind::Living => "living",
+        }
+    }
+
+    /// A kind named in a form or a file.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    /// Catalog id of its name.
+    pub fn message_id(self) -> String {
+        format!("allowance-kind-{}", self.as_str())
+    }
+}
+
 /// Where an allowance request stands, stored as its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
@@ -54,7 +86,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub leaver_id: i32,
-    pub kind: String,
+    pub kind: Kind,
     /// Whole yen per month.
     pub monthly_amount: i64,
     /// First day of the first month.

@@ -32,7 +32,7 @@ pub struct Model {
     pub id: i32,
     pub allowance_id: i32,
     pub leaver_id: i32,
-    pub kind: String,
+    pub kind: super::allowances::Kind,
     /// First day of the month paid for.
     pub month: Date,
     /// Whole yen.

@@ -121,7 +121,7 @@ pub async fn create(
     check_fits(txn, leaver, input.kind, (input.start, input.end), None).await?;
     let saved = allowances::ActiveModel {
         leaver_id: Set(leaver.id),
-        kind: Set(input.kind.as_str().to_string()),
+        kind: Set(input.kind),
         monthly_amount: Set(input.monthly_amount),
         start_month: Set(input.start.first_day()),
         end_month: Set(input.end.first_day()),
@@ -188,7 +188,7 @@ pub async fn act(
             .one(txn)
             .await?
             .ok_or(AllowanceError::NotFound)?;
-        let kind = Kind::parse(&before.kind).unwrap_or(Kind::Housing);
+        let kind = before.kind;
         check_fits(txn, &leaver, kind, months(&before), Some(id)).await?;
     }
     let deciding = matches!(action, Action::Approve | Action::Reject | Action::Stop);
@@ -234,7 +234,7 @@ pub async fn act(
                 .map(|m| payments::ActiveModel {
                     allowance_id: Set(id),
                     leaver_id: Set(before.leaver_id),
-                    kind: Set(before.kind.clone()),
+                    kind: Set(before.kind),
                     month: Set(m.first_day()),
                     amount: Set(before.monthly_amount),
                     status: Set(PaymentStatus::Scheduled),

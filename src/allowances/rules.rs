@@ -7,30 +7,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::roles::Role;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    Housing,
-    Living,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Housing, Kind::Living];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Housing => "housing",
-            Kind::Living => "living",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-
-    pub fn message_id(self) -> String {
-        format!("allowance-kind-{}", self.as_str())
-    }
-}
+/// Housing or living: stored by the entity, with its names.
+pub use entity::allowances::Kind;
 
 /// A calendar month, `YYYY-MM`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -220,9 +220,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
                     .get(&a.leaver_id)
                     .map(leaver_label)
                     .unwrap_or_default(),
-                kind: Kind::parse(&a.kind)
-                    .map(|k| ctx.t(&k.message_id()))
-                    .unwrap_or_default(),
+                kind: ctx.t(&a.kind.message_id()),
                 amount: format_yen(a.monthly_amount),
                 months: format!("{s} – {e}"),
                 total: format_yen(total(a)),
@@ -330,9 +328,7 @@ async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResult<ShowPage
         id: a.id,
         leaver_id: leaver.id,
         leaver: leaver_label(&leaver),
-        kind: Kind::parse(&a.kind)
-            .map(|k| ctx.t(&k.message_id()))
-            .unwrap_or_default(),
+        kind: ctx.t(&a.kind.message_id()),
         amount: format_yen(a.monthly_amount),
         months: format!("{s} – {e}"),
         total: format_yen(total(&a)),
@@ -425,7 +421,7 @@ pub async fn act(
         .await;
     }
     // The cap may have been lowered since the request was made.
-    let kind = Kind::parse(&a.kind).unwrap_or(Kind::Housing);
+    let kind = a.kind;
     if matches!(action, Action::Submit | Action::Approve) && a.monthly_amount > caps(ctx).of(kind) {
         let message = ctx.t("allowance-amount-over-cap");
         return refused(message, StatusCode::UNPROCESSABLE_ENTITY, false, vec![], a).await;
@@ -543,9 +539,7 @@ pub async fn for_leaver_page(
                 .collect();
             LeaverAllowance {
                 id: a.id,
-                kind: Kind::parse(&a.kind)
-                    .map(|k| ctx.t(&k.message_id()))
-                    .unwrap_or_default(),
+                kind: ctx.t(&a.kind.message_id()),
                 amount: format_yen(a.monthly_amount),
                 months: format!("{s} – {e}"),
                 status: ctx.t(&queries::status(&a).message_id()),

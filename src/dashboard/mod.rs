@@ -138,7 +138,7 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
             let sum = |status: entity::payments::Status| {
                 lines
                     .iter()
-                    .filter(|p| p.kind == k.as_str() && p.status == status)
+                    .filter(|p| p.kind == k && p.status == status)
                     .map(|p| p.amount)
                     .sum::<i64>()
             };

@@ -98,11 +98,11 @@ pub async fn record(
             "summary": c.summary, "next_follow_up_on": c.next_follow_up_on,
         })).collect()),
         ("allowances", allow.iter().map(|a| json!({
-            "kind": a.kind, "monthly_amount": a.monthly_amount, "start_month": a.start_month,
+            "kind": a.kind.as_str(), "monthly_amount": a.monthly_amount, "start_month": a.start_month,
             "end_month": a.end_month, "reason": a.reason, "status": a.status.as_str(), "decision_note": a.decision_note,
         })).collect()),
         ("payments", pays.iter().map(|p| json!({
-            "kind": p.kind, "month": p.month, "amount": p.amount, "status": p.status.as_str(), "paid_on": p.paid_on,
+            "kind": p.kind.as_str(), "month": p.month, "amount": p.amount, "status": p.status.as_str(), "paid_on": p.paid_on,
         })).collect()),
         ("plans", plan_rows.iter().map(|p| json!({
             "number": p.number, "status": p.status.as_str(), "wishes": p.wishes, "started_on": p.started_on,

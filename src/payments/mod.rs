@@ -116,7 +116,7 @@ pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind,
             let sum = |status: Status| {
                 lines
                     .iter()
-                    .filter(|(p, _)| p.kind == k.as_str() && p.status == status)
+                    .filter(|(p, _)| p.kind == k && p.status == status)
                     .map(|(p, _)| p.amount)
                     .sum::<i64>()
             };
@@ -171,11 +171,7 @@ async fn page_keeping<'a>(
         .iter()
         .filter(|(p, _)| p.status == Status::Scheduled)
         .count();
-    let kind_label = |k: &str| {
-        Kind::parse(k)
-            .map(|k| ctx.t(&k.message_id()))
-            .unwrap_or_default()
-    };
+    let kind_label = |k: &Kind| ctx.t(&k.message_id());
     Ok(ListPage {
         ctx,
         month: month.to_string(),
@@ -423,9 +419,7 @@ pub async fn csv_bytes(ctx: &Ctx, month: Month) -> AppResult<Vec<u8>> {
                 l.as_ref()
                     .map(|l| no_formula(&format!("{} {}", l.family_name, l.given_name)))
                     .unwrap_or_default(),
-                Kind::parse(&p.kind)
-                    .map(|k| ctx.t(&k.message_id()))
-                    .unwrap_or_default(),
+                ctx.t(&p.kind.message_id()),
                 month.to_string(),
                 p.amount.to_string(),
                 ctx.t(&format!("payment-status-{}", p.status.as_str())),

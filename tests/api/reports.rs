@@ -91,7 +91,7 @@ pub async fn population(app: &TestApp) -> i32 {
         entity::payments::ActiveModel {
             allowance_id: Set(allowance.id),
             leaver_id: Set(a.id),
-            kind: Set("housing".into()),
+            kind: Set(entity::allowances::Kind::Housing),
             month: Set(month.parse().unwrap()),
             amount: Set(10_000),
             status: Set(status),
