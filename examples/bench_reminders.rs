@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
             let r = users::Entity::insert(users::ActiveModel {
                 email: Set(format!("c{i}@example.com")),
                 name: Set(format!("Coordinator {i}")),
-                role: Set("coordinator".into()),
+                role: Set(aftercare::roles::Role::Coordinator),
                 language: Set(if i % 2 == 0 { "ja" } else { "en" }.into()),
                 password_hash: Set("x".into()),
                 active: Set(true),

@@ -94,7 +94,7 @@ pub async fn load(
     let need_admin = !user_queries::list(db)
         .await?
         .iter()
-        .any(|u| u.role == "admin" && u.active);
+        .any(|u| u.role == crate::roles::Role::Admin && u.active);
     let mut people: Vec<(Role, String, String)> = (1..=4)
         .map(|i| {
             (

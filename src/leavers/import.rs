@@ -253,7 +253,7 @@ pub async fn import(
         return Ok(Outcome::Rejected(file_error("import-encoding", "")));
     };
     let coordinators: HashMap<String, i32> = entity::users::Entity::find()
-        .filter(entity::users::Column::Role.eq("coordinator"))
+        .filter(entity::users::Column::Role.eq(crate::roles::Role::Coordinator))
         .filter(entity::users::Column::Active.eq(true))
         .all(db)
         .await?

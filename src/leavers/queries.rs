@@ -102,7 +102,7 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<leavers::M
 /// Active coordinators as (id, name), for the assignment list.
 pub async fn active_coordinators(db: &impl ConnectionTrait) -> Result<Vec<(i32, String)>, DbErr> {
     Ok(users::Entity::find()
-        .filter(users::Column::Role.eq(Role::Coordinator.as_str()))
+        .filter(users::Column::Role.eq(Role::Coordinator))
         .filter(users::Column::Active.eq(true))
         .order_by_asc(users::Column::Name)
         .all(db)
@@ -122,7 +122,7 @@ async fn check_coordinator(
         return Ok(());
     }
     let found = users::Entity::find_by_id(id)
-        .filter(users::Column::Role.eq(Role::Coordinator.as_str()))
+        .filter(users::Column::Role.eq(Role::Coordinator))
         .filter(users::Column::Active.eq(true))
         .count(txn)
         .await?;

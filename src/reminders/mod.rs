@@ -38,6 +38,7 @@ use crate::{
     dashboard::{queries as widgets, queries::Scope},
     db,
     i18n::Lang,
+    roles::Role,
 };
 use rules::{Rule, key};
 
@@ -166,7 +167,7 @@ async fn route_to_team_leads(
     let active: HashSet<i32> = staff.iter().map(|u| u.id).collect();
     let admins: Vec<i32> = staff
         .iter()
-        .filter(|u| u.role == "admin")
+        .filter(|u| u.role == Role::Admin)
         .map(|u| u.id)
         .collect();
     let mut out = Vec::with_capacity(items.len());
@@ -230,7 +231,7 @@ async fn plans_and_cadence(state: &AppState, day: NaiveDate) -> Result<Vec<Item>
             .unwrap_or_else(|| "never".into())
     };
     let admins: Vec<i32> = users::Entity::find()
-        .filter(users::Column::Role.eq("admin"))
+        .filter(users::Column::Role.eq(Role::Admin))
         .filter(users::Column::Active.eq(true))
         .all(db)
         .await?
@@ -389,7 +390,7 @@ async fn approvals_waiting(db: &DatabaseConnection, day: NaiveDate) -> Result<Ve
     }
     let oldest = waiting.first().and_then(|a| a.submitted_at);
     let finance = users::Entity::find()
-        .filter(users::Column::Role.eq("finance"))
+        .filter(users::Column::Role.eq(Role::Finance))
         .filter(users::Column::Active.eq(true))
         .all(db)
         .await?;

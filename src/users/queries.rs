@@ -31,7 +31,7 @@ pub enum ChangeError {
 }
 
 fn role_of(model: &users::Model) -> Role {
-    Role::parse(&model.role).unwrap_or(Role::Coordinator)
+    model.role
 }
 
 pub fn to_current(model: users::Model) -> CurrentUser {
@@ -103,7 +103,7 @@ pub async fn create(
     let model = users::ActiveModel {
         email: Set(details.email.as_str().to_string()),
         name: Set(details.name.clone()),
-        role: Set(details.role.as_str().to_string()),
+        role: Set(details.role),
         language: Set(details.language.code().to_string()),
         password_hash: Set(password_hash),
         active: Set(true),
@@ -138,7 +138,7 @@ pub async fn create(
 
 async fn other_active_admins(txn: &impl ConnectionTrait, id: i32) -> Result<u64, DbErr> {
     users::Entity::find()
-        .filter(users::Column::Role.eq(Role::Admin.as_str()))
+        .filter(users::Column::Role.eq(Role::Admin))
         .filter(users::Column::Active.eq(true))
         .filter(users::Column::Id.ne(id))
         .count(txn)
@@ -211,7 +211,7 @@ pub async fn update_details(
     .await?;
     // Names and addresses of staff are named as changed; their values stay out of the log.
     let mut summary = audit::describe_changes(&[
-        ("role", before.role.clone(), role.to_string()),
+        ("role", before.role.as_str().to_string(), role.to_string()),
         ("language", before.language.clone(), lang.to_string()),
     ]);
     for (field, changed) in [

@@ -81,9 +81,7 @@ pub async fn list(ctx: &Ctx) -> AppResult<Response> {
                 )],
             ),
             is_self: Some(u.id) == me,
-            role: Role::parse(&u.role)
-                .map(|r| ctx.t(r.message_id()))
-                .unwrap_or_default(),
+            role: ctx.t(u.role.message_id()),
             language: ctx.t(&format!("language-{}", u.language)),
             id: u.id,
             name: u.name,
@@ -229,7 +227,7 @@ pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let form = UserForm {
         name: u.name,
         email: u.email,
-        role: u.role,
+        role: u.role.as_str().to_string(),
         language: u.language,
         version: u.version.to_string(),
         ..Default::default()

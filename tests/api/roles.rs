@@ -255,5 +255,5 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         .await
         .unwrap()
         .unwrap();
-    assert!(t.active && t.version == 1 && t.role == "coordinator");
+    assert!(t.active && t.version == 1 && t.role == Role::Coordinator);
 }

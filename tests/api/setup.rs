@@ -78,7 +78,7 @@ async fn setup_needs_the_token_and_creates_the_first_admin_once() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(admin.role, Role::Admin.as_str());
+    assert_eq!(admin.role, Role::Admin);
     assert!(
         app.audit_rows()
             .await

@@ -274,7 +274,7 @@ async fn the_last_active_admin_cannot_be_removed() {
             .contains("At least one active administrator must remain.")
     );
     let row = queries::get(&app.state.db, me.id).await.unwrap().unwrap();
-    assert!(row.active && row.role == "admin");
+    assert!(row.active && row.role == Role::Admin);
 }
 
 #[tokio::test]
