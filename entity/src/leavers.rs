@@ -79,6 +79,16 @@ impl Status {
             Status::Closed => "closed",
         }
     }
+
+    /// A status named in a form, a filter or a file.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s.trim())
+    }
+
+    /// Catalog id of its name.
+    pub fn message_id(self) -> String {
+        format!("leaver-status-{}", self.as_str().replace('_', "-"))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

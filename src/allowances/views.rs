@@ -397,7 +397,7 @@ pub async fn act(
     ) {
         return Err(AppError::Forbidden);
     }
-    let version = f.version.trim().parse::<i32>().unwrap_or(-1);
+    let version = crate::web::forms::form_version(&f.version);
     let refused = |problem: String,
                    status: StatusCode,
                    note_error: bool,

@@ -178,7 +178,7 @@ pub async fn decide(
         .ok_or(AppError::NotFound)?;
     let user = ctx.user()?;
     let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
-    let version = f.version.trim().parse::<i32>().unwrap_or(-1);
+    let version = crate::web::forms::form_version(&f.version);
     // A refused decision goes back to the person's page, which says why; nothing changed.
     let back = format!("/leavers/{}#extensions", ext.leaver_id);
     let refuse = |message: &'static str| {

@@ -13,7 +13,7 @@ use crate::{
     leavers::{
         forms::{LeaverForm, LeaverInput},
         queries::{self, ENTITY, LeaverError, StatusChange},
-        rules::{Status, StatusRules},
+        rules::Status,
         window::WindowRules,
     },
     web::FormErrors,

@@ -19,10 +19,6 @@ pub enum StatusRefusal {
 
 /// The register's rules about a status.
 pub trait StatusRules: Sized {
-    /// A status named in a form or a filter.
-    fn parse(s: &str) -> Option<Self>;
-    /// Catalog id of the status's name.
-    fn message_id(self) -> String;
     /// `active` ↔ `lost_contact`, either → `closed` with a reason; `closed` is final.
     fn transition(self, to: Self, reason: Option<&str>) -> Result<Self, StatusRefusal>;
     /// The statuses a record in this status can be moved to.
@@ -30,14 +26,6 @@ pub trait StatusRules: Sized {
 }
 
 impl StatusRules for Status {
-    fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s.trim())
-    }
-
-    fn message_id(self) -> String {
-        format!("leaver-status-{}", self.as_str().replace('_', "-"))
-    }
-
     fn transition(self, to: Status, reason: Option<&str>) -> Result<Status, StatusRefusal> {
         match (self, to) {
             (Status::Closed, _) => Err(StatusRefusal::AlreadyClosed),

@@ -326,7 +326,7 @@ pub async fn update(
     let Some((wishes, review_on)) = parsed else {
         return refuse(errors, None);
     };
-    let version = form.version.trim().parse().unwrap_or(-1);
+    let version = crate::web::forms::form_version(&form.version);
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
     if !queries::update(&txn, ctx.now(), actor, &p, version, &wishes, review_on).await? {
@@ -443,7 +443,7 @@ pub async fn agree(
         Some(d) => Some(d),
     };
     let problem = (p.status != PlanStatus::Draft).then_some("plan-agreed-read-only");
-    let version = form.version.trim().parse().unwrap_or(-1);
+    let version = crate::web::forms::form_version(&form.version);
     let (Some(agreed_on), None) = (agreed_on, problem) else {
         let mut page = show_page(ctx, p, &l).await?;
         page.agree_form = form;

@@ -278,7 +278,7 @@ async fn change_active(ctx: &Ctx, id: i32, version: &str, active: bool) -> AppRe
         ctx.flash_error("users-cannot-deactivate-self");
         return Ok(see_other("/admin/users"));
     }
-    let version: i32 = version.trim().parse().unwrap_or(-1);
+    let version = crate::web::forms::form_version(version);
     let txn = db::begin_write(&ctx.app.db).await?;
     match queries::set_active(&txn, ctx.now(), actor, id, version, active).await {
         Ok(()) => {

@@ -75,9 +75,24 @@ pub struct SelectOption {
     pub selected: bool,
 }
 
+/// The record version a form carried. A missing or garbled one matches no stored version, so
+/// the save is refused as made on an old page.
+pub fn form_version(raw: &str) -> i32 {
+    raw.trim().parse().unwrap_or(-1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_or_garbled_version_matches_no_record() {
+        assert_eq!(form_version("3"), 3);
+        assert_eq!(form_version(" 3 "), 3);
+        for bad in ["", "x", "3.0", "99999999999"] {
+            assert_eq!(form_version(bad), -1, "{bad:?}");
+        }
+    }
 
     #[test]
     fn identifiers_refuse_what_cannot_be_seen() {

@@ -9,7 +9,7 @@ use crate::{
     leavers::{
         forms::search_form,
         queries::{self, ListFilter, PAGE_SIZE, Sort},
-        rules::{Status, StatusRules},
+        rules::Status,
     },
     roles::Role,
     web::forms::SelectOption,
