@@ -9,7 +9,6 @@ use crate::{app::AppState, db};
 
 /// A write that proves the store accepts writes: one row, updated and committed.
 async fn probe(state: &AppState) -> Result<(), DbErr> {
-    state.db.execute_unprepared("SELECT 1").await?;
     let txn = db::begin_write(&state.db).await?;
     let stamp = state.clock.now().timestamp_millis();
     txn.execute_raw(db::statement(

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use crate::{
     allowances::rules::{Kind, Month, parse_yen},
     web::FormErrors,
-    web::forms::has_forbidden_control,
+    web::forms::has_forbidden_text_character,
 };
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -75,7 +75,7 @@ impl AllowanceForm {
         let reason = self.reason.trim().replace("\r\n", "\n");
         if reason.is_empty() {
             errors.add("reason", "allowance-reason-required");
-        } else if reason.chars().count() > 5000 || has_forbidden_control(&reason) {
+        } else if reason.chars().count() > 5000 || has_forbidden_text_character(&reason) {
             errors.add("reason", "leaver-text-too-long");
         }
         if !errors.is_empty() {

@@ -409,8 +409,9 @@ pub async fn act(
         page.over_budget = over;
         render_status(&page, status)
     };
-    if note.is_some_and(|n| n.chars().count() > 2000 || crate::web::forms::has_forbidden_control(n))
-    {
+    if note.is_some_and(|n| {
+        n.chars().count() > 2000 || crate::web::forms::has_forbidden_text_character(n)
+    }) {
         return refused(
             ctx.t("leaver-text-too-long"),
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -130,7 +130,7 @@ impl ConsultationForm {
         topics.sort();
         let summary = self.summary.trim().replace("\r\n", "\n");
         if summary.chars().count() > SUMMARY_MAX_CHARS
-            || crate::web::forms::has_forbidden_control(&summary)
+            || crate::web::forms::has_forbidden_text_character(&summary)
         {
             errors.add("summary", "leaver-text-too-long");
         }

@@ -16,7 +16,7 @@ use crate::{
         rules::{Decision, Reason, Refusal, may_decide},
     },
     web::forms::SelectOption,
-    web::forms::{has_forbidden_control, parse_date},
+    web::forms::{has_forbidden_text_character, parse_date},
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 
@@ -95,7 +95,7 @@ impl ExtensionForm {
             errors.add("reason", "extension-reason-invalid");
         }
         let detail = self.reason_detail.trim().to_string();
-        if detail.chars().count() > 2000 || has_forbidden_control(&detail) {
+        if detail.chars().count() > 2000 || has_forbidden_text_character(&detail) {
             errors.add("reason_detail", "leaver-text-too-long");
         } else if reason == Some(Reason::Other) && detail.is_empty() {
             errors.add("reason_detail", "extension-detail-required");
@@ -203,7 +203,7 @@ pub async fn decide(
         }
         Ok(()) => {}
     }
-    if note.is_some_and(|n| n.chars().count() > 2000 || has_forbidden_control(n)) {
+    if note.is_some_and(|n| n.chars().count() > 2000 || has_forbidden_text_character(n)) {
         return refuse("leaver-text-too-long").await;
     }
     let txn = db::begin_write(&ctx.app.db).await?;

@@ -8,7 +8,7 @@ use crate::{
     leavers::{rules::PlacementType, window::age_on},
     users::forms::Email,
     web::FormErrors,
-    web::forms::{has_forbidden_control, parse_date},
+    web::forms::{has_forbidden_text_character, parse_date},
 };
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -103,7 +103,7 @@ pub fn search_form(raw: &str) -> String {
 
 fn text(raw: &str, max: usize) -> Result<Option<String>, ()> {
     let t = raw.trim().replace("\r\n", "\n");
-    if has_forbidden_control(&t) {
+    if has_forbidden_text_character(&t) {
         return Err(());
     }
     if t.is_empty() {

@@ -212,7 +212,7 @@ fn check(
         }
         if closed_reason
             .as_deref()
-            .is_some_and(crate::web::forms::has_forbidden_control)
+            .is_some_and(crate::web::forms::has_forbidden_text_character)
         {
             row_errors.add("closed_reason", "leaver-text-too-long");
         }

@@ -16,7 +16,7 @@ use crate::{
     error::{AppError, AppResult},
     plans::queries::{self, NewGoal, NewPlan},
     web::forms::SelectOption,
-    web::forms::{has_forbidden_control, parse_date},
+    web::forms::{has_forbidden_text_character, parse_date},
     web::{Ctx, FormErrors, render, render_status, see_other},
 };
 
@@ -34,7 +34,7 @@ fn label(l: &leavers::Model) -> String {
 
 fn text(raw: &str, max: usize) -> Result<String, ()> {
     let t = raw.trim().replace("\r\n", "\n");
-    if t.chars().count() > max || has_forbidden_control(&t) {
+    if t.chars().count() > max || has_forbidden_text_character(&t) {
         Err(())
     } else {
         Ok(t)

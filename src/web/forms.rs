@@ -63,11 +63,6 @@ pub fn parse_date(raw: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
-/// Free text keeps line breaks and tabs, and no other control or bidi-reordering character.
-pub fn has_forbidden_control(s: &str) -> bool {
-    has_forbidden_text_character(s)
-}
-
 /// One choice of a `<select>`, ready for a template.
 pub struct SelectOption {
     pub value: &'static str,

@@ -64,9 +64,9 @@ pub async fn change_status(
         return refused("leaver-status-invalid").await;
     };
     let reason = Some(f.closed_reason.as_str()).filter(|r| !r.trim().is_empty());
-    if reason
-        .is_some_and(|r| r.chars().count() > 2000 || crate::web::forms::has_forbidden_control(r))
-    {
+    if reason.is_some_and(|r| {
+        r.chars().count() > 2000 || crate::web::forms::has_forbidden_text_character(r)
+    }) {
         return refused("leaver-text-too-long").await;
     }
     if f.confirm != "yes" {
