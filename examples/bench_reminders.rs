@@ -56,7 +56,11 @@ async fn main() -> anyhow::Result<()> {
                 email: Set(format!("c{i}@example.com")),
                 name: Set(format!("Coordinator {i}")),
                 role: Set(aftercare::roles::Role::Coordinator),
-                language: Set(if i % 2 == 0 { "ja" } else { "en" }.into()),
+                language: Set(if i % 2 == 0 {
+                    users::Language::Ja
+                } else {
+                    users::Language::En
+                }),
                 password_hash: Set("x".into()),
                 active: Set(true),
                 session_epoch: Set(1),
@@ -113,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
         C::Planned,
         C::Cancelled,
     ];
-    let channels = ["in_person", "phone", "home_visit", "online", "message"];
+    let channels = consultations::Channel::ALL;
     for chunk in (0..n_consultations).collect::<Vec<_>>().chunks(1000) {
         let rows = chunk.iter().map(|&n| {
             let status = statuses[n % statuses.len()];
@@ -127,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
                 leaver_id: Set((n % n_leavers) as i32 + 1),
                 held_at: Set(held_at),
                 status: Set(status),
-                channel: Set(channels[n % channels.len()].into()),
+                channel: Set(channels[n % channels.len()]),
                 summary: Set(Some("bench".into())),
                 next_follow_up_on: Set(
                     (n % 4 == 0).then(|| today - Days::new(10) + Days::new((n % 20) as u64))

@@ -3,55 +3,31 @@ use chrono::{Datelike, NaiveDate};
 use poem::i18n::{I18NBundle, I18NResources};
 use unic_langid::langid;
 
-/// The languages the interface speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    En,
-    Ja,
-}
+/// The languages the interface speaks (stored on accounts and emails).
+pub use entity::users::Language as Lang;
 
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ja => "ja",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim() {
-            "en" => Some(Lang::En),
-            "ja" => Some(Lang::Ja),
-            _ => None,
-        }
-    }
-
-    /// The best language for an `Accept-Language` header; English when nothing matches.
-    pub fn negotiate(accept_language: &str) -> Lang {
-        let mut ranges: Vec<(f32, usize, &str)> = accept_language
-            .split(',')
-            .enumerate()
-            .filter_map(|(i, part)| {
-                let mut pieces = part.split(';');
-                let tag = pieces.next()?.trim();
-                let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
-                (q > 0.0 && !tag.is_empty()).then_some((q, i, tag))
-            })
-            .collect();
-        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranges
-            .iter()
-            .find_map(|(_, _, tag)| {
-                let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
-                Lang::parse(&primary)
-            })
-            .unwrap_or(Lang::En)
-    }
+/// The best language for an `Accept-Language` header; English when nothing matches.
+pub fn negotiate(accept_language: &str) -> Lang {
+    let mut ranges: Vec<(f32, usize, &str)> = accept_language
+        .split(',')
+        .enumerate()
+        .filter_map(|(i, part)| {
+            let mut pieces = part.split(';');
+            let tag = pieces.next()?.trim();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            (q > 0.0 && !tag.is_empty()).then_some((q, i, tag))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranges
+        .iter()
+        .find_map(|(_, _, tag)| {
+            let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+            Lang::parse(&primary)
+        })
+        .unwrap_or(Lang::En)
 }
 
 /// One catalog file per feature and language, compiled into the binary.
@@ -176,14 +152,14 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(Lang::negotiate("ja-JP,ja;q=0.9,en;q=0.8"), Lang::Ja);
-        assert_eq!(Lang::negotiate("en-US,en;q=0.9,ja;q=0.8"), Lang::En);
-        assert_eq!(Lang::negotiate("fr-FR, ja;q=0.5, en;q=0.4"), Lang::Ja);
-        assert_eq!(Lang::negotiate("en;q=0.2, ja;q=0.7"), Lang::Ja);
-        assert_eq!(Lang::negotiate("ja;q=0, en"), Lang::En);
-        assert_eq!(Lang::negotiate("de"), Lang::En);
-        assert_eq!(Lang::negotiate(""), Lang::En);
-        assert_eq!(Lang::negotiate("garbage;q=x"), Lang::En);
+        assert_eq!(negotiate("ja-JP,ja;q=0.9,en;q=0.8"), Lang::Ja);
+        assert_eq!(negotiate("en-US,en;q=0.9,ja;q=0.8"), Lang::En);
+        assert_eq!(negotiate("fr-FR, ja;q=0.5, en;q=0.4"), Lang::Ja);
+        assert_eq!(negotiate("en;q=0.2, ja;q=0.7"), Lang::Ja);
+        assert_eq!(negotiate("ja;q=0, en"), Lang::En);
+        assert_eq!(negotiate("de"), Lang::En);
+        assert_eq!(negotiate(""), Lang::En);
+        assert_eq!(negotiate("garbage;q=x"), Lang::En);
     }
 
     #[test]

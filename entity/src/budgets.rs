@@ -6,7 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub fiscal_year: i32,
-    pub kind: String,
+    pub kind: crate::allowances::Kind,
     /// Whole yen for the fiscal year.
     pub amount: i64,
     pub updated_by: Option<i32>,

@@ -43,6 +43,16 @@ impl Status {
     }
 }
 
+crate::stored_codes!(
+    /// How a consultation was held.
+    Channel, "channel", [
+    InPerson => "in_person",
+    Phone => "phone",
+    HomeVisit => "home_visit",
+    Online => "online",
+    Message => "message",
+]);
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "consultations")]
 pub struct Model {
@@ -51,7 +61,7 @@ pub struct Model {
     pub leaver_id: i32,
     pub held_at: DateTimeUtc,
     pub status: Status,
-    pub channel: String,
+    pub channel: Channel,
     #[sea_orm(column_type = "Text", nullable)]
     pub summary: Option<String>,
     pub next_follow_up_on: Option<Date>,

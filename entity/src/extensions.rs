@@ -23,6 +23,16 @@ impl Status {
     }
 }
 
+crate::stored_codes!(
+    /// Why a support window is to be extended.
+    Reason, "extension-reason", [
+    Studying => "studying",
+    Illness => "illness",
+    Employment => "employment",
+    Housing => "housing",
+    Other => "other",
+]);
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "extensions")]
 pub struct Model {
@@ -30,7 +40,7 @@ pub struct Model {
     pub id: i32,
     pub leaver_id: i32,
     pub new_end_on: Date,
-    pub reason: String,
+    pub reason: Reason,
     #[sea_orm(column_type = "Text", nullable)]
     pub reason_detail: Option<String>,
     pub review_on: Date,

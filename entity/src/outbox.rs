@@ -42,7 +42,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub to_address: String,
-    pub language: String,
+    pub language: crate::users::Language,
     pub subject: String,
     #[sea_orm(column_type = "Text")]
     pub body_text: String,

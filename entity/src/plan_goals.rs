@@ -7,7 +7,7 @@ pub struct Model {
     pub id: i32,
     pub plan_id: i32,
     /// A consultation topic code.
-    pub domain: String,
+    pub domain: crate::consultation_topics::Topic,
     #[sea_orm(column_type = "Text")]
     pub goal: String,
     #[sea_orm(column_type = "Text", nullable)]

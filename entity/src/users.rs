@@ -49,6 +49,15 @@ impl Role {
     }
 }
 
+crate::stored_codes!(
+    /// The languages the interface speaks, and that an account or an email is written in.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    Language, "language", [
+    En => "en",
+    Ja => "ja",
+]);
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -58,7 +67,7 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub language: String,
+    pub language: Language,
     pub password_hash: String,
     pub active: bool,
     /// Raised whenever the account's sessions must end; a session signed in under an

@@ -1,6 +1,6 @@
 //! `/account`: every user changes their own password and language.
 use askama::Template;
-use poem::{EndpointExt, Response, Route, get, handler, http::StatusCode, post, web::Form};
+use poem::{EndpointExt, Response, Route, get, handler, post, web::Form};
 use serde::Deserialize;
 
 use crate::web::{ANY_ROLE, forms::SelectOption, require};
@@ -10,12 +10,8 @@ use crate::{
     db,
     error::{AppError, AppResult},
     i18n::Lang,
-    users::{
-        forms::check_new_password,
-        queries::{self, ChangeError},
-        routes::language_options,
-    },
-    web::{Ctx, FormErrors, render, render_status, see_other},
+    users::{forms::check_new_password, queries, routes::language_options},
+    web::{Ctx, FormErrors, render, render_refused, see_other},
 };
 
 /// Every path of **My account**: any signed-in role, for their own account only.
@@ -41,7 +37,7 @@ fn page<'a>(ctx: &'a Ctx, errors: FormErrors) -> AppResult<AccountPage<'a>> {
     Ok(AccountPage {
         ctx,
         role: ctx.t(user.role.message_id()),
-        languages: language_options(ctx, user.language.code()),
+        languages: language_options(ctx, user.language.as_str()),
         errors,
     })
 }
@@ -63,7 +59,7 @@ async fn change_language(ctx: &Ctx, Form(f): Form<LanguageForm>) -> AppResult<Re
     let Some(lang) = Lang::parse(&f.language) else {
         let mut errors = FormErrors::default();
         errors.add("language", "field-language-invalid");
-        return render_status(&page(ctx, errors)?, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&page(ctx, errors)?, &AppError::invalid());
     };
     let txn = db::begin_write(&ctx.app.db).await?;
     queries::set_language(&txn, ctx.now(), user.id, lang)
@@ -132,7 +128,7 @@ async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Re
         &mut errors,
     );
     let Some(new) = new.filter(|_| verified && errors.is_empty()) else {
-        return render_status(&page(ctx, errors)?, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&page(ctx, errors)?, &AppError::invalid());
     };
     let hash = password::hash(new).await?;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -140,8 +136,7 @@ async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Re
     let epoch =
         match queries::set_password(&txn, now, user.id, user.id, "password_change", hash).await {
             Ok(epoch) => epoch,
-            Err(ChangeError::Db(e)) => return Err(e.into()),
-            Err(e) => return Err(AppError::Internal(e.into())),
+            Err(e) => return Err(e.into()),
         };
     txn.commit().await?;
     // Other sessions of this account ended with the change; this one goes on under a new id.

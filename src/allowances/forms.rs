@@ -2,7 +2,8 @@
 use serde::Deserialize;
 
 use crate::{
-    allowances::rules::{Kind, Month, parse_yen},
+    allowances::rules::{Kind, parse_yen},
+    clock::Month,
     web::FormErrors,
     web::forms::has_forbidden_text_character,
 };

@@ -10,10 +10,14 @@ use sea_orm::{
 
 use crate::{
     allowances::{
-        forms::AllowanceInput,
-        rules::{self, Action, Actor, Kind, Month, Refusal, Status},
+        forms::{AllowanceInput, Caps},
+        rules::{self, Action, Actor, Kind, Refusal, Status},
     },
     audit::{self, Entry},
+    budget,
+    clock::Month,
+    error::AppError,
+    web::forms::is_storable_text,
 };
 
 pub const ENTITY: &str = "allowance";
@@ -32,8 +36,39 @@ pub enum AllowanceError {
     OutsideWindow(Month),
     #[error("overlaps another live request of the same kind")]
     Overlap,
+    #[error("the note is too long or holds a character it must not")]
+    NoteInvalid,
+    #[error("the monthly amount is over the cap")]
+    OverCap,
+    /// Approving would spend more than a fiscal year's budget: the decider confirms first.
+    #[error("over budget in {0:?}")]
+    OverBudget(Vec<(i32, i64)>),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl From<AllowanceError> for AppError {
+    fn from(e: AllowanceError) -> Self {
+        match e {
+            AllowanceError::Stale | AllowanceError::Refused(Refusal::WrongStatus) => {
+                AppError::Conflict
+            }
+            AllowanceError::Refused(Refusal::NoteRequired) => {
+                AppError::invalid_field("note", "allowance-note-required")
+            }
+            AllowanceError::NoteInvalid => AppError::invalid_field("note", "leaver-text-too-long"),
+            AllowanceError::Refused(
+                Refusal::WrongRole | Refusal::OwnRequest | Refusal::NotRequester,
+            ) => AppError::Forbidden,
+            AllowanceError::NotFound => AppError::NotFound,
+            AllowanceError::LeaverClosed
+            | AllowanceError::OutsideWindow(_)
+            | AllowanceError::Overlap
+            | AllowanceError::OverCap
+            | AllowanceError::OverBudget(_) => AppError::invalid(),
+            AllowanceError::Db(e) => AppError::Db(e),
+        }
+    }
 }
 
 pub fn months(a: &allowances::Model) -> (Month, Month) {
@@ -163,10 +198,22 @@ pub struct Step<'a> {
     pub version: i32,
     pub action: Action,
     pub note: Option<&'a str>,
+    /// The decider has seen that approving goes over the budget and approves anyway.
+    pub over_budget_confirmed: bool,
+}
+
+/// The settings a step is checked against.
+pub struct StepRules {
+    pub caps: Caps,
+    pub fiscal_year_start: (u32, u32),
 }
 
 /// Applies a step to the request as it was at its version: exactly one of several
 /// simultaneous decisions wins, the others are refused as stale and change nothing.
+///
+/// Checked in this order: who may take the step (whatever else is wrong), the note, the cap
+/// (which may have been lowered since the request was made), the budget (an approval that
+/// overspends waits for the decider's confirmation), then the version and the register.
 pub async fn act(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -174,9 +221,46 @@ pub async fn act(
     actor: Actor,
     id: i32,
     step: &Step<'_>,
+    limits: &StepRules,
 ) -> Result<allowances::Model, AllowanceError> {
     let (version, action, note) = (step.version, step.action, step.note);
     let before = get(txn, id).await?.ok_or(AllowanceError::NotFound)?;
+    if let Err(refusal @ (Refusal::WrongRole | Refusal::OwnRequest | Refusal::NotRequester)) =
+        rules::transition(
+            before.status,
+            action,
+            actor,
+            before.requested_by,
+            Some("note"),
+        )
+    {
+        return Err(AllowanceError::Refused(refusal));
+    }
+    if note.is_some_and(|n| !is_storable_text(n)) {
+        return Err(AllowanceError::NoteInvalid);
+    }
+    if matches!(action, Action::Submit | Action::Approve)
+        && before.monthly_amount > limits.caps.of(before.kind)
+    {
+        return Err(AllowanceError::OverCap);
+    }
+    if action == Action::Approve
+        && before.status == Status::Submitted
+        && before.version == version
+        && !step.over_budget_confirmed
+    {
+        let over = budget::overrun(
+            txn,
+            before.kind,
+            months(&before),
+            before.monthly_amount,
+            limits.fiscal_year_start,
+        )
+        .await?;
+        if !over.is_empty() {
+            return Err(AllowanceError::OverBudget(over));
+        }
+    }
     if before.version != version {
         return Err(AllowanceError::Stale);
     }
@@ -283,6 +367,27 @@ pub async fn act(
     )
     .await?;
     get(txn, id).await?.ok_or(AllowanceError::NotFound)
+}
+
+/// The requests of one status, or all: the submitted ones oldest first (the queue), the
+/// others newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    status: Option<Status>,
+) -> Result<Vec<allowances::Model>, DbErr> {
+    let query = allowances::Entity::find();
+    match status {
+        Some(Status::Submitted) => query
+            .filter(allowances::Column::Status.eq(Status::Submitted))
+            .order_by_asc(allowances::Column::SubmittedAt)
+            .order_by_asc(allowances::Column::Id),
+        Some(s) => query
+            .filter(allowances::Column::Status.eq(s))
+            .order_by_desc(allowances::Column::Id),
+        None => query.order_by_desc(allowances::Column::Id),
+    }
+    .all(db)
+    .await
 }
 
 pub async fn payments_of(

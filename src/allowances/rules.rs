@@ -1,67 +1,13 @@
 //! Allowance rules (DESIGN 2.4): kinds, months, whole yen, and the request state machine with
 //! separation of duties.
-use std::fmt;
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::roles::Role;
+use crate::{clock::Month, roles::Role};
 
 /// Housing or living: stored by the entity, with its names.
 pub use entity::allowances::Kind;
-
-/// A calendar month, `YYYY-MM`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Month(NaiveDate);
-
-impl Month {
-    pub fn parse(raw: &str) -> Option<Month> {
-        let s: String = raw.trim().nfkc().collect();
-        let s = s.replace('/', "-");
-        let (y, m) = s.split_once('-')?;
-        if y.len() != 4 || m.is_empty() || m.len() > 2 {
-            return None;
-        }
-        NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1).map(Month)
-    }
-
-    pub fn of(day: NaiveDate) -> Month {
-        Month(day.with_day(1).expect("day 1 exists"))
-    }
-
-    pub fn from_first_day(day: NaiveDate) -> Month {
-        Month::of(day)
-    }
-
-    pub fn first_day(self) -> NaiveDate {
-        self.0
-    }
-
-    pub fn last_day(self) -> NaiveDate {
-        self.next().0 - Days::new(1)
-    }
-
-    pub fn next(self) -> Month {
-        Month(self.0 + Months::new(1))
-    }
-
-    /// Every month from `self` to `last`, inclusive.
-    pub fn through(self, last: Month) -> Vec<Month> {
-        let mut out = Vec::new();
-        let mut m = self;
-        while m <= last {
-            out.push(m);
-            m = m.next();
-        }
-        out
-    }
-}
-
-impl fmt::Display for Month {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.0.year(), self.0.month())
-    }
-}
 
 /// Whole yen as typed: digits with optional `¥` and thousands separators (full-width too).
 /// Fractions, signs and zero are refused.
@@ -212,20 +158,6 @@ mod tests {
 
     fn d(y: i32, mo: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, mo, day).unwrap()
-    }
-
-    #[test]
-    fn months_parse_and_count() {
-        assert_eq!(m("2026-04").to_string(), "2026-04");
-        assert_eq!(m("２０２６/4").to_string(), "2026-04");
-        assert!(
-            Month::parse("2026-13").is_none()
-                && Month::parse("26-04").is_none()
-                && Month::parse("april").is_none()
-        );
-        assert_eq!(m("2026-11").through(m("2027-02")).len(), 4);
-        assert!(m("2026-05").through(m("2026-04")).is_empty());
-        assert_eq!(m("2028-02").last_day(), d(2028, 2, 29));
     }
 
     #[test]

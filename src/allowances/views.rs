@@ -5,24 +5,23 @@ use askama::Template;
 use entity::{allowances, leavers, payments};
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
 use crate::{
     allowances::{
         forms::{AllowanceForm, Caps},
-        queries::{self, AllowanceError, Step},
-        rules::{Action, Actor, Kind, Month, Refusal, Status, transition},
+        queries::{self, AllowanceError, Step, StepRules},
+        rules::{Action, Actor, Kind, Refusal, Status, transition},
     },
-    budget, db,
+    clock::Month,
+    db,
     error::{AppError, AppResult},
     i18n::format_yen,
     roles::Role,
     web::forms::SelectOption,
-    web::{Ctx, FormErrors, render, render_status, see_other},
+    web::{Ctx, FormErrors, render, render_refused, see_other},
 };
 
 pub fn caps(ctx: &Ctx) -> Caps {
@@ -120,9 +119,9 @@ pub async fn create(
     let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
     let mut errors = FormErrors::default();
     let Some(input) = form.parse(&caps(ctx), &mut errors) else {
-        return render_status(
+        return render_refused(
             &form_page(ctx, &leaver, form, errors, None),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            &AppError::invalid(),
         );
     };
     let actor = ctx.user()?.id;
@@ -143,7 +142,7 @@ pub async fn create(
                     };
                     errors.add(field, "allowance-months-refused");
                     let page = form_page(ctx, &leaver, form, errors, Some(problem));
-                    render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+                    render_refused(&page, &AppError::invalid())
                 }
                 None => Err(match e {
                     AllowanceError::Db(e) => e.into(),
@@ -194,19 +193,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
         "all" | "" => None,
         s => Status::parse(s),
     };
-    let mut query = allowances::Entity::find();
-    query = match status {
-        // The queue: oldest first.
-        Some(Status::Submitted) => query
-            .filter(allowances::Column::Status.eq(allowances::Status::Submitted))
-            .order_by_asc(allowances::Column::SubmittedAt)
-            .order_by_asc(allowances::Column::Id),
-        Some(s) => query
-            .filter(allowances::Column::Status.eq(s))
-            .order_by_desc(allowances::Column::Id),
-        None => query.order_by_desc(allowances::Column::Id),
-    };
-    let items = query.all(&ctx.app.db).await?;
+    let items = queries::list(&ctx.app.db, status).await?;
     let leaver_ids: Vec<i32> = items.iter().map(|a| a.leaver_id).collect();
     ctx.audit_view(leaver_ids.clone()).await?;
     let leavers = crate::leavers::queries::by_ids(&ctx.app.db, leaver_ids).await?;
@@ -371,6 +358,20 @@ pub struct StepForm {
     confirm_over_budget: String,
 }
 
+/// The words for a refused step, shown above the request as it is now.
+fn step_problem(ctx: &Ctx, e: &AllowanceError, leaver: &leavers::Model) -> String {
+    match e {
+        AllowanceError::Stale | AllowanceError::Refused(Refusal::WrongStatus) => {
+            ctx.t("allowance-stale")
+        }
+        AllowanceError::Refused(Refusal::NoteRequired) => ctx.t("allowance-note-required"),
+        AllowanceError::NoteInvalid => ctx.t("leaver-text-too-long"),
+        AllowanceError::OverCap => ctx.t("allowance-amount-over-cap"),
+        AllowanceError::OverBudget(_) => ctx.t("allowance-confirm-over-budget"),
+        other => fit_problem(ctx, other, leaver).unwrap_or_default(),
+    }
+}
+
 #[handler]
 pub async fn act(
     ctx: &Ctx,
@@ -380,130 +381,71 @@ pub async fn act(
     let Some(action) = Action::parse(&action) else {
         return Err(AppError::NotFound);
     };
-    let a = load(ctx, id).await?;
     let user = ctx.user()?;
     let actor = Actor {
         id: user.id,
         role: user.role,
     };
-    let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
-    // Roles and separation of duties first: those are 403, whatever else is wrong.
-    if let Err(Refusal::WrongRole | Refusal::OwnRequest | Refusal::NotRequester) = transition(
-        queries::status(&a),
-        action,
-        actor,
-        a.requested_by,
-        Some("note"),
-    ) {
-        return Err(AppError::Forbidden);
-    }
-    let version = crate::web::forms::form_version(&f.version);
-    let refused = |problem: String,
-                   status: StatusCode,
-                   note_error: bool,
-                   over: Vec<String>,
-                   a: allowances::Model| async move {
-        let mut page = show_page(ctx, a).await?;
-        page.problem = Some(problem);
-        page.note_error = note_error;
-        page.over_budget = over;
-        render_status(&page, status)
-    };
-    if note.is_some_and(|n| {
-        n.chars().count() > 2000 || crate::web::forms::has_forbidden_text_character(n)
-    }) {
-        return refused(
-            ctx.t("leaver-text-too-long"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            true,
-            vec![],
-            a,
-        )
-        .await;
-    }
-    // The cap may have been lowered since the request was made.
-    let kind = a.kind;
-    if matches!(action, Action::Submit | Action::Approve) && a.monthly_amount > caps(ctx).of(kind) {
-        let message = ctx.t("allowance-amount-over-cap");
-        return refused(message, StatusCode::UNPROCESSABLE_ENTITY, false, vec![], a).await;
-    }
-    let fy_start = ctx.app.config.window_rules.fiscal_year_start;
-    let submitted = queries::status(&a) == Status::Submitted;
-    if action == Action::Approve
-        && submitted
-        && version == a.version
-        && f.confirm_over_budget != "yes"
-    {
-        let over = budget::overrun(
-            &ctx.app.db,
-            kind,
-            queries::months(&a),
-            a.monthly_amount,
-            fy_start,
-        )
-        .await?;
-        if !over.is_empty() {
-            let lines = over
-                .iter()
-                .map(|(fy, yen)| {
-                    ctx.t_with(
-                        "allowance-over-budget",
-                        &[
-                            ("fy", &fy.to_string()),
-                            ("kind", &ctx.t(&kind.message_id())),
-                            ("over", &format_yen(*yen)),
-                        ],
-                    )
-                })
-                .collect();
-            return refused(
-                ctx.t("allowance-confirm-over-budget"),
-                StatusCode::OK,
-                false,
-                lines,
-                a,
-            )
-            .await;
-        }
-    }
-    let leaver = crate::leavers::load_for_page(ctx, a.leaver_id).await?;
-    let txn = db::begin_write(&ctx.app.db).await?;
     let step = Step {
-        version,
+        version: crate::web::forms::form_version(&f.version),
         action,
-        note,
+        note: Some(f.note.as_str()).filter(|n| !n.trim().is_empty()),
+        over_budget_confirmed: f.confirm_over_budget == "yes",
     };
-    match queries::act(&txn, ctx.now(), ctx.today(), actor, id, &step).await {
+    let limits = StepRules {
+        caps: caps(ctx),
+        fiscal_year_start: ctx.app.config.window_rules.fiscal_year_start,
+    };
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let e = match queries::act(&txn, ctx.now(), ctx.today(), actor, id, &step, &limits).await {
         Ok(_) => {
             txn.commit().await?;
             ctx.flash_success(&format!("allowance-done-{}", action.as_str()));
-            Ok(see_other(&format!("/allowances/{id}")))
+            return Ok(see_other(&format!("/allowances/{id}")));
         }
-        Err(e) => {
-            drop(txn);
-            let current = load(ctx, id).await?;
-            let (problem, status, note_error) = match &e {
-                AllowanceError::Stale => (ctx.t("allowance-stale"), StatusCode::CONFLICT, false),
-                AllowanceError::Refused(Refusal::NoteRequired) => (
-                    ctx.t("allowance-note-required"),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    true,
-                ),
-                AllowanceError::Refused(Refusal::WrongStatus) => {
-                    (ctx.t("allowance-stale"), StatusCode::CONFLICT, false)
-                }
-                AllowanceError::Refused(_) => return Err(AppError::Forbidden),
-                AllowanceError::NotFound => return Err(AppError::NotFound),
-                AllowanceError::Db(_) => return Err(AppError::Internal(e.into())),
-                other => (
-                    fit_problem(ctx, other, &leaver).unwrap_or_default(),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    false,
-                ),
-            };
-            refused(problem, status, note_error, vec![], current).await
-        }
+        Err(e) => e,
+    };
+    drop(txn);
+    let over = match &e {
+        AllowanceError::OverBudget(over) => over.clone(),
+        _ => Vec::new(),
+    };
+    let note_error = matches!(
+        e,
+        AllowanceError::NoteInvalid | AllowanceError::Refused(Refusal::NoteRequired)
+    );
+    let current = load(ctx, id).await?;
+    // Read without recording a view: the page below records it, if it is shown at all.
+    let leaver = crate::leavers::queries::get(&ctx.app.db, current.leaver_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let problem = step_problem(ctx, &e, &leaver);
+    let why = AppError::from(e);
+    if !matches!(why, AppError::Invalid(_) | AppError::Conflict) {
+        return Err(why);
     }
+    let kind = current.kind;
+    let mut page = show_page(ctx, current).await?;
+    page.problem = Some(problem);
+    page.note_error = note_error;
+    if over.is_empty() {
+        return render_refused(&page, &why);
+    }
+    // Not refused: the decider is asked to confirm.
+    page.over_budget = over
+        .iter()
+        .map(|(fy, yen)| {
+            ctx.t_with(
+                "allowance-over-budget",
+                &[
+                    ("fy", &fy.to_string()),
+                    ("kind", &ctx.t(&kind.message_id())),
+                    ("over", &format_yen(*yen)),
+                ],
+            )
+        })
+        .collect();
+    render(&page)
 }
 
 /// The allowances section of a leaver's page: every role sees requests, status and months;

@@ -10,9 +10,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use entity::login_failures;
 use poem::{
-    Response, Route, get, handler,
-    http::StatusCode,
-    post,
+    Response, Route, get, handler, post,
     web::{Form, Query},
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -22,13 +20,13 @@ use crate::{
     audit::{self, Entry},
     auth::lockout::LockoutPolicy,
     db,
-    error::AppResult,
+    error::{AppError, AppResult},
     i18n::Lang,
     users::queries as user_queries,
     web::{
         Ctx,
         middleware::{SESSION_CSRF_NONCE, SESSION_EPOCH, SESSION_LANG, SESSION_USER},
-        render, render_status, safe_next, see_other,
+        render, render_refused, safe_next, see_other,
     },
 };
 
@@ -281,8 +279,8 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
     let email: String = f.email.trim().to_lowercase().chars().take(254).collect();
     let now = ctx.now();
     let policy = ctx.app.lockout_policy();
-    let refuse = |problem: String, status| {
-        render_status(
+    let refuse = |problem: String, why: AppError| {
+        render_refused(
             &LoginPage {
                 ctx,
                 email: f.email.clone(),
@@ -290,7 +288,7 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
                 problem: Some(problem),
                 notice: None,
             },
-            status,
+            &why,
         )
     };
     let locked_message = || {
@@ -307,7 +305,7 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
     };
     if let Attempt::Locked = begin_attempt(&ctx.app.db, who, now, &policy).await? {
         record_sign_in(ctx, "sign_in_locked", None, account_id).await?;
-        return refuse(locked_message(), StatusCode::TOO_MANY_REQUESTS);
+        return refuse(locked_message(), AppError::Locked);
     }
     let hash = account
         .as_ref()
@@ -316,9 +314,9 @@ async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
     if !password::verify(f.password.clone(), hash).await {
         record_sign_in(ctx, "sign_in_failed", None, account_id).await?;
         if is_locked(&ctx.app.db, who, now, &policy).await? {
-            return refuse(locked_message(), StatusCode::TOO_MANY_REQUESTS);
+            return refuse(locked_message(), AppError::Locked);
         }
-        return refuse(ctx.t("login-failed"), StatusCode::UNPROCESSABLE_ENTITY);
+        return refuse(ctx.t("login-failed"), AppError::invalid());
     }
     let user = account.expect("a verified password belongs to an account");
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -384,7 +382,7 @@ async fn switch_language(ctx: &Ctx, Form(f): Form<LanguageForm>) -> AppResult<Re
                 .map_err(|e| crate::error::AppError::Internal(e.into()))?;
             txn.commit().await?;
         }
-        None => ctx.session.set(SESSION_LANG, lang.code()),
+        None => ctx.session.set(SESSION_LANG, lang.as_str()),
     }
     Ok(see_other(&next))
 }

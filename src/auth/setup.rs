@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use entity::app_secrets;
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Query},
 };
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -17,9 +16,9 @@ use crate::{
     roles::Role,
     users::{
         forms::{UserForm, check_new_password},
-        queries::{self, ChangeError},
+        queries,
     },
-    web::{Ctx, FormErrors, render, render_status, see_other},
+    web::{Ctx, FormErrors, render, render_refused, see_other},
 };
 
 /// When no account exists, makes a new one-time setup token (replacing any earlier one) and
@@ -121,7 +120,7 @@ pub async fn create(ctx: &Ctx, Form(f): Form<SetupForm>) -> AppResult<Response> 
         errors,
     };
     let (Some(details), Some(pw)) = (details, pw) else {
-        return render_status(&page(errors), StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&page(errors), &AppError::invalid());
     };
     let hash = password::hash(pw).await?;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -134,8 +133,7 @@ pub async fn create(ctx: &Ctx, Form(f): Form<SetupForm>) -> AppResult<Response> 
     }
     let user = match queries::create(&txn, ctx.now(), None, "setup", &details, hash).await {
         Ok(u) => u,
-        Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::Internal(e.into())),
+        Err(e) => return Err(e.into()),
     };
     txn.commit().await?;
     tracing::info!(user_id = user.id, "first administrator created");

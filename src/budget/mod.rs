@@ -18,15 +18,15 @@ pub fn mount(route: Route) -> Route {
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use entity::budgets;
+use entity::{allowances::Kind, budgets};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
     sea_query::OnConflict,
 };
 
 use crate::{
-    allowances::rules::{Kind, Month},
     audit::{self, Entry},
+    clock::Month,
     db::statement,
 };
 
@@ -90,9 +90,7 @@ pub async fn figures(
         .all(db)
         .await?
     {
-        if let Some(k) = Kind::parse(&b.kind) {
-            out.entry(k).or_default().budget = Some(b.amount);
-        }
+        out.entry(b.kind).or_default().budget = Some(b.amount);
     }
     let sql = "SELECT kind, status, CAST(SUM(amount) AS BIGINT) AS total FROM payments \
                WHERE month >= ? AND month <= ? AND status IN ('scheduled', 'paid') \
@@ -193,12 +191,12 @@ pub async fn set_budget(
 ) -> Result<(), DbErr> {
     let before = budgets::Entity::find()
         .filter(budgets::Column::FiscalYear.eq(fy))
-        .filter(budgets::Column::Kind.eq(kind.as_str()))
+        .filter(budgets::Column::Kind.eq(kind))
         .one(txn)
         .await?;
     budgets::Entity::insert(budgets::ActiveModel {
         fiscal_year: Set(fy),
-        kind: Set(kind.as_str().to_string()),
+        kind: Set(kind),
         amount: Set(amount),
         updated_by: Set(Some(actor)),
         updated_at: Set(now),

@@ -3,7 +3,6 @@
 use askama::Template;
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Query},
 };
 use serde::Deserialize;
@@ -12,10 +11,10 @@ use crate::{
     allowances::rules::{Kind, parse_yen},
     budget::{self, Figures},
     db,
-    error::AppResult,
+    error::{AppError, AppResult},
     i18n::format_yen,
     leavers::window::fiscal_year_of,
-    web::{Ctx, render, render_status, see_other},
+    web::{Ctx, render, render_refused, see_other},
 };
 
 pub struct Row {
@@ -168,7 +167,7 @@ pub async fn set(ctx: &Ctx, Form(f): Form<SetForm>) -> AppResult<Response> {
             row.typed = f.amount.clone();
             row.problem = Some("budget-amount-invalid");
         }
-        return render_status(&refused, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&refused, &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;

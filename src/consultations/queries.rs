@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::{
     audit::{self, Entry},
     consultations::{forms::ConsultationInput, rules::Status},
+    error::AppError,
 };
 
 pub const ENTITY: &str = "consultation";
@@ -24,6 +25,16 @@ pub enum ConsultationError {
     NotFound,
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl From<ConsultationError> for AppError {
+    fn from(e: ConsultationError) -> Self {
+        match e {
+            ConsultationError::Stale => AppError::invalid_form("form-stale"),
+            ConsultationError::NotFound => AppError::NotFound,
+            ConsultationError::Db(e) => AppError::Db(e),
+        }
+    }
 }
 
 pub async fn get(
@@ -46,7 +57,7 @@ async fn replace_topics(
         consultation_topics::Entity::insert_many(input.topics.iter().map(|t| {
             consultation_topics::ActiveModel {
                 consultation_id: Set(id),
-                topic: Set(t.as_str().to_string()),
+                topic: Set(*t),
             }
         }))
         .exec_without_returning(txn)
@@ -66,7 +77,7 @@ pub async fn create(
         leaver_id: Set(leaver_id),
         held_at: Set(input.held_at),
         status: Set(input.status),
-        channel: Set(input.channel.as_str().to_string()),
+        channel: Set(input.channel),
         summary: Set(input.summary.clone()),
         next_follow_up_on: Set(input.next_follow_up_on),
         recorded_by: Set(Some(actor)),
@@ -109,16 +120,12 @@ pub async fn update(
     let old_topics = topics_of(txn, &[id]).await?.remove(&id).unwrap_or_default();
     // Both sides in the order the database returns them (alphabetical), so an unchanged set
     // of topics never reads as a change.
-    let mut new_topics: Vec<String> = input
-        .topics
-        .iter()
-        .map(|t| t.as_str().to_string())
-        .collect();
-    new_topics.sort();
+    let mut new_topics = input.topics.clone();
+    new_topics.sort_by_key(|t| t.as_str());
     let changed: Vec<&str> = [
         ("held_at", before.held_at != input.held_at),
         ("status", before.status != input.status),
-        ("channel", before.channel != input.channel.as_str()),
+        ("channel", before.channel != input.channel),
         ("topics", old_topics != new_topics),
         ("summary", before.summary != input.summary),
         (
@@ -136,10 +143,7 @@ pub async fn update(
             consultations::Column::Status,
             Expr::value(input.status.as_str()),
         )
-        .col_expr(
-            consultations::Column::Channel,
-            Expr::value(input.channel.as_str()),
-        )
+        .col_expr(consultations::Column::Channel, Expr::value(input.channel))
         .col_expr(
             consultations::Column::Summary,
             Expr::value(input.summary.clone()),
@@ -193,8 +197,8 @@ pub async fn update(
 pub async fn topics_of(
     db: &impl ConnectionTrait,
     ids: &[i32],
-) -> Result<HashMap<i32, Vec<String>>, DbErr> {
-    let mut map: HashMap<i32, Vec<String>> = HashMap::new();
+) -> Result<HashMap<i32, Vec<entity::consultation_topics::Topic>>, DbErr> {
+    let mut map: HashMap<i32, Vec<entity::consultation_topics::Topic>> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
     }

@@ -67,48 +67,8 @@ pub fn check(change: &Change<'_>) -> Result<(), Refusal> {
     }
 }
 
-macro_rules! code_list {
-    ($name:ident, $prefix:literal, [$($variant:ident => $code:literal),+ $(,)?]) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|x| x.as_str() == s.trim())
-            }
-
-            pub fn message_id(self) -> String {
-                format!(concat!($prefix, "-{}"), self.as_str().replace('_', "-"))
-            }
-        }
-    };
-}
-
-code_list!(Channel, "channel", [
-    InPerson => "in_person",
-    Phone => "phone",
-    HomeVisit => "home_visit",
-    Online => "online",
-    Message => "message",
-]);
-
-code_list!(Topic, "topic", [
-    Housing => "housing",
-    Work => "work",
-    School => "school",
-    Health => "health",
-    Money => "money",
-    Relationships => "relationships",
-    Legal => "legal",
-    DailyLiving => "daily_living",
-    Other => "other",
-]);
+/// How a consultation was held, and what it was about: stored by the entities, with names.
+pub use entity::{consultation_topics::Topic, consultations::Channel};
 
 #[cfg(test)]
 mod tests {

@@ -4,20 +4,19 @@ use chrono::Timelike;
 use entity::{consultations, leavers};
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Path},
 };
 
 use crate::{
     consultations::{
         forms::{ConsultationForm, local_input_value},
-        queries::{self, ConsultationError},
+        queries,
         rules::{Channel, Status, StatusRules, Topic},
     },
     db,
     error::{AppError, AppResult},
     web::forms::SelectOption,
-    web::{Ctx, FormErrors, render, render_status, see_other},
+    web::{Ctx, FormErrors, render, render_refused, see_other, take_refusal},
 };
 
 #[derive(Template)]
@@ -116,7 +115,7 @@ pub async fn create(
     let mut errors = FormErrors::default();
     let Some(input) = form.parse(ctx.app.config.time_zone, ctx.now(), None, &mut errors) else {
         let p = page(ctx, &leaver, None, form, errors, None);
-        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&p, &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -144,11 +143,14 @@ pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let topics = queries::topics_of(&ctx.app.db, &[id])
         .await?
         .remove(&id)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .iter()
+        .map(|t| t.as_str().to_string())
+        .collect();
     let form = ConsultationForm {
         held_at: local_input_value(c.held_at, ctx.app.config.time_zone),
         status: c.status.as_str().to_string(),
-        channel: c.channel.clone(),
+        channel: c.channel.as_str().to_string(),
         topics,
         summary: c.summary.clone().unwrap_or_default(),
         next_follow_up_on: c
@@ -189,7 +191,7 @@ pub async fn update(
             errors,
             Some("form-stale"),
         );
-        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&p, &AppError::invalid());
     }
     let before = Some((status, c.held_at));
     let input = form.parse(ctx.app.config.time_zone, ctx.now(), before, &mut errors);
@@ -197,7 +199,7 @@ pub async fn update(
     let (Some(input), Some(version)) = (input, version) else {
         let problem = version.is_none().then_some("form-stale");
         let p = page(ctx, &leaver, Some((id, status)), form, errors, problem);
-        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&p, &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -207,19 +209,12 @@ pub async fn update(
             ctx.flash_success("consultation-saved");
             Ok(see_other(&format!("/leavers/{}#consultations", leaver.id)))
         }
-        Err(ConsultationError::Stale) => {
+        Err(e) => {
             drop(txn);
-            let p = page(
-                ctx,
-                &leaver,
-                Some((id, status)),
-                form,
-                errors,
-                Some("form-stale"),
-            );
-            render_status(&p, StatusCode::UNPROCESSABLE_ENTITY)
+            let why = take_refusal(e, &mut errors)?;
+            let problem = errors.problem();
+            let p = page(ctx, &leaver, Some((id, status)), form, errors, problem);
+            render_refused(&p, &why)
         }
-        Err(ConsultationError::NotFound) => Err(AppError::NotFound),
-        Err(ConsultationError::Db(e)) => Err(e.into()),
     }
 }

@@ -104,8 +104,8 @@ async fn backup_line(ctx: &Ctx) -> AppResult<String> {
 }
 
 async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
-    use crate::allowances::rules::{Kind, Month};
     use crate::i18n::format_yen;
+    use crate::{allowances::rules::Kind, clock::Month};
     use entity::{allowances, payments};
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
     let db = &ctx.app.db;

@@ -93,8 +93,8 @@ pub async fn record(
             "support_starts_on": l.support_starts_on, "support_ends_on": l.support_ends_on,
         })]),
         ("consultations", consults.iter().map(|c| json!({
-            "held_at": c.held_at, "status": c.status.as_str(), "channel": c.channel,
-            "topics": topics.iter().filter(|t| t.consultation_id == c.id).map(|t| t.topic.clone()).collect::<Vec<_>>(),
+            "held_at": c.held_at, "status": c.status.as_str(), "channel": c.channel.as_str(),
+            "topics": topics.iter().filter(|t| t.consultation_id == c.id).map(|t| t.topic.as_str()).collect::<Vec<_>>(),
             "summary": c.summary, "next_follow_up_on": c.next_follow_up_on,
         })).collect()),
         ("allowances", allow.iter().map(|a| json!({
@@ -108,11 +108,11 @@ pub async fn record(
             "number": p.number, "status": p.status.as_str(), "wishes": p.wishes, "started_on": p.started_on,
             "agreed_on": p.agreed_on, "review_on": p.review_on,
             "goals": goals.iter().filter(|g| g.plan_id == p.id).map(|g| json!({
-                "domain": g.domain, "goal": g.goal, "actions": g.actions, "target_on": g.target_on,
+                "domain": g.domain.as_str(), "goal": g.goal, "actions": g.actions, "target_on": g.target_on,
             })).collect::<Vec<_>>(),
         })).collect()),
         ("extensions", exts.iter().map(|e| json!({
-            "new_end_on": e.new_end_on, "reason": e.reason, "reason_detail": e.reason_detail,
+            "new_end_on": e.new_end_on, "reason": e.reason.as_str(), "reason_detail": e.reason_detail,
             "review_on": e.review_on, "status": e.status.as_str(), "decided_at": e.decided_at,
         })).collect()),
         ("access_log", access.iter().map(|e| json!({

@@ -4,7 +4,6 @@ use chrono::NaiveDate;
 use entity::{disclosures, leavers};
 use poem::{
     IntoResponse, Response, handler,
-    http::StatusCode,
     web::{Form, Path},
 };
 use sea_orm::{
@@ -19,7 +18,7 @@ use crate::{
     error::{AppError, AppResult},
     i18n::{Lang, Tr},
     web::forms::parse_date,
-    web::{Ctx, render, render_status, see_other},
+    web::{Ctx, render, render_refused, see_other},
 };
 
 pub struct RequestRow {
@@ -180,12 +179,12 @@ async fn page<'a>(
         requested_on,
         error,
         languages: Lang::ALL
-            .into_iter()
+            .iter()
             .map(|lang| {
                 (
-                    lang.code(),
-                    ctx.t(&format!("language-{}", lang.code())),
-                    lang == Lang::Ja,
+                    lang.as_str(),
+                    ctx.t(&format!("language-{}", lang.as_str())),
+                    *lang == Lang::Ja,
                 )
             })
             .collect(),
@@ -361,7 +360,7 @@ pub async fn post(
     };
     let (Some(requested_on), None) = (parse_date(&f.requested_on), problem) else {
         let p = page(ctx, &l, f.requested_on.clone(), problem).await?;
-        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&p, &AppError::invalid());
     };
     let due = due_on(requested_on, ctx.app.config.disclosure_days);
     let txn = db::begin_write(&ctx.app.db).await?;

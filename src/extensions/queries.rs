@@ -111,7 +111,7 @@ pub async fn propose(
     let saved = extensions::ActiveModel {
         leaver_id: Set(leaver_id),
         new_end_on: Set(p.new_end_on),
-        reason: Set(p.reason.as_str().to_string()),
+        reason: Set(p.reason),
         reason_detail: Set(p.reason_detail.clone()),
         review_on: Set(p.review_on),
         status: Set(extensions::Status::Proposed),

@@ -1,42 +1,8 @@
 //! Extension reasons and the decision rules.
 use crate::roles::Role;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Reason {
-    Studying,
-    Illness,
-    Employment,
-    Housing,
-    Other,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 5] = [
-        Reason::Studying,
-        Reason::Illness,
-        Reason::Employment,
-        Reason::Housing,
-        Reason::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Studying => "studying",
-            Reason::Illness => "illness",
-            Reason::Employment => "employment",
-            Reason::Housing => "housing",
-            Reason::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|r| r.as_str() == s.trim())
-    }
-
-    pub fn message_id(self) -> String {
-        format!("extension-reason-{}", self.as_str())
-    }
-}
+/// Why a support window is to be extended: stored by the entity, with its names.
+pub use entity::extensions::Reason;
 
 /// A proposal's status: stored by the entity.
 pub use entity::extensions::Status;

@@ -3,7 +3,6 @@ use askama::Template;
 use entity::{extensions, leavers};
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Path},
 };
 use serde::Deserialize;
@@ -16,8 +15,8 @@ use crate::{
         rules::{Decision, Reason, Refusal, may_decide},
     },
     web::forms::SelectOption,
-    web::forms::{has_forbidden_text_character, parse_date},
-    web::{Ctx, FormErrors, render, render_status, see_other},
+    web::forms::{is_storable_text, parse_date},
+    web::{Ctx, FormErrors, render, render_refused, see_other},
 };
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -55,7 +54,7 @@ fn page<'a>(
         current_end: ctx.tr.date(l.support_ends_on),
         latest_end: ctx.tr.date(latest_end(ctx, l)),
         reasons: Reason::ALL
-            .into_iter()
+            .iter()
             .map(|r| SelectOption {
                 value: r.as_str(),
                 label: ctx.t(&r.message_id()),
@@ -95,7 +94,7 @@ impl ExtensionForm {
             errors.add("reason", "extension-reason-invalid");
         }
         let detail = self.reason_detail.trim().to_string();
-        if detail.chars().count() > 2000 || has_forbidden_text_character(&detail) {
+        if !is_storable_text(&detail) {
             errors.add("reason_detail", "leaver-text-too-long");
         } else if reason == Some(Reason::Other) && detail.is_empty() {
             errors.add("reason_detail", "extension-detail-required");
@@ -144,10 +143,7 @@ pub async fn propose(
     let mut errors = FormErrors::default();
     let ends = (l.support_ends_on, latest_end(ctx, &l));
     let Some(proposal) = form.parse(ends, ctx.today(), &mut errors) else {
-        return render_status(
-            &page(ctx, &l, form, errors),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return render_refused(&page(ctx, &l, form, errors), &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -203,7 +199,7 @@ pub async fn decide(
         }
         Ok(()) => {}
     }
-    if note.is_some_and(|n| n.chars().count() > 2000 || has_forbidden_text_character(n)) {
+    if note.is_some_and(|n| !is_storable_text(n)) {
         return refuse("leaver-text-too-long").await;
     }
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -259,9 +255,7 @@ pub async fn rows(ctx: &Ctx, leaver_id: i32) -> AppResult<Vec<ExtensionRow>> {
             id: e.id,
             version: e.version,
             new_end: ctx.tr.date(e.new_end_on),
-            reason: Reason::parse(&e.reason)
-                .map(|r| ctx.t(&r.message_id()))
-                .unwrap_or_default(),
+            reason: ctx.t(&e.reason.message_id()),
             detail: e.reason_detail.clone().unwrap_or_default(),
             review: ctx.tr.date(e.review_on),
             status: ctx.t(&format!("extension-status-{}", e.status.as_str())),

@@ -1,13 +1,13 @@
 //! `/admin/import`: an administrator uploads a register as CSV; the answer is either the
 //! number imported or the report of every wrong row and field.
 use askama::Template;
-use poem::{Response, handler, http::StatusCode, web::Multipart};
+use poem::{Response, handler, web::Multipart};
 use tokio::io::AsyncReadExt;
 
 use crate::{
-    error::AppResult,
+    error::{AppError, AppResult},
     leavers::import::{self, Outcome},
-    web::{Ctx, render, render_status, see_other},
+    web::{Ctx, render, render_refused, see_other},
 };
 
 /// The largest file accepted (about 20,000 rows).
@@ -45,12 +45,12 @@ pub async fn form(ctx: &Ctx) -> AppResult<Response> {
 }
 
 fn refuse_early(ctx: &Ctx, problem: &'static str) -> AppResult<Response> {
-    render_status(
+    render_refused(
         &ImportPage {
             problem: Some(problem),
             ..page(ctx)
         },
-        StatusCode::UNPROCESSABLE_ENTITY,
+        &AppError::invalid(),
     )
 }
 
@@ -71,12 +71,12 @@ pub async fn upload(ctx: &Ctx, mut multipart: Multipart) -> AppResult<Response> 
         }
     }
     let refuse = |problem| {
-        render_status(
+        render_refused(
             &ImportPage {
                 problem: Some(problem),
                 ..page(ctx)
             },
-            StatusCode::UNPROCESSABLE_ENTITY,
+            &AppError::invalid(),
         )
     };
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
@@ -102,13 +102,13 @@ pub async fn upload(ctx: &Ctx, mut multipart: Multipart) -> AppResult<Response> 
                     message: ctx.t(e.message_id),
                 })
                 .collect();
-            render_status(
+            render_refused(
                 &ImportPage {
                     problem: Some("import-rejected"),
                     report,
                     ..page(ctx)
                 },
-                StatusCode::UNPROCESSABLE_ENTITY,
+                &AppError::invalid(),
             )
         }
     }

@@ -10,6 +10,7 @@ use sea_orm::{
 
 use crate::{
     audit::{self, Entry},
+    error::AppError,
     leavers::{
         forms::{LeaverInput, search_form},
         rules::{Status, StatusRefusal, StatusRules},
@@ -32,6 +33,31 @@ pub enum LeaverError {
     Refused(StatusRefusal),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl From<LeaverError> for AppError {
+    fn from(e: LeaverError) -> Self {
+        match e {
+            LeaverError::CaseNumberTaken => {
+                AppError::invalid_field("case_number", "leaver-case-number-taken")
+            }
+            LeaverError::UnknownCoordinator => {
+                AppError::invalid_field("coordinator_id", "leaver-coordinator-invalid")
+            }
+            LeaverError::Stale => AppError::invalid_form("form-stale"),
+            LeaverError::Refused(StatusRefusal::ReasonRequired) => {
+                AppError::invalid_form("leaver-closed-reason-required")
+            }
+            LeaverError::Refused(StatusRefusal::AlreadyClosed) => {
+                AppError::invalid_form("leaver-already-closed")
+            }
+            LeaverError::Refused(StatusRefusal::Unchanged) => {
+                AppError::invalid_form("leaver-status-unchanged")
+            }
+            LeaverError::NotFound => AppError::NotFound,
+            LeaverError::Db(e) => AppError::Db(e),
+        }
+    }
 }
 
 pub const ENTITY: &str = "leaver";

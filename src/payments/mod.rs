@@ -6,9 +6,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use entity::{leavers, payments};
 use poem::{
-    EndpointExt, IntoResponse, Response, Route, get, handler,
-    http::StatusCode,
-    post,
+    EndpointExt, IntoResponse, Response, Route, get, handler, post,
     web::{Form, Path, Query},
 };
 use sea_orm::{
@@ -19,13 +17,14 @@ use serde::Deserialize;
 
 use crate::web::{FINANCE, require};
 use crate::{
-    allowances::rules::{Kind, Month},
+    allowances::rules::Kind,
     audit::{self, Entry},
+    clock::Month,
     db,
     error::{AppError, AppResult},
     i18n::format_yen,
     web::forms::parse_date,
-    web::{Ctx, render, render_status, see_other},
+    web::{Ctx, render, render_refused, see_other},
 };
 use rules::Status;
 
@@ -154,7 +153,7 @@ async fn page(ctx: &Ctx, month: Month, problem: Option<String>) -> AppResult<Lis
 
 async fn refused(ctx: &Ctx, month: Month, message_id: &str, kept: Kept<'_>) -> AppResult<Response> {
     let p = page_keeping(ctx, month, Some(ctx.t(message_id)), kept).await?;
-    render_status(&p, StatusCode::UNPROCESSABLE_ENTITY)
+    render_refused(&p, &AppError::invalid())
 }
 
 async fn page_keeping<'a>(
@@ -300,13 +299,13 @@ async fn mark_paid(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<PaidForm>) -> A
     let payable = rules::transition(line.status, rules::Step::Pay).is_ok();
     if f.version.trim().parse::<i32>().ok() != Some(line.version) || !payable {
         let p = page(ctx, month, Some(ctx.t("payments-not-scheduled"))).await?;
-        return render_status(&p, StatusCode::CONFLICT);
+        return render_refused(&p, &AppError::Conflict);
     }
     let txn = db::begin_write(&ctx.app.db).await?;
     if !record_paid(&txn, ctx, &line, paid_on).await? {
         drop(txn);
         let p = page(ctx, month, Some(ctx.t("payments-not-scheduled"))).await?;
-        return render_status(&p, StatusCode::CONFLICT);
+        return render_refused(&p, &AppError::Conflict);
     }
     txn.commit().await?;
     ctx.flash_success("payments-marked");
@@ -318,7 +317,7 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
     let Some(month) = Month::parse(&f.month) else {
         let current = month_or_current(ctx, "");
         let p = page(ctx, current, Some(ctx.t("allowance-month-invalid"))).await?;
-        return render_status(&p, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&p, &AppError::invalid());
     };
     let kept = Kept::Month(&f.paid_on);
     let Some(paid_on) = parse_date(&f.paid_on) else {
@@ -338,7 +337,7 @@ async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Respon
     if f.count.trim().parse::<usize>().ok() != Some(scheduled.len()) {
         drop(txn);
         let p = page(ctx, month, Some(ctx.t("payments-month-changed"))).await?;
-        return render_status(&p, StatusCode::CONFLICT);
+        return render_refused(&p, &AppError::Conflict);
     }
     // Every line must have been payable on that day, or none is marked.
     let today = ctx.today();

@@ -179,7 +179,7 @@ pub async fn update(
 }
 
 pub struct NewGoal {
-    pub domain: String,
+    pub domain: entity::consultation_topics::Topic,
     pub goal: String,
     pub actions: Option<String>,
     pub target_on: NaiveDate,
@@ -194,7 +194,7 @@ pub async fn add_goal(
 ) -> Result<(), DbErr> {
     plan_goals::ActiveModel {
         plan_id: Set(plan.id),
-        domain: Set(g.domain.clone()),
+        domain: Set(g.domain),
         goal: Set(g.goal.clone()),
         actions: Set(g.actions.clone()),
         target_on: Set(g.target_on),
@@ -219,7 +219,7 @@ pub async fn add_goal(
         actor,
         "add_goal",
         (plan.id, plan.leaver_id),
-        &format!("domain: {}", g.domain),
+        &format!("domain: {}", g.domain.as_str()),
     )
     .await
 }

@@ -5,7 +5,6 @@ use entity::plans::Status as PlanStatus;
 use entity::{leavers, plans};
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Path},
 };
 use serde::Deserialize;
@@ -17,7 +16,7 @@ use crate::{
     plans::queries::{self, NewGoal, NewPlan},
     web::forms::SelectOption,
     web::forms::{has_forbidden_text_character, parse_date},
-    web::{Ctx, FormErrors, render, render_status, see_other},
+    web::{Ctx, FormErrors, render, render_refused, see_other},
 };
 
 async fn load(ctx: &Ctx, id: i32) -> AppResult<(plans::Model, leavers::Model)> {
@@ -179,7 +178,7 @@ pub async fn create(
             errors,
             problem: None,
         };
-        return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&page, &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -229,9 +228,7 @@ async fn goal_rows(ctx: &Ctx, plan_id: i32) -> AppResult<Vec<GoalRow>> {
         .await?
         .into_iter()
         .map(|g| GoalRow {
-            domain: Topic::parse(&g.domain)
-                .map(|t| ctx.t(&t.message_id()))
-                .unwrap_or_default(),
+            domain: ctx.t(&g.domain.message_id()),
             goal: g.goal,
             actions: g.actions.unwrap_or_default(),
             target: ctx.tr.date(g.target_on),
@@ -318,7 +315,7 @@ pub async fn update(
             errors,
             problem,
         };
-        render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        render_refused(&page, &AppError::invalid())
     };
     if p.status != PlanStatus::Draft {
         return refuse(errors, Some("plan-agreed-read-only"));
@@ -396,12 +393,12 @@ pub async fn add_goal(
         page.goal_form = form;
         page.errors = errors;
         page.problem = problem;
-        return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&page, &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
     let new = NewGoal {
-        domain: domain.as_str().to_string(),
+        domain,
         goal,
         actions,
         target_on,
@@ -449,7 +446,7 @@ pub async fn agree(
         page.agree_form = form;
         page.errors = errors;
         page.problem = problem;
-        return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&page, &AppError::invalid());
     };
     let review_on = p
         .review_on
@@ -460,7 +457,7 @@ pub async fn agree(
         drop(txn);
         let mut page = show_page(ctx, p, &l).await?;
         page.problem = Some("form-stale");
-        return render_status(&page, StatusCode::CONFLICT);
+        return render_refused(&page, &AppError::Conflict);
     }
     txn.commit().await?;
     ctx.flash_success("plan-agreed");

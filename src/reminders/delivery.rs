@@ -37,7 +37,7 @@ pub async fn enqueue(
 ) -> Result<i32, DbErr> {
     let saved = outbox::ActiveModel {
         to_address: Set(to.email.clone()),
-        language: Set(to.language.code().to_string()),
+        language: Set(to.language),
         subject: Set(message.subject.chars().take(300).collect()),
         body_text: Set(message.text.clone()),
         body_html: Set(message.html.clone()),

@@ -99,10 +99,7 @@ fn line(state: &AppState, tr: &Tr, item: &Item) -> Line {
                 "reminder-appointment-line",
                 &[
                     ("when", &datetime(tr, state, at)),
-                    (
-                        "how",
-                        &tr.t(&format!("channel-{}", channel.replace('_', "-"))),
-                    ),
+                    ("how", &tr.t(&channel.message_id())),
                 ],
             ),
             link: String::new(),
@@ -178,7 +175,7 @@ pub fn render(
     }
     .render()?;
     let html = DigestHtml {
-        lang: to.language.code(),
+        lang: to.language.as_str(),
         subject: &subject,
         greeting: &greeting,
         intro: &intro,

@@ -31,9 +31,9 @@ use sea_orm::{
 };
 
 use crate::{
-    allowances::rules::Month,
     app::AppState,
     audit::{self, Entry},
+    clock::Month,
     clock::start_of,
     dashboard::{queries as widgets, queries::Scope},
     db,
@@ -60,7 +60,7 @@ pub enum Detail {
     },
     Appointment {
         at: DateTime<Utc>,
-        channel: String,
+        channel: entity::consultations::Channel,
     },
 }
 
@@ -486,7 +486,7 @@ pub async fn addresses(
             Address {
                 email: u.email,
                 name: u.name,
-                language: Lang::parse(&u.language).unwrap_or(Lang::Ja),
+                language: u.language,
             },
         );
     }

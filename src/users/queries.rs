@@ -9,6 +9,7 @@ use sea_orm::{
 
 use crate::{
     audit::{self, Entry},
+    error::AppError,
     i18n::Lang,
     roles::Role,
     users::forms::UserDetails,
@@ -30,6 +31,18 @@ pub enum ChangeError {
     Db(#[from] DbErr),
 }
 
+impl From<ChangeError> for AppError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::EmailTaken => AppError::invalid_field("email", "field-email-taken"),
+            ChangeError::Stale => AppError::invalid_form("form-stale"),
+            ChangeError::LastAdmin => AppError::invalid_form("users-last-admin"),
+            ChangeError::NotFound => AppError::NotFound,
+            ChangeError::Db(e) => AppError::Db(e),
+        }
+    }
+}
+
 fn role_of(model: &users::Model) -> Role {
     model.role
 }
@@ -38,7 +51,7 @@ pub fn to_current(model: users::Model) -> CurrentUser {
     CurrentUser {
         id: model.id,
         role: role_of(&model),
-        language: Lang::parse(&model.language).unwrap_or(Lang::En),
+        language: model.language,
         session_epoch: model.session_epoch,
         name: model.name,
         email: model.email,
@@ -104,7 +117,7 @@ pub async fn create(
         email: Set(details.email.as_str().to_string()),
         name: Set(details.name.clone()),
         role: Set(details.role),
-        language: Set(details.language.code().to_string()),
+        language: Set(details.language),
         password_hash: Set(password_hash),
         active: Set(true),
         session_epoch: Set(1),
@@ -119,7 +132,7 @@ pub async fn create(
     let summary = format!(
         "role: {}; language: {}",
         details.role.as_str(),
-        details.language.code()
+        details.language.as_str()
     );
     audit::record(
         txn,
@@ -201,7 +214,7 @@ pub async fn update_details(
         return Err(ChangeError::LastAdmin);
     }
     let (name, email) = (details.name.clone(), details.email.as_str().to_string());
-    let (role, lang) = (details.role.as_str(), details.language.code());
+    let (role, lang) = (details.role.as_str(), details.language.as_str());
     update_versioned(txn, id, version, now, |u| {
         u.col_expr(users::Column::Name, Expr::value(name))
             .col_expr(users::Column::Email, Expr::value(email))
@@ -212,7 +225,11 @@ pub async fn update_details(
     // Names and addresses of staff are named as changed; their values stay out of the log.
     let mut summary = audit::describe_changes(&[
         ("role", before.role.as_str().to_string(), role.to_string()),
-        ("language", before.language.clone(), lang.to_string()),
+        (
+            "language",
+            before.language.as_str().to_string(),
+            lang.to_string(),
+        ),
     ]);
     for (field, changed) in [
         ("name", before.name != details.name),
@@ -336,11 +353,11 @@ pub async fn set_language(
     // two admins demoting each other at once are serialised on PostgreSQL too.
     audit::lock_chain(txn).await?;
     let before = get(txn, id).await?.ok_or(ChangeError::NotFound)?;
-    if before.language == lang.code() {
+    if before.language == lang {
         return Ok(());
     }
     users::Entity::update_many()
-        .col_expr(users::Column::Language, Expr::value(lang.code()))
+        .col_expr(users::Column::Language, Expr::value(lang))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             users::Column::Version,
@@ -349,7 +366,11 @@ pub async fn set_language(
         .filter(users::Column::Id.eq(id))
         .exec(txn)
         .await?;
-    let summary = audit::describe_changes(&[("language", before.language, lang.code().into())]);
+    let summary = audit::describe_changes(&[(
+        "language",
+        before.language.as_str().into(),
+        lang.as_str().into(),
+    )]);
     audit::record(
         txn,
         now,

@@ -3,7 +3,6 @@ use askama::Template;
 use entity::users;
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Path},
 };
 use serde::Deserialize;
@@ -16,9 +15,9 @@ use crate::{
     roles::Role,
     users::{
         forms::{UserForm, check_new_password},
-        queries::{self, ChangeError},
+        queries,
     },
-    web::{Ctx, FormErrors, forms::SelectOption, render, render_status, see_other},
+    web::{Ctx, FormErrors, forms::SelectOption, render, render_refused, see_other, take_refusal},
 };
 
 pub fn role_options(ctx: &Ctx, selected: &str) -> Vec<SelectOption> {
@@ -34,11 +33,11 @@ pub fn role_options(ctx: &Ctx, selected: &str) -> Vec<SelectOption> {
 
 pub fn language_options(ctx: &Ctx, selected: &str) -> Vec<SelectOption> {
     Lang::ALL
-        .into_iter()
+        .iter()
         .map(|l| SelectOption {
-            value: l.code(),
-            label: ctx.t(&format!("language-{}", l.code())),
-            selected: l.code() == selected,
+            value: l.as_str(),
+            label: ctx.t(&format!("language-{}", l.as_str())),
+            selected: l.as_str() == selected,
         })
         .collect()
 }
@@ -82,7 +81,7 @@ pub async fn list(ctx: &Ctx) -> AppResult<Response> {
             ),
             is_self: Some(u.id) == me,
             role: ctx.t(u.role.message_id()),
-            language: ctx.t(&format!("language-{}", u.language)),
+            language: ctx.t(&u.language.message_id()),
             id: u.id,
             name: u.name,
             email: u.email,
@@ -151,10 +150,10 @@ impl<'a> FormPage<'a> {
         }
     }
 
-    fn refused(mut self, errors: FormErrors, problem: Option<&'static str>) -> AppResult<Response> {
+    fn refused(mut self, errors: FormErrors, why: &AppError) -> AppResult<Response> {
+        self.problem = errors.problem();
         self.errors = errors;
-        self.problem = problem;
-        render_status(&self, StatusCode::UNPROCESSABLE_ENTITY)
+        render_refused(&self, why)
     }
 }
 
@@ -168,27 +167,14 @@ pub async fn new_form(ctx: &Ctx) -> AppResult<Response> {
     render(&FormPage::new(ctx, form, None))
 }
 
-/// Sends the field or page-level message for a refused account change.
-fn refusal(err: ChangeError, errors: &mut FormErrors) -> Result<Option<&'static str>, AppError> {
-    match err {
-        ChangeError::EmailTaken => {
-            errors.add("email", "field-email-taken");
-            Ok(None)
-        }
-        ChangeError::Stale => Ok(Some("form-stale")),
-        ChangeError::LastAdmin => Ok(Some("users-last-admin")),
-        ChangeError::NotFound => Err(AppError::NotFound),
-        ChangeError::Db(e) => Err(e.into()),
-    }
-}
-
 #[handler]
 pub async fn create(ctx: &Ctx, Form(form): Form<UserForm>) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let details = form.details(&mut errors);
     let pw = form.new_password(&mut errors);
     let (Some(details), Some(pw)) = (details, pw) else {
-        return FormPage::new(ctx, blank_passwords(form), None).refused(errors, None);
+        return FormPage::new(ctx, blank_passwords(form), None)
+            .refused(errors, &AppError::invalid());
     };
     let hash = password::hash(pw).await?;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -200,8 +186,8 @@ pub async fn create(ctx: &Ctx, Form(form): Form<UserForm>) -> AppResult<Response
         }
         Err(e) => {
             drop(txn);
-            let problem = refusal(e, &mut errors)?;
-            FormPage::new(ctx, blank_passwords(form), None).refused(errors, problem)
+            let why = take_refusal(e, &mut errors)?;
+            FormPage::new(ctx, blank_passwords(form), None).refused(errors, &why)
         }
     }
 }
@@ -228,7 +214,7 @@ pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
         name: u.name,
         email: u.email,
         role: u.role.as_str().to_string(),
-        language: u.language,
+        language: u.language.as_str().to_string(),
         version: u.version.to_string(),
         ..Default::default()
     };
@@ -246,8 +232,10 @@ pub async fn update(
     let details = form.details(&mut errors);
     let version = form.version();
     let (Some(details), Some(version)) = (details, version) else {
-        let problem = version.is_none().then_some("form-stale");
-        return FormPage::new(ctx, form, Some(id)).refused(errors, problem);
+        if version.is_none() {
+            errors.merge(&FormErrors::problem_only("form-stale"));
+        }
+        return FormPage::new(ctx, form, Some(id)).refused(errors, &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -259,8 +247,8 @@ pub async fn update(
         }
         Err(e) => {
             drop(txn);
-            let problem = refusal(e, &mut errors)?;
-            FormPage::new(ctx, form, Some(id)).refused(errors, problem)
+            let why = take_refusal(e, &mut errors)?;
+            FormPage::new(ctx, form, Some(id)).refused(errors, &why)
         }
     }
 }
@@ -292,8 +280,9 @@ async fn change_active(ctx: &Ctx, id: i32, version: &str, active: bool) -> AppRe
         }
         Err(e) => {
             drop(txn);
-            let message = refusal(e, &mut FormErrors::default())?.unwrap_or("form-stale");
-            ctx.flash_error(message);
+            let mut errors = FormErrors::default();
+            take_refusal(e, &mut errors)?;
+            ctx.flash_error(errors.problem().unwrap_or("form-stale"));
         }
     }
     Ok(see_other("/admin/users"))
@@ -357,13 +346,13 @@ pub async fn set_password(
         &[&target.name, &target.email],
         &mut errors,
     ) else {
-        return render_status(
+        return render_refused(
             &PasswordPage {
                 ctx,
                 target,
                 errors,
             },
-            StatusCode::UNPROCESSABLE_ENTITY,
+            &AppError::invalid(),
         );
     };
     let hash = password::hash(pw).await?;
@@ -375,9 +364,7 @@ pub async fn set_password(
             txn.commit().await?;
             epoch
         }
-        Err(ChangeError::NotFound) => return Err(AppError::NotFound),
-        Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::Internal(e.into())),
+        Err(e) => return Err(e.into()),
     };
     if actor == id {
         // The admin's own sessions were ended with the others; keep this one.

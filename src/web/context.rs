@@ -90,7 +90,7 @@ impl Ctx {
     }
 
     pub fn lang(&self) -> &'static str {
-        self.tr.lang.code()
+        self.tr.lang.as_str()
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -219,9 +219,9 @@ impl Ctx {
 
     pub fn other_languages(&self) -> Vec<(&'static str, String)> {
         Lang::ALL
-            .into_iter()
-            .filter(|l| *l != self.tr.lang)
-            .map(|l| (l.code(), self.t(&format!("language-{}", l.code()))))
+            .iter()
+            .filter(|l| **l != self.tr.lang)
+            .map(|l| (l.as_str(), self.t(&format!("language-{}", l.as_str()))))
             .collect()
     }
 }

@@ -28,16 +28,43 @@ pub fn has_forbidden_text_character(s: &str) -> bool {
     })
 }
 
-/// Message ids of the catalog, keyed by form field name.
+/// The most characters a free-text note, reason or detail may hold.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+/// Whether a note, reason or detail can be stored: not too long, no forbidden character.
+pub fn is_storable_text(s: &str) -> bool {
+    s.chars().count() <= MAX_TEXT_CHARS && !has_forbidden_text_character(s)
+}
+
+/// Message ids of the catalog, keyed by form field name, and at most one problem with the
+/// form as a whole (shown above it).
 #[derive(Clone, Debug, Default)]
-pub struct FormErrors(BTreeMap<&'static str, &'static str>);
+pub struct FormErrors(BTreeMap<&'static str, &'static str>, Option<&'static str>);
 
 impl FormErrors {
+    /// A problem with the whole form, not one field (say, it was saved by someone else).
+    pub fn problem_only(message_id: &'static str) -> Self {
+        FormErrors(BTreeMap::new(), Some(message_id))
+    }
+
+    pub fn problem(&self) -> Option<&'static str> {
+        self.1
+    }
+
+    /// Adds the messages of `other` to these (a field's first message stays).
+    pub fn merge(&mut self, other: &FormErrors) {
+        for (field, message_id) in &other.0 {
+            self.add(field, message_id);
+        }
+        self.1 = self.1.or(other.1);
+    }
+
     /// Records the first problem found for `field`.
     pub fn add(&mut self, field: &'static str, message_id: &'static str) {
         self.0.entry(field).or_insert(message_id);
     }
 
+    /// Whether no field has a message (a form-level problem does not count).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -105,6 +132,14 @@ mod tests {
         for good in ["SP-2024-001", "山田 花子", "ヤマダ", "O'Brien", "José"] {
             assert!(!has_hidden_character(good), "{good:?}");
         }
+    }
+
+    #[test]
+    fn a_note_is_storable_up_to_its_limit() {
+        assert!(is_storable_text(&"あ".repeat(MAX_TEXT_CHARS)));
+        assert!(!is_storable_text(&"あ".repeat(MAX_TEXT_CHARS + 1)));
+        assert!(is_storable_text(""));
+        assert!(!is_storable_text("ok\u{202E}"));
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl<E: Endpoint> Endpoint for CatchErrorsEndpoint<E> {
 }
 
 fn browser_language(req: &Request) -> Lang {
-    Lang::negotiate(
+    crate::i18n::negotiate(
         req.headers()
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())

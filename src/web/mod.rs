@@ -15,14 +15,33 @@ pub use guard::{ADMIN, ANY_ROLE, FINANCE, require};
 use askama::Template;
 use poem::{IntoResponse, Response, http::StatusCode, web::Html};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Renders a page with 200 OK.
 pub fn render(page: &impl Template) -> AppResult<Response> {
     render_status(page, StatusCode::OK)
 }
 
-/// Renders a page with the given status (422 for a form with errors).
+/// Shows a page again because what was sent was refused: the status is the refusal's (422
+/// for input that breaks a rule, 409 for a record that changed meanwhile).
+pub fn render_refused(page: &impl Template, why: &AppError) -> AppResult<Response> {
+    render_status(page, poem::error::ResponseError::status(why))
+}
+
+/// Adds a feature's refusal to a form's messages, and gives it back for `render_refused`. An
+/// error no form can show (not found, forbidden, the database) is returned for the error page.
+pub fn take_refusal(err: impl Into<AppError>, errors: &mut FormErrors) -> AppResult<AppError> {
+    let why = err.into();
+    match why.form_errors() {
+        Some(found) => {
+            errors.merge(found);
+            Ok(why)
+        }
+        None => Err(why),
+    }
+}
+
+/// Renders a page with the given status.
 pub fn render_status(page: &impl Template, status: StatusCode) -> AppResult<Response> {
     Ok(Html(page.render()?).with_status(status).into_response())
 }

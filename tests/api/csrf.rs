@@ -284,7 +284,7 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(me.language, "en");
+    assert_eq!(me.language.as_str(), "en");
     assert!(!cookie_token.is_empty());
     let l = aftercare::leavers::queries::get(&app.state.db, leaver.id)
         .await

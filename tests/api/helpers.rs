@@ -567,11 +567,8 @@ impl TestApp {
 impl TestApp {
     /// A draft housing request of ¥30,000 a month for 2026-12 to 2027-01, by `by`.
     pub async fn create_allowance(&self, leaver_id: i32, by: i32) -> entity::allowances::Model {
-        use aftercare::allowances::{
-            forms::AllowanceInput,
-            queries,
-            rules::{Kind, Month},
-        };
+        use aftercare::allowances::{forms::AllowanceInput, queries, rules::Kind};
+        use aftercare::clock::Month;
         let leaver = aftercare::leavers::queries::get(&self.state.db, leaver_id)
             .await
             .unwrap()

@@ -56,7 +56,7 @@ async fn the_language_switch_works_signed_out_and_is_saved_when_signed_in() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(saved.language, "ja");
+    assert_eq!(saved.language.as_str(), "ja");
     assert!(
         app.audit_rows()
             .await

@@ -829,3 +829,37 @@ async fn an_unknown_stored_status_is_an_error_not_a_guess() {
     assert_eq!(page.status, 500);
     assert!(!page.body.contains("Active"));
 }
+
+#[tokio::test]
+async fn an_unknown_stored_channel_or_language_is_an_error_not_a_guess() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", None, &[]).await;
+    let c = app
+        .record_consultation(l.id, me.id, "2026-11-20T10:00", "held", "phone", None)
+        .await;
+    assert_eq!(browser.get(&format!("/leavers/{}", l.id)).await.status, 200);
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE consultations SET channel = 'pigeon' WHERE id = {}",
+            c.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(browser.get(&format!("/leavers/{}", l.id)).await.status, 500);
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE users SET language = 'fr' WHERE id = {}",
+            me.id
+        ))
+        .await
+        .unwrap();
+    assert!(
+        aftercare::users::queries::get(&app.state.db, me.id)
+            .await
+            .is_err()
+    );
+}

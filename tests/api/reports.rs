@@ -75,7 +75,7 @@ pub async fn population(app: &TestApp) -> i32 {
         .await;
     entity::consultation_topics::ActiveModel {
         consultation_id: Set(inside.id),
-        topic: Set("housing".into()),
+        topic: Set(entity::consultation_topics::Topic::Housing),
     }
     .insert(&app.state.db)
     .await

@@ -43,7 +43,7 @@ async fn email(app: &TestApp, to: &str, body: &str, status: &str) -> i32 {
     use sea_orm::{ActiveModelTrait, Set};
     entity::outbox::ActiveModel {
         to_address: Set(to.into()),
-        language: Set("en".into()),
+        language: Set(entity::users::Language::En),
         subject: Set("Aftercare reminders".into()),
         body_text: Set(body.into()),
         body_html: Set(format!("<p>{body}</p>")),

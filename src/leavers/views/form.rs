@@ -1,21 +1,16 @@
 use askama::Template;
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Path},
 };
 
 use crate::{
     db,
     error::{AppError, AppResult},
-    leavers::{
-        forms::LeaverForm,
-        queries::{self, LeaverError},
-        rules::PlacementType,
-    },
+    leavers::{forms::LeaverForm, queries, rules::PlacementType},
     roles::Role,
     web::forms::SelectOption,
-    web::{Ctx, FormErrors, render, render_status, see_other},
+    web::{Ctx, FormErrors, render, render_refused, see_other, take_refusal},
 };
 
 use super::{load, opt};
@@ -92,30 +87,12 @@ pub async fn new_form(ctx: &Ctx) -> AppResult<Response> {
     render(&form_page(ctx, form, None, FormErrors::default(), None).await?)
 }
 
-/// Turns a refused save into field messages or a page-level message.
-fn refusal(err: LeaverError, errors: &mut FormErrors) -> AppResult<Option<&'static str>> {
-    match err {
-        LeaverError::CaseNumberTaken => {
-            errors.add("case_number", "leaver-case-number-taken");
-            Ok(None)
-        }
-        LeaverError::UnknownCoordinator => {
-            errors.add("coordinator_id", "leaver-coordinator-invalid");
-            Ok(None)
-        }
-        LeaverError::Stale => Ok(Some("form-stale")),
-        LeaverError::NotFound => Err(AppError::NotFound),
-        LeaverError::Refused(_) => Ok(Some("form-stale")),
-        LeaverError::Db(e) => Err(e.into()),
-    }
-}
-
 #[handler]
 pub async fn create(ctx: &Ctx, Form(form): Form<LeaverForm>) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let Some(input) = form.parse(ctx.today(), &mut errors) else {
         let page = form_page(ctx, form, None, errors, None).await?;
-        return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&page, &AppError::invalid());
     };
     let txn = db::begin_write(&ctx.app.db).await?;
     match queries::create(
@@ -134,9 +111,10 @@ pub async fn create(ctx: &Ctx, Form(form): Form<LeaverForm>) -> AppResult<Respon
         }
         Err(e) => {
             drop(txn);
-            let problem = refusal(e, &mut errors)?;
+            let why = take_refusal(e, &mut errors)?;
+            let problem = errors.problem();
             let page = form_page(ctx, form, None, errors, problem).await?;
-            render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+            render_refused(&page, &why)
         }
     }
 }
@@ -186,7 +164,7 @@ pub async fn update(
     let (Some(input), Some(version)) = (input, version) else {
         let problem = version.is_none().then_some("form-stale");
         let page = form_page(ctx, form, Some(id), errors, problem).await?;
-        return render_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_refused(&page, &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
@@ -208,9 +186,10 @@ pub async fn update(
         }
         Err(e) => {
             drop(txn);
-            let problem = refusal(e, &mut errors)?;
+            let why = take_refusal(e, &mut errors)?;
+            let problem = errors.problem();
             let page = form_page(ctx, form, Some(id), errors, problem).await?;
-            render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+            render_refused(&page, &why)
         }
     }
 }

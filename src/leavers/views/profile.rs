@@ -49,10 +49,7 @@ pub struct TimelineEntry {
 }
 
 async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<(Vec<TimelineEntry>, String, String)> {
-    use crate::consultations::{
-        queries as cq,
-        rules::{Channel, Status as CStatus, Topic},
-    };
+    use crate::consultations::{queries as cq, rules::Status as CStatus};
     let items = cq::timeline(&ctx.app.db, leaver_id).await?;
     let (last_held, follow_up) = cq::contact_summary(&items);
     let ids: Vec<i32> = items.iter().map(|c| c.id).collect();
@@ -65,14 +62,11 @@ async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<(Vec<TimelineEntry>, S
             status: ctx.t(&c.status.message_id()),
             editable: c.status != CStatus::Cancelled,
             status_code: c.status.as_str().to_string(),
-            channel: Channel::parse(&c.channel)
-                .map(|s| ctx.t(&s.message_id()))
-                .unwrap_or_default(),
+            channel: ctx.t(&c.channel.message_id()),
             topics: topics
                 .remove(&c.id)
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|t| Topic::parse(t))
                 .map(|t| ctx.t(&t.message_id()))
                 .collect::<Vec<_>>()
                 .join("、"),

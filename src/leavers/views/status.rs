@@ -1,7 +1,6 @@
 use askama::Template;
 use poem::{
     Response, handler,
-    http::StatusCode,
     web::{Form, Path},
 };
 use serde::Deserialize;
@@ -10,10 +9,10 @@ use crate::{
     db,
     error::{AppError, AppResult},
     leavers::{
-        queries::{self, LeaverError, StatusChange},
+        queries::{self, StatusChange},
         rules::{Status, StatusRefusal, StatusRules},
     },
-    web::{Ctx, render, render_status, see_other},
+    web::{Ctx, FormErrors, render, render_refused, see_other, take_refusal},
 };
 
 use super::{full_name, load, profile::show_page};
@@ -55,7 +54,7 @@ pub async fn change_status(
     let (case_number, name, stored_version) = (l.case_number.clone(), full_name(&l), l.version);
     let refused = |message| async move {
         let page = show_page(ctx, l, Some(message)).await?;
-        render_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        render_refused(&page, &AppError::invalid())
     };
     let (Some(to), Some(version)) = (
         Status::parse(&f.status),
@@ -64,9 +63,7 @@ pub async fn change_status(
         return refused("leaver-status-invalid").await;
     };
     let reason = Some(f.closed_reason.as_str()).filter(|r| !r.trim().is_empty());
-    if reason.is_some_and(|r| {
-        r.chars().count() > 2000 || crate::web::forms::has_forbidden_text_character(r)
-    }) {
+    if reason.is_some_and(|r| !crate::web::forms::is_storable_text(r)) {
         return refused("leaver-text-too-long").await;
     }
     if f.confirm != "yes" {
@@ -118,18 +115,9 @@ pub async fn change_status(
         }
         Err(e) => {
             drop(txn);
-            let message = match e {
-                LeaverError::Refused(StatusRefusal::ReasonRequired) => {
-                    "leaver-closed-reason-required"
-                }
-                LeaverError::Refused(StatusRefusal::AlreadyClosed) => "leaver-already-closed",
-                LeaverError::Refused(StatusRefusal::Unchanged) => "leaver-status-unchanged",
-                LeaverError::Stale => "form-stale",
-                LeaverError::NotFound => return Err(AppError::NotFound),
-                LeaverError::Db(e) => return Err(e.into()),
-                _ => "leaver-status-invalid",
-            };
-            refused(message).await
+            let mut errors = FormErrors::default();
+            take_refusal(e, &mut errors)?;
+            refused(errors.problem().unwrap_or("leaver-status-invalid")).await
         }
     }
 }
