@@ -3,6 +3,8 @@ use chrono::{Datelike, NaiveDate};
 use poem::i18n::{I18NBundle, I18NResources};
 use unic_langid::langid;
 
+pub use entity::money::Yen;
+
 /// The languages the interface speaks (stored on accounts and emails).
 pub use entity::users::Language as Lang;
 
@@ -133,7 +135,8 @@ pub fn format_date(lang: Lang, d: NaiveDate) -> String {
 }
 
 /// Whole yen with thousands separators: `¥12,345`.
-pub fn format_yen(amount: i64) -> String {
+pub fn format_yen(amount: Yen) -> String {
+    let amount = amount.get();
     let digits = amount.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 2);
     for (i, c) in digits.chars().enumerate() {
@@ -167,12 +170,12 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
         assert_eq!(format_date(Lang::En, d), "2026-04-01");
         assert_eq!(format_date(Lang::Ja, d), "2026年4月1日");
-        assert_eq!(format_yen(0), "¥0");
-        assert_eq!(format_yen(999), "¥999");
-        assert_eq!(format_yen(1000), "¥1,000");
-        assert_eq!(format_yen(12345), "¥12,345");
-        assert_eq!(format_yen(1234567), "¥1,234,567");
-        assert_eq!(format_yen(-50000), "-¥50,000");
+        assert_eq!(format_yen(Yen(0)), "¥0");
+        assert_eq!(format_yen(Yen(999)), "¥999");
+        assert_eq!(format_yen(Yen(1000)), "¥1,000");
+        assert_eq!(format_yen(Yen(12345)), "¥12,345");
+        assert_eq!(format_yen(Yen(1234567)), "¥1,234,567");
+        assert_eq!(format_yen(Yen(-50000)), "-¥50,000");
     }
 
     fn message_ids(ftl: &str) -> BTreeSet<String> {

@@ -2,6 +2,7 @@
 pub mod account;
 pub mod allowances;
 pub mod app;
+pub mod attention;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod extensions;
 pub mod health;
 pub mod i18n;
+pub mod jobs;
 pub mod leavers;
 pub mod mail;
 pub mod payments;

@@ -88,7 +88,7 @@ pub struct Model {
     pub leaver_id: i32,
     pub kind: Kind,
     /// Whole yen per month.
-    pub monthly_amount: i64,
+    pub monthly_amount: crate::money::Yen,
     /// First day of the first month.
     pub start_month: Date,
     /// First day of the last month.

@@ -8,7 +8,7 @@ pub struct Model {
     pub fiscal_year: i32,
     pub kind: crate::allowances::Kind,
     /// Whole yen for the fiscal year.
-    pub amount: i64,
+    pub amount: crate::money::Yen,
     pub updated_by: Option<i32>,
     pub updated_at: DateTimeUtc,
 }

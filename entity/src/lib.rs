@@ -51,6 +51,7 @@ pub mod job_runs;
 pub mod leases;
 pub mod leavers;
 pub mod login_failures;
+pub mod money;
 pub mod outbox;
 pub mod payments;
 pub mod plan_goals;

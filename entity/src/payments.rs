@@ -36,7 +36,7 @@ pub struct Model {
     /// First day of the month paid for.
     pub month: Date,
     /// Whole yen.
-    pub amount: i64,
+    pub amount: crate::money::Yen,
     pub status: Status,
     pub paid_on: Option<Date>,
     pub paid_by: Option<i32>,

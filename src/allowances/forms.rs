@@ -4,6 +4,7 @@ use serde::Deserialize;
 use crate::{
     allowances::rules::{Kind, parse_yen},
     clock::Month,
+    i18n::Yen,
     web::FormErrors,
     web::forms::has_forbidden_text_character,
 };
@@ -21,7 +22,7 @@ pub struct AllowanceForm {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllowanceInput {
     pub kind: Kind,
-    pub monthly_amount: i64,
+    pub monthly_amount: Yen,
     pub start: Month,
     pub end: Month,
     pub reason: String,
@@ -30,12 +31,12 @@ pub struct AllowanceInput {
 /// The monthly cap of each kind, in whole yen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Caps {
-    pub housing: i64,
-    pub living: i64,
+    pub housing: Yen,
+    pub living: Yen,
 }
 
 impl Caps {
-    pub fn of(&self, kind: Kind) -> i64 {
+    pub fn of(&self, kind: Kind) -> Yen {
         match kind {
             Kind::Housing => self.housing,
             Kind::Living => self.living,
@@ -97,8 +98,8 @@ mod tests {
     use super::*;
 
     const CAPS: Caps = Caps {
-        housing: 50_000,
-        living: 30_000,
+        housing: Yen(50_000),
+        living: Yen(30_000),
     };
 
     fn form(kind: &str, amount: &str, start: &str, end: &str) -> AllowanceForm {

@@ -17,6 +17,7 @@ use crate::{
     budget,
     clock::Month,
     error::AppError,
+    i18n::Yen,
     web::forms::is_storable_text,
 };
 
@@ -42,7 +43,7 @@ pub enum AllowanceError {
     OverCap,
     /// Approving would spend more than a fiscal year's budget: the decider confirms first.
     #[error("over budget in {0:?}")]
-    OverBudget(Vec<(i32, i64)>),
+    OverBudget(Vec<(i32, Yen)>),
     #[error(transparent)]
     Db(#[from] DbErr),
 }

@@ -4,14 +4,14 @@
 use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::{clock::Month, roles::Role};
+use crate::{clock::Month, i18n::Yen, roles::Role};
 
 /// Housing or living: stored by the entity, with its names.
 pub use entity::allowances::Kind;
 
 /// Whole yen as typed: digits with optional `¥` and thousands separators (full-width too).
 /// Fractions, signs and zero are refused.
-pub fn parse_yen(raw: &str) -> Option<i64> {
+pub fn parse_yen(raw: &str) -> Option<Yen> {
     let s: String = raw.trim().nfkc().collect();
     let s = s
         .trim_start_matches(['¥', '￥', '\\'])
@@ -20,7 +20,7 @@ pub fn parse_yen(raw: &str) -> Option<i64> {
     if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit()) || s.len() > 12 {
         return None;
     }
-    s.parse::<i64>().ok().filter(|v| *v > 0)
+    s.parse::<i64>().ok().filter(|v| *v > 0).map(Yen)
 }
 
 /// The first month that has no day inside the support window, if any. A month counts as
@@ -162,9 +162,9 @@ mod tests {
 
     #[test]
     fn yen_is_whole_and_positive() {
-        assert_eq!(parse_yen("50000"), Some(50_000));
-        assert_eq!(parse_yen("¥50,000"), Some(50_000));
-        assert_eq!(parse_yen("５００００円"), Some(50_000));
+        assert_eq!(parse_yen("50000"), Some(Yen(50_000)));
+        assert_eq!(parse_yen("¥50,000"), Some(Yen(50_000)));
+        assert_eq!(parse_yen("５００００円"), Some(Yen(50_000)));
         for bad in ["0", "-1", "1.5", "5e4", "", "abc", "1234567890123"] {
             assert_eq!(parse_yen(bad), None, "{bad}");
         }

@@ -18,7 +18,7 @@ use crate::{
     clock::Month,
     db,
     error::{AppError, AppResult},
-    i18n::format_yen,
+    i18n::{Yen, format_yen},
     roles::Role,
     web::forms::SelectOption,
     web::{Ctx, FormErrors, render, render_refused, see_other},
@@ -180,7 +180,7 @@ struct ListPage<'a> {
     rows: Vec<Row>,
 }
 
-pub fn total(a: &allowances::Model) -> i64 {
+pub fn total(a: &allowances::Model) -> Yen {
     let (s, e) = queries::months(a);
     a.monthly_amount * s.through(e).len() as i64
 }

@@ -180,7 +180,7 @@ impl Application {
             .state
             .config
             .scheduler
-            .then(|| tokio::spawn(reminders::scheduler::run(self.state.clone())));
+            .then(|| tokio::spawn(crate::jobs::scheduler::run(self.state.clone())));
         let app = build_app(self.state.clone(), self.csrf_key);
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))

@@ -18,7 +18,7 @@ pub fn mount(route: Route) -> Route {
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use entity::{allowances::Kind, budgets};
+use entity::{allowances::Kind, budgets, money::Yen};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
     sea_query::OnConflict,
@@ -50,30 +50,30 @@ pub fn fiscal_year_of_month(month: Month, start: (u32, u32)) -> i32 {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Figures {
-    pub budget: Option<i64>,
-    pub committed: i64,
-    pub paid: i64,
+    pub budget: Option<Yen>,
+    pub committed: Yen,
+    pub paid: Yen,
 }
 
 impl Figures {
     /// What is left after what is committed and paid; `None` without a budget.
-    pub fn left(&self) -> Option<i64> {
+    pub fn left(&self) -> Option<Yen> {
         self.budget.map(|b| b - self.committed - self.paid)
     }
 }
 
 #[derive(FromQueryResult)]
 struct SumRow {
-    kind: String,
+    kind: Kind,
     status: PaymentStatus,
-    total: i64,
+    total: Yen,
 }
 
 #[derive(FromQueryResult)]
 struct MonthRow {
     month: NaiveDate,
     status: PaymentStatus,
-    total: i64,
+    total: Yen,
 }
 
 /// Budget, committed and paid per kind for fiscal year `fy` (two queries).
@@ -103,13 +103,11 @@ pub async fn figures(
     .all(db)
     .await?;
     for r in rows {
-        if let Some(k) = Kind::parse(&r.kind) {
-            let f = out.entry(k).or_default();
-            if r.status == PaymentStatus::Paid {
-                f.paid += r.total;
-            } else {
-                f.committed += r.total;
-            }
+        let f = out.entry(r.kind).or_default();
+        if r.status == PaymentStatus::Paid {
+            f.paid += r.total;
+        } else {
+            f.committed += r.total;
         }
     }
     Ok(out)
@@ -120,7 +118,7 @@ pub async fn monthly(
     db: &impl ConnectionTrait,
     fy: i32,
     fy_start: (u32, u32),
-) -> Result<Vec<(Month, i64, i64)>, DbErr> {
+) -> Result<Vec<(Month, Yen, Yen)>, DbErr> {
     let (first, last) = fiscal_year_bounds(fy, fy_start);
     let sql = "SELECT month, status, CAST(SUM(amount) AS BIGINT) AS total FROM payments \
                WHERE month >= ? AND month <= ? AND status IN ('scheduled', 'paid') \
@@ -140,7 +138,7 @@ pub async fn monthly(
                 rows.iter()
                     .filter(|r| Month::of(r.month) == m && r.status == status)
                     .map(|r| r.total)
-                    .sum::<i64>()
+                    .sum::<Yen>()
             };
             (m, sum(PaymentStatus::Paid), sum(PaymentStatus::Scheduled))
         })
@@ -153,10 +151,10 @@ pub async fn overrun(
     db: &impl ConnectionTrait,
     kind: Kind,
     range: (Month, Month),
-    amount: i64,
+    amount: Yen,
     fy_start: (u32, u32),
-) -> Result<Vec<(i32, i64)>, DbErr> {
-    let mut by_year: Vec<(i32, i64)> = Vec::new();
+) -> Result<Vec<(i32, Yen)>, DbErr> {
+    let mut by_year: Vec<(i32, Yen)> = Vec::new();
     for m in range.0.through(range.1) {
         let fy = fiscal_year_of_month(m, fy_start);
         match by_year.last_mut() {
@@ -172,7 +170,7 @@ pub async fn overrun(
             .unwrap_or_default();
         if let Some(budget) = f.budget {
             let over = f.committed + f.paid + added - budget;
-            if over > 0 {
+            if over > Yen::ZERO {
                 out.push((fy, over));
             }
         }
@@ -187,7 +185,7 @@ pub async fn set_budget(
     actor: i32,
     fy: i32,
     kind: Kind,
-    amount: i64,
+    amount: Yen,
 ) -> Result<(), DbErr> {
     let before = budgets::Entity::find()
         .filter(budgets::Column::FiscalYear.eq(fy))
@@ -265,11 +263,11 @@ mod tests {
     #[test]
     fn what_is_left() {
         let f = Figures {
-            budget: Some(1_000_000),
-            committed: 300_000,
-            paid: 200_000,
+            budget: Some(Yen(1_000_000)),
+            committed: Yen(300_000),
+            paid: Yen(200_000),
         };
-        assert_eq!(f.left(), Some(500_000));
+        assert_eq!(f.left(), Some(Yen(500_000)));
         assert_eq!(Figures { budget: None, ..f }.left(), None);
     }
 }

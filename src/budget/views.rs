@@ -12,7 +12,7 @@ use crate::{
     budget::{self, Figures},
     db,
     error::{AppError, AppResult},
-    i18n::format_yen,
+    i18n::{Yen, format_yen},
     leavers::window::fiscal_year_of,
     web::{Ctx, render, render_refused, see_other},
 };
@@ -71,7 +71,7 @@ pub fn rows(ctx: &Ctx, figures: &std::collections::HashMap<Kind, Figures>) -> Ve
                 committed: format_yen(f.committed),
                 paid: format_yen(f.paid),
                 left: f.left().map(format_yen).unwrap_or_default(),
-                over: f.left().is_some_and(|l| l < 0),
+                over: f.left().is_some_and(|l| l < Yen::ZERO),
                 typed: String::new(),
                 problem: None,
             }
@@ -89,7 +89,7 @@ async fn page<'a>(
     let monthly = budget::monthly(&ctx.app.db, fy, fy_start).await?;
     let top = monthly
         .iter()
-        .map(|(_, p, s)| p + s)
+        .map(|(_, p, s)| (*p + *s).get())
         .max()
         .unwrap_or(0)
         .max(1);
@@ -98,8 +98,8 @@ async fn page<'a>(
         .iter()
         .enumerate()
         .map(|(i, (m, paid, scheduled))| {
-            let paid_h = (paid * PLOT / top) as u32;
-            let scheduled_h = (scheduled * PLOT / top) as u32;
+            let paid_h = (paid.get() * PLOT / top) as u32;
+            let scheduled_h = (scheduled.get() * PLOT / top) as u32;
             ChartBar {
                 x: i as u32 * 50 + 6,
                 paid_y: PLOT as u32 - paid_h,

@@ -35,7 +35,7 @@ pub(super) async fn remind(config: Config, date: Option<&str>, dry_run: bool) ->
         let mut delivered = deliver().await?;
         // Another process holds delivery: if it crashed, its lease lapses within
         // LEASE_TTL; if it is alive, it sends these emails itself.
-        let patience = crate::reminders::delivery::LEASE_TTL + chrono::Duration::seconds(5);
+        let patience = crate::jobs::lease::LEASE_TTL + chrono::Duration::seconds(5);
         let started = std::time::Instant::now();
         while let Some((other, until)) = &delivered.held_by {
             if started.elapsed() > patience.to_std().unwrap_or_default() {

@@ -250,8 +250,12 @@ impl Config {
                 cron
             },
             allowance_caps: crate::allowances::forms::Caps {
-                housing: parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
-                living: parse_positive(s, "LIVING_CAP", 50_000, 10_000_000)?.into(),
+                housing: entity::money::Yen(
+                    parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
+                ),
+                living: entity::money::Yen(
+                    parse_positive(s, "LIVING_CAP", 50_000, 10_000_000)?.into(),
+                ),
             },
             listen,
             data_dir,

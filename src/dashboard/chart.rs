@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::{consultations::rules::Channel, dashboard::queries::HeldRow};
+use crate::{attention::HeldRow, consultations::rules::Channel};
 
 /// Counts per month (oldest first) and channel (in `Channel::ALL` order).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,12 +2,12 @@
 //! recent contact and support ending soon; admins see the same for the whole team, grouped
 //! by coordinator; both see consultations held per month.
 pub mod chart;
-pub mod queries;
 
 use askama::Template;
 use chrono::{Datelike, Days, NaiveDate};
 use poem::{EndpointExt, Response, Route, get, handler};
 
+use crate::attention::{self as queries, Item, Scope, contact_cadence, escalation_after};
 use crate::{
     clock::start_of,
     consultations::rules::Channel,
@@ -15,7 +15,6 @@ use crate::{
     roles::Role,
     web::{ANY_ROLE, Ctx, render, require},
 };
-use queries::{Item, Scope};
 
 /// How far ahead follow-ups count as due, and support ends count as near (DESIGN 2.5).
 pub const FOLLOW_UP_DAYS: u64 = 7;
@@ -86,7 +85,7 @@ struct DashboardPage<'a> {
 async fn backup_line(ctx: &Ctx) -> AppResult<String> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let last = entity::job_runs::Entity::find()
-        .filter(entity::job_runs::Column::Job.eq(crate::reminders::scheduler::BACKUP_JOB))
+        .filter(entity::job_runs::Column::Job.eq(crate::jobs::scheduler::BACKUP_JOB))
         .order_by_desc(entity::job_runs::Column::FireAt)
         .one(&ctx.app.db)
         .await?;
@@ -104,7 +103,7 @@ async fn backup_line(ctx: &Ctx) -> AppResult<String> {
 }
 
 async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
-    use crate::i18n::format_yen;
+    use crate::i18n::{Yen, format_yen};
     use crate::{allowances::rules::Kind, clock::Month};
     use entity::{allowances, payments};
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -140,7 +139,7 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
                     .iter()
                     .filter(|p| p.kind == k && p.status == status)
                     .map(|p| p.amount)
-                    .sum::<i64>()
+                    .sum::<Yen>()
             };
             (
                 ctx.t(&k.message_id()),
@@ -159,21 +158,6 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
         fy: ctx.t_with("budget-fiscal-year", &[("fy", &fy.to_string())]),
         budget: crate::budget::views::rows(ctx, &figures),
     })
-}
-
-/// Days without a held consultation after which a leaver is due a contact: the person's own
-/// cadence when recorded, else the `no_contact_days` setting. The dashboard widget, the
-/// `no_contact` reminder and the escalation all count from this one figure.
-pub fn contact_cadence(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
-    cadence
-        .map(i64::from)
-        .unwrap_or(config.no_contact_days.into())
-}
-
-/// Days without a held consultation after which the team leads are told: the contact
-/// cadence plus `escalation_days`.
-pub fn escalation_after(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
-    contact_cadence(config, cadence) + i64::from(config.escalation_days)
 }
 
 /// Open disclosure requests with their deadline, soonest first (two queries).

@@ -37,9 +37,7 @@ pub async fn for_leaver(
 }
 
 /// Proposals waiting for an admin, as dashboard items (the date is the proposed new end).
-pub async fn waiting(
-    db: &impl ConnectionTrait,
-) -> Result<Vec<crate::dashboard::queries::Item>, DbErr> {
+pub async fn waiting(db: &impl ConnectionTrait) -> Result<Vec<crate::attention::Item>, DbErr> {
     let proposals = extensions::Entity::find()
         .filter(extensions::Column::Status.eq(extensions::Status::Proposed))
         .order_by_asc(extensions::Column::CreatedAt)
@@ -51,7 +49,7 @@ pub async fn waiting(
         .into_iter()
         .filter_map(|e| {
             let l = people.get(&e.leaver_id)?;
-            Some(crate::dashboard::queries::Item {
+            Some(crate::attention::Item {
                 leaver_id: l.id,
                 case_number: l.case_number.clone(),
                 family_name: l.family_name.clone(),

@@ -22,7 +22,7 @@ use crate::{
     clock::Month,
     db,
     error::{AppError, AppResult},
-    i18n::format_yen,
+    i18n::{Yen, format_yen},
     web::forms::parse_date,
     web::{Ctx, render, render_refused, see_other},
 };
@@ -107,8 +107,8 @@ async fn month_lines(
         .collect())
 }
 
-/// Scheduled and paid yen per kind; money stays in whole yen (`i64`).
-pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind, i64, i64)> {
+/// Scheduled and paid yen per kind.
+pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind, Yen, Yen)> {
     Kind::ALL
         .into_iter()
         .map(|k| {
@@ -117,7 +117,7 @@ pub fn totals(lines: &[(payments::Model, Option<leavers::Model>)]) -> Vec<(Kind,
                     .iter()
                     .filter(|(p, _)| p.kind == k && p.status == status)
                     .map(|(p, _)| p.amount)
-                    .sum::<i64>()
+                    .sum::<Yen>()
             };
             (k, sum(Status::Scheduled), sum(Status::Paid))
         })

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use crate::{
     db,
     error::{AppError, AppResult},
-    reminders::{delivery, scheduler},
+    jobs::scheduler,
+    reminders::delivery,
     web::{Ctx, render, see_other},
 };
 

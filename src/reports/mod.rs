@@ -23,7 +23,7 @@ use chrono::{Days, NaiveDate};
 use sea_orm::{DbErr, FromQueryResult};
 
 use crate::{
-    app::AppState, budget::fiscal_year_bounds, clock::start_of, db::statement,
+    app::AppState, budget::fiscal_year_bounds, clock::start_of, db::statement, i18n::Yen,
     leavers::window::age_on,
 };
 
@@ -43,7 +43,7 @@ pub struct AnnualReport {
     pub by_channel: BTreeMap<String, u64>,
     pub by_topic: BTreeMap<String, u64>,
     /// Kind → (months paid, yen paid).
-    pub paid: BTreeMap<String, (u64, i64)>,
+    pub paid: BTreeMap<String, (u64, Yen)>,
     pub extensions: BTreeMap<String, u64>,
 }
 
@@ -66,7 +66,7 @@ struct CountRow {
 struct PaidRow {
     code: String,
     n: i64,
-    yen: i64,
+    yen: Yen,
 }
 
 pub async fn annual(state: &AppState, fy: i32) -> Result<AnnualReport, DbErr> {

@@ -59,7 +59,7 @@ pub fn rows(r: &AnnualReport, tr: &Tr, min_cell: u64) -> Vec<[String; 3]> {
         );
     }
     for k in Kind::ALL {
-        let (months, yen) = r.paid.get(k.as_str()).copied().unwrap_or((0, 0));
+        let (months, yen) = r.paid.get(k.as_str()).copied().unwrap_or_default();
         push(
             "report-allowance-months",
             tr.t(&k.message_id()),
@@ -212,10 +212,10 @@ pub async fn page(ctx: &Ctx, Query(q): Query<FyQuery>) -> AppResult<Response> {
             Kind::ALL
                 .iter()
                 .map(|k| {
-                    let (months, yen) = r.paid.get(k.as_str()).copied().unwrap_or((0, 0));
+                    let (months, yen) = r.paid.get(k.as_str()).copied().unwrap_or_default();
                     (
                         format!("{} ({months})", t(&k.message_id())),
-                        yen.max(0) as u64,
+                        yen.get().max(0) as u64,
                         format_yen(yen),
                     )
                 })

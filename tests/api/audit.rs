@@ -391,7 +391,7 @@ async fn when_the_view_cannot_be_recorded_the_data_is_not_shown() {
 
 #[tokio::test]
 async fn the_scheduled_backup_runs_once_per_fire_and_shows_on_the_admin_dashboard() {
-    use aftercare::reminders::scheduler;
+    use aftercare::jobs::scheduler;
     let app = spawn_app().await;
     if app.state.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
         return; // PostgreSQL backups need pg_dump; the command-line tests cover SQLite.

@@ -575,7 +575,7 @@ impl TestApp {
             .unwrap();
         let input = AllowanceInput {
             kind: Kind::Housing,
-            monthly_amount: 30_000,
+            monthly_amount: aftercare::i18n::Yen(30_000),
             start: Month::parse("2026-12").unwrap(),
             end: Month::parse("2027-01").unwrap(),
             reason: "Rent".into(),

@@ -2,7 +2,8 @@
 //! outbox with retries, the schedule with its lease and catch-up, and the dry run.
 use aftercare::{
     i18n::Lang,
-    reminders::{self, delivery, scheduler},
+    jobs::{lease, scheduler},
+    reminders::{self, delivery},
     roles::Role,
 };
 use chrono::{Days, NaiveDate, TimeZone, Utc};
@@ -518,12 +519,12 @@ async fn the_lease_of_a_crashed_instance_expires_and_another_takes_over() {
     // An instance took the lease for today's fire and died without releasing it.
     let now = app.clock.now();
     assert!(
-        delivery::acquire_lease(
+        lease::acquire_lease(
             &app.state.db,
             scheduler::JOB,
             "crashed",
             now,
-            delivery::LEASE_TTL,
+            lease::LEASE_TTL,
         )
         .await
         .unwrap()
@@ -537,7 +538,7 @@ async fn the_lease_of_a_crashed_instance_expires_and_another_takes_over() {
     );
     assert!(emails(&app).await.is_empty());
     app.clock
-        .advance(delivery::LEASE_TTL + chrono::Duration::seconds(1));
+        .advance(lease::LEASE_TTL + chrono::Duration::seconds(1));
     assert!(
         scheduler::tick(&app.state, "survivor")
             .await
@@ -836,10 +837,10 @@ async fn a_lease_is_renewed_while_its_holder_works() {
         }
     };
     let every = std::time::Duration::from_millis(100);
-    let seen = delivery::with_lease_renewed_every(&app.state, "long-job", "worker", every, async {
+    let seen = lease::with_lease_renewed_every(&app.state, "long-job", "worker", every, async {
         // 25 s pass on the clock: without a renewal the lease would lapse in 5 more.
         app.clock.advance(chrono::Duration::seconds(25));
-        let wanted = app.clock.now() + delivery::LEASE_TTL;
+        let wanted = app.clock.now() + lease::LEASE_TTL;
         let mut renewed = None;
         for _ in 0..100 {
             tokio::time::sleep(every).await;
@@ -848,12 +849,12 @@ async fn a_lease_is_renewed_while_its_holder_works() {
                 break;
             }
         }
-        let other = delivery::acquire_lease(
+        let other = lease::acquire_lease(
             &app.state.db,
             "long-job",
             "other",
             app.clock.now() + chrono::Duration::seconds(10),
-            delivery::LEASE_TTL,
+            lease::LEASE_TTL,
         )
         .await
         .unwrap();
@@ -865,12 +866,12 @@ async fn a_lease_is_renewed_while_its_holder_works() {
     assert!(seen.0.is_some(), "renewed while working");
     assert!(!seen.1, "a renewed lease is not taken over");
     assert!(
-        delivery::acquire_lease(
+        lease::acquire_lease(
             &app.state.db,
             "long-job",
             "other",
             app.clock.now(),
-            delivery::LEASE_TTL
+            lease::LEASE_TTL
         )
         .await
         .unwrap(),
@@ -880,7 +881,7 @@ async fn a_lease_is_renewed_while_its_holder_works() {
     // Work dropped halfway: the heartbeat stops with it.
     let abandoned = tokio::time::timeout(
         std::time::Duration::from_millis(250),
-        delivery::with_lease_renewed_every(
+        lease::with_lease_renewed_every(
             &app.state,
             "dropped-job",
             "worker",
@@ -898,14 +899,14 @@ async fn a_lease_is_renewed_while_its_holder_works() {
         left,
         "no renewal after the drop"
     );
-    app.clock.advance(delivery::LEASE_TTL);
+    app.clock.advance(lease::LEASE_TTL);
     assert!(
-        delivery::acquire_lease(
+        lease::acquire_lease(
             &app.state.db,
             "dropped-job",
             "other",
             app.clock.now(),
-            delivery::LEASE_TTL
+            lease::LEASE_TTL
         )
         .await
         .unwrap(),

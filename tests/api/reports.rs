@@ -93,7 +93,7 @@ pub async fn population(app: &TestApp) -> i32 {
             leaver_id: Set(a.id),
             kind: Set(entity::allowances::Kind::Housing),
             month: Set(month.parse().unwrap()),
-            amount: Set(10_000),
+            amount: Set(aftercare::i18n::Yen(10_000)),
             status: Set(status),
             version: Set(1),
             created_at: Set(app.clock.now()),
@@ -169,7 +169,10 @@ async fn every_figure_of_a_small_known_year() {
         (Some(&1), Some(&1))
     );
     assert_eq!(r.by_topic.get("housing"), Some(&1));
-    assert_eq!(r.paid.get("housing"), Some(&(2, 20_000)));
+    assert_eq!(
+        r.paid.get("housing"),
+        Some(&(2, aftercare::i18n::Yen(20_000)))
+    );
     assert_eq!(
         r.extensions.get("studying"),
         Some(&2),

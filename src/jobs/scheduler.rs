@@ -9,7 +9,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query:
 
 use crate::{
     app::AppState,
-    reminders::{RunReport, delivery, run_for_day},
+    jobs::lease,
+    reminders::{RunReport, run_for_day},
 };
 
 pub const JOB: &str = "reminders";
@@ -45,11 +46,11 @@ pub async fn tick(state: &AppState, holder: &str) -> anyhow::Result<Option<RunRe
         && last_run(state).await?.is_none_or(|done| done < fire)
         // The lease is released whatever happened, and delivery goes on.
         && let Some(outcome) =
-            delivery::with_lease(state, JOB, holder, run_fire(state, holder, fire)).await?
+            lease::with_lease(state, JOB, holder, run_fire(state, holder, fire)).await?
     {
         report = outcome?;
     }
-    delivery::deliver_due(state, holder).await?;
+    crate::reminders::delivery::deliver_due(state, holder).await?;
     Ok(report)
 }
 
@@ -118,7 +119,7 @@ pub async fn backup_tick(
         let outcome = crate::backup::scheduled(&state.config, &state.db, now).await;
         record_backup(state, holder, fire, outcome).await
     };
-    Ok(delivery::with_lease(state, BACKUP_JOB, holder, run)
+    Ok(lease::with_lease(state, BACKUP_JOB, holder, run)
         .await?
         .transpose()?
         .flatten())

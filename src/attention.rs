@@ -1,10 +1,27 @@
-//! The dashboard's widgets: one set-based query each, whatever the number of leavers.
+//! What needs attention: follow-ups due and overdue, appointments, people not contacted within
+//! their cadence, support ending. One set-based query each, whatever the number of leavers;
+//! the dashboard shows them and the reminder run sends them.
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
 use crate::db::statement;
 
-/// Whose records a widget covers.
+/// Days without a held consultation after which a leaver is due a contact: the person's own
+/// cadence when recorded, else the `no_contact_days` setting. The dashboard widget, the
+/// `no_contact` reminder and the escalation all count from this one figure.
+pub fn contact_cadence(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
+    cadence
+        .map(i64::from)
+        .unwrap_or(config.no_contact_days.into())
+}
+
+/// Days without a held consultation after which the team leads are told: the contact
+/// cadence plus `escalation_days`.
+pub fn escalation_after(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
+    contact_cadence(config, cadence) + i64::from(config.escalation_days)
+}
+
+/// Whose records a query covers.
 #[derive(Clone, Copy, Debug)]
 pub enum Scope {
     /// Leavers assigned to this coordinator.
