@@ -13,8 +13,9 @@ use aftercare::{
     db,
     leavers::{
         forms::LeaverInput,
-        queries::{self, ListFilter, Sort},
+        queries,
         rules::{PlacementType, Status},
+        search::{self, ListFilter, Sort},
     },
 };
 use chrono::{Days, NaiveDate, Utc};
@@ -124,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
         let mut total = 0;
         for _ in 0..30 {
             let t = Instant::now();
-            let (_, n) = queries::list(&state.db, f, today).await?;
+            let (_, n) = search::list(&state.db, f, today).await?;
             times.push(t.elapsed());
             total = n;
         }

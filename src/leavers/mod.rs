@@ -5,6 +5,7 @@ pub mod import;
 pub mod import_page;
 pub mod queries;
 pub mod rules;
+pub mod search;
 pub mod views;
 pub mod window;
 

@@ -8,8 +8,9 @@ use crate::{
     error::AppResult,
     leavers::{
         forms::search_form,
-        queries::{self, ListFilter, PAGE_SIZE, Sort},
+        queries,
         rules::Status,
+        search::{self, ListFilter, PAGE_SIZE, Sort},
     },
     roles::Role,
     web::forms::SelectOption,
@@ -93,7 +94,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
         sort,
         page: q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000),
     };
-    let (records, total) = queries::list(&ctx.app.db, &filter, ctx.today()).await?;
+    let (records, total) = search::list(&ctx.app.db, &filter, ctx.today()).await?;
     ctx.audit_view(records.iter().map(|l| l.id).collect())
         .await?;
     let coordinators = queries::active_coordinators(&ctx.app.db).await?;
