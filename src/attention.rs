@@ -4,6 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
+use entity::{consultations::Status as ConsultationStatus, leavers::Status as LeaverStatus};
+
 use crate::db::statement;
 
 /// Days without a held consultation after which a leaver is due a contact: the person's own
@@ -81,14 +83,17 @@ pub async fn follow_ups(
         "SELECT {ITEM_COLUMNS}, c.next_follow_up_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
          FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
          LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE c.next_follow_up_on IS NOT NULL AND c.status <> 'cancelled' AND l.status <> 'closed' \
+         WHERE c.next_follow_up_on IS NOT NULL AND c.status <> '{cancelled}' AND l.status <> '{closed}' \
            AND c.next_follow_up_on >= ? AND c.next_follow_up_on <= ?{scope} \
            AND NOT EXISTS (SELECT 1 FROM consultations c2 WHERE c2.leaver_id = c.leaver_id \
-                 AND c2.next_follow_up_on IS NOT NULL AND c2.status <> 'cancelled' \
+                 AND c2.next_follow_up_on IS NOT NULL AND c2.status <> '{cancelled}' \
                  AND (c2.held_at > c.held_at OR (c2.held_at = c.held_at AND c2.id > c.id))) \
            AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = c.leaver_id \
-                 AND h.status = 'held' AND h.held_at > c.held_at) \
-         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.next_follow_up_on, l.sort_key"
+                 AND h.status = '{held}' AND h.held_at > c.held_at) \
+         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.next_follow_up_on, l.sort_key",
+        cancelled = ConsultationStatus::Cancelled.as_str(),
+        closed = LeaverStatus::Closed.as_str(),
+        held = ConsultationStatus::Held.as_str()
     );
     items(db, sql, values).await
 }
@@ -106,9 +111,11 @@ pub async fn appointments(
         "SELECT {ITEM_COLUMNS}, CAST(NULL AS DATE) AS on_date, c.held_at AS at \
          FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
          LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE c.status = 'planned' AND l.status <> 'closed' \
+         WHERE c.status = '{planned}' AND l.status <> '{closed}' \
            AND c.held_at >= ? AND c.held_at < ?{scope} \
-         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.held_at"
+         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.held_at",
+        closed = LeaverStatus::Closed.as_str(),
+        planned = ConsultationStatus::Planned.as_str()
     );
     items(db, sql, values).await
 }
@@ -152,7 +159,9 @@ pub async fn cadence(
     let mut values: Vec<Value> = vec![today.into()];
     let scope = scope_sql(scope, &mut values);
     let sql = format!(
-        "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, l.coordinator_id,            u.name AS coordinator_name, l.contact_every_days, l.support_starts_on,            (SELECT MAX(h.held_at) FROM consultations h WHERE h.leaver_id = l.id AND h.status = 'held') AS last_held          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id          WHERE l.status = 'active' AND l.support_ends_on >= ?{scope}          ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key"
+        "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, l.coordinator_id,            u.name AS coordinator_name, l.contact_every_days, l.support_starts_on,            (SELECT MAX(h.held_at) FROM consultations h WHERE h.leaver_id = l.id AND h.status = '{held}') AS last_held          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id          WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope}          ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key",
+        active = LeaverStatus::Active.as_str(),
+        held = ConsultationStatus::Held.as_str()
     );
     CadenceRow::find_by_statement(statement(db.get_database_backend(), &sql, values))
         .all(db)
@@ -183,8 +192,9 @@ pub async fn support_ending(
     let sql = format!(
         "SELECT {ITEM_COLUMNS}, l.support_ends_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE l.status <> 'closed' AND l.support_ends_on >= ? AND l.support_ends_on <= ?{scope} \
-         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.support_ends_on, l.sort_key"
+         WHERE l.status <> '{closed}' AND l.support_ends_on >= ? AND l.support_ends_on <= ?{scope} \
+         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.support_ends_on, l.sort_key",
+        closed = LeaverStatus::Closed.as_str()
     );
     items(db, sql, values).await
 }
@@ -205,7 +215,8 @@ pub async fn held_since(
     let scope = scope_sql(scope, &mut values);
     let sql = format!(
         "SELECT c.held_at, c.channel FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
-         WHERE c.status = 'held' AND c.held_at >= ?{scope}"
+         WHERE c.status = '{held}' AND c.held_at >= ?{scope}",
+        held = ConsultationStatus::Held.as_str()
     );
     let backend = db.get_database_backend();
     HeldRow::find_by_statement(statement(backend, &sql, values))

@@ -1,5 +1,12 @@
 use sea_orm::entity::prelude::*;
 
+crate::stored_codes!(
+    /// Where a disclosure request stands: open until answered.
+    Status, "disclosure-status", [
+    Open => "open",
+    Done => "done",
+]);
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "disclosures")]
 pub struct Model {
@@ -10,7 +17,7 @@ pub struct Model {
     /// The legal deadline (`disclosure_days` counted from the day after the request).
     pub due_on: Date,
     /// `open` or `done`.
-    pub status: String,
+    pub status: Status,
     pub completed_on: Option<Date>,
     pub export_sha256: Option<String>,
     pub recorded_by: Option<i32>,

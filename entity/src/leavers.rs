@@ -91,6 +91,15 @@ impl Status {
     }
 }
 
+crate::stored_codes!(
+    /// Why a record is under legal hold (kept past its retention date).
+    HoldReason, "hold-reason", [
+    Disclosure => "disclosure",
+    Appeal => "appeal",
+    Litigation => "litigation",
+    Inquiry => "inquiry",
+]);
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leavers")]
 pub struct Model {
@@ -132,7 +141,7 @@ pub struct Model {
     /// Days between contacts for this person (the setting's default when empty).
     pub contact_every_days: Option<i32>,
     /// Reason code of a legal hold in force (blocks anonymisation).
-    pub legal_hold: Option<String>,
+    pub legal_hold: Option<HoldReason>,
     pub legal_hold_since: Option<Date>,
     /// Set once the personal fields have been erased.
     pub anonymised_on: Option<Date>,

@@ -1,16 +1,14 @@
 //! `/leavers/{id}/access-log` (admins): who viewed and who changed a person's record, newest
 //! first, paged.
 use askama::Template;
-use entity::{audit_leavers, audit_log};
 use poem::{
     Response, handler,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use crate::{
-    audit::routes::{PAGE_SIZE, Row},
+    audit::{queries, routes::Row},
     error::AppResult,
     web::{Ctx, render},
 };
@@ -44,23 +42,7 @@ pub async fn show(
     // Entries about the person: their record, and their consultations, allowances, plans and
     // extensions, and every page that showed them (one index lookup, then the page's rows).
     crate::audit::index::catch_up(&ctx.app.db, &ctx.app.clock).await?;
-    let ids: Vec<i64> = audit_leavers::Entity::find()
-        .select_only()
-        .column(audit_leavers::Column::AuditId)
-        .filter(audit_leavers::Column::LeaverId.eq(id))
-        .order_by_desc(audit_leavers::Column::AuditId)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-        .into_tuple()
-        .all(&ctx.app.db)
-        .await?;
-    let mut entries = audit_log::Entity::find()
-        .filter(audit_log::Column::Id.is_in(ids))
-        .order_by_desc(audit_log::Column::Id)
-        .all(&ctx.app.db)
-        .await?;
-    let has_more = entries.len() as u64 > PAGE_SIZE;
-    entries.truncate(PAGE_SIZE as usize);
+    let (mut entries, has_more) = queries::about_person(&ctx.app.db, id, page).await?;
     // Shown about this person: a list page's entry without the others it named.
     for e in &mut entries {
         e.summary =

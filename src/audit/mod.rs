@@ -2,6 +2,7 @@
 //! `routes` shows the log to admins.
 pub mod access_log;
 pub mod index;
+pub mod queries;
 pub mod reads;
 pub mod routes;
 

@@ -1,19 +1,15 @@
 //! `/admin/audit`: the audit log, newest first, paged, filtered by actor and entity.
-use std::collections::HashMap;
-
 use askama::Template;
-use entity::{audit_log, users};
+use entity::audit_log;
 use poem::{Response, handler, web::Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use crate::{
+    audit::queries,
     error::AppResult,
     web::forms::SelectOption,
     web::{Ctx, render},
 };
-
-pub const PAGE_SIZE: u64 = 50;
 
 /// The kinds of record the log speaks of, for the filter.
 pub const ENTITIES: &[&str] = &[
@@ -60,12 +56,7 @@ struct ListPage<'a> {
 
 /// Audit entries as table rows, with actors' names (one query).
 pub async fn rows(ctx: &Ctx, entries: Vec<audit_log::Model>) -> AppResult<Vec<Row>> {
-    let names: HashMap<i32, String> = users::Entity::find()
-        .all(&ctx.app.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let names = queries::actor_names(&ctx.app.db).await?;
     Ok(entries
         .into_iter()
         .map(|e| Row {
@@ -89,27 +80,9 @@ pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
     let entity = ENTITIES.iter().find(|e| **e == f.entity.trim()).copied();
     let page: u64 = f.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000);
 
-    let mut query = audit_log::Entity::find();
-    if let Some(a) = actor {
-        query = query.filter(audit_log::Column::ActorId.eq(a));
-    }
-    if let Some(e) = entity {
-        query = query.filter(audit_log::Column::Entity.eq(e));
-    }
-    // One row more than a page tells whether an older page exists.
-    let mut entries = query
-        .order_by_desc(audit_log::Column::Id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-        .all(&ctx.app.db)
-        .await?;
-    let has_more = entries.len() as u64 > PAGE_SIZE;
-    entries.truncate(PAGE_SIZE as usize);
-
-    let staff = users::Entity::find()
-        .order_by_asc(users::Column::Name)
-        .all(&ctx.app.db)
-        .await?;
+    let (entries, has_more) = queries::page(&ctx.app.db, actor, entity, page).await?;
+    let mut staff = crate::users::queries::list(&ctx.app.db).await?;
+    staff.sort_by(|a, b| a.name.cmp(&b.name));
     let rows = rows(ctx, entries).await?;
     let link = |p: u64| {
         format!(

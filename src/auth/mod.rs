@@ -13,7 +13,10 @@ use poem::{
     Response, Route, get, handler, post,
     web::{Form, Query},
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set,
+};
 use serde::Deserialize;
 
 use crate::{
@@ -385,4 +388,24 @@ async fn switch_language(ctx: &Ctx, Form(f): Form<LanguageForm>) -> AppResult<Re
         None => ctx.session.set(SESSION_LANG, lang.as_str()),
     }
     Ok(see_other(&next))
+}
+
+/// Failed sign-ins since `since` per account key (what was typed as the email), in one query.
+pub async fn failures_by_account(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<std::collections::HashMap<String, u64>, DbErr> {
+    let rows: Vec<(String, i64)> = login_failures::Entity::find()
+        .select_only()
+        .column(login_failures::Column::Email)
+        .column_as(login_failures::Column::Id.count(), "n")
+        .filter(login_failures::Column::FailedAt.gt(since))
+        .group_by(login_failures::Column::Email)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(email, n)| (email, n.max(0) as u64))
+        .collect())
 }

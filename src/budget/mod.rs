@@ -62,6 +62,15 @@ impl Figures {
     }
 }
 
+/// The payment lines that count against a budget, as an SQL list: scheduled and paid.
+fn counted() -> String {
+    format!(
+        "'{}', '{}'",
+        PaymentStatus::Scheduled.as_str(),
+        PaymentStatus::Paid.as_str()
+    )
+}
+
 #[derive(FromQueryResult)]
 struct SumRow {
     kind: Kind,
@@ -92,12 +101,14 @@ pub async fn figures(
     {
         out.entry(b.kind).or_default().budget = Some(b.amount);
     }
-    let sql = "SELECT kind, status, CAST(SUM(amount) AS BIGINT) AS total FROM payments \
-               WHERE month >= ? AND month <= ? AND status IN ('scheduled', 'paid') \
-               GROUP BY kind, status";
+    let sql = format!(
+        "SELECT kind, status, CAST(SUM(amount) AS BIGINT) AS total FROM payments \
+         WHERE month >= ? AND month <= ? AND status IN ({}) GROUP BY kind, status",
+        counted()
+    );
     let rows = SumRow::find_by_statement(statement(
         db.get_database_backend(),
-        sql,
+        &sql,
         vec![first.into(), last.into()],
     ))
     .all(db)
@@ -120,12 +131,14 @@ pub async fn monthly(
     fy_start: (u32, u32),
 ) -> Result<Vec<(Month, Yen, Yen)>, DbErr> {
     let (first, last) = fiscal_year_bounds(fy, fy_start);
-    let sql = "SELECT month, status, CAST(SUM(amount) AS BIGINT) AS total FROM payments \
-               WHERE month >= ? AND month <= ? AND status IN ('scheduled', 'paid') \
-               GROUP BY month, status";
+    let sql = format!(
+        "SELECT month, status, CAST(SUM(amount) AS BIGINT) AS total FROM payments \
+         WHERE month >= ? AND month <= ? AND status IN ({}) GROUP BY month, status",
+        counted()
+    );
     let rows = MonthRow::find_by_statement(statement(
         db.get_database_backend(),
-        sql,
+        &sql,
         vec![first.into(), last.into()],
     ))
     .all(db)

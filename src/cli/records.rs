@@ -65,7 +65,7 @@ pub(super) async fn retention_list(config: Config, date: Option<&str>) -> Outcom
                     .unwrap_or_default();
                 let hold = l
                     .legal_hold
-                    .map(|h| format!(" (legal hold: {h})"))
+                    .map(|h| format!(" (legal hold: {})", h.as_str()))
                     .unwrap_or_default();
                 out!("  {}  kept until {until}{hold}", l.case_number);
             }

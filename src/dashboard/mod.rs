@@ -164,7 +164,7 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
 async fn open_disclosures(db: &sea_orm::DatabaseConnection) -> AppResult<Vec<Item>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let open = entity::disclosures::Entity::find()
-        .filter(entity::disclosures::Column::Status.eq("open"))
+        .filter(entity::disclosures::Column::Status.eq(entity::disclosures::Status::Open))
         .order_by_asc(entity::disclosures::Column::DueOn)
         .all(db)
         .await?;

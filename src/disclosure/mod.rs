@@ -2,6 +2,7 @@
 //! `disclosure_days` counted from the next day; the export is a ZIP with everything held about
 //! the person (`record.json`, a printable `record.html`, `manifest.json` with counts and the
 //! SHA-256 of each file), the access log included, audited with its hash.
+pub mod queries;
 pub mod views;
 
 use poem::{EndpointExt, Route, get};

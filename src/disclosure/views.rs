@@ -6,15 +6,11 @@ use poem::{
     IntoResponse, Response, handler,
     web::{Form, Path},
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
-};
 use serde::Deserialize;
 
 use crate::{
-    audit::{self, Entry},
     db,
-    disclosure::{due_on, record, zip},
+    disclosure::{due_on, queries, record, zip},
     error::{AppError, AppResult},
     i18n::{Lang, Tr},
     web::forms::parse_date,
@@ -156,18 +152,15 @@ async fn page<'a>(
     requested_on: String,
     error: Option<&'static str>,
 ) -> AppResult<DisclosurePage<'a>> {
-    let rows = disclosures::Entity::find()
-        .filter(disclosures::Column::LeaverId.eq(l.id))
-        .order_by_desc(disclosures::Column::Id)
-        .all(&ctx.app.db)
+    let rows = queries::for_leaver(&ctx.app.db, l.id)
         .await?
         .into_iter()
         .map(|d| RequestRow {
             id: d.id,
             requested: ctx.tr.date(d.requested_on),
             due: ctx.tr.date(d.due_on),
-            status: ctx.t(&format!("disclosure-status-{}", d.status)),
-            open: d.status == "open",
+            status: ctx.t(&d.status.message_id()),
+            open: d.status == disclosures::Status::Open,
             sha: d.export_sha256.unwrap_or_default(),
         })
         .collect();
@@ -214,34 +207,13 @@ pub struct DisclosureForm {
 
 /// A request of this person's, by the id a form sent.
 async fn find_request(ctx: &Ctx, leaver_id: i32, raw_id: &str) -> AppResult<disclosures::Model> {
-    disclosures::Entity::find_by_id(raw_id.trim().parse::<i32>().unwrap_or(-1))
-        .filter(disclosures::Column::LeaverId.eq(leaver_id))
-        .one(&ctx.app.db)
+    let id = raw_id
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| AppError::NotFound)?;
+    queries::find(&ctx.app.db, leaver_id, id)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-/// The audit entry of a step in a person's disclosure request.
-async fn record_step(
-    txn: &impl sea_orm::ConnectionTrait,
-    ctx: &Ctx,
-    actor: i32,
-    leaver_id: i32,
-    action: &str,
-    summary: &str,
-) -> Result<i64, sea_orm::DbErr> {
-    audit::record(
-        txn,
-        ctx.now(),
-        Entry {
-            actor_id: Some(actor),
-            action,
-            entity: "leaver",
-            entity_id: Some(leaver_id.into()),
-            summary,
-        },
-    )
-    .await
 }
 
 #[handler]
@@ -257,26 +229,7 @@ pub async fn post(
         // request leaves the dashboard.
         let request = find_request(ctx, l.id, &f.disclosure_id).await?;
         let txn = db::begin_write(&ctx.app.db).await?;
-        let changed = disclosures::Entity::update_many()
-            .col_expr(disclosures::Column::Status, Expr::value("done"))
-            .col_expr(
-                disclosures::Column::CompletedOn,
-                Expr::value(Some(ctx.today())),
-            )
-            .filter(disclosures::Column::Id.eq(request.id))
-            .filter(disclosures::Column::Status.eq("open"))
-            .exec(&txn)
-            .await?;
-        if changed.rows_affected == 1 {
-            record_step(
-                &txn,
-                ctx,
-                actor,
-                l.id,
-                "disclosure_done",
-                &format!("disclosure {}; answered", request.id),
-            )
-            .await?;
+        if queries::mark_done(&txn, ctx.now(), ctx.today(), actor, &request).await? {
             txn.commit().await?;
             ctx.flash_success("disclosure-marked-done");
         }
@@ -317,28 +270,7 @@ pub async fn post(
         .render()?;
         let (bytes, sha) = zip(&sections, &html).map_err(AppError::Internal)?;
         let txn = db::begin_write(&ctx.app.db).await?;
-        disclosures::Entity::update_many()
-            .col_expr(disclosures::Column::Status, Expr::value("done"))
-            .col_expr(
-                disclosures::Column::CompletedOn,
-                Expr::value(Some(ctx.today())),
-            )
-            .col_expr(
-                disclosures::Column::ExportSha256,
-                Expr::value(Some(sha.clone())),
-            )
-            .filter(disclosures::Column::Id.eq(request.id))
-            .exec(&txn)
-            .await?;
-        record_step(
-            &txn,
-            ctx,
-            actor,
-            l.id,
-            "export",
-            &format!("disclosure {}; sha256 {sha}", request.id),
-        )
-        .await?;
+        queries::record_export(&txn, ctx.now(), ctx.today(), actor, &request, &sha).await?;
         txn.commit().await?;
         return Ok(bytes
             .with_content_type("application/zip")
@@ -364,29 +296,7 @@ pub async fn post(
     };
     let due = due_on(requested_on, ctx.app.config.disclosure_days);
     let txn = db::begin_write(&ctx.app.db).await?;
-    let saved = disclosures::ActiveModel {
-        leaver_id: Set(l.id),
-        requested_on: Set(requested_on),
-        due_on: Set(due),
-        status: Set("open".into()),
-        recorded_by: Set(Some(actor)),
-        created_at: Set(ctx.now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    record_step(
-        &txn,
-        ctx,
-        actor,
-        l.id,
-        "disclosure_request",
-        &format!(
-            "disclosure {}; requested on {requested_on}; due {due}",
-            saved.id
-        ),
-    )
-    .await?;
+    queries::open(&txn, ctx.now(), actor, l.id, requested_on, due).await?;
     txn.commit().await?;
     ctx.flash_success("disclosure-recorded");
     Ok(see_other(&format!("/leavers/{}/disclosure", l.id)))

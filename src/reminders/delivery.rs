@@ -89,6 +89,22 @@ pub struct Delivered {
     pub held_by: Option<(String, DateTime<Utc>)>,
 }
 
+/// The newest emails of the outbox, of one status or all.
+pub async fn recent(
+    db: &impl ConnectionTrait,
+    status: Option<outbox::Status>,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    let mut q = outbox::Entity::find();
+    if let Some(status) = status {
+        q = q.filter(outbox::Column::Status.eq(status));
+    }
+    q.order_by_desc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// Emails not yet sent, failed or withdrawn.
 async fn count_waiting(db: &DatabaseConnection) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;

@@ -5,7 +5,6 @@ use poem::{
     Response, handler,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use crate::{
@@ -46,7 +45,6 @@ pub struct Filter {
 
 #[handler]
 pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
-    let mut q = outbox::Entity::find();
     // The filter offers these three; anything else shows every email.
     let status = [
         outbox::Status::Pending,
@@ -55,14 +53,7 @@ pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
     ]
     .into_iter()
     .find(|s| s.as_str() == f.status);
-    if let Some(status) = status {
-        q = q.filter(outbox::Column::Status.eq(status));
-    }
-    let emails = q
-        .order_by_desc(outbox::Column::Id)
-        .limit(200)
-        .all(&ctx.app.db)
-        .await?;
+    let emails = delivery::recent(&ctx.app.db, status, 200).await?;
     let rows = emails
         .into_iter()
         .map(|e| Row {

@@ -105,12 +105,15 @@ pub async fn annual(state: &AppState, fy: i32) -> Result<AnnualReport, DbErr> {
             r.ended += 1;
         }
     }
-    let counts = |sql: &'static str, values: Vec<sea_orm::Value>| {
-        CountRow::find_by_statement(statement(backend, sql, values)).all(db)
+    let counts = |sql: String, values: Vec<sea_orm::Value>| {
+        CountRow::find_by_statement(statement(backend, &sql, values)).all(db)
     };
+    let held = entity::consultations::Status::Held.as_str();
     for c in counts(
-        "SELECT channel AS code, COUNT(*) AS n FROM consultations \
-         WHERE status = 'held' AND held_at >= ? AND held_at < ? GROUP BY channel",
+        format!(
+            "SELECT channel AS code, COUNT(*) AS n FROM consultations \
+             WHERE status = '{held}' AND held_at >= ? AND held_at < ? GROUP BY channel"
+        ),
         vec![from.into(), until.into()],
     )
     .await?
@@ -119,9 +122,11 @@ pub async fn annual(state: &AppState, fy: i32) -> Result<AnnualReport, DbErr> {
         r.by_channel.insert(c.code, c.n as u64);
     }
     for c in counts(
-        "SELECT t.topic AS code, COUNT(*) AS n FROM consultation_topics t \
-         JOIN consultations c ON c.id = t.consultation_id \
-         WHERE c.status = 'held' AND c.held_at >= ? AND c.held_at < ? GROUP BY t.topic",
+        format!(
+            "SELECT t.topic AS code, COUNT(*) AS n FROM consultation_topics t \
+             JOIN consultations c ON c.id = t.consultation_id \
+             WHERE c.status = '{held}' AND c.held_at >= ? AND c.held_at < ? GROUP BY t.topic"
+        ),
         vec![from.into(), until.into()],
     )
     .await?
@@ -130,8 +135,11 @@ pub async fn annual(state: &AppState, fy: i32) -> Result<AnnualReport, DbErr> {
     }
     for p in PaidRow::find_by_statement(statement(
         backend,
-        "SELECT kind AS code, COUNT(*) AS n, CAST(SUM(amount) AS BIGINT) AS yen FROM payments \
-         WHERE status = 'paid' AND month >= ? AND month <= ? GROUP BY kind",
+        &format!(
+            "SELECT kind AS code, COUNT(*) AS n, CAST(SUM(amount) AS BIGINT) AS yen FROM payments \
+             WHERE status = '{}' AND month >= ? AND month <= ? GROUP BY kind",
+            entity::payments::Status::Paid.as_str()
+        ),
         vec![first.into(), last.into()],
     ))
     .all(db)
@@ -140,8 +148,11 @@ pub async fn annual(state: &AppState, fy: i32) -> Result<AnnualReport, DbErr> {
         r.paid.insert(p.code, (p.n as u64, p.yen));
     }
     for c in counts(
-        "SELECT reason AS code, COUNT(*) AS n FROM extensions \
-         WHERE status = 'approved' AND decided_at >= ? AND decided_at < ? GROUP BY reason",
+        format!(
+            "SELECT reason AS code, COUNT(*) AS n FROM extensions \
+             WHERE status = '{}' AND decided_at >= ? AND decided_at < ? GROUP BY reason",
+            entity::extensions::Status::Approved.as_str()
+        ),
         vec![from.into(), until.into()],
     )
     .await?

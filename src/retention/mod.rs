@@ -34,7 +34,8 @@ use sea_orm::{
 
 use crate::audit::{self, Entry};
 
-pub const HOLD_REASONS: [&str; 4] = ["disclosure", "appeal", "litigation", "inquiry"];
+/// Why a record may be held: stored by the entity, with its names.
+pub use entity::leavers::HoldReason;
 
 /// The day after which the record may be anonymised: `years` after the later of the support
 /// end and closing. A record that was never closed has no such day: it is never due.
@@ -104,7 +105,7 @@ pub async fn place_hold(
     today: NaiveDate,
     actor: i32,
     id: i32,
-    reason: &str,
+    reason: HoldReason,
 ) -> Result<(), DbErr> {
     leavers::Entity::update_many()
         .col_expr(leavers::Column::LegalHold, Expr::value(Some(reason)))
@@ -118,7 +119,7 @@ pub async fn place_hold(
         actor,
         "hold",
         id,
-        &format!("legal hold: {reason}"),
+        &format!("legal hold: {}", reason.as_str()),
     )
     .await
 }
@@ -132,7 +133,7 @@ pub async fn release_hold(
     leavers::Entity::update_many()
         .col_expr(
             leavers::Column::LegalHold,
-            Expr::value(Option::<String>::None),
+            Expr::value(Option::<HoldReason>::None),
         )
         .col_expr(
             leavers::Column::LegalHoldSince,
@@ -349,7 +350,7 @@ async fn erase_emails(
         .col_expr(outbox::Column::BodyHtml, Expr::value(""))
         .col_expr(
             outbox::Column::LastError,
-            Expr::value(Option::<String>::None),
+            Expr::value(Option::<HoldReason>::None),
         )
         .filter(outbox::Column::Id.is_in(emails.clone()))
         .exec(txn)

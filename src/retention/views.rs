@@ -9,7 +9,7 @@ use poem::{
 use crate::{
     db,
     error::{AppError, AppResult},
-    retention::{self, HOLD_REASONS},
+    retention::{self, HoldReason},
     web::{Ctx, render, see_other},
 };
 
@@ -43,8 +43,7 @@ async fn rows(ctx: &Ctx, only: Option<&[i32]>) -> AppResult<Vec<Row>> {
                 .unwrap_or_default(),
             hold: l
                 .legal_hold
-                .as_deref()
-                .map(|r| ctx.t(&format!("hold-reason-{r}")))
+                .map(|r| ctx.t(&r.message_id()))
                 .unwrap_or_default(),
             case_number: l.case_number,
             name: format!("{} {}", l.family_name, l.given_name),
@@ -117,14 +116,14 @@ pub async fn hold(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<HoldForm>) -> Ap
     let l = crate::leavers::queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !HOLD_REASONS.contains(&f.reason.as_str()) {
+    let Some(reason) = HoldReason::parse(&f.reason) else {
         // Back to the person's page, which says why; nothing changed.
         ctx.flash_error("hold-reason-required");
         return Ok(see_other(&format!("/leavers/{}", l.id)));
-    }
+    };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
-    retention::place_hold(&txn, ctx.now(), ctx.today(), actor, id, &f.reason).await?;
+    retention::place_hold(&txn, ctx.now(), ctx.today(), actor, id, reason).await?;
     txn.commit().await?;
     ctx.flash_success("hold-placed");
     Ok(see_other(&format!("/leavers/{id}")))

@@ -66,7 +66,11 @@ struct ListPage<'a> {
 #[handler]
 pub async fn list(ctx: &Ctx) -> AppResult<Response> {
     let me = ctx.user_id();
-    let failures = failures_by_account(ctx).await?;
+    let failures = crate::auth::failures_by_account(
+        &ctx.app.db,
+        ctx.now() - ctx.app.lockout_policy().lookback(),
+    )
+    .await?;
     let rows = queries::list(&ctx.app.db)
         .await?
         .into_iter()
@@ -90,26 +94,6 @@ pub async fn list(ctx: &Ctx) -> AppResult<Response> {
         })
         .collect();
     render(&ListPage { ctx, rows })
-}
-
-/// Recent failed sign-ins per account key, in one query.
-async fn failures_by_account(ctx: &Ctx) -> AppResult<std::collections::HashMap<String, u64>> {
-    use entity::login_failures;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let since = ctx.now() - ctx.app.lockout_policy().lookback();
-    let rows: Vec<(String, i64)> = login_failures::Entity::find()
-        .select_only()
-        .column(login_failures::Column::Email)
-        .column_as(login_failures::Column::Id.count(), "n")
-        .filter(login_failures::Column::FailedAt.gt(since))
-        .group_by(login_failures::Column::Email)
-        .into_tuple()
-        .all(&ctx.app.db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(email, n)| (email, n.max(0) as u64))
-        .collect())
 }
 
 /// Lifts the sign-in locks of an account (audited): its owner can sign in again at once.

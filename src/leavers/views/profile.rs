@@ -198,17 +198,17 @@ pub async fn show_page<'a>(
         } else {
             Vec::new()
         },
-        hold: l.legal_hold.as_deref().map(|r| {
+        hold: l.legal_hold.map(|r| {
             (
-                ctx.t(&format!("hold-reason-{r}")),
+                ctx.t(&r.message_id()),
                 l.legal_hold_since
                     .map(|d| ctx.tr.date(d))
                     .unwrap_or_default(),
             )
         }),
-        hold_reasons: crate::retention::HOLD_REASONS
+        hold_reasons: crate::retention::HoldReason::ALL
             .iter()
-            .map(|r| (*r, ctx.t(&format!("hold-reason-{r}"))))
+            .map(|r| (r.as_str(), ctx.t(&r.message_id())))
             .collect(),
         private,
         status_error,
