@@ -46,6 +46,30 @@ pub async fn record(
     append(txn, at, &[entry]).await
 }
 
+/// Records a step taken by `actor` on a leaver's record itself (a hold, an anonymisation, a
+/// disclosure request), in `txn`.
+pub async fn record_on_leaver(
+    txn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    actor: i32,
+    leaver_id: i32,
+    action: &str,
+    summary: &str,
+) -> Result<i64, DbErr> {
+    record(
+        txn,
+        at,
+        Entry {
+            actor_id: Some(actor),
+            action,
+            entity: "leaver",
+            entity_id: Some(leaver_id.into()),
+            summary,
+        },
+    )
+    .await
+}
+
 /// The leavers an entry is about, read from the entry itself (`index` keeps them per person):
 /// a leaver entry's own id; the people a list named (`…; leavers 3,5,8`, written by the read
 /// audit); or the `leaver N;` that starts the summary of a change to something of theirs (a

@@ -7,7 +7,7 @@ use sea_orm::{
     Set, sea_query::Expr,
 };
 
-use crate::audit::{self, Entry};
+use crate::audit;
 
 /// A person's requests, newest first.
 pub async fn for_leaver(
@@ -33,29 +33,6 @@ pub async fn find(
         .await
 }
 
-/// The audit entry of a step in a person's disclosure request.
-async fn record_step(
-    txn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    actor: i32,
-    leaver_id: i32,
-    action: &str,
-    summary: &str,
-) -> Result<i64, DbErr> {
-    audit::record(
-        txn,
-        now,
-        Entry {
-            actor_id: Some(actor),
-            action,
-            entity: "leaver",
-            entity_id: Some(leaver_id.into()),
-            summary,
-        },
-    )
-    .await
-}
-
 /// Records a request received on `requested_on`, due on `due_on`.
 pub async fn open(
     txn: &impl ConnectionTrait,
@@ -76,7 +53,7 @@ pub async fn open(
     }
     .insert(txn)
     .await?;
-    record_step(
+    audit::record_on_leaver(
         txn,
         now,
         actor,
@@ -110,7 +87,7 @@ pub async fn mark_done(
     if changed.rows_affected != 1 {
         return Ok(false);
     }
-    record_step(
+    audit::record_on_leaver(
         txn,
         now,
         actor,
@@ -142,7 +119,7 @@ pub async fn record_export(
         .filter(disclosures::Column::Id.eq(request.id))
         .exec(txn)
         .await?;
-    record_step(
+    audit::record_on_leaver(
         txn,
         now,
         actor,

@@ -32,7 +32,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, sea_query::Expr,
 };
 
-use crate::audit::{self, Entry};
+use crate::audit;
 
 /// Why a record may be held: stored by the entity, with its names.
 pub use entity::leavers::HoldReason;
@@ -84,19 +84,9 @@ async fn record(
     id: i32,
     summary: &str,
 ) -> Result<(), DbErr> {
-    audit::record(
-        txn,
-        now,
-        Entry {
-            actor_id: Some(actor),
-            action,
-            entity: "leaver",
-            entity_id: Some(id.into()),
-            summary,
-        },
-    )
-    .await
-    .map(|_| ())
+    audit::record_on_leaver(txn, now, actor, id, action, summary)
+        .await
+        .map(|_| ())
 }
 
 pub async fn place_hold(

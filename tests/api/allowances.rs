@@ -15,10 +15,8 @@ async fn request(
     start: &str,
     end: &str,
 ) -> Page {
-    let new = format!("/leavers/{leaver}/allowances/new");
-    b.submit(
-        &new,
-        &new,
+    b.post_new_allowance(
+        leaver,
         &[
             ("kind", kind),
             ("monthly_amount", amount),
@@ -44,14 +42,10 @@ fn id_of(page: &Page) -> i32 {
 /// Takes a step from the request's page, with the version shown there (a page that offers no
 /// step to this user has none: the post then carries none either, as a forged one would).
 async fn step(b: &Browser, id: i32, action: &str, note: &str) -> Page {
-    let page = b.get(&format!("/allowances/{id}")).await;
+    let page = b.get_allowance(id).await;
     let version = crate::helpers::field_value(&page.body, "version").unwrap_or_default();
-    b.submit(
-        &format!("/allowances/{id}"),
-        &format!("/allowances/{id}/{action}"),
-        &[("version", &version), ("note", note)],
-    )
-    .await
+    b.post_allowance_step(id, action, &[("version", &version), ("note", note)])
+        .await
 }
 
 async fn lines(app: &TestApp, allowance: i32) -> Vec<entity::payments::Model> {
@@ -91,7 +85,7 @@ async fn a_request_is_drafted_submitted_approved_and_scheduled_month_by_month() 
     created.assert_redirect_under("/allowances/");
     let id = id_of(&created);
     assert_eq!(status(&app, id).await, "draft");
-    let page = coordinator.get(&format!("/allowances/{id}")).await;
+    let page = coordinator.get_allowance(id).await;
     assert!(
         page.body.contains("¥45,000")
             && page.body.contains("¥180,000")
@@ -101,7 +95,7 @@ async fn a_request_is_drafted_submitted_approved_and_scheduled_month_by_month() 
         .await
         .assert_redirect_to(&format!("/allowances/{id}"));
     // The finance queue lists it with leaver, kind, amount, months and total.
-    let queue = finance.get("/allowances?status=submitted").await;
+    let queue = finance.get_allowances("status=submitted").await;
     assert!(
         queue.body.contains("山田 花子 (SP-1)")
             && queue.body.contains("Housing")
@@ -140,9 +134,9 @@ async fn a_request_is_drafted_submitted_approved_and_scheduled_month_by_month() 
         ]
     );
     // The leaver page: every role sees the request; coordinators see its payment lines.
-    let for_finance = finance.get(&format!("/leavers/{}", l.id)).await;
+    let for_finance = finance.get_leaver(l.id).await;
     assert!(for_finance.body.contains("Approved") && !for_finance.body.contains("payment-lines"));
-    let for_coordinator = coordinator.get(&format!("/leavers/{}", l.id)).await;
+    let for_coordinator = coordinator.get_leaver(l.id).await;
     assert!(
         for_coordinator.body.contains("payment-lines")
             && for_coordinator.body.contains("2027-03 ¥45,000 Scheduled")
@@ -216,11 +210,9 @@ async fn requests_breaking_a_rule_are_refused_with_input_kept() {
         .await
         .assert_redirect_under("/allowances/");
     // A closed record takes no request.
-    let show = format!("/leavers/{}", l.id);
     coordinator
-        .submit(
-            &show,
-            &format!("{show}/status"),
+        .post_leaver_status(
+            l.id,
             &[
                 ("status", "closed"),
                 ("closed_reason", "moved"),
@@ -272,7 +264,7 @@ async fn the_state_machine_over_http() {
     assert_eq!(status(&app, b).await, "rejected");
     assert!(
         finance
-            .get(&format!("/allowances/{b}"))
+            .get_allowance(b)
             .await
             .body
             .contains("Housing is covered elsewhere")
@@ -289,9 +281,9 @@ async fn the_state_machine_over_http() {
         .find(|p| p.month.to_string() == "2026-10-01")
         .unwrap();
     finance
-        .submit(
-            "/payments?month=2026-10",
-            &format!("/payments/{}/paid", october.id),
+        .post_mark_paid(
+            "2026-10",
+            october.id,
             &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await
@@ -356,7 +348,7 @@ async fn nobody_decides_on_their_own_request() {
         .login(&me.email, crate::helpers::PASSWORD)
         .await
         .assert_redirect_to("/");
-    let page = coordinator.get(&format!("/allowances/{id}")).await;
+    let page = coordinator.get_allowance(id).await;
     assert!(
         !page.body.contains("/approve") && !page.body.contains("/reject"),
         "no decision buttons on one's own request"
@@ -368,7 +360,7 @@ async fn nobody_decides_on_their_own_request() {
     let (finance, _) = app.signed_in(Role::Finance).await;
     assert!(
         finance
-            .get(&format!("/allowances/{id}"))
+            .get_allowance(id)
             .await
             .body
             .contains(&format!("/allowances/{id}/approve"))
@@ -468,7 +460,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         step(&coordinator, id, "submit", "").await;
         step(&finance, id, "approve", "").await;
     }
-    let month = finance.get("/payments?month=2026-11").await;
+    let month = finance.get_payments("2026-11").await;
     assert_eq!(month.body.matches("class=\"payment-row\"").count(), 3);
     let first = entity::payments::Entity::find()
         .filter(entity::payments::Column::Amount.eq(45000))
@@ -481,32 +473,31 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         .unwrap()
         .unwrap();
     let bad_date = finance
-        .submit(
-            "/payments?month=2026-11",
-            &format!("/payments/{}/paid", first.id),
+        .post_mark_paid(
+            "2026-11",
+            first.id,
             &[("paid_on", "soon"), ("version", "1")],
         )
         .await;
     assert_eq!(bad_date.status, 422);
     finance
-        .submit(
-            "/payments?month=2026-11",
-            &format!("/payments/{}/paid", first.id),
+        .post_mark_paid(
+            "2026-11",
+            first.id,
             &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await;
     let again = finance
-        .submit(
-            "/payments?month=2026-11",
-            &format!("/payments/{}/paid", first.id),
+        .post_mark_paid(
+            "2026-11",
+            first.id,
             &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await;
     assert_eq!(again.status, 409, "a paid line is not paid twice");
     finance
-        .submit(
-            "/payments?month=2026-11",
-            "/payments/paid",
+        .post_mark_month_paid(
+            "2026-11",
             &[
                 ("month", "2026-11"),
                 ("paid_on", "2026-11-25"),
@@ -515,7 +506,7 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         )
         .await
         .assert_redirect_to("/payments?month=2026-11");
-    let after = finance.get("/payments?month=2026-11").await;
+    let after = finance.get_payments("2026-11").await;
     assert!(after.body.contains("2 lines marked as paid."));
     assert!(after.body.contains(
         "<td>Housing (居住費支援)</td><td class=\"yen\">¥0</td><td class=\"yen\">¥75,000</td>"
@@ -580,18 +571,16 @@ async fn the_budget_shows_committed_and_paid_and_asks_before_going_over() {
     let (finance, _) = app.signed_in(Role::Finance).await;
     let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
     finance
-        .submit(
-            "/budget?fy=2026",
-            "/budget",
+        .post_budget(
+            2026,
             &[("fy", "2026"), ("kind", "housing"), ("amount", "200000")],
         )
         .await
         .assert_redirect_to("/budget?fy=2026");
     assert_eq!(
         finance
-            .submit(
-                "/budget?fy=2026",
-                "/budget",
+            .post_budget(
+                2026,
                 &[("fy", "2026"), ("kind", "housing"), ("amount", "-5")]
             )
             .await
@@ -605,13 +594,13 @@ async fn the_budget_shows_committed_and_paid_and_asks_before_going_over() {
         .assert_redirect_under("/allowances/");
     let dec = lines(&app, a).await.into_iter().next().unwrap();
     finance
-        .submit(
-            "/payments?month=2026-12",
-            &format!("/payments/{}/paid", dec.id),
+        .post_mark_paid(
+            "2026-12",
+            dec.id,
             &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await;
-    let page = finance.get("/budget?fy=2026").await;
+    let page = finance.get_budget(2026).await;
     assert!(page.body.contains("<tr class=\"budget-row\" data-kind=\"housing\"><th>Housing (居住費支援)</th><td class=\"yen\">¥200,000</td><td class=\"yen\">¥100,000</td><td class=\"yen\">¥50,000</td><td class=\"yen\">¥50,000</td></tr>"), "{}", page.body);
     // The monthly chart: December paid, January and February scheduled, nothing in March.
     for (month, paid, scheduled) in [
@@ -632,9 +621,8 @@ async fn the_budget_shows_committed_and_paid_and_asks_before_going_over() {
     // One more month in FY2026 goes over by ¥30,000: confirmation first.
     let c = id_of(&request(&coordinator, l.id, "living", "30000", "2027-01", "2027-01").await);
     finance
-        .submit(
-            "/budget?fy=2026",
-            "/budget",
+        .post_budget(
+            2026,
             &[("fy", "2026"), ("kind", "living"), ("amount", "10000")],
         )
         .await;
@@ -666,7 +654,7 @@ async fn the_budget_shows_committed_and_paid_and_asks_before_going_over() {
     assert_eq!(status(&app, c).await, "approved");
     // The finance dashboard's summary has the same figures: ¥10,000 of living budget, ¥30,000
     // committed, ¥20,000 over.
-    let dash = finance.get("/").await;
+    let dash = finance.get_dashboard().await;
     let summary = &dash.body[dash.body.find("id=\"budget-summary\"").unwrap()..];
     let summary = &summary[..summary.find("</section>").unwrap()];
     assert!(
@@ -682,7 +670,7 @@ async fn the_finance_dashboard_shows_the_queue_and_this_months_totals() {
     let (finance, _) = app.signed_in(Role::Finance).await;
     assert!(
         finance
-            .get("/")
+            .get_dashboard()
             .await
             .body
             .contains("No request is waiting.")
@@ -693,7 +681,7 @@ async fn the_finance_dashboard_shows_the_queue_and_this_months_totals() {
     app.clock.advance(chrono::Duration::minutes(5));
     let b = id_of(&request(&coordinator, l.id, "living", "20000", "2026-11", "2026-11").await);
     step(&coordinator, b, "submit", "").await;
-    let dash = finance.get("/").await;
+    let dash = finance.get_dashboard().await;
     assert!(
         dash.body
             .contains("2 waiting; the oldest was submitted 2026-11-25 09:00."),
@@ -701,7 +689,7 @@ async fn the_finance_dashboard_shows_the_queue_and_this_months_totals() {
         dash.body
     );
     // The queue, oldest first.
-    let queue = finance.get("/allowances?status=submitted").await.body;
+    let queue = finance.get_allowances("status=submitted").await.body;
     let (first, second) = (
         queue.find(&format!("href=\"/allowances/{a}\"")).unwrap(),
         queue.find(&format!("href=\"/allowances/{b}\"")).unwrap(),
@@ -716,7 +704,7 @@ async fn the_finance_dashboard_shows_the_queue_and_this_months_totals() {
             "These months overlap another submitted or approved request of the same kind."
         )
     );
-    let dash = finance.get("/").await;
+    let dash = finance.get_dashboard().await;
     assert!(dash.body.contains("<tr class=\"month-total\"><th>Housing (居住費支援)</th><td class=\"yen\">¥30,000</td><td class=\"yen\">¥0</td></tr>"));
 }
 
@@ -756,9 +744,8 @@ async fn payment_rules_refuse_what_was_not_seen() {
     step(&finance, a, "approve", "").await;
     // A future month cannot be marked paid at once; a stale count is refused.
     let future = finance
-        .submit(
-            "/payments?month=2026-12",
-            "/payments/paid",
+        .post_mark_month_paid(
+            "2026-12",
             &[
                 ("month", "2026-12"),
                 ("paid_on", "2026-11-25"),
@@ -768,9 +755,8 @@ async fn payment_rules_refuse_what_was_not_seen() {
         .await;
     assert_eq!(future.status, 422);
     let stale = finance
-        .submit(
-            "/payments?month=2026-11",
-            "/payments/paid",
+        .post_mark_month_paid(
+            "2026-11",
             &[
                 ("month", "2026-11"),
                 ("paid_on", "2026-11-25"),
@@ -895,9 +881,8 @@ async fn implausible_payment_dates_are_refused_and_what_was_typed_is_kept() {
         .assert_redirect_to(list);
 
     let budget = finance
-        .submit(
-            "/budget?fy=2026",
-            "/budget",
+        .post_budget(
+            2026,
             &[("fy", "2026"), ("kind", "living"), ("amount", "12,3x")],
         )
         .await;

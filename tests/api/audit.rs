@@ -30,7 +30,7 @@ async fn the_audit_page_lists_newest_first_with_filters_and_pages() {
         .await
         .assert_redirect_to("/admin/users");
 
-    let first = admin.get("/admin/audit").await;
+    let first = admin.get_audit("").await;
     assert_eq!(first.status, 200);
     assert_eq!(first.body.matches("class=\"audit-row\"").count(), 50);
     let newest = first
@@ -40,20 +40,20 @@ async fn the_audit_page_lists_newest_first_with_filters_and_pages() {
     let a_failure = first.body.find("Sign-in failed").unwrap();
     assert!(newest < a_failure, "newest first");
     assert!(first.body.contains("rel=\"next\""));
-    let second = admin.get("/admin/audit?page=2").await;
+    let second = admin.get_audit("page=2").await;
     assert!(second.body.matches("class=\"audit-row\"").count() >= 13);
     assert!(second.body.contains("rel=\"prev\""));
 
-    let mine = admin.get(&format!("/admin/audit?actor={}", me.id)).await;
+    let mine = admin.get_audit(&format!("actor={}", me.id)).await;
     assert!(mine.body.contains("role: coordinator → finance"));
     assert!(!mine.body.contains("Sign-in failed"));
-    let users_only = admin.get("/admin/audit?entity=user").await;
+    let users_only = admin.get_audit("entity=user").await;
     assert_eq!(users_only.status, 200);
     assert!(users_only.body.contains("<option value=\"user\" selected>"));
     assert!(users_only.body.contains("role: coordinator → finance"));
     // Filtering by entity leaves out everything else.
     app.create_leaver("SP-1", None, &[]).await;
-    let leavers_only = admin.get("/admin/audit?entity=leaver").await;
+    let leavers_only = admin.get_audit("entity=leaver").await;
     assert_eq!(leavers_only.body.matches("class=\"audit-row\"").count(), 1);
     assert!(
         !leavers_only.body.contains("Sign-in failed")
@@ -195,8 +195,8 @@ async fn views_of_personal_data_are_recorded_and_shown_in_the_access_log() {
     let (admin, _) = app.signed_in(Role::Admin).await;
     let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
     let other = app.create_leaver("SP-2", Some(me.id), &[]).await;
-    coordinator.get(&format!("/leavers/{}", l.id)).await;
-    finance.get("/leavers").await;
+    coordinator.get_leaver(l.id).await;
+    finance.get_leavers("").await;
     let views: Vec<_> = app
         .audit_rows()
         .await
@@ -215,14 +215,12 @@ async fn views_of_personal_data_are_recorded_and_shown_in_the_access_log() {
             .any(|r| r.2.is_none() && r.3 == Some(f.id) && r.4 == list_view),
         "the list records each person shown: {views:?}"
     );
-    let finance_log = admin
-        .get(&format!("/leavers/{}/access-log", other.id))
-        .await;
+    let finance_log = admin.get_access_log(other.id).await;
     // Shown about one person, the entry leaves out the others on the page.
     assert!(
         finance_log.body.contains("<td>/leavers</td>") && !finance_log.body.contains("; leavers")
     );
-    let log = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
+    let log = admin.get_access_log(l.id).await;
     assert_eq!(log.status, 200);
     assert!(
         log.body.contains("Viewed")
@@ -230,20 +228,8 @@ async fn views_of_personal_data_are_recorded_and_shown_in_the_access_log() {
             && log.body.contains("finance user")
     );
     assert!(log.body.contains("Created"));
-    assert_eq!(
-        coordinator
-            .get(&format!("/leavers/{}/access-log", l.id))
-            .await
-            .status,
-        403
-    );
-    assert_eq!(
-        finance
-            .get(&format!("/leavers/{}/access-log", l.id))
-            .await
-            .status,
-        403
-    );
+    assert_eq!(coordinator.get_access_log(l.id).await.status, 403);
+    assert_eq!(finance.get_access_log(l.id).await.status, 403);
 }
 
 #[tokio::test]
@@ -266,7 +252,7 @@ async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
     let plan = app.create_plan(l.id, me.id).await;
     let a = app.create_allowance(l.id, me.id).await;
     for (b, action) in [(&coordinator, "submit"), (&finance, "approve")] {
-        let page = b.get(&format!("/allowances/{}", a.id)).await;
+        let page = b.get_allowance(a.id).await;
         let v = crate::helpers::field_value(&page.body, "version").unwrap();
         b.submit(
             &format!("/allowances/{}", a.id),
@@ -283,17 +269,16 @@ async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
         .unwrap()
         .unwrap();
     finance
-        .submit(
-            "/payments?month=2026-12",
-            &format!("/payments/{}/paid", line.id),
+        .post_mark_paid(
+            "2026-12",
+            line.id,
             &[("paid_on", "2026-11-25"), ("version", "1")],
         )
         .await
         .assert_redirect_to("/payments?month=2026-12");
     coordinator
-        .submit(
-            &format!("/plans/{}", plan.id),
-            &format!("/plans/{}/agree", plan.id),
+        .post_agree_plan(
+            plan.id,
             &[
                 ("agreed_on", "2026-11-25"),
                 ("version", &plan.version.to_string()),
@@ -354,7 +339,7 @@ async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
         );
     }
     // The access log shows the changes made through the allowance, the payment and the plan.
-    let log = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
+    let log = admin.get_access_log(l.id).await;
     assert_eq!(log.status, 200);
     for label in ["Submitted", "Approved", "Paid", "Agreed", "Exported"] {
         assert!(log.body.contains(label), "access log shows {label}");
@@ -381,10 +366,10 @@ async fn when_the_view_cannot_be_recorded_the_data_is_not_shown() {
             db.execute_unprepared("CREATE TRIGGER block_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'blocked'); END").await.unwrap();
         }
     }
-    let page = coordinator.get(&format!("/leavers/{}", l.id)).await;
+    let page = coordinator.get_leaver(l.id).await;
     assert_eq!(page.status, 500);
     assert!(!page.body.contains("Very private note") && !page.body.contains("山田"));
-    let list = coordinator.get("/leavers").await;
+    let list = coordinator.get_leavers("").await;
     assert_eq!(list.status, 500);
     assert!(!list.body.contains("SP-1"));
 }
@@ -399,7 +384,7 @@ async fn the_scheduled_backup_runs_once_per_fire_and_shows_on_the_admin_dashboar
     let (admin, _) = app.signed_in(Role::Admin).await;
     assert!(
         admin
-            .get("/")
+            .get_dashboard()
             .await
             .body
             .contains("No scheduled backup has run yet.")
@@ -417,7 +402,13 @@ async fn the_scheduled_backup_runs_once_per_fire_and_shows_on_the_admin_dashboar
         "once per fire"
     );
     aftercare::backup::verify(&path).await.unwrap();
-    assert!(admin.get("/").await.body.contains("written and verified"));
+    assert!(
+        admin
+            .get_dashboard()
+            .await
+            .body
+            .contains("written and verified")
+    );
 }
 
 #[tokio::test]
@@ -426,7 +417,7 @@ async fn the_per_person_index_follows_the_log_in_the_background() {
     let app = spawn_app().await;
     let l = app.create_leaver("SP-1", None, &[]).await;
     let (coordinator, _) = app.signed_in(Role::Coordinator).await;
-    coordinator.get("/leavers?coordinator=all").await;
+    coordinator.get_leavers("coordinator=all").await;
     // Nobody reads the access log: the background task files both entries within seconds.
     let started = std::time::Instant::now();
     loop {

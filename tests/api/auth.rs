@@ -106,7 +106,7 @@ async fn a_wrong_email_or_password_gets_one_generic_message() {
     // The typed email is kept; the password is not sent back.
     assert!(unknown.body.contains("value=\"nobody@example.jp\""));
     assert!(!unknown.body.contains(PASSWORD));
-    assert_eq!(browser.get("/").await.status, 303);
+    assert_eq!(browser.get_dashboard().await.status, 303);
     let failures: Vec<_> = app
         .audit_rows()
         .await
@@ -182,10 +182,10 @@ async fn lockout_numbers_are_settings() {
 async fn signing_out_ends_the_session() {
     let app = spawn_app().await;
     let (browser, user) = app.signed_in(Role::Coordinator).await;
-    assert_eq!(browser.get("/").await.status, 200);
+    assert_eq!(browser.get_dashboard().await.status, 200);
     let old_cookie = browser.cookie("aftercare_session").unwrap();
     browser
-        .post("/logout", &[])
+        .post_logout()
         .await
         .assert_redirect_to("/login?signed_out=1");
     assert!(
@@ -195,7 +195,10 @@ async fn signing_out_ends_the_session() {
             .body
             .contains("You have signed out.")
     );
-    browser.get("/").await.assert_redirect_to("/login?next=%2F");
+    browser
+        .get_dashboard()
+        .await
+        .assert_redirect_to("/login?next=%2F");
     assert!(
         app.audit_rows()
             .await
@@ -221,12 +224,15 @@ async fn an_idle_session_expires_after_thirty_minutes() {
     let app = spawn_app().await;
     let (browser, _) = app.signed_in(Role::Coordinator).await;
     app.clock.advance(Duration::minutes(29));
-    assert_eq!(browser.get("/").await.status, 200);
+    assert_eq!(browser.get_dashboard().await.status, 200);
     // Activity restarts the idle timer.
     app.clock.advance(Duration::minutes(29));
-    assert_eq!(browser.get("/").await.status, 200);
+    assert_eq!(browser.get_dashboard().await.status, 200);
     app.clock.advance(Duration::minutes(30));
-    browser.get("/").await.assert_redirect_to("/login?next=%2F");
+    browser
+        .get_dashboard()
+        .await
+        .assert_redirect_to("/login?next=%2F");
 }
 
 #[tokio::test]
@@ -235,11 +241,14 @@ async fn a_session_ends_twelve_hours_after_sign_in_however_active() {
     let (browser, _) = app.signed_in(Role::Coordinator).await;
     for _ in 0..35 {
         app.clock.advance(Duration::minutes(20));
-        assert_eq!(browser.get("/").await.status, 200);
+        assert_eq!(browser.get_dashboard().await.status, 200);
     }
     // 11 h 40 min so far.
     app.clock.advance(Duration::minutes(20));
-    browser.get("/").await.assert_redirect_to("/login?next=%2F");
+    browser
+        .get_dashboard()
+        .await
+        .assert_redirect_to("/login?next=%2F");
 }
 
 #[tokio::test]
@@ -247,9 +256,12 @@ async fn session_timeouts_are_settings() {
     let app = spawn_app_with(&[("AFTERCARE_SESSION_IDLE_MINUTES", "5")]).await;
     let (browser, _) = app.signed_in(Role::Coordinator).await;
     app.clock.advance(Duration::minutes(4));
-    assert_eq!(browser.get("/").await.status, 200);
+    assert_eq!(browser.get_dashboard().await.status, 200);
     app.clock.advance(Duration::minutes(5));
-    browser.get("/").await.assert_redirect_to("/login?next=%2F");
+    browser
+        .get_dashboard()
+        .await
+        .assert_redirect_to("/login?next=%2F");
 }
 
 #[tokio::test]
@@ -373,7 +385,7 @@ async fn a_session_written_back_after_its_account_was_signed_out_is_refused() {
         .await
         .unwrap();
     coordinator
-        .get("/")
+        .get_dashboard()
         .await
         .assert_redirect_to("/login?next=%2F");
 }
@@ -389,7 +401,7 @@ async fn two_instances_on_one_database_share_sessions_and_form_tokens() {
         .login(&user.email, PASSWORD)
         .await
         .assert_redirect_to("/");
-    let token = browser.get("/account").await.csrf_token();
+    let token = browser.get_account().await.csrf_token();
     // The same browser talks to the other instance (a load balancer could send it anywhere).
     let on_second = crate::helpers::Browser {
         base: second.address.clone(),
@@ -404,7 +416,7 @@ async fn two_instances_on_one_database_share_sessions_and_form_tokens() {
             .jar
             .add_cookie_str(&format!("{name}={value}; Path=/"), &url2);
     }
-    assert_eq!(on_second.get("/account").await.status, 200);
+    assert_eq!(on_second.get_account().await.status, 200);
     on_second
         .post_raw(
             "/account/language",
@@ -414,7 +426,7 @@ async fn two_instances_on_one_database_share_sessions_and_form_tokens() {
         .assert_redirect_to("/account");
     assert!(
         browser
-            .get("/account")
+            .get_account()
             .await
             .body
             .contains("<html lang=\"ja\">")
@@ -487,7 +499,7 @@ async fn a_stranger_cannot_lock_the_owner_out_and_guessing_across_accounts_is_sl
 
     // An admin sees the failures and lifts the lock.
     let (admin, me) = app.signed_in(Role::Admin).await;
-    let users = admin.get("/admin/users").await;
+    let users = admin.get_admin_users().await;
     assert!(
         users.body.contains("Recent failed sign-ins: 12"),
         "{}",
@@ -509,7 +521,7 @@ async fn a_stranger_cannot_lock_the_owner_out_and_guessing_across_accounts_is_sl
         .assert_redirect_to("/");
     assert!(
         !admin
-            .get("/admin/users")
+            .get_admin_users()
             .await
             .body
             .contains("Recent failed sign-ins")
@@ -547,12 +559,15 @@ async fn a_short_idle_timeout_is_kept_alive_by_activity() {
     for i in 0..12 {
         app.clock.advance(Duration::seconds(20));
         assert_eq!(
-            browser.get("/").await.status,
+            browser.get_dashboard().await.status,
             200,
             "after {}s",
             (i + 1) * 20
         );
     }
     app.clock.advance(Duration::seconds(61));
-    browser.get("/").await.assert_redirect_to("/login?next=%2F");
+    browser
+        .get_dashboard()
+        .await
+        .assert_redirect_to("/login?next=%2F");
 }

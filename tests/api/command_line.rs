@@ -809,7 +809,7 @@ async fn restore_drill_brings_back_every_row_committed_before_the_backup() {
     let signed_in = browser.login("drill@example.jp", PASSWORD).await;
     assert_eq!(signed_in.status, 303, "{}", server.log());
     let found = browser
-        .get("/leavers?coordinator=all&q=DRILL-00000")
+        .get_leavers("coordinator=all&q=DRILL-00000")
         .await
         .body;
     assert!(found.contains("DRILL-00000"));

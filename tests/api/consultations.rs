@@ -17,9 +17,8 @@ async fn a_coordinator_records_a_held_consultation() {
         "defaults to now"
     );
     let saved = browser
-        .submit(
-            &new,
-            &new,
+        .post_new_consultation(
+            l.id,
             &[
                 ("held_at", "2026-11-25T08:30"),
                 ("status", "held"),
@@ -32,7 +31,7 @@ async fn a_coordinator_records_a_held_consultation() {
         )
         .await;
     saved.assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
-    let page = browser.get(&format!("/leavers/{}", l.id)).await;
+    let page = browser.get_leaver(l.id).await;
     for text in [
         "Rent arrears discussed",
         "Housing、Money",
@@ -69,11 +68,9 @@ async fn an_appointment_is_planned_then_marked_held() {
     let app = spawn_app().await;
     let (browser, me) = app.signed_in(Role::Coordinator).await;
     let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
-    let new = format!("/leavers/{}/consultations/new", l.id);
     browser
-        .submit(
-            &new,
-            &new,
+        .post_new_consultation(
+            l.id,
             &[
                 ("held_at", "2026-11-27T14:00"),
                 ("status", "planned"),
@@ -87,12 +84,10 @@ async fn an_appointment_is_planned_then_marked_held() {
         .await
         .unwrap()
         .unwrap();
-    let edit = format!("/consultations/{}/edit", c.id);
     // Marking it held before it happened is refused.
     let early = browser
-        .submit(
-            &edit,
-            &edit,
+        .post_edit_consultation(
+            c.id,
             &[
                 ("held_at", "2026-11-27T14:00"),
                 ("status", "held"),
@@ -117,9 +112,8 @@ async fn an_appointment_is_planned_then_marked_held() {
         .await
         .assert_redirect_to("/");
     let no_summary = browser
-        .submit(
-            &edit,
-            &edit,
+        .post_edit_consultation(
+            c.id,
             &[
                 ("held_at", "2026-11-27T14:00"),
                 ("status", "held"),
@@ -135,9 +129,8 @@ async fn an_appointment_is_planned_then_marked_held() {
             .contains("Write a summary of the consultation.")
     );
     browser
-        .submit(
-            &edit,
-            &edit,
+        .post_edit_consultation(
+            c.id,
             &[
                 ("held_at", "2026-11-27T14:00"),
                 ("status", "held"),
@@ -166,9 +159,8 @@ async fn an_appointment_is_planned_then_marked_held() {
 
     // A form opened before that save is refused, with the input kept.
     let stale = browser
-        .submit(
-            &edit,
-            &edit,
+        .post_edit_consultation(
+            c.id,
             &[
                 ("held_at", "2026-11-27T14:00"),
                 ("status", "missed"),
@@ -190,12 +182,10 @@ async fn appointments_are_marked_missed_or_cancelled_and_a_cancelled_one_stays_c
     let app = spawn_app().await;
     let (browser, me) = app.signed_in(Role::Coordinator).await;
     let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
-    let new = format!("/leavers/{}/consultations/new", l.id);
     for at in ["2026-11-26T10:00", "2026-12-01T10:00"] {
         browser
-            .submit(
-                &new,
-                &new,
+            .post_new_consultation(
+                l.id,
                 &[("held_at", at), ("status", "planned"), ("channel", "phone")],
             )
             .await
@@ -214,13 +204,11 @@ async fn appointments_are_marked_missed_or_cancelled_and_a_cancelled_one_stays_c
         .await
         .assert_redirect_to("/");
     let mark = |id: i32, at: &'static str, status: &'static str| {
-        let edit = format!("/consultations/{id}/edit");
         let browser = &browser;
         async move {
             browser
-                .submit(
-                    &edit,
-                    &edit,
+                .post_edit_consultation(
+                    id,
                     &[
                         ("held_at", at),
                         ("status", status),
@@ -253,11 +241,9 @@ async fn appointments_are_marked_missed_or_cancelled_and_a_cancelled_one_stays_c
     assert_eq!(status(ids[0]).await.as_str(), "missed");
     assert_eq!(status(ids[1]).await.as_str(), "cancelled");
     // A cancelled appointment is not brought back.
-    let edit = format!("/consultations/{}/edit", ids[1]);
     let revived = browser
-        .submit(
-            &edit,
-            &edit,
+        .post_edit_consultation(
+            ids[1],
             &[
                 ("held_at", "2026-11-26T10:00"),
                 ("status", "held"),
@@ -277,11 +263,9 @@ async fn refusals_keep_the_input_and_save_nothing() {
     let app = spawn_app().await;
     let (browser, me) = app.signed_in(Role::Coordinator).await;
     let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
-    let new = format!("/leavers/{}/consultations/new", l.id);
     let past_plan = browser
-        .submit(
-            &new,
-            &new,
+        .post_new_consultation(
+            l.id,
             &[
                 ("held_at", "2026-11-24T10:00"),
                 ("status", "planned"),
@@ -303,9 +287,8 @@ async fn refusals_keep_the_input_and_save_nothing() {
     );
     assert!(past_plan.body.contains("value=\"2026-11-24T10:00\""));
     let bad = browser
-        .submit(
-            &new,
-            &new,
+        .post_new_consultation(
+            l.id,
             &[
                 ("held_at", "2026-13-01T10:00"),
                 ("status", "held"),
@@ -334,9 +317,8 @@ async fn refusals_keep_the_input_and_save_nothing() {
             .contains("it can no longer be changed")
     );
     let refused = browser
-        .submit(
-            &edit,
-            &edit,
+        .post_edit_consultation(
+            cancelled.id,
             &[
                 ("held_at", "2026-11-20T10:00"),
                 ("status", "held"),
@@ -377,7 +359,7 @@ async fn the_timeline_puts_planned_appointments_on_top_then_newest_first() {
         app.record_consultation(l.id, me.id, at, status, "phone", None)
             .await;
     }
-    let page = browser.get(&format!("/leavers/{}", l.id)).await;
+    let page = browser.get_leaver(l.id).await;
     let order: Vec<&str> = page
         .body
         .split("class=\"when\"><strong>")
@@ -414,14 +396,14 @@ async fn a_follow_up_is_done_once_a_consultation_is_held_after_it() {
         Some("2026-11-15"),
     )
     .await;
-    let page = browser.get(&format!("/leavers/{}", l.id)).await;
+    let page = browser.get_leaver(l.id).await;
     assert!(
         page.body
             .contains("<dd class=\"next-follow-up\">2026-11-15</dd>")
     );
     app.record_consultation(l.id, me.id, "2026-11-16T10:00", "held", "phone", None)
         .await;
-    let page = browser.get(&format!("/leavers/{}", l.id)).await;
+    let page = browser.get_leaver(l.id).await;
     assert!(
         page.body
             .contains("<dd class=\"next-follow-up\">None yet</dd>")
@@ -444,7 +426,7 @@ async fn finance_never_receives_consultation_content() {
         )
         .await;
     let (finance, _) = app.signed_in(Role::Finance).await;
-    let page = finance.get(&format!("/leavers/{}", l.id)).await;
+    let page = finance.get_leaver(l.id).await;
     assert_eq!(page.status, 200);
     for hidden in [
         "summary of 2026-11-20",
@@ -458,13 +440,7 @@ async fn finance_never_receives_consultation_content() {
             "finance must not receive {hidden}"
         );
     }
-    assert_eq!(
-        finance
-            .get(&format!("/consultations/{}/edit", c.id))
-            .await
-            .status,
-        403
-    );
+    assert_eq!(finance.get_edit_consultation(c.id).await.status, 403);
     assert_eq!(
         finance
             .get(&format!("/leavers/{}/consultations/new", l.id))
@@ -484,7 +460,7 @@ async fn finance_never_receives_consultation_content() {
         )
         .await;
     assert_eq!(post.status, 403);
-    let dashboard = finance.get("/").await;
+    let dashboard = finance.get_dashboard().await;
     assert!(!dashboard.body.contains("summary of") && !dashboard.body.contains("SP-1"));
 }
 
@@ -495,11 +471,9 @@ async fn saving_without_changes_records_no_change() {
     let app = spawn_app().await;
     let (browser, me) = app.signed_in(Role::Coordinator).await;
     let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
-    let new = format!("/leavers/{}/consultations/new", l.id);
     browser
-        .submit(
-            &new,
-            &new,
+        .post_new_consultation(
+            l.id,
             &[
                 ("held_at", "2026-11-25T08:30"),
                 ("status", "held"),
@@ -522,9 +496,8 @@ async fn saving_without_changes_records_no_change() {
             && form.body.contains("value=\"health\" checked")
     );
     browser
-        .submit(
-            &edit,
-            &edit,
+        .post_edit_consultation(
+            c.id,
             &[
                 ("held_at", "2026-11-25T08:30"),
                 ("status", "held"),

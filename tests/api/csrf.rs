@@ -242,7 +242,7 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
             .count()
     };
     let audit_before = writes().await;
-    let cookie_token = browser.get("/").await.csrf_token();
+    let cookie_token = browser.get_dashboard().await.csrf_token();
     for (path, fields) in post_routes(
         target.id,
         leaver.id,
@@ -263,7 +263,7 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
             "{path} with a wrong token"
         );
         // A token from another browser's cookie does not fit this browser's cookie.
-        let stranger = app.browser().get("/login").await.csrf_token();
+        let stranger = app.browser().get_login().await.csrf_token();
         let mut foreign = fields.clone();
         foreign.push(("csrf_token", stranger.as_str()));
         assert_eq!(
@@ -274,7 +274,7 @@ async fn every_post_without_a_valid_token_is_refused_and_changes_nothing() {
     }
     assert_eq!(writes().await, audit_before, "nothing was written");
     // Still signed in, nothing changed.
-    assert_eq!(browser.get("/").await.status, 200);
+    assert_eq!(browser.get_dashboard().await.status, 200);
     let t = aftercare::users::queries::get(&app.state.db, target.id)
         .await
         .unwrap()
@@ -300,7 +300,7 @@ async fn a_token_does_not_outlive_its_session() {
     let app = spawn_app().await;
     let user = app.create_user(Role::Coordinator, "c@example.jp").await;
     let browser = app.browser();
-    let anonymous = browser.get("/login").await.csrf_token();
+    let anonymous = browser.get_login().await.csrf_token();
     browser
         .login(&user.email, PASSWORD)
         .await
@@ -312,7 +312,7 @@ async fn a_token_does_not_outlive_its_session() {
         )
         .await;
     assert_eq!(refused.status, 403);
-    let first = browser.get("/").await.csrf_token();
+    let first = browser.get_dashboard().await.csrf_token();
     browser
         .post_raw("/logout", &[("csrf_token", &first)])
         .await
@@ -329,7 +329,7 @@ async fn a_token_does_not_outlive_its_session() {
         .await;
     assert_eq!(refused.status, 403);
     // The header carries the same token.
-    let second = browser.get("/").await.csrf_token();
+    let second = browser.get_dashboard().await.csrf_token();
     let resp = browser
         .http
         .post(format!("{}/language", app.address))
@@ -367,7 +367,10 @@ async fn a_browser_whose_session_was_ended_can_sign_in_again() {
         )
         .await
         .assert_redirect_to("/admin/users");
-    browser.get("/").await.assert_redirect_to("/login?next=%2F");
+    browser
+        .get_dashboard()
+        .await
+        .assert_redirect_to("/login?next=%2F");
     browser
         .login(&me.email, new_password)
         .await

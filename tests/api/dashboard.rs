@@ -94,7 +94,7 @@ async fn follow_ups_due_and_overdue_around_their_boundaries() {
     )
     .await;
 
-    let page = browser.get("/").await;
+    let page = browser.get_dashboard().await;
     assert_eq!(listed(&page.body, "follow-ups-due"), ["TODAY", "IN7"]);
     assert_eq!(
         listed(&page.body, "follow-ups-overdue"),
@@ -114,7 +114,7 @@ async fn follow_ups_due_and_overdue_around_their_boundaries() {
         .unwrap();
     }
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let team = admin.get("/").await;
+    let team = admin.get_dashboard().await;
     // Groups in coordinators' name order: "Sato Second" before "coordinator user".
     assert_eq!(
         listed(&team.body, "follow-ups-due"),
@@ -156,7 +156,7 @@ async fn appointments_this_week_from_monday_to_sunday() {
     // Held, not planned: not an appointment.
     app.record_consultation(l.id, me.id, "2026-11-24T10:00", "held", "phone", None)
         .await;
-    let page = browser.get("/").await;
+    let page = browser.get_dashboard().await;
     assert_eq!(listed(&page.body, "appointments-week"), ["MON", "SUN"]);
     assert!(page.body.contains("2026-11-29 23:59"));
 }
@@ -177,11 +177,9 @@ async fn no_contact_for_sixty_days() {
         .await;
     app.create_leaver("NEVER", Some(me.id), &[]).await;
     let lost = app.create_leaver("LOST", Some(me.id), &[]).await;
-    let show = format!("/leavers/{}", lost.id);
     browser
-        .submit(
-            &show,
-            &format!("{show}/status"),
+        .post_leaver_status(
+            lost.id,
             &[
                 ("status", "lost_contact"),
                 ("version", "1"),
@@ -189,7 +187,7 @@ async fn no_contact_for_sixty_days() {
             ],
         )
         .await;
-    let page = browser.get("/").await;
+    let page = browser.get_dashboard().await;
     assert_eq!(listed(&page.body, "no-contact"), ["HELD-61", "NEVER"]);
     assert!(
         page.body.contains("last contact 2026-09-25 23:59")
@@ -202,7 +200,10 @@ async fn no_contact_for_sixty_days() {
     shorter
         .record_consultation(l.id, me.id, "2026-10-11T10:00", "held", "phone", None)
         .await;
-    assert_eq!(listed(&b.get("/").await.body, "no-contact"), ["HELD-45"]);
+    assert_eq!(
+        listed(&b.get_dashboard().await.body, "no-contact"),
+        ["HELD-45"]
+    );
 }
 
 #[tokio::test]
@@ -247,7 +248,7 @@ async fn support_ending_within_ninety_days() {
         ],
     )
     .await;
-    let page = browser.get("/").await;
+    let page = browser.get_dashboard().await;
     assert_eq!(
         listed(&page.body, "support-ending"),
         ["END-TODAY", "END-90"]
@@ -271,7 +272,7 @@ async fn the_chart_counts_held_consultations_per_month_and_channel() {
         app.record_consultation(l.id, me.id, at, status, channel, None)
             .await;
     }
-    let page = browser.get("/").await;
+    let page = browser.get_dashboard().await;
     let row = |month: &str| -> Vec<u32> {
         let start = page.body.find(&format!("data-month=\"{month}\"")).unwrap();
         let r = &page.body[start..];
@@ -309,7 +310,7 @@ async fn today_is_the_team_date_not_the_utc_date() {
         Some("2026-11-24"),
     )
     .await;
-    let page = browser.get("/").await;
+    let page = browser.get_dashboard().await;
     assert_eq!(
         listed(&page.body, "follow-ups-overdue"),
         ["DUE-25"],

@@ -25,7 +25,7 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
         .await;
     let (finance, _) = app.signed_in(Role::Finance).await;
     for (b, action) in [(&coordinator_browser, "submit"), (&finance, "approve")] {
-        let page = b.get(&format!("/allowances/{}", allowance.id)).await;
+        let page = b.get_allowance(allowance.id).await;
         let v = crate::helpers::field_value(&page.body, "version").unwrap();
         b.submit(
             &format!("/allowances/{}", allowance.id),
@@ -44,20 +44,18 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
     app.create_plan(other.id, c.id).await;
     app.create_allowance(other.id, c.id).await;
     // A list page showed both people.
-    coordinator_browser.get("/leavers?coordinator=all").await;
+    coordinator_browser.get_leavers("coordinator=all").await;
     let page = format!("/leavers/{}/disclosure", l.id);
     let bad = admin
-        .submit(
-            &page,
-            &page,
+        .post_disclosure(
+            l.id,
             &[("action", "record"), ("requested_on", "2026-12-01")],
         )
         .await;
     assert_eq!(bad.status, 422);
     admin
-        .submit(
-            &page,
-            &page,
+        .post_disclosure(
+            l.id,
             &[("action", "record"), ("requested_on", "2026-11-20")],
         )
         .await
@@ -67,7 +65,7 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
         shown.body.contains("2026-12-04"),
         "14 days counted from the next day"
     );
-    let dash = admin.get("/").await;
+    let dash = admin.get_dashboard().await;
     let widget = &dash.body[dash.body.find("id=\"disclosures\"").unwrap()..];
     assert!(widget[..widget.find("</section>").unwrap()].contains("SP-1"));
 
@@ -196,7 +194,7 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
             .iter()
             .any(|r| r.0 == "export" && r.3 == Some(me.id) && r.4.ends_with(&zip_hash))
     );
-    let dash = admin.get("/").await;
+    let dash = admin.get_dashboard().await;
     let widget = &dash.body[dash.body.find("id=\"disclosures\"").unwrap()..];
     assert!(!widget[..widget.find("</section>").unwrap()].contains("SP-1"));
     // The printable record in the person's language, whatever the admin's.
@@ -223,9 +221,8 @@ async fn a_request_answered_another_way_is_marked_done_and_leaves_the_dashboard(
     let l = app.create_leaver_days_ago(60, "SP-1", None, &[]).await;
     let page = format!("/leavers/{}/disclosure", l.id);
     admin
-        .submit(
-            &page,
-            &page,
+        .post_disclosure(
+            l.id,
             &[("action", "record"), ("requested_on", "2026-11-24")],
         )
         .await
@@ -235,20 +232,16 @@ async fn a_request_answered_another_way_is_marked_done_and_leaves_the_dashboard(
         let rest = &body[start..];
         rest[..rest.find("</section>").unwrap()].to_string()
     };
-    assert!(widget(&admin.get("/").await.body).contains("SP-1"));
+    assert!(widget(&admin.get_dashboard().await.body).contains("SP-1"));
     let shown = admin.get(&page).await;
     let request = crate::helpers::field_value(&shown.body, "disclosure_id").unwrap();
     admin
-        .submit(
-            &page,
-            &page,
-            &[("action", "done"), ("disclosure_id", &request)],
-        )
+        .post_disclosure(l.id, &[("action", "done"), ("disclosure_id", &request)])
         .await
         .assert_redirect_to(&page);
     let after = admin.get(&page).await;
     assert!(after.body.contains("Answered") && !after.body.contains("Mark as answered"));
-    assert!(!widget(&admin.get("/").await.body).contains("SP-1"));
+    assert!(!widget(&admin.get_dashboard().await.body).contains("SP-1"));
     assert!(
         app.audit_rows()
             .await

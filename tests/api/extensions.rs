@@ -8,10 +8,8 @@ use crate::helpers::{Browser, as_refs, leaver_fields, spawn_app, spawn_app_with}
 // The standard leaver (born 2006-04-02) is supported to 2029-03-31 by default.
 
 async fn propose(b: &Browser, leaver: i32, end: &str) -> crate::helpers::Page {
-    let new = format!("/leavers/{leaver}/extensions/new");
-    b.submit(
-        &new,
-        &new,
+    b.post_new_extension(
+        leaver,
         &[
             ("new_end_on", end),
             ("reason", "studying"),
@@ -40,7 +38,6 @@ async fn an_approved_extension_becomes_the_support_end_everywhere() {
     let (admin, boss) = app.signed_in(Role::Admin).await;
     let (finance, _) = app.signed_in(Role::Finance).await;
     let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
-    let new = format!("/leavers/{}/allowances/new", l.id);
     let late = [
         ("kind", "living"),
         ("monthly_amount", "20000"),
@@ -49,7 +46,7 @@ async fn an_approved_extension_becomes_the_support_end_everywhere() {
         ("reason", "University"),
     ];
     // Before the extension: April 2029 lies outside the window.
-    let refused = coordinator.submit(&new, &new, &late).await;
+    let refused = coordinator.post_new_allowance(l.id, &late).await;
     assert_eq!(refused.status, 422);
     assert!(
         refused
@@ -61,20 +58,16 @@ async fn an_approved_extension_becomes_the_support_end_everywhere() {
         .await
         .assert_redirect_to(&format!("/leavers/{}#extensions", l.id));
     let id = ext_id(&app).await;
-    let page = admin.get(&format!("/leavers/{}", l.id)).await;
+    let page = admin.get_leaver(l.id).await;
     assert!(
         page.body.contains("Waiting for a decision")
             && page.body.contains(&format!("/extensions/{id}/approve"))
     );
     admin
-        .submit(
-            &format!("/leavers/{}", l.id),
-            &format!("/extensions/{id}/approve"),
-            &[("version", "1")],
-        )
+        .post_extension_decision(l.id, id, "approve", &[("version", "1")])
         .await
         .assert_redirect_to(&format!("/leavers/{}#extensions", l.id));
-    let after = coordinator.get(&format!("/leavers/{}", l.id)).await;
+    let after = coordinator.get_leaver(l.id).await;
     assert!(after.body.contains("2030-03-31"));
     assert!(after.body.contains(&format!("decided by {}", "admin user")));
     let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
@@ -86,30 +79,29 @@ async fn an_approved_extension_becomes_the_support_end_everywhere() {
         NaiveDate::from_ymd_opt(2030, 3, 31).unwrap()
     );
     // Finance sees the new end too, but not the extension's reasons.
-    let f = finance.get(&format!("/leavers/{}", l.id)).await;
+    let f = finance.get_leaver(l.id).await;
     assert!(f.body.contains("2030-03-31") && !f.body.contains("University until 2030"));
     // The list filter uses it: 2030-03-31 is 1222 days after 2026-11-25.
-    let list = coordinator.get("/leavers?ends_within=1222").await;
+    let list = coordinator.get_leavers("ends_within=1222").await;
     assert!(list.body.contains("SP-1"));
     assert!(
         !coordinator
-            .get("/leavers?ends_within=1221")
+            .get_leavers("ends_within=1221")
             .await
             .body
             .contains("SP-1")
     );
     // After the approval the same request is accepted.
     coordinator
-        .submit(&new, &new, &late)
+        .post_new_allowance(l.id, &late)
         .await
         .assert_redirect_under("/allowances/");
     // Editing the record keeps the extended end.
     let mut fields = leaver_fields("SP-1");
     fields.push(("coordinator_id", me.id.to_string()));
     fields.push(("version", stored.version.to_string()));
-    let edit = format!("/leavers/{}/edit", l.id);
     coordinator
-        .submit(&edit, &edit, &as_refs(&fields))
+        .post_edit_leaver(l.id, &as_refs(&fields))
         .await
         .assert_redirect_to(&format!("/leavers/{}", l.id));
     let kept = aftercare::leavers::queries::get(&app.state.db, l.id)
@@ -142,25 +134,17 @@ async fn nobody_decides_their_own_proposal_and_only_admins_decide() {
     let l = app.create_leaver("SP-1", None, &[]).await;
     propose(&admin, l.id, "2030-03-31").await;
     let id = ext_id(&app).await;
-    let page = admin.get(&format!("/leavers/{}", l.id)).await;
+    let page = admin.get_leaver(l.id).await;
     assert!(
         !page.body.contains(&format!("/extensions/{id}/approve")),
         "no buttons on one's own proposal"
     );
     let own = admin
-        .submit(
-            &format!("/leavers/{}", l.id),
-            &format!("/extensions/{id}/approve"),
-            &[("version", "1")],
-        )
+        .post_extension_decision(l.id, id, "approve", &[("version", "1")])
         .await;
     assert_eq!(own.status, 403);
     let by_coordinator = coordinator
-        .submit(
-            &format!("/leavers/{}", l.id),
-            &format!("/extensions/{id}/approve"),
-            &[("version", "1")],
-        )
+        .post_extension_decision(l.id, id, "approve", &[("version", "1")])
         .await;
     assert_eq!(by_coordinator.status, 403);
     let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
@@ -184,27 +168,24 @@ async fn rejecting_needs_a_note_and_a_stale_decision_applies_nothing() {
     let id = ext_id(&app).await;
     let show = format!("/leavers/{}", l.id);
     let no_note = first
-        .submit(
-            &show,
-            &format!("/extensions/{id}/reject"),
-            &[("version", "1")],
-        )
+        .post_extension_decision(l.id, id, "reject", &[("version", "1")])
         .await;
     // Refused: back to the person's page, which says why.
     no_note.assert_redirect_to(&format!("{show}#extensions"));
     assert!(
         first
-            .get(&show)
+            .get_leaver(l.id)
             .await
             .body
             .contains("A note is required to reject.")
     );
     // The second admin opened the page before the first rejected.
-    let token = second.get(&show).await.csrf_token();
+    let token = second.get_leaver(l.id).await.csrf_token();
     first
-        .submit(
-            &show,
-            &format!("/extensions/{id}/reject"),
+        .post_extension_decision(
+            l.id,
+            id,
+            "reject",
             &[("version", "1"), ("note", "Work is stable")],
         )
         .await
@@ -218,7 +199,7 @@ async fn rejecting_needs_a_note_and_a_stale_decision_applies_nothing() {
     stale.assert_redirect_to(&format!("{show}#extensions"));
     assert!(
         second
-            .get(&show)
+            .get_leaver(l.id)
             .await
             .body
             .contains("Nothing was applied.")
@@ -231,7 +212,7 @@ async fn rejecting_needs_a_note_and_a_stale_decision_applies_nothing() {
         stored.support_ends_on,
         NaiveDate::from_ymd_opt(2029, 3, 31).unwrap()
     );
-    assert!(first.get(&show).await.body.contains("Rejected"));
+    assert!(first.get_leaver(l.id).await.body.contains("Rejected"));
 }
 
 #[tokio::test]
@@ -239,11 +220,9 @@ async fn proposals_are_checked() {
     let app = spawn_app().await;
     let (coordinator, _) = app.signed_in(Role::Coordinator).await;
     let l = app.create_leaver("SP-1", None, &[]).await;
-    let new = format!("/leavers/{}/extensions/new", l.id);
     let page = coordinator
-        .submit(
-            &new,
-            &new,
+        .post_new_extension(
+            l.id,
             &[
                 ("new_end_on", "2029-03-31"),
                 ("reason", "other"),
@@ -272,11 +251,7 @@ async fn an_extension_survives_a_change_of_the_window_settings() {
     propose(&coordinator, l.id, "2030-03-31").await;
     let id = ext_id(&app).await;
     admin
-        .submit(
-            &format!("/leavers/{}", l.id),
-            &format!("/extensions/{id}/approve"),
-            &[("version", "1")],
-        )
+        .post_extension_decision(l.id, id, "approve", &[("version", "1")])
         .await;
     let url = app.state.config.database_url.clone();
     let _restarted = spawn_app_with(&[

@@ -100,11 +100,7 @@ async fn after_the_disk_fills_and_frees_the_server_serves_again_within_seconds()
         .await
         .assert_redirect_to("/");
     let new = browser
-        .submit(
-            "/leavers/new",
-            "/leavers/new",
-            &as_refs(&leaver_fields("SP-1")),
-        )
+        .post_new_leaver(&as_refs(&leaver_fields("SP-1")))
         .await;
     new.assert_redirect_under("/leavers/");
     let show = new.location.clone().unwrap();
@@ -146,7 +142,7 @@ async fn after_the_disk_fills_and_frees_the_server_serves_again_within_seconds()
     .await;
     assert!(healthy.is_some(), "healthz recovers: {}", server.log());
     let served = within(Duration::from_secs(10), || async {
-        browser.get(&show).await.status == 200 && browser.get("/leavers").await.status == 200
+        browser.get(&show).await.status == 200 && browser.get_leavers("").await.status == 200
     })
     .await;
     assert!(served.is_some(), "pages recover: {}", server.log());

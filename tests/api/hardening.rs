@@ -78,7 +78,7 @@ async fn raw_post(
 /// The CSRF cookie and token of a fresh visit to the sign-in page.
 async fn csrf_of(base: &str) -> (String, String) {
     let browser = Browser::at(base);
-    let page = browser.get("/login").await;
+    let page = browser.get_login().await;
     let token = field_value(&page.body, "csrf_token").unwrap();
     let cookies = ["aftercare_csrf", "aftercare_session"]
         .iter()
@@ -139,14 +139,14 @@ async fn a_huge_body_is_refused_before_it_is_read_whoever_sends_it() {
         "memory grew from {before} KiB to {after} KiB"
     );
     // The server still answers.
-    assert_eq!(Browser::at(&base).get("/login").await.status, 200);
+    assert_eq!(Browser::at(&base).get_login().await.status, 200);
 }
 
 #[tokio::test]
 async fn the_too_large_page_is_the_error_page_in_the_users_language() {
     let app = spawn_app().await;
     let browser = app.browser();
-    let token = browser.get("/login").await.csrf_token();
+    let token = browser.get_login().await.csrf_token();
     // Just over the limit: small enough to be sent whole before the answer comes back.
     let big = "x".repeat(2 * 1024 * 1024 + 1024);
     let resp = browser
@@ -235,7 +235,7 @@ async fn odd_characters_in_a_date_and_time_get_a_message_not_a_panic() {
 async fn refusals_carry_the_security_headers_and_are_never_cached() {
     let app = spawn_app().await;
     let browser = app.browser();
-    browser.get("/login").await;
+    browser.get_login().await;
     let refused = browser
         .post_raw("/login", &[("email", "a@example.jp"), ("password", "x")])
         .await;
@@ -252,7 +252,7 @@ async fn refusals_carry_the_security_headers_and_are_never_cached() {
         assert!(policy.contains(feature), "{policy}");
     }
     // A page too, and the static files keep their own caching.
-    let page = browser.get("/login").await;
+    let page = browser.get_login().await;
     assert_eq!(page.headers["cache-control"], "no-store");
     assert!(page.headers.contains_key("permissions-policy"));
     let css = browser.get("/static/app.css").await;
@@ -275,18 +275,14 @@ async fn weak_or_odd_passwords_are_refused_with_a_message() {
         let admin = &admin;
         async move {
             admin
-                .submit(
-                    "/admin/users/new",
-                    "/admin/users/new",
-                    &[
-                        ("name", "Hanako Sato"),
-                        ("email", "hanako.sato@example.jp"),
-                        ("role", "coordinator"),
-                        ("language", "en"),
-                        ("password", password),
-                        ("password_confirm", password),
-                    ],
-                )
+                .post_new_user(&[
+                    ("name", "Hanako Sato"),
+                    ("email", "hanako.sato@example.jp"),
+                    ("role", "coordinator"),
+                    ("language", "en"),
+                    ("password", password),
+                    ("password_confirm", password),
+                ])
                 .await
         }
     };
@@ -347,9 +343,7 @@ async fn invisible_and_direction_changing_characters_are_refused() {
                 fields.retain(|(f, _)| *f != k);
                 fields.push((k, v.to_string()));
             }
-            browser
-                .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
-                .await
+            browser.post_new_leaver(&as_refs(&fields)).await
         }
     };
     for (field, value, message) in [
@@ -409,27 +403,20 @@ async fn implausible_dates_are_refused_each_with_its_own_message() {
     let mut fields = leaver_fields("SP-OLD");
     fields.retain(|(k, _)| *k != "date_of_birth");
     fields.push(("date_of_birth", "0001-01-01".into()));
-    let page = browser
-        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
-        .await;
+    let page = browser.post_new_leaver(&as_refs(&fields)).await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("over 40 when the placement ended"));
     assert!(page.body.contains("value=\"0001-01-01\""));
 
     // Entered today: a request cannot be older than the record, nor in the future.
     let l = app.create_leaver("SP-1", None, &[]).await;
-    let disclosure = format!("/leavers/{}/disclosure", l.id);
     for (date, message) in [
         ("0001-01-01", "record was created"),
         ("2026-11-24", "record was created"),
         ("9999-12-31", "not in the future"),
     ] {
         let page = browser
-            .submit(
-                &disclosure,
-                &disclosure,
-                &[("action", "record"), ("requested_on", date)],
-            )
+            .post_disclosure(l.id, &[("action", "record"), ("requested_on", date)])
             .await;
         assert_eq!(page.status, 422, "{date}");
         assert!(page.body.contains(message), "{date}");

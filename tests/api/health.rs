@@ -60,7 +60,7 @@ async fn an_internal_error_shows_only_a_request_id_and_logs_the_details_under_it
     let app = spawn_app().await;
     let (browser, _) = app.signed_in(aftercare::roles::Role::Coordinator).await;
     app.state.db.close_by_ref().await.unwrap();
-    let page = browser.get("/account").await;
+    let page = browser.get_account().await;
     assert_eq!(page.status, 500);
     assert!(page.body.contains("Something went wrong"));
     let id = page

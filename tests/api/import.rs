@@ -52,7 +52,7 @@ async fn an_admin_imports_the_example_file() {
     let page = upload(&admin, EXAMPLE.as_bytes().to_vec()).await;
     page.assert_redirect_to("/leavers?coordinator=all");
     assert_eq!(count(&app).await, 3);
-    let list = admin.get("/leavers?coordinator=all").await;
+    let list = admin.get_leavers("coordinator=all").await;
     assert!(list.body.contains("The register has been imported."));
     let rows = entity::leavers::Entity::find()
         .all(&app.state.db)

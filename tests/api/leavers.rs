@@ -18,9 +18,7 @@ async fn a_coordinator_records_a_leaver_and_sees_the_support_window() {
     let (browser, me) = app.signed_in(Role::Coordinator).await;
     let mut fields = leaver_fields("SP-2024-001");
     fields.push(("coordinator_id", me.id.to_string()));
-    let created = browser
-        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
-        .await;
+    let created = browser.post_new_leaver(&as_refs(&fields)).await;
     created.assert_redirect_under("/leavers/");
     let page = browser.get(created.location.as_deref().unwrap()).await;
     assert_eq!(page.status, 200);
@@ -76,7 +74,7 @@ async fn a_coordinator_records_a_leaver_and_sees_the_support_window() {
 async fn the_contact_cadence_is_suggested_from_the_setting_and_saved_from_the_form() {
     let app = spawn_app().await;
     let (browser, me) = app.signed_in(Role::Coordinator).await;
-    let form = browser.get("/leavers/new").await;
+    let form = browser.get_new_leaver().await;
     assert_eq!(
         crate::helpers::field_value(&form.body, "contact_every_days").as_deref(),
         Some("56")
@@ -84,9 +82,7 @@ async fn the_contact_cadence_is_suggested_from_the_setting_and_saved_from_the_fo
     let mut fields = leaver_fields("SP-CADENCE");
     fields.push(("coordinator_id", me.id.to_string()));
     fields.push(("contact_every_days", "400".into()));
-    let refused = browser
-        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
-        .await;
+    let refused = browser.post_new_leaver(&as_refs(&fields)).await;
     assert_eq!(refused.status, 422);
     assert_eq!(
         crate::helpers::field_value(&refused.body, "contact_every_days").as_deref(),
@@ -96,7 +92,7 @@ async fn the_contact_cadence_is_suggested_from_the_setting_and_saved_from_the_fo
     fields.pop();
     fields.push(("contact_every_days", "21".into()));
     browser
-        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
+        .post_new_leaver(&as_refs(&fields))
         .await
         .assert_redirect_under("/leavers/");
     let saved = entity::leavers::Entity::find()
@@ -121,7 +117,7 @@ async fn the_support_window_follows_the_settings_and_shows_when_it_ended() {
             ],
         )
         .await;
-    let page = browser.get(&format!("/leavers/{}", old.id)).await;
+    let page = browser.get_leaver(old.id).await;
     assert!(page.body.contains("Support ended"));
     assert!(page.body.contains("2022-03-31"));
     let japanese = browser
@@ -166,9 +162,7 @@ async fn a_bad_form_is_refused_beside_each_field_and_nothing_is_saved() {
             _ => {}
         }
     }
-    let page = browser
-        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
-        .await;
+    let page = browser.post_new_leaver(&as_refs(&fields)).await;
     assert_eq!(page.status, 422);
     for message in [
         "Enter the name.",
@@ -195,9 +189,7 @@ async fn a_bad_form_is_refused_beside_each_field_and_nothing_is_saved() {
     let mut young = leaver_fields("SP-10");
     young.retain(|(k, _)| *k != "placement_ended_on");
     young.push(("placement_ended_on", "2021-04-01".into()));
-    let page = browser
-        .submit("/leavers/new", "/leavers/new", &as_refs(&young))
-        .await;
+    let page = browser.post_new_leaver(&as_refs(&young)).await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("younger than 15"));
     assert_eq!(leaver_count(&app).await, 0);
@@ -210,11 +202,7 @@ async fn a_duplicate_case_number_gets_a_friendly_message() {
     app.create_leaver("SP-1", None, &[]).await;
     // Full-width digits are the same case number.
     let page = browser
-        .submit(
-            "/leavers/new",
-            "/leavers/new",
-            &as_refs(&leaver_fields("ＳＰ-１")),
-        )
+        .post_new_leaver(&as_refs(&leaver_fields("ＳＰ-１")))
         .await;
     assert_eq!(page.status, 422);
     assert!(
@@ -245,7 +233,7 @@ async fn edits_name_the_changed_fields_and_a_stale_form_is_refused_with_input_ke
         }
     }
     browser
-        .submit(&edit, &edit, &as_refs(&fields))
+        .post_edit_leaver(l.id, &as_refs(&fields))
         .await
         .assert_redirect_to(&format!("/leavers/{}", l.id));
     let row = app
@@ -263,7 +251,7 @@ async fn edits_name_the_changed_fields_and_a_stale_form_is_refused_with_input_ke
             *v = "My late note".into();
         }
     }
-    let stale = browser.submit(&edit, &edit, &as_refs(&fields)).await;
+    let stale = browser.post_edit_leaver(l.id, &as_refs(&fields)).await;
     assert_eq!(stale.status, 422);
     assert!(stale.body.contains("Someone else changed this record"));
     assert!(stale.body.contains("My late note"));
@@ -283,11 +271,9 @@ async fn status_moves_between_active_and_lost_contact_and_closes_with_a_reason()
     let (browser, _) = app.signed_in(Role::Coordinator).await;
     let l = app.create_leaver("SP-1", None, &[]).await;
     let show = format!("/leavers/{}", l.id);
-    let status = format!("/leavers/{}/status", l.id);
     browser
-        .submit(
-            &show,
-            &status,
+        .post_leaver_status(
+            l.id,
             &[
                 ("status", "lost_contact"),
                 ("version", "1"),
@@ -297,17 +283,15 @@ async fn status_moves_between_active_and_lost_contact_and_closes_with_a_reason()
         .await
         .assert_redirect_to(&show);
     browser
-        .submit(
-            &show,
-            &status,
+        .post_leaver_status(
+            l.id,
             &[("status", "active"), ("version", "2"), ("confirm", "yes")],
         )
         .await
         .assert_redirect_to(&show);
     let no_reason = browser
-        .submit(
-            &show,
-            &status,
+        .post_leaver_status(
+            l.id,
             &[("status", "closed"), ("version", "3"), ("confirm", "yes")],
         )
         .await;
@@ -318,9 +302,8 @@ async fn status_moves_between_active_and_lost_contact_and_closes_with_a_reason()
             .contains("Give the reason for closing the record.")
     );
     browser
-        .submit(
-            &show,
-            &status,
+        .post_leaver_status(
+            l.id,
             &[
                 ("status", "closed"),
                 ("closed_reason", "Moved to Osaka"),
@@ -337,9 +320,8 @@ async fn status_moves_between_active_and_lost_contact_and_closes_with_a_reason()
         "no status form on a closed record"
     );
     let again = browser
-        .submit(
-            &show,
-            &status,
+        .post_leaver_status(
+            l.id,
             &[("status", "active"), ("version", "4"), ("confirm", "yes")],
         )
         .await;
@@ -405,11 +387,9 @@ async fn search_filters_sorting_and_pages() {
         ],
     )
     .await;
-    let show = format!("/leavers/{}", lost.id);
     browser
-        .submit(
-            &show,
-            &format!("{show}/status"),
+        .post_leaver_status(
+            lost.id,
             &[
                 ("status", "lost_contact"),
                 ("version", "1"),
@@ -428,10 +408,10 @@ async fn search_filters_sorting_and_pages() {
             .collect()
     };
     // "Mine" is the default for coordinators.
-    let mine = browser.get("/leavers").await;
+    let mine = browser.get_leavers("").await;
     assert_eq!(names(&mine.body), ["A-001", "A-002"]);
     assert!(mine.body.contains("<option value=\"mine\" selected>"));
-    let all = browser.get("/leavers?coordinator=all").await;
+    let all = browser.get_leavers("coordinator=all").await;
     assert_eq!(
         names(&all.body),
         ["A-001", "A-002", "B-001"],
@@ -455,24 +435,20 @@ async fn search_filters_sorting_and_pages() {
         assert_eq!(names(&page.body), [expected], "q={q}");
     }
     let lost_only = browser
-        .get("/leavers?coordinator=all&status=lost_contact")
+        .get_leavers("coordinator=all&status=lost_contact")
         .await;
     assert_eq!(names(&lost_only.body), ["A-002"]);
     // Support ends: A-002 (born 2004-06-01) on 2027-03-31, the others on 2029-03-31.
-    let soon = browser
-        .get("/leavers?coordinator=all&ends_within=126")
-        .await;
+    let soon = browser.get_leavers("coordinator=all&ends_within=126").await;
     assert_eq!(names(&soon.body), ["A-002"]);
-    let not_yet = browser
-        .get("/leavers?coordinator=all&ends_within=125")
-        .await;
+    let not_yet = browser.get_leavers("coordinator=all&ends_within=125").await;
     assert!(names(&not_yet.body).is_empty());
     let by_end = browser
-        .get("/leavers?coordinator=all&sort=support_end")
+        .get_leavers("coordinator=all&sort=support_end")
         .await;
     assert_eq!(names(&by_end.body)[0], "A-002");
     let by_case = browser
-        .get("/leavers?coordinator=all&sort=case_number")
+        .get_leavers("coordinator=all&sort=case_number")
         .await;
     assert_eq!(names(&by_case.body), ["A-001", "A-002", "B-001"]);
 }
@@ -488,17 +464,17 @@ async fn the_list_shows_fifty_per_page_with_page_links() {
     for i in 0..120 {
         app.create_leaver(&format!("P-{i:03}"), None, &[]).await;
     }
-    let first = browser.get("/leavers?sort=case_number").await;
+    let first = browser.get_leavers("sort=case_number").await;
     assert_eq!(first.body.matches("class=\"leaver-row\"").count(), 50);
     assert!(first.body.contains("120 records · page 1 of 3"));
     assert!(first.body.contains("P-000") && !first.body.contains("P-050"));
     assert!(first.body.contains("page=3"));
-    let third = browser.get("/leavers?sort=case_number&page=3").await;
+    let third = browser.get_leavers("sort=case_number&page=3").await;
     assert_eq!(third.body.matches("class=\"leaver-row\"").count(), 20);
     assert!(third.body.contains("P-119"));
     assert_eq!(
         browser
-            .get("/leavers?page=99999999999999999999")
+            .get_leavers("page=99999999999999999999")
             .await
             .status,
         200
@@ -512,7 +488,7 @@ async fn finance_sees_identity_and_support_window_only() {
     let l = app
         .create_leaver("SP-1", None, &[("living_situation", "Lives with a friend")])
         .await;
-    let page = finance.get(&format!("/leavers/{}", l.id)).await;
+    let page = finance.get_leaver(l.id).await;
     assert_eq!(page.status, 200);
     for shown in ["SP-1", "山田 花子", "2006-04-02", "2029-03-31"] {
         assert!(page.body.contains(shown), "finance sees {shown}");
@@ -532,14 +508,11 @@ async fn finance_sees_identity_and_support_window_only() {
             "finance must not receive {hidden}"
         );
     }
-    let list = finance.get("/leavers").await;
+    let list = finance.get_leavers("").await;
     assert!(list.body.contains("SP-1"));
     assert!(!list.body.contains("ヤマダ") && !list.body.contains("New record"));
-    assert_eq!(finance.get("/leavers/new").await.status, 403);
-    assert_eq!(
-        finance.get(&format!("/leavers/{}/edit", l.id)).await.status,
-        403
-    );
+    assert_eq!(finance.get_new_leaver().await.status, 403);
+    assert_eq!(finance.get_edit_leaver(l.id).await.status, 403);
     let post = finance
         .post(
             &format!("/leavers/{}/status", l.id),
@@ -606,9 +579,7 @@ async fn only_an_active_coordinator_can_be_assigned() {
     let finance = app.create_user(Role::Finance, "f@example.jp").await;
     let mut fields = leaver_fields("SP-1");
     fields.push(("coordinator_id", finance.id.to_string()));
-    let page = browser
-        .submit("/leavers/new", "/leavers/new", &as_refs(&fields))
-        .await;
+    let page = browser.post_new_leaver(&as_refs(&fields)).await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("Choose an active coordinator."));
     assert_eq!(leaver_count(&app).await, 0);
@@ -619,11 +590,9 @@ async fn a_status_change_on_an_old_page_is_refused() {
     let app = spawn_app().await;
     let (browser, _) = app.signed_in(Role::Coordinator).await;
     let l = app.create_leaver("SP-1", None, &[]).await;
-    let show = format!("/leavers/{}", l.id);
     browser
-        .submit(
-            &show,
-            &format!("{show}/status"),
+        .post_leaver_status(
+            l.id,
             &[
                 ("status", "lost_contact"),
                 ("version", "1"),
@@ -632,9 +601,8 @@ async fn a_status_change_on_an_old_page_is_refused() {
         )
         .await;
     let stale = browser
-        .submit(
-            &show,
-            &format!("{show}/status"),
+        .post_leaver_status(
+            l.id,
             &[
                 ("status", "closed"),
                 ("closed_reason", "x"),
@@ -659,11 +627,9 @@ async fn finance_can_neither_see_nor_filter_by_status_or_coordinator() {
     let (admin, _) = app.signed_in(Role::Admin).await;
     let l = app.create_leaver("SP-1", Some(coordinator.id), &[]).await;
     app.create_leaver("SP-2", None, &[]).await;
-    let show = format!("/leavers/{}", l.id);
     admin
-        .submit(
-            &show,
-            &format!("{show}/status"),
+        .post_leaver_status(
+            l.id,
             &[
                 ("status", "closed"),
                 ("closed_reason", "moved"),
@@ -673,7 +639,7 @@ async fn finance_can_neither_see_nor_filter_by_status_or_coordinator() {
         )
         .await;
     let (finance, _) = app.signed_in(Role::Finance).await;
-    let list = finance.get("/leavers").await;
+    let list = finance.get_leavers("").await;
     assert!(!list.body.contains("coordinator user") && !list.body.contains("Closed"));
     for query in [
         "status=closed",
@@ -687,7 +653,7 @@ async fn finance_can_neither_see_nor_filter_by_status_or_coordinator() {
         );
     }
     // The same filter works for those who keep the register.
-    let closed = admin.get("/leavers?coordinator=all&status=closed").await;
+    let closed = admin.get_leavers("coordinator=all&status=closed").await;
     assert!(closed.body.contains("SP-1") && !closed.body.contains("SP-2"));
 }
 
@@ -717,7 +683,7 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
 
     // The button pressed without choosing: nothing changes.
     let same = browser
-        .submit(&show, &status, &[("status", "active"), ("version", "1")])
+        .post_leaver_status(l.id, &[("status", "active"), ("version", "1")])
         .await;
     assert_eq!(same.status, 422);
     assert!(
@@ -728,11 +694,7 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
 
     // A change is shown first, and only the confirmation makes it.
     let check = browser
-        .submit(
-            &show,
-            &status,
-            &[("status", "lost_contact"), ("version", "1")],
-        )
+        .post_leaver_status(l.id, &[("status", "lost_contact"), ("version", "1")])
         .await;
     assert_eq!(check.status, 200);
     assert!(check.body.contains("Check the status change"));
@@ -750,9 +712,8 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
         "the confirmation names the person: its view is recorded"
     );
     browser
-        .submit(
-            &show,
-            &status,
+        .post_leaver_status(
+            l.id,
             &[
                 ("status", "lost_contact"),
                 ("version", "1"),
@@ -765,7 +726,7 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
 
     // Closing without a reason is refused before any confirmation.
     let no_reason = browser
-        .submit(&show, &status, &[("status", "closed"), ("version", "2")])
+        .post_leaver_status(l.id, &[("status", "closed"), ("version", "2")])
         .await;
     assert_eq!(no_reason.status, 422);
     assert!(
@@ -774,9 +735,8 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
             .contains("Give the reason for closing the record.")
     );
     let check = browser
-        .submit(
-            &show,
-            &status,
+        .post_leaver_status(
+            l.id,
             &[
                 ("status", "closed"),
                 ("closed_reason", "Moved to Osaka"),
@@ -799,7 +759,7 @@ async fn the_status_form_starts_on_the_current_status_and_a_change_is_confirmed(
     let jb = app.browser();
     jb.login(&ja.email, &ja.password).await;
     let check = jb
-        .submit(&show, &status, &[("status", "active"), ("version", "2")])
+        .post_leaver_status(l.id, &[("status", "active"), ("version", "2")])
         .await;
     assert!(check.body.contains("状態の変更の確認"), "{}", check.body);
 }
@@ -825,7 +785,7 @@ async fn an_unknown_stored_status_is_an_error_not_a_guess() {
             .await
             .is_err()
     );
-    let page = browser.get(&format!("/leavers/{}", l.id)).await;
+    let page = browser.get_leaver(l.id).await;
     assert_eq!(page.status, 500);
     assert!(!page.body.contains("Active"));
 }
@@ -839,7 +799,7 @@ async fn an_unknown_stored_channel_or_language_is_an_error_not_a_guess() {
     let c = app
         .record_consultation(l.id, me.id, "2026-11-20T10:00", "held", "phone", None)
         .await;
-    assert_eq!(browser.get(&format!("/leavers/{}", l.id)).await.status, 200);
+    assert_eq!(browser.get_leaver(l.id).await.status, 200);
     app.state
         .db
         .execute_unprepared(&format!(
@@ -848,7 +808,7 @@ async fn an_unknown_stored_channel_or_language_is_an_error_not_a_guess() {
         ))
         .await
         .unwrap();
-    assert_eq!(browser.get(&format!("/leavers/{}", l.id)).await.status, 500);
+    assert_eq!(browser.get_leaver(l.id).await.status, 500);
     app.state
         .db
         .execute_unprepared(&format!(

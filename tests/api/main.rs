@@ -1,5 +1,6 @@
 //! HTTP tests against the real application; one binary so it links once.
 mod helpers;
+mod pages;
 
 mod allowances;
 mod audit;

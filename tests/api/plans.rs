@@ -35,10 +35,8 @@ async fn a_plan_is_written_agreed_printed_and_reviewed() {
     .assert_redirect_under("/plans/");
     let plan = latest_plan(&app).await;
     let page = format!("/plans/{}", plan.id);
-    let goals = format!("{page}/goals");
-    b.submit(
-        &page,
-        &goals,
+    b.post_plan_goal(
+        plan.id,
         &[
             ("domain", "school"),
             ("goal", "Pass the first-year exams"),
@@ -48,9 +46,8 @@ async fn a_plan_is_written_agreed_printed_and_reviewed() {
     )
     .await
     .assert_redirect_to(&page);
-    b.submit(
-        &page,
-        &goals,
+    b.post_plan_goal(
+        plan.id,
         &[
             ("domain", "housing"),
             ("goal", "Find a flat"),
@@ -62,9 +59,8 @@ async fn a_plan_is_written_agreed_printed_and_reviewed() {
     .assert_redirect_to(&page);
     // Refused: empty goal, target before the start, agreement in the future.
     let bad = b
-        .submit(
-            &page,
-            &goals,
+        .post_plan_goal(
+            plan.id,
             &[
                 ("domain", "work"),
                 ("goal", " "),
@@ -80,11 +76,7 @@ async fn a_plan_is_written_agreed_printed_and_reviewed() {
                 .contains("The date must be after the plan started.")
     );
     let future = b
-        .submit(
-            &page,
-            &format!("{page}/agree"),
-            &[("agreed_on", "2026-11-26"), ("version", "3")],
-        )
+        .post_agree_plan(plan.id, &[("agreed_on", "2026-11-26"), ("version", "3")])
         .await;
     assert_eq!(future.status, 422);
     assert!(
@@ -92,13 +84,9 @@ async fn a_plan_is_written_agreed_printed_and_reviewed() {
             .body
             .contains("The agreement date cannot be in the future.")
     );
-    b.submit(
-        &page,
-        &format!("{page}/agree"),
-        &[("agreed_on", "2026-11-25"), ("version", "3")],
-    )
-    .await
-    .assert_redirect_to(&page);
+    b.post_agree_plan(plan.id, &[("agreed_on", "2026-11-25"), ("version", "3")])
+        .await
+        .assert_redirect_to(&page);
     let agreed = latest_plan(&app).await;
     assert_eq!(agreed.status.as_str(), "agreed");
     assert_eq!(
@@ -116,9 +104,8 @@ async fn a_plan_is_written_agreed_printed_and_reviewed() {
         .await;
     assert_eq!(edit.status, 422);
     let more = b
-        .submit(
-            &page,
-            &goals,
+        .post_plan_goal(
+            plan.id,
             &[
                 ("domain", "work"),
                 ("goal", "More"),
@@ -159,7 +146,7 @@ async fn a_plan_is_written_agreed_printed_and_reviewed() {
     .assert_redirect_under("/plans/");
     let second = latest_plan(&app).await;
     assert_eq!((second.number, second.status.as_str()), (2, "draft"));
-    let copy = b.get(&format!("/plans/{}", second.id)).await;
+    let copy = b.get_plan(second.id).await;
     assert!(copy.body.contains("Pass the first-year exams") && copy.body.contains("Find a flat"));
     let list = b.get(&format!("/leavers/{}/plans", l.id)).await;
     assert_eq!(list.body.matches("class=\"plan-row\"").count(), 2);
@@ -194,7 +181,7 @@ async fn the_printed_plan_is_in_the_users_language() {
     )
     .await;
     let plan = latest_plan(&app).await;
-    let print = b.get(&format!("/plans/{}/print", plan.id)).await;
+    let print = b.get_plan_print(plan.id).await;
     assert!(print.body.contains("わたしの支援計画") && print.body.contains("一人暮らしをしたい"));
 }
 
@@ -228,7 +215,7 @@ async fn plans_are_checked_and_finance_never_sees_them() {
     ] {
         assert_eq!(finance.get(&path).await.status, 403, "{path}");
     }
-    let page = finance.get(&format!("/leavers/{}", l.id)).await;
+    let page = finance.get_leaver(l.id).await;
     assert!(!page.body.contains("Secret wish") && !page.body.contains("/plans"));
 }
 
@@ -282,9 +269,8 @@ async fn a_draft_plan_is_edited_and_refused_input_is_kept() {
         && r.4 == format!("leaver {}; changed: wishes, review_on", l.id)));
     // A goal with an impossible date keeps what was typed.
     let goal = b
-        .submit(
-            &page,
-            &format!("{page}/goals"),
+        .post_plan_goal(
+            plan.id,
             &[
                 ("domain", "work"),
                 ("goal", "Keep the part-time job"),

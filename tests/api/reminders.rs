@@ -136,7 +136,7 @@ async fn no_contact_allowance_ending_and_support_ending() {
     let a = app.create_allowance(q60.id, c.id).await;
     let (finance, _) = app.signed_in(Role::Finance).await;
     for (b, action) in [(&coordinator, "submit"), (&finance, "approve")] {
-        let page = b.get(&format!("/allowances/{}", a.id)).await;
+        let page = b.get_allowance(a.id).await;
         let v = crate::helpers::field_value(&page.body, "version").unwrap();
         b.submit(
             &format!("/allowances/{}", a.id),
@@ -684,7 +684,7 @@ async fn escalations_and_waiting_extensions_go_to_every_admin() {
     assert!(mail.body_text.contains("LAPSED") && !mail.body_text.contains("summary of"));
     // The admin dashboard lists the escalation and the waiting extension.
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let page = admin.get("/").await;
+    let page = admin.get_dashboard().await;
     let escalations = &page.body[page.body.find("id=\"escalations\"").unwrap()..];
     assert!(escalations[..escalations.find("</section>").unwrap()].contains("LAPSED"));
     let waiting = &page.body[page.body.find("id=\"extensions-waiting\"").unwrap()..];
@@ -706,7 +706,7 @@ async fn the_no_contact_widget_uses_each_persons_cadence() {
         .await;
     app.record_consultation(late.id, me.id, "2026-11-14T10:00", "held", "phone", None)
         .await;
-    let page = b.get("/").await;
+    let page = b.get_dashboard().await;
     let widget = &page.body[page.body.find("id=\"no-contact\"").unwrap()..];
     let widget = &widget[..widget.find("</section>").unwrap()];
     assert!(widget.contains("TEN-LATE") && !widget.contains("TEN-OK"));

@@ -161,7 +161,7 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
         .post(&format!("/leavers/{}/hold", held.id), &[("reason", "")])
         .await
         .assert_redirect_to(&format!("/leavers/{}", held.id));
-    let page = admin.get(&format!("/leavers/{}", held.id)).await;
+    let page = admin.get_leaver(held.id).await;
     assert!(page.body.contains("Choose the reason for the legal hold."));
     assert!(!page.body.contains("Legal hold in force"));
     // A legal hold blocks anonymisation.
@@ -174,22 +174,18 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
         .assert_redirect_to(&format!("/leavers/{}", held.id));
     assert!(
         admin
-            .get(&format!("/leavers/{}", held.id))
+            .get_leaver(held.id)
             .await
             .body
             .contains("Legal hold in force: Litigation")
     );
 
-    let list = admin.get("/admin/retention").await;
+    let list = admin.get_retention().await;
     assert!(
         list.body.contains("OLD-1") && list.body.contains("OLD-2") && !list.body.contains("NEW-1")
     );
     let ask = admin
-        .submit(
-            "/admin/retention",
-            "/admin/retention/anonymise",
-            &[("ids", &old.id.to_string()), ("ids", &held.id.to_string())],
-        )
+        .post_anonymise(&[("ids", &old.id.to_string()), ("ids", &held.id.to_string())])
         .await;
     assert_eq!(ask.status, 200);
     assert!(ask.body.contains("Anonymise these records?"));
@@ -203,20 +199,16 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
         "nothing before confirming"
     );
     admin
-        .submit(
-            "/admin/retention",
-            "/admin/retention/anonymise",
-            &[
-                ("ids", &old.id.to_string()),
-                ("ids", &held.id.to_string()),
-                ("confirm", "yes"),
-            ],
-        )
+        .post_anonymise(&[
+            ("ids", &old.id.to_string()),
+            ("ids", &held.id.to_string()),
+            ("confirm", "yes"),
+        ])
         .await
         .assert_redirect_to("/admin/retention");
     assert!(
         admin
-            .get("/admin/retention")
+            .get_retention()
             .await
             .body
             .contains("1 records anonymised (1 under a legal hold were skipped).")
@@ -321,11 +313,7 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
         );
     }
     admin
-        .submit(
-            "/admin/retention",
-            "/admin/retention/anonymise",
-            &[("ids", &held.id.to_string()), ("confirm", "yes")],
-        )
+        .post_anonymise(&[("ids", &held.id.to_string()), ("confirm", "yes")])
         .await;
     assert!(
         aftercare::leavers::queries::get(&app.state.db, held.id)
@@ -336,8 +324,8 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
             .is_some()
     );
     // Later entries of the log (views of the anonymised records among them) name no one.
-    admin.get(&format!("/leavers/{}", old.id)).await;
-    admin.get(&format!("/leavers/{}/access-log", old.id)).await;
+    admin.get_leaver(old.id).await;
+    admin.get_access_log(old.id).await;
     assert!(
         !app.audit_rows()
             .await
@@ -357,7 +345,7 @@ async fn only_admins_manage_retention_and_holds() {
         "2020-06-01T10:00",
     )
     .await;
-    assert_eq!(coordinator.get("/admin/retention").await.status, 403);
+    assert_eq!(coordinator.get_retention().await.status, 403);
     assert_eq!(
         coordinator
             .post(
@@ -428,7 +416,7 @@ async fn an_open_record_is_never_offered_for_anonymisation() {
     )
     .await;
 
-    let page = admin.get("/admin/retention").await;
+    let page = admin.get_retention().await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("OLD-1"), "{}", page.body);
     assert!(!page.body.contains("OPEN-1995") && !page.body.contains("LATE-1"));
@@ -452,16 +440,12 @@ async fn an_open_record_is_never_offered_for_anonymisation() {
     assert!(!text.contains("OPEN-1995"), "{text}");
 
     admin
-        .submit(
-            "/admin/retention",
-            "/admin/retention/anonymise",
-            &[
-                ("ids", &open.id.to_string()),
-                ("ids", &late.id.to_string()),
-                ("ids", &closed.id.to_string()),
-                ("confirm", "yes"),
-            ],
-        )
+        .post_anonymise(&[
+            ("ids", &open.id.to_string()),
+            ("ids", &late.id.to_string()),
+            ("ids", &closed.id.to_string()),
+            ("confirm", "yes"),
+        ])
         .await
         .assert_redirect_to("/admin/retention");
     let now = |id| aftercare::leavers::queries::get(&app.state.db, id);

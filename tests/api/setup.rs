@@ -71,7 +71,7 @@ async fn setup_needs_the_token_and_creates_the_first_admin_once() {
         .await;
     done.assert_redirect_to("/");
     // Signed in as the new administrator.
-    let home = browser.get("/").await;
+    let home = browser.get_dashboard().await;
     assert_eq!(home.status, 200);
     assert!(home.body.contains("Welcome, Sato Hanako (Administrator)"));
     let admin = aftercare::users::queries::find_by_email(&app.state.db, "sato@example.jp")

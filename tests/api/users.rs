@@ -9,21 +9,17 @@ async fn an_admin_creates_an_account_that_can_sign_in() {
     let app = spawn_app().await;
     let (admin, me) = app.signed_in(Role::Admin).await;
     let created = admin
-        .submit(
-            "/admin/users/new",
-            "/admin/users/new",
-            &[
-                ("name", "Suzuki Ken"),
-                ("email", "Suzuki@Example.jp"),
-                ("role", "finance"),
-                ("language", "ja"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
+        .post_new_user(&[
+            ("name", "Suzuki Ken"),
+            ("email", "Suzuki@Example.jp"),
+            ("role", "finance"),
+            ("language", "ja"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ])
         .await;
     created.assert_redirect_to("/admin/users");
-    let list = admin.get("/admin/users").await;
+    let list = admin.get_admin_users().await;
     assert!(list.body.contains("The account has been created."));
     assert!(list.body.contains("Suzuki Ken") && list.body.contains("suzuki@example.jp"));
     let user = queries::find_by_email(&app.state.db, "suzuki@example.jp")
@@ -47,7 +43,7 @@ async fn an_admin_creates_an_account_that_can_sign_in() {
         .await
         .assert_redirect_to("/");
     assert!(
-        b.get("/")
+        b.get_dashboard()
             .await
             .body
             .contains("ようこそ、Suzuki Kenさん（経理担当）")
@@ -61,18 +57,14 @@ async fn a_bad_account_form_is_refused_beside_each_field_with_input_kept() {
     app.create_user(Role::Coordinator, "taken@example.jp").await;
     let before = queries::count(&app.state.db).await.unwrap();
     let page = admin
-        .submit(
-            "/admin/users/new",
-            "/admin/users/new",
-            &[
-                ("name", ""),
-                ("email", "nope"),
-                ("role", "root"),
-                ("language", "en"),
-                ("password", "short"),
-                ("password_confirm", "short"),
-            ],
-        )
+        .post_new_user(&[
+            ("name", ""),
+            ("email", "nope"),
+            ("role", "root"),
+            ("language", "en"),
+            ("password", "short"),
+            ("password_confirm", "short"),
+        ])
         .await;
     assert_eq!(page.status, 422);
     for message in [
@@ -90,18 +82,14 @@ async fn a_bad_account_form_is_refused_beside_each_field_with_input_kept() {
     );
 
     let mismatch = admin
-        .submit(
-            "/admin/users/new",
-            "/admin/users/new",
-            &[
-                ("name", "X"),
-                ("email", "Taken@example.jp"),
-                ("role", "admin"),
-                ("language", "en"),
-                ("password", PASSWORD),
-                ("password_confirm", "something else"),
-            ],
-        )
+        .post_new_user(&[
+            ("name", "X"),
+            ("email", "Taken@example.jp"),
+            ("role", "admin"),
+            ("language", "en"),
+            ("password", PASSWORD),
+            ("password_confirm", "something else"),
+        ])
         .await;
     assert_eq!(mismatch.status, 422);
     assert!(
@@ -111,18 +99,14 @@ async fn a_bad_account_form_is_refused_beside_each_field_with_input_kept() {
     );
 
     let taken = admin
-        .submit(
-            "/admin/users/new",
-            "/admin/users/new",
-            &[
-                ("name", "X"),
-                ("email", "Taken@example.jp"),
-                ("role", "admin"),
-                ("language", "en"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
+        .post_new_user(&[
+            ("name", "X"),
+            ("email", "Taken@example.jp"),
+            ("role", "admin"),
+            ("language", "en"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ])
         .await;
     assert_eq!(taken.status, 422);
     assert!(
@@ -201,7 +185,7 @@ async fn a_deactivated_user_is_signed_out_at_the_next_request_and_cannot_sign_in
     let app = spawn_app().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let (coordinator, user) = app.signed_in(Role::Coordinator).await;
-    assert_eq!(coordinator.get("/").await.status, 200);
+    assert_eq!(coordinator.get_dashboard().await.status, 200);
 
     admin
         .post(
@@ -211,7 +195,7 @@ async fn a_deactivated_user_is_signed_out_at_the_next_request_and_cannot_sign_in
         .await
         .assert_redirect_to("/admin/users");
     coordinator
-        .get("/")
+        .get_dashboard()
         .await
         .assert_redirect_to("/login?next=%2F");
     assert_eq!(app.browser().login(&user.email, PASSWORD).await.status, 422);
@@ -248,7 +232,7 @@ async fn the_last_active_admin_cannot_be_removed() {
         .await;
     assert!(
         admin
-            .get("/admin/users")
+            .get_admin_users()
             .await
             .body
             .contains("You cannot deactivate your own account.")
@@ -303,7 +287,7 @@ async fn an_admin_sets_a_new_password_which_ends_the_users_sessions() {
         .await
         .assert_redirect_to("/admin/users");
     coordinator
-        .get("/")
+        .get_dashboard()
         .await
         .assert_redirect_to("/login?next=%2F");
     assert_eq!(app.browser().login(&user.email, PASSWORD).await.status, 422);
@@ -329,41 +313,33 @@ async fn users_change_their_own_password_and_language() {
         (b, ())
     };
     let wrong = browser
-        .submit(
-            "/account",
-            "/account/password",
-            &[
-                ("current_password", "not my password"),
-                ("password", NEW_PASSWORD),
-                ("password_confirm", NEW_PASSWORD),
-            ],
-        )
+        .post_change_password(&[
+            ("current_password", "not my password"),
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
         .await;
     assert_eq!(wrong.status, 422);
     assert!(wrong.body.contains("This is not your current password."));
 
     browser
-        .submit(
-            "/account",
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", NEW_PASSWORD),
-                ("password_confirm", NEW_PASSWORD),
-            ],
-        )
+        .post_change_password(&[
+            ("current_password", PASSWORD),
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
         .await
         .assert_redirect_to("/account");
     // This browser stays signed in; the other device is signed out.
     assert!(
         browser
-            .get("/account")
+            .get_account()
             .await
             .body
             .contains("Your password has been changed.")
     );
     other_device
-        .get("/")
+        .get_dashboard()
         .await
         .assert_redirect_to("/login?next=%2F");
     assert!(
@@ -377,7 +353,7 @@ async fn users_change_their_own_password_and_language() {
         .submit("/account", "/account/language", &[("language", "ja")])
         .await
         .assert_redirect_to("/account");
-    let page = browser.get("/account").await;
+    let page = browser.get_account().await;
     assert!(page.body.contains("<html lang=\"ja\">"));
     assert!(page.body.contains("言語を保存しました。"));
     let row = app
