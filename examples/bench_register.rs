@@ -186,8 +186,8 @@ async fn main() -> anyhow::Result<()> {
 
     // How fast the audit log itself takes entries, in batches as group commit writes them.
     {
-        let entries: Vec<aftercare::audit::Entry> = (0..1_000)
-            .map(|i| aftercare::audit::Entry {
+        let entries: Vec<aftercare::audit::chain::Entry> = (0..1_000)
+            .map(|i| aftercare::audit::chain::Entry {
                 actor_id: Some(1),
                 action: "view",
                 entity: "leaver",
@@ -198,7 +198,7 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         for _ in 0..20 {
             let txn = db::begin_write(&state.db).await?;
-            aftercare::audit::append(&txn, Utc::now(), &entries).await?;
+            aftercare::audit::chain::append(&txn, Utc::now(), &entries).await?;
             txn.commit().await?;
         }
         println!(

@@ -2,7 +2,7 @@
 use poem::{error::ResponseError, http::StatusCode};
 use sea_orm::DbErr;
 
-use crate::web::FormErrors;
+use crate::web::forms::FormErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

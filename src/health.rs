@@ -5,7 +5,7 @@ use std::sync::Arc;
 use poem::{IntoResponse, Response, handler, http::StatusCode, web::Data};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::{app::AppState, db};
+use crate::{app::state::AppState, db};
 
 /// A write that proves the store accepts writes: one row, updated and committed.
 async fn probe(state: &AppState) -> Result<(), DbErr> {

@@ -1,5 +1,12 @@
 use sea_orm::entity::prelude::*;
 
+crate::stored_codes!(
+    /// Who a reminder went to: a member of staff or a young person.
+    RecipientKind, "recipient-kind", [
+    User => "user",
+    Leaver => "leaver",
+]);
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "reminders")]
 pub struct Model {
@@ -9,8 +16,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub key: String,
     pub rule: String,
-    /// `user` or `leaver`.
-    pub recipient_kind: String,
+    pub recipient_kind: RecipientKind,
     pub recipient_id: i32,
     pub subject_id: i32,
     pub run_date: Date,

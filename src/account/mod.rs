@@ -3,15 +3,17 @@ use askama::Template;
 use poem::{EndpointExt, Response, Route, get, handler, post, web::Form};
 use serde::Deserialize;
 
-use crate::web::{ANY_ROLE, forms::SelectOption, require};
+use crate::web::{forms::SelectOption, guard::ANY_ROLE, guard::require};
 use crate::{
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     auth::{Attempt, Attempter, attempt_succeeded, begin_attempt, password, start_session},
     db,
     error::{AppError, AppResult},
     i18n::Lang,
     users::{forms::check_new_password, queries, routes::language_options},
-    web::{Ctx, FormErrors, render, render_refused, see_other},
+    web::{
+        context::Ctx, forms::FormErrors, render::render, render::render_refused, render::see_other,
+    },
 };
 
 /// Every path of **My account**: any signed-in role, for their own account only.

@@ -2,10 +2,10 @@
 use serde::Deserialize;
 
 use crate::{
-    allowances::rules::{Kind, parse_yen},
+    allowances::rules::{Caps, Kind, parse_yen},
     clock::Month,
     i18n::Yen,
-    web::FormErrors,
+    web::forms::FormErrors,
     web::forms::has_forbidden_text_character,
 };
 
@@ -26,22 +26,6 @@ pub struct AllowanceInput {
     pub start: Month,
     pub end: Month,
     pub reason: String,
-}
-
-/// The monthly cap of each kind, in whole yen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Caps {
-    pub housing: Yen,
-    pub living: Yen,
-}
-
-impl Caps {
-    pub fn of(&self, kind: Kind) -> Yen {
-        match kind {
-            Kind::Housing => self.housing,
-            Kind::Living => self.living,
-        }
-    }
 }
 
 /// The longest request, in months.

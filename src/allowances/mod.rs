@@ -9,7 +9,7 @@ use poem::{EndpointExt, Route, get, post};
 
 use crate::{
     leavers::KEEPERS,
-    web::{ANY_ROLE, require},
+    web::{guard::ANY_ROLE, guard::require},
 };
 
 /// Every path of allowances, with who may use it. Those who keep the register request them;

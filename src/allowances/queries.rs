@@ -10,10 +10,10 @@ use sea_orm::{
 
 use crate::{
     allowances::{
-        forms::{AllowanceInput, Caps},
-        rules::{self, Action, Actor, Kind, Refusal, Status},
+        forms::AllowanceInput,
+        rules::{self, Action, Actor, Caps, Kind, Refusal, Status},
     },
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     budget,
     clock::Month,
     error::AppError,

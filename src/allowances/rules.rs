@@ -9,6 +9,22 @@ use crate::{clock::Month, i18n::Yen, roles::Role};
 /// Housing or living: stored by the entity, with its names.
 pub use entity::allowances::Kind;
 
+/// The monthly cap of each kind, in whole yen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caps {
+    pub housing: Yen,
+    pub living: Yen,
+}
+
+impl Caps {
+    pub fn of(&self, kind: Kind) -> Yen {
+        match kind {
+            Kind::Housing => self.housing,
+            Kind::Living => self.living,
+        }
+    }
+}
+
 /// Whole yen as typed: digits with optional `¥` and thousands separators (full-width too).
 /// Fractions, signs and zero are refused.
 pub fn parse_yen(raw: &str) -> Option<Yen> {

@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use crate::{
     allowances::{
-        forms::{AllowanceForm, Caps},
+        forms::AllowanceForm,
         queries::{self, AllowanceError, Step, StepRules},
-        rules::{Action, Actor, Kind, Refusal, Status, transition},
+        rules::{Action, Actor, Caps, Kind, Refusal, Status, transition},
     },
     clock::Month,
     db,
@@ -21,7 +21,9 @@ use crate::{
     i18n::{Yen, format_yen},
     roles::Role,
     web::forms::SelectOption,
-    web::{Ctx, FormErrors, render, render_refused, see_other},
+    web::{
+        context::Ctx, forms::FormErrors, render::render, render::render_refused, render::see_other,
+    },
 };
 
 pub fn caps(ctx: &Ctx) -> Caps {

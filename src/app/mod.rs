@@ -3,4 +3,3 @@ pub mod startup;
 pub mod state;
 
 pub use startup::{Application, build_app};
-pub use state::AppState;

@@ -12,7 +12,7 @@ use poem::{
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    account, allowances, app::AppState, audit, auth, budget, clock::Clock, config::Config,
+    account, allowances, app::state::AppState, audit, auth, budget, clock::Clock, config::Config,
     consultations, dashboard, db, disclosure, extensions, health, i18n::Catalogs, leavers, mail,
     payments, plans, reminders, reports, retention, users, web,
 };

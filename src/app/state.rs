@@ -2,12 +2,12 @@
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    audit,
+    audit::reads::ReadAudit,
     auth::{lockout::LockoutPolicy, session_store::DbSessionStore},
     clock::Clock,
     config::Config,
     i18n::Catalogs,
-    mail,
+    mail::Mailer,
 };
 
 /// What every request handler can reach.
@@ -16,8 +16,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Clock,
     pub catalogs: Catalogs,
-    pub mailer: mail::Mailer,
-    pub read_audit: audit::reads::ReadAudit,
+    pub mailer: Mailer,
+    pub read_audit: ReadAudit,
 }
 
 impl AppState {

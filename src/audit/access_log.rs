@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::{
     audit::{queries, routes::Row},
     error::AppResult,
-    web::{Ctx, render},
+    web::{context::Ctx, render::render},
 };
 
 #[derive(Deserialize, Default)]
@@ -45,8 +45,8 @@ pub async fn show(
     let (mut entries, has_more) = queries::about_person(&ctx.app.db, id, page).await?;
     // Shown about this person: a list page's entry without the others it named.
     for e in &mut entries {
-        e.summary =
-            crate::audit::summary_for_one_person(&e.entity, e.entity_id, &e.summary).to_string();
+        e.summary = crate::audit::chain::summary_for_one_person(&e.entity, e.entity_id, &e.summary)
+            .to_string();
     }
     let rows = crate::audit::routes::rows(ctx, entries).await?;
     let link = |p: u64| format!("/leavers/{id}/access-log?page={p}");

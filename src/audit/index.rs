@@ -10,7 +10,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use crate::{audit::subjects_of, auth::secrets, clock::Clock, db};
+use crate::{audit::chain::subjects_of, auth::secrets, clock::Clock, db};
 
 /// The id of the last log entry already indexed (kept in `app_secrets`).
 const WATERMARK: &str = "audit_indexed_upto";

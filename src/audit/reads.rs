@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     clock::Clock,
     db,
 };

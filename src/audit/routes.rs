@@ -8,7 +8,7 @@ use crate::{
     audit::queries,
     error::AppResult,
     web::forms::SelectOption,
-    web::{Ctx, render},
+    web::{context::Ctx, render::render},
 };
 
 /// The kinds of record the log speaks of, for the filter.

@@ -20,16 +20,19 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::{
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     auth::lockout::LockoutPolicy,
     db,
     error::{AppError, AppResult},
     i18n::Lang,
     users::queries as user_queries,
     web::{
-        Ctx,
-        middleware::{SESSION_CSRF_NONCE, SESSION_EPOCH, SESSION_LANG, SESSION_USER},
-        render, render_refused, safe_next, see_other,
+        context::Ctx,
+        context::{SESSION_CSRF_NONCE, SESSION_EPOCH, SESSION_LANG},
+        render::render,
+        render::render_refused,
+        render::safe_next,
+        render::see_other,
     },
 };
 
@@ -47,7 +50,7 @@ pub fn mount(route: Route) -> Route {
 /// `epoch` is the account's session epoch: raising it later ends this session.
 pub fn start_session(ctx: &Ctx, user_id: i32, epoch: i32) {
     ctx.session.clear();
-    ctx.session.set(SESSION_USER, user_id);
+    ctx.session.set(session_store::SESSION_USER, user_id);
     ctx.session.set(SESSION_EPOCH, epoch);
     // Forms' CSRF tokens from before the sign-in no longer count.
     ctx.session.set(SESSION_CSRF_NONCE, tokens::random_hex(16));

@@ -13,6 +13,9 @@ use serde_json::Value;
 
 use crate::{auth::tokens::sha256_hex, clock::Clock, error::AppError};
 
+/// The session key that holds the signed-in user's id.
+pub const SESSION_USER: &str = "uid";
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     pub db: DatabaseConnection,
@@ -87,7 +90,7 @@ impl SessionStorage for DbSessionStore {
     ) -> poem::Result<()> {
         let now = self.clock.now();
         let user_id = entries
-            .get(crate::web::middleware::SESSION_USER)
+            .get(SESSION_USER)
             .and_then(Value::as_i64)
             .and_then(|v| i32::try_from(v).ok());
         let data = serde_json::to_string(entries).map_err(|e| AppError::Internal(e.into()))?;

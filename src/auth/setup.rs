@@ -18,7 +18,9 @@ use crate::{
         forms::{UserForm, check_new_password},
         queries,
     },
-    web::{Ctx, FormErrors, render, render_refused, see_other},
+    web::{
+        context::Ctx, forms::FormErrors, render::render, render::render_refused, render::see_other,
+    },
 };
 
 /// When no account exists, makes a new one-time setup token (replacing any earlier one) and

@@ -5,7 +5,7 @@ pub mod views;
 use entity::payments::Status as PaymentStatus;
 use poem::{EndpointExt, Route, get};
 
-use crate::web::{FINANCE, require};
+use crate::web::{guard::FINANCE, guard::require};
 
 /// Every path of the budget: finance only.
 pub fn mount(route: Route) -> Route {
@@ -25,7 +25,7 @@ use sea_orm::{
 };
 
 use crate::{
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     clock::Month,
     db::statement,
 };

@@ -14,7 +14,7 @@ use crate::{
     error::{AppError, AppResult},
     i18n::{Yen, format_yen},
     leavers::window::fiscal_year_of,
-    web::{Ctx, render, render_refused, see_other},
+    web::{context::Ctx, render::render, render::render_refused, render::see_other},
 };
 
 pub struct Row {

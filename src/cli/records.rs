@@ -78,7 +78,7 @@ pub(super) async fn retention_list(config: Config, date: Option<&str>) -> Outcom
 pub(super) async fn audit_verify(config: Config) -> Outcome {
     let result = async {
         let db = db::connect_and_migrate(&config).await?;
-        Ok::<_, anyhow::Error>(crate::audit::verify(&db).await?)
+        Ok::<_, anyhow::Error>(crate::audit::chain::verify(&db).await?)
     }
     .await;
     match result {

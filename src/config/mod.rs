@@ -53,7 +53,7 @@ pub struct Config {
     /// (`AFTERCARE_NO_CONTACT_DAYS`).
     pub no_contact_days: u32,
     /// Monthly caps in whole yen (`AFTERCARE_HOUSING_CAP`, `AFTERCARE_LIVING_CAP`).
-    pub allowance_caps: crate::allowances::forms::Caps,
+    pub allowance_caps: crate::allowances::rules::Caps,
     /// Days before a follow-up it is announced (`AFTERCARE_FOLLOW_UP_LEAD_DAYS`).
     pub follow_up_lead_days: u32,
     /// Whether `serve` runs the reminder scheduler (`AFTERCARE_SCHEDULER`, default true).
@@ -249,7 +249,7 @@ impl Config {
                 }
                 cron
             },
-            allowance_caps: crate::allowances::forms::Caps {
+            allowance_caps: crate::allowances::rules::Caps {
                 housing: entity::money::Yen(
                     parse_positive(s, "HOUSING_CAP", 50_000, 10_000_000)?.into(),
                 ),

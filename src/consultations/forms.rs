@@ -5,7 +5,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::{
     consultations::rules::{self, Channel, Refusal, Status, Topic},
-    web::FormErrors,
+    web::forms::FormErrors,
     web::forms::parse_date,
 };
 

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use crate::{
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     consultations::{forms::ConsultationInput, rules::Status},
     error::AppError,
 };

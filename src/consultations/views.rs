@@ -16,7 +16,10 @@ use crate::{
     db,
     error::{AppError, AppResult},
     web::forms::SelectOption,
-    web::{Ctx, FormErrors, render, render_refused, see_other, take_refusal},
+    web::{
+        context::Ctx, forms::FormErrors, render::render, render::render_refused, render::see_other,
+        render::take_refusal,
+    },
 };
 
 #[derive(Template)]

@@ -13,7 +13,7 @@ use crate::{
     consultations::rules::Channel,
     error::AppResult,
     roles::Role,
-    web::{ANY_ROLE, Ctx, render, require},
+    web::{context::Ctx, guard::ANY_ROLE, guard::require, render::render},
 };
 
 /// How far ahead follow-ups count as due, and support ends count as near (DESIGN 2.5).

@@ -7,7 +7,7 @@ pub mod views;
 
 use poem::{EndpointExt, Route, get};
 
-use crate::web::{ADMIN, require};
+use crate::web::{guard::ADMIN, guard::require};
 
 /// Every path of disclosure requests: administrators only.
 pub fn mount(route: Route) -> Route {
@@ -117,7 +117,7 @@ pub async fn record(
             "review_on": e.review_on, "status": e.status.as_str(), "decided_at": e.decided_at,
         })).collect()),
         ("access_log", access.iter().map(|e| json!({
-            "at": e.at, "actor_id": e.actor_id, "action": e.action, "entity": e.entity, "summary": crate::audit::summary_for_one_person(&e.entity, e.entity_id, &e.summary),
+            "at": e.at, "actor_id": e.actor_id, "action": e.action, "entity": e.entity, "summary": crate::audit::chain::summary_for_one_person(&e.entity, e.entity_id, &e.summary),
         })).collect()),
     ])
 }

@@ -7,7 +7,7 @@ use sea_orm::{
     Set, sea_query::Expr,
 };
 
-use crate::audit;
+use crate::audit::chain as audit;
 
 /// A person's requests, newest first.
 pub async fn for_leaver(

@@ -14,7 +14,7 @@ use crate::{
     error::{AppError, AppResult},
     i18n::{Lang, Tr},
     web::forms::parse_date,
-    web::{Ctx, render, render_refused, see_other},
+    web::{context::Ctx, render::render, render::render_refused, render::see_other},
 };
 
 pub struct RequestRow {

@@ -1,6 +1,7 @@
 //! Extensions of support past the default end: a coordinator proposes, an admin (never the
 //! proposer) approves or rejects; the latest approved extension's end becomes the effective
 //! support end everywhere.
+pub mod ends;
 pub mod queries;
 pub mod rules;
 pub mod views;
@@ -9,7 +10,7 @@ use poem::{EndpointExt, Route, get, post};
 
 use crate::{
     leavers::KEEPERS,
-    web::{ADMIN, require},
+    web::{guard::ADMIN, guard::require},
 };
 
 /// Every path of extensions: those who keep the register propose; admins decide (never on

@@ -1,7 +1,5 @@
 //! Reads and writes of extensions; approving one moves the leaver's effective support end in
 //! the same transaction.
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{extensions, leavers};
 use sea_orm::{
@@ -10,8 +8,11 @@ use sea_orm::{
 };
 
 use crate::{
-    audit::{self, Entry},
-    extensions::rules::{Decision, Reason},
+    audit::chain::{self as audit, Entry},
+    extensions::{
+        ends::latest_approved_end,
+        rules::{Decision, Reason},
+    },
     leavers::window::{WindowRules, effective_support_end, support_window},
 };
 
@@ -65,38 +66,6 @@ pub async fn waiting(db: &impl ConnectionTrait) -> Result<Vec<crate::attention::
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<extensions::Model>, DbErr> {
     extensions::Entity::find_by_id(id).one(db).await
-}
-
-/// The end of the latest approved extension of one leaver.
-pub async fn latest_approved_end(
-    db: &impl ConnectionTrait,
-    leaver_id: i32,
-) -> Result<Option<NaiveDate>, DbErr> {
-    Ok(extensions::Entity::find()
-        .filter(extensions::Column::LeaverId.eq(leaver_id))
-        .filter(extensions::Column::Status.eq(extensions::Status::Approved))
-        .order_by_desc(extensions::Column::DecidedAt)
-        .order_by_desc(extensions::Column::Id)
-        .one(db)
-        .await?
-        .map(|e| e.new_end_on))
-}
-
-/// The latest approved extension's end of every leaver that has one (one query).
-pub async fn latest_approved_ends(
-    db: &impl ConnectionTrait,
-) -> Result<HashMap<i32, NaiveDate>, DbErr> {
-    let mut out = HashMap::new();
-    for e in extensions::Entity::find()
-        .filter(extensions::Column::Status.eq(extensions::Status::Approved))
-        .order_by_asc(extensions::Column::DecidedAt)
-        .order_by_asc(extensions::Column::Id)
-        .all(db)
-        .await?
-    {
-        out.insert(e.leaver_id, e.new_end_on);
-    }
-    Ok(out)
 }
 
 pub async fn propose(

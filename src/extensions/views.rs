@@ -16,7 +16,9 @@ use crate::{
     },
     web::forms::SelectOption,
     web::forms::{is_storable_text, parse_date},
-    web::{Ctx, FormErrors, render, render_refused, see_other},
+    web::{
+        context::Ctx, forms::FormErrors, render::render, render::render_refused, render::see_other,
+    },
 };
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -10,7 +10,7 @@ use sea_orm::{
     sea_query::{Expr, OnConflict},
 };
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 
 /// Takes (or keeps) the lease `name` until `now + ttl`; true when this holder has it.
 /// A lease whose holder stopped renewing it expires, and another instance takes over.

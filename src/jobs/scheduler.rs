@@ -8,7 +8,7 @@ use entity::job_runs;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict};
 
 use crate::{
-    app::AppState,
+    app::state::AppState,
     jobs::lease,
     reminders::{RunReport, run_for_day},
 };

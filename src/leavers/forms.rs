@@ -7,7 +7,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::{
     leavers::{rules::PlacementType, window::age_on},
     users::forms::Email,
-    web::FormErrors,
+    web::forms::FormErrors,
     web::forms::{has_forbidden_text_character, parse_date},
 };
 

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySe
 use unicode_normalization::UnicodeNormalization;
 
 use crate::{
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     db,
     leavers::{
         forms::{LeaverForm, LeaverInput},
@@ -16,7 +16,7 @@ use crate::{
         rules::Status,
         window::WindowRules,
     },
-    web::FormErrors,
+    web::forms::FormErrors,
 };
 
 /// Columns the file may have (DESIGN 2.2 field names); `coordinator_id` also takes a

@@ -7,7 +7,7 @@ use tokio::io::AsyncReadExt;
 use crate::{
     error::{AppError, AppResult},
     leavers::import::{self, Outcome},
-    web::{Ctx, render, render_refused, see_other},
+    web::{context::Ctx, render::render, render::render_refused, render::see_other},
 };
 
 /// The largest file accepted (about 20,000 rows).

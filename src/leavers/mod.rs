@@ -13,13 +13,13 @@ use poem::{EndpointExt, Route, get, post};
 
 use crate::{
     roles::Role,
-    web::{ADMIN, ANY_ROLE, require},
+    web::{guard::ADMIN, guard::ANY_ROLE, guard::require},
 };
 
 /// The record `id` for a page that shows it: 404 when there is none, and the view recorded
 /// before anything of it is shown.
 pub async fn load_for_page(
-    ctx: &crate::web::Ctx,
+    ctx: &crate::web::context::Ctx,
     id: i32,
 ) -> crate::error::AppResult<entity::leavers::Model> {
     let l = queries::get(&ctx.app.db, id)

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::{
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     error::AppError,
     leavers::{
         forms::{LeaverInput, search_form},
@@ -325,7 +325,7 @@ pub async fn update(
     }
     check_coordinator(txn, input.coordinator_id, before.coordinator_id).await?;
     let changed = changed_fields(&before, input);
-    let extension_end = crate::extensions::queries::latest_approved_end(txn, id).await?;
+    let extension_end = crate::extensions::ends::latest_approved_end(txn, id).await?;
     let mut model = active_model(input, derive(input, rules, extension_end), now);
     model.version = Set(version + 1);
     let result = leavers::Entity::update_many()
@@ -450,7 +450,7 @@ pub async fn refresh_windows(
         .into_tuple()
         .all(&txn)
         .await?;
-    let extended = crate::extensions::queries::latest_approved_ends(&txn).await?;
+    let extended = crate::extensions::ends::latest_approved_ends(&txn).await?;
     let mut changed = 0u64;
     for (id, dob, ended, starts, ends) in rows {
         let w = support_window(dob, ended, rules);

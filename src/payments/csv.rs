@@ -6,7 +6,7 @@ use super::{MonthQuery, month_lines, month_or_current, rules::Status, totals};
 use crate::{
     clock::Month,
     error::{AppError, AppResult},
-    web::Ctx,
+    web::context::Ctx,
 };
 
 /// Text that a spreadsheet would read as a formula gets a leading apostrophe: a formula sign

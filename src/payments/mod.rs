@@ -16,16 +16,16 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use crate::web::{FINANCE, require};
+use crate::web::{guard::FINANCE, guard::require};
 use crate::{
     allowances::rules::Kind,
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     clock::Month,
     db,
     error::{AppError, AppResult},
     i18n::{Yen, format_yen},
     web::forms::parse_date,
-    web::{Ctx, render, render_refused, see_other},
+    web::{context::Ctx, render::render, render::render_refused, render::see_other},
 };
 use rules::Status;
 

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryOrder, Set, sea_query::Expr,
 };
 
-use crate::audit::{self, Entry};
+use crate::audit::chain::{self as audit, Entry};
 
 pub const ENTITY: &str = "plan";
 

@@ -16,7 +16,9 @@ use crate::{
     plans::queries::{self, NewGoal, NewPlan},
     web::forms::SelectOption,
     web::forms::{has_forbidden_text_character, parse_date},
-    web::{Ctx, FormErrors, render, render_refused, see_other},
+    web::{
+        context::Ctx, forms::FormErrors, render::render, render::render_refused, render::see_other,
+    },
 };
 
 async fn load(ctx: &Ctx, id: i32) -> AppResult<(plans::Model, leavers::Model)> {

@@ -10,8 +10,8 @@ use sea_orm::{
 };
 
 use crate::{
-    app::AppState,
-    audit::{self, Entry},
+    app::state::AppState,
+    audit::chain::{self as audit, Entry},
     db,
     mail::Mailer,
     reminders::{Address, email::Rendered},

@@ -5,7 +5,7 @@ use askama::Template;
 use chrono::NaiveDate;
 
 use crate::{
-    app::AppState,
+    app::state::AppState,
     i18n::Tr,
     reminders::{Address, Detail, Item, rules::Rule},
 };

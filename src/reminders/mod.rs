@@ -11,7 +11,7 @@ pub mod views;
 
 use poem::{EndpointExt, Route, get, post};
 
-use crate::web::{ADMIN, require};
+use crate::web::{guard::ADMIN, guard::require};
 
 /// Every path of **Email**: administrators only.
 pub fn mount(route: Route) -> Route {

@@ -9,8 +9,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 
 use super::{Address, Item, Recipient, delivery, email, routing, select};
 use crate::{
-    app::AppState,
-    audit::{self, Entry},
+    app::state::AppState,
+    audit::chain::{self as audit, Entry},
     db,
 };
 
@@ -73,13 +73,13 @@ async fn enqueue_digest(
     let outbox_id = delivery::enqueue(&txn, now, day, address, &message).await?;
     let rows = fresh.iter().map(|item| {
         let (kind, id) = match item.recipient {
-            Recipient::User(id) => ("user", id),
-            Recipient::Leaver(id) => ("leaver", id),
+            Recipient::User(id) => (reminders::RecipientKind::User, id),
+            Recipient::Leaver(id) => (reminders::RecipientKind::Leaver, id),
         };
         reminders::ActiveModel {
             key: Set(item.key.clone()),
             rule: Set(item.rule.as_str().to_string()),
-            recipient_kind: Set(kind.to_string()),
+            recipient_kind: Set(kind),
             recipient_id: Set(id),
             subject_id: Set(item.subject_id),
             run_date: Set(day),

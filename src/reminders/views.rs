@@ -12,7 +12,7 @@ use crate::{
     error::{AppError, AppResult},
     jobs::scheduler,
     reminders::delivery,
-    web::{Ctx, render, see_other},
+    web::{context::Ctx, render::render, render::see_other},
 };
 
 pub struct Row {

@@ -5,7 +5,7 @@ pub mod views;
 
 use poem::{EndpointExt, Route, get};
 
-use crate::web::{ANY_ROLE, require};
+use crate::web::{guard::ANY_ROLE, guard::require};
 
 /// Every path of the fiscal-year report: aggregate figures only, every role.
 pub fn mount(route: Route) -> Route {
@@ -23,7 +23,7 @@ use chrono::{Days, NaiveDate};
 use sea_orm::{DbErr, FromQueryResult};
 
 use crate::{
-    app::AppState, budget::fiscal_year_bounds, clock::start_of, db::statement, i18n::Yen,
+    app::state::AppState, budget::fiscal_year_bounds, clock::start_of, db::statement, i18n::Yen,
     leavers::window::age_on,
 };
 

@@ -12,7 +12,7 @@ use crate::{
     i18n::{Tr, format_yen},
     leavers::rules::PlacementType,
     reports::{AnnualReport, annual, people_cell},
-    web::{Ctx, render},
+    web::{context::Ctx, render::render},
 };
 
 /// Rows of (section, item, value) in the reader's language: what the CSV and the command

@@ -6,7 +6,7 @@ pub mod views;
 
 use poem::{EndpointExt, Route, get, post};
 
-use crate::web::{ADMIN, require};
+use crate::web::{guard::ADMIN, guard::require};
 
 /// Every path of retention and legal holds: administrators only.
 pub fn mount(route: Route) -> Route {
@@ -32,7 +32,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, sea_query::Expr,
 };
 
-use crate::audit;
+use crate::audit::chain as audit;
 
 /// Why a record may be held: stored by the entity, with its names.
 pub use entity::leavers::HoldReason;
@@ -347,7 +347,7 @@ async fn erase_emails(
         .await?;
     // Emails that went to the person themselves (at this address or an earlier one).
     let mut own: Vec<i32> = reminders::Entity::find()
-        .filter(reminders::Column::RecipientKind.eq("leaver"))
+        .filter(reminders::Column::RecipientKind.eq(reminders::RecipientKind::Leaver))
         .filter(reminders::Column::RecipientId.eq(l.id))
         .all(txn)
         .await?

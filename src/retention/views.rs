@@ -10,7 +10,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     retention::{self, HoldReason},
-    web::{Ctx, render, see_other},
+    web::{context::Ctx, render::render, render::see_other},
 };
 
 pub struct Row {

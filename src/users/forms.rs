@@ -1,7 +1,7 @@
 //! Parsing account forms into checked values; every field error is collected.
 use serde::Deserialize;
 
-use crate::{auth::password, i18n::Lang, roles::Role, web::FormErrors};
+use crate::{auth::password, i18n::Lang, roles::Role, web::forms::FormErrors};
 
 /// A normalised email address: trimmed, lower-case, one `@` with text on both sides.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@ pub mod routes;
 
 use poem::{EndpointExt, Route, get, post};
 
-use crate::web::{ADMIN, require};
+use crate::web::{guard::ADMIN, guard::require};
 
 /// Every path of **Users**: administrators only.
 pub fn mount(route: Route) -> Route {

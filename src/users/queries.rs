@@ -8,12 +8,12 @@ use sea_orm::{
 };
 
 use crate::{
-    audit::{self, Entry},
+    audit::chain::{self as audit, Entry},
     error::AppError,
     i18n::Lang,
     roles::Role,
     users::forms::UserDetails,
-    web::CurrentUser,
+    web::context::CurrentUser,
 };
 
 /// Why an account change was refused.

@@ -17,7 +17,10 @@ use crate::{
         forms::{UserForm, check_new_password},
         queries,
     },
-    web::{Ctx, FormErrors, forms::SelectOption, render, render_refused, see_other, take_refusal},
+    web::{
+        context::Ctx, forms::FormErrors, forms::SelectOption, render::render,
+        render::render_refused, render::see_other, render::take_refusal,
+    },
 };
 
 pub fn role_options(ctx: &Ctx, selected: &str) -> Vec<SelectOption> {

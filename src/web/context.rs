@@ -5,12 +5,19 @@ use poem::{FromRequest, Request, RequestBody, session::Session};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    app::AppState,
+    app::state::AppState,
     error::AppError,
     i18n::{Lang, Tr},
     roles::Role,
-    web::middleware::SESSION_FLASH,
 };
+
+/// Session keys (the signed-in user's is kept with the session store).
+pub const SESSION_LANG: &str = "lang";
+pub const SESSION_FLASH: &str = "flash";
+pub const SESSION_EPOCH: &str = "epoch";
+/// A random value set at sign-in: forms' CSRF tokens are bound to it, so a token from before
+/// a sign-in, or from another session, is refused.
+pub const SESSION_CSRF_NONCE: &str = "csrf";
 
 #[derive(Clone, Debug)]
 pub struct CurrentUser {

@@ -3,8 +3,8 @@
 use poem::{Request, session::Session, web::CsrfVerifier};
 
 use super::{
+    context::SESSION_CSRF_NONCE,
     limits::{MAX_FORM_BYTES, is_multipart},
-    middleware::SESSION_CSRF_NONCE,
 };
 
 /// The part of a CSRF token that binds it to this session (its nonce, or none before sign-in).

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
-use crate::{error::AppError, roles::Role, web::Ctx};
+use crate::{error::AppError, roles::Role, web::context::Ctx};
 
 pub const ANY_ROLE: &[Role] = &[Role::Coordinator, Role::Finance, Role::Admin];
 pub const ADMIN: &[Role] = &[Role::Admin];

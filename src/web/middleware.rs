@@ -17,11 +17,11 @@ use poem::{
 use tracing::Instrument;
 
 use crate::{
-    app::AppState,
+    app::state::AppState,
     error::AppError,
     i18n::Lang,
-    users,
-    web::{Ctx, Flash},
+    users::queries as user_queries,
+    web::context::{Ctx, Flash, SESSION_CSRF_NONCE, SESSION_EPOCH, SESSION_FLASH, SESSION_LANG},
 };
 
 /// The id of one request, shown on the 500 page and attached to every log line of the request.
@@ -164,15 +164,6 @@ pub struct ContextEndpoint<E> {
     csrf_key: [u8; 32],
 }
 
-/// Session keys.
-pub const SESSION_USER: &str = "uid";
-pub const SESSION_LANG: &str = "lang";
-pub const SESSION_FLASH: &str = "flash";
-pub const SESSION_EPOCH: &str = "epoch";
-/// A random value set at sign-in: forms' CSRF tokens are bound to it, so a token from before
-/// a sign-in, or from another session, is refused.
-pub const SESSION_CSRF_NONCE: &str = "csrf";
-
 impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
     type Output = Response;
 
@@ -188,8 +179,8 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             .map(|r| r.0.clone())
             .unwrap_or_default();
 
-        let user = match session.get::<i32>(SESSION_USER) {
-            Some(id) => match users::queries::find_active(&self.state.db, id).await {
+        let user = match session.get::<i32>(crate::auth::session_store::SESSION_USER) {
+            Some(id) => match user_queries::find_active(&self.state.db, id).await {
                 Ok(Some(u)) if session.get::<i32>(SESSION_EPOCH) == Some(u.session_epoch) => {
                     Some(u)
                 }
@@ -289,7 +280,7 @@ pub fn error_page(ctx: &Ctx, err: &poem::Error) -> Response {
             "/login?{}",
             serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
         );
-        return super::see_other(&target);
+        return super::render::see_other(&target);
     }
     // A malformed id in the path names no record.
     let status = if err.is::<poem::error::ParsePathError>() {

@@ -1,4 +1,4 @@
-use aftercare::{audit, roles::Role};
+use aftercare::{audit::chain as audit, roles::Role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::helpers::spawn_app;
@@ -147,7 +147,9 @@ async fn the_log_refuses_changes_and_verify_names_the_first_altered_entry() {
     );
     // The index of whom each entry is about is append-only too.
     app.create_leaver("SP-1", None, &[]).await;
-    audit::index::catch_up(db, &app.clock).await.unwrap();
+    aftercare::audit::index::catch_up(db, &app.clock)
+        .await
+        .unwrap();
     {
         use sea_orm::PaginatorTrait;
         assert!(

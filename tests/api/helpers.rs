@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use aftercare::{
-    app::AppState,
     app::Application,
+    app::state::AppState,
     auth::password,
     clock::Clock,
     config::{Config, Sources},
@@ -463,7 +463,7 @@ impl TestApp {
         let form: LeaverForm =
             serde_urlencoded::from_str(&serde_urlencoded::to_string(&fields).unwrap()).unwrap();
         let today = self.clock.today(self.state.config.time_zone);
-        let mut errors = aftercare::web::FormErrors::default();
+        let mut errors = aftercare::web::forms::FormErrors::default();
         let input = form
             .parse(today, &mut errors)
             .unwrap_or_else(|| panic!("{errors:?}"));

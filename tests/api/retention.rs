@@ -75,7 +75,7 @@ async fn reminder(
     entity::reminders::ActiveModel {
         key: Set(key.into()),
         rule: Set(rule.into()),
-        recipient_kind: Set(kind.into()),
+        recipient_kind: Set(entity::reminders::RecipientKind::parse(kind).unwrap()),
         recipient_id: Set(recipient),
         subject_id: Set(998),
         run_date: Set("2020-06-01".parse().unwrap()),

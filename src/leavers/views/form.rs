@@ -10,7 +10,10 @@ use crate::{
     leavers::{forms::LeaverForm, queries, rules::PlacementType},
     roles::Role,
     web::forms::SelectOption,
-    web::{Ctx, FormErrors, render, render_refused, see_other, take_refusal},
+    web::{
+        context::Ctx, forms::FormErrors, render::render, render::render_refused, render::see_other,
+        render::take_refusal,
+    },
 };
 
 use super::{load, opt};

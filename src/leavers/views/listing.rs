@@ -14,7 +14,7 @@ use crate::{
     },
     roles::Role,
     web::forms::SelectOption,
-    web::{Ctx, render},
+    web::{context::Ctx, render::render},
 };
 
 use super::{can_keep, full_name, kana_name};

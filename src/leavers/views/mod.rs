@@ -18,7 +18,7 @@ use crate::{
         KEEPERS,
         queries::{self},
     },
-    web::Ctx,
+    web::context::Ctx,
 };
 
 fn can_keep(ctx: &Ctx) -> bool {

@@ -9,7 +9,7 @@ use crate::{
         window::{Standing, age_on, standing},
     },
     web::forms::SelectOption,
-    web::{Ctx, render},
+    web::{context::Ctx, render::render},
 };
 
 use super::{can_keep, full_name, kana_name, load, opt};

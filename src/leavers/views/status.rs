@@ -12,7 +12,10 @@ use crate::{
         queries::{self, StatusChange},
         rules::{Status, StatusRefusal, StatusRules},
     },
-    web::{Ctx, FormErrors, render, render_refused, see_other, take_refusal},
+    web::{
+        context::Ctx, forms::FormErrors, render::render, render::render_refused, render::see_other,
+        render::take_refusal,
+    },
 };
 
 use super::{full_name, load, profile::show_page};
