@@ -153,14 +153,14 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let t = Instant::now();
-    let items = reminders::evaluate(&state, today).await?;
+    let items = reminders::run::evaluate(&state, today).await?;
     println!(
         "evaluate rules: {:.2} s, {} reminders",
         t.elapsed().as_secs_f64(),
         items.len()
     );
     let t = Instant::now();
-    let report = reminders::run_for_day(&state, today).await?;
+    let report = reminders::run::run_for_day(&state, today).await?;
     println!(
         "full run (rules, digests, outbox): {:.2} s, {} emails with {} reminders",
         t.elapsed().as_secs_f64(),
@@ -168,14 +168,14 @@ async fn main() -> anyhow::Result<()> {
         report.reminders
     );
     let t = Instant::now();
-    let again = reminders::run_for_day(&state, today).await?;
+    let again = reminders::run::run_for_day(&state, today).await?;
     println!(
         "second run, same day: {:.2} s, {} emails",
         t.elapsed().as_secs_f64(),
         again.emails
     );
     let t = Instant::now();
-    let report = aftercare::reports::annual(&state, 2026).await?;
+    let report = aftercare::reports::figures::annual(&state, 2026).await?;
     println!(
         "fiscal-year report 2026: {:.2} s ({} people supported, {} consultations held)",
         t.elapsed().as_secs_f64(),

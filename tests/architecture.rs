@@ -86,6 +86,21 @@ fn join(prefix: &str, rest: &str) -> String {
 /// paths, and what it re-exports from its own submodules (`pub use state::AppState`).
 fn crate_paths(module: &str, code: &str) -> Vec<String> {
     let mut out = Vec::new();
+    // A parent's own use of its children (`views::list` in `mount`) counts too.
+    for line in code.lines() {
+        if let Some(child) = line
+            .trim()
+            .strip_prefix("pub mod ")
+            .and_then(|c| c.strip_suffix(';'))
+        {
+            let used = code.match_indices(&format!("{child}::")).any(|(at, _)| {
+                !code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+            });
+            if used {
+                out.push(join(module, child));
+            }
+        }
+    }
     for line in code.lines() {
         if let Some(tree) = line.trim().strip_prefix("pub use ")
             && !tree.starts_with("crate::")

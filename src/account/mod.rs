@@ -6,7 +6,11 @@ use serde::Deserialize;
 use crate::web::{forms::SelectOption, guard::ANY_ROLE, guard::require};
 use crate::{
     audit::chain::{self as audit, Entry},
-    auth::{Attempt, Attempter, attempt_succeeded, begin_attempt, password, start_session},
+    auth::{
+        failures::{Attempt, Attempter, attempt_succeeded, begin_attempt},
+        login::start_session,
+        password,
+    },
     db,
     error::{AppError, AppResult},
     i18n::Lang,

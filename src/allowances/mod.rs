@@ -8,7 +8,7 @@ pub mod views;
 use poem::{EndpointExt, Route, get, post};
 
 use crate::{
-    leavers::KEEPERS,
+    web::guard::KEEPERS,
     web::{guard::ANY_ROLE, guard::require},
 };
 

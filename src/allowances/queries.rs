@@ -14,7 +14,7 @@ use crate::{
         rules::{self, Action, Actor, Caps, Kind, Refusal, Status},
     },
     audit::chain::{self as audit, Entry},
-    budget,
+    budget::figures as budget,
     clock::Month,
     error::AppError,
     i18n::Yen,

@@ -84,7 +84,7 @@ fn form_page<'a>(
 
 #[handler]
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let leaver = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     let next = Month::of(ctx.today()).next().to_string();
     let form = AllowanceForm {
         kind: Kind::Housing.as_str().into(),
@@ -118,7 +118,7 @@ pub async fn create(
     Path(leaver_id): Path<i32>,
     Form(form): Form<AllowanceForm>,
 ) -> AppResult<Response> {
-    let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let leaver = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     let mut errors = FormErrors::default();
     let Some(input) = form.parse(&caps(ctx), &mut errors) else {
         return render_refused(
@@ -288,7 +288,7 @@ pub fn payment_lines(ctx: &Ctx, lines: &[payments::Model]) -> Vec<PaymentLine> {
 
 async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResult<ShowPage<'a>> {
     let user = ctx.user()?;
-    let leaver = crate::leavers::load_for_page(ctx, a.leaver_id).await?;
+    let leaver = crate::leavers::page::load_for_page(ctx, a.leaver_id).await?;
     let status = queries::status(&a);
     let actor = Actor {
         id: user.id,

@@ -205,7 +205,7 @@ async fn sweep_sessions(state: Arc<AppState>) {
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
         }
         let horizon = state.clock.now() - state.lockout_policy().lookback();
-        if let Err(e) = auth::forget_failures_before(&state.db, horizon).await {
+        if let Err(e) = auth::failures::forget_failures_before(&state.db, horizon).await {
             tracing::warn!(error = %e, "could not delete old sign-in failures");
         }
     }

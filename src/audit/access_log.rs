@@ -37,7 +37,7 @@ pub async fn show(
     Path(id): Path<i32>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let l = crate::leavers::load_for_page(ctx, id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, id).await?;
     let page: u64 = q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000);
     // Entries about the person: their record, and their consultations, allowances, plans and
     // extensions, and every page that showed them (one index lookup, then the page's rows).

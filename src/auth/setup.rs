@@ -10,7 +10,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::Deserialize;
 
 use crate::{
-    auth::{password, secrets, start_session, tokens},
+    auth::{login::start_session, password, secrets, tokens},
     db,
     error::{AppError, AppResult},
     roles::Role,

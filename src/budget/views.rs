@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::{
     allowances::rules::{Kind, parse_yen},
-    budget::{self, Figures},
+    budget::figures::{self as budget, Figures},
     db,
     error::{AppError, AppResult},
     i18n::{Yen, format_yen},

@@ -16,7 +16,7 @@ pub(super) async fn remind(config: Config, date: Option<&str>, dry_run: bool) ->
         let state = Application::open(config, Clock::system()).await?;
         let day = day.unwrap_or_else(|| state.clock.today(state.config.time_zone));
         if dry_run {
-            let plan = crate::reminders::dry_run(&state, day).await?;
+            let plan = crate::reminders::run::dry_run(&state, day).await?;
             out!(
                 "dry run for {day}: {} emails would be sent (nothing sent or recorded)",
                 plan.len()
@@ -29,7 +29,7 @@ pub(super) async fn remind(config: Config, date: Option<&str>, dry_run: bool) ->
             }
             return Ok(Outcome::Success);
         }
-        let report = crate::reminders::run_for_day(&state, day).await?;
+        let report = crate::reminders::run::run_for_day(&state, day).await?;
         let holder = format!("cli-{}", crate::auth::tokens::random_hex(4));
         let deliver = || crate::reminders::delivery::deliver_due(&state, &holder);
         let mut delivered = deliver().await?;

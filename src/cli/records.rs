@@ -53,14 +53,16 @@ pub(super) async fn retention_list(config: Config, date: Option<&str>) -> Outcom
     };
     let result = async {
         let db = db::connect_and_migrate(&config).await?;
-        Ok::<_, anyhow::Error>(crate::retention::due(&db, day, config.retention_years).await?)
+        Ok::<_, anyhow::Error>(
+            crate::retention::lifecycle::due(&db, day, config.retention_years).await?,
+        )
     }
     .await;
     match result {
         Ok(due) => {
             out!("{} records past their retention date on {day}", due.len());
             for l in due {
-                let until = crate::retention::retention_date(&l, config.retention_years)
+                let until = crate::retention::lifecycle::retention_date(&l, config.retention_years)
                     .map(|d| d.to_string())
                     .unwrap_or_default();
                 let hold = l
@@ -100,7 +102,7 @@ pub(super) async fn report(config: Config, fy: i32, csv: bool) -> Outcome {
     }
     let result: anyhow::Result<()> = async {
         let state = Application::open(config, Clock::system()).await?;
-        let r = crate::reports::annual(&state, fy).await?;
+        let r = crate::reports::figures::annual(&state, fy).await?;
         let tr = state.catalogs.translator(Lang::Ja);
         let min = state.config.report_min_cell.into();
         use std::io::Write;

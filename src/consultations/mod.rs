@@ -7,7 +7,7 @@ pub mod views;
 
 use poem::{EndpointExt, Route, get};
 
-use crate::{leavers::KEEPERS, web::guard::require};
+use crate::web::guard::{KEEPERS, require};
 
 /// Every path of consultations, with who may use it: their content is for those who keep the
 /// register, never for finance.

@@ -96,7 +96,7 @@ fn page<'a>(
 
 #[handler]
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let leaver = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     let now = ctx.now().with_nanosecond(0).unwrap_or(ctx.now());
     let form = ConsultationForm {
         held_at: local_input_value(now, ctx.app.config.time_zone),
@@ -113,7 +113,7 @@ pub async fn create(
     Path(leaver_id): Path<i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let leaver = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let leaver = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     let form = ConsultationForm::from_pairs(pairs);
     let mut errors = FormErrors::default();
     let Some(input) = form.parse(ctx.app.config.time_zone, ctx.now(), None, &mut errors) else {
@@ -132,7 +132,7 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<(consultations::Model, leavers::M
     let c = queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let leaver = crate::leavers::load_for_page(ctx, c.leaver_id).await?;
+    let leaver = crate::leavers::page::load_for_page(ctx, c.leaver_id).await?;
     Ok((c, leaver))
 }
 

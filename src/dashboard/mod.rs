@@ -150,7 +150,8 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
         .collect();
     let fy = crate::budget::views::current_fy(ctx);
     let figures =
-        crate::budget::figures(db, fy, ctx.app.config.window_rules.fiscal_year_start).await?;
+        crate::budget::figures::figures(db, fy, ctx.app.config.window_rules.fiscal_year_start)
+            .await?;
     Ok(FinanceView {
         waiting,
         month: month.to_string(),

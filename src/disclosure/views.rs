@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::{
     db,
-    disclosure::{due_on, queries, record, zip},
+    disclosure::{export::due_on, export::record, export::zip, queries},
     error::{AppError, AppResult},
     i18n::{Lang, Tr},
     web::forms::parse_date,
@@ -192,7 +192,7 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
 
 #[handler]
 pub async fn show(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
-    let l = crate::leavers::load_for_page(ctx, id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, id).await?;
     render(&page(ctx, &l, ctx.today().to_string(), None).await?)
 }
 

@@ -9,7 +9,7 @@ pub mod views;
 use poem::{EndpointExt, Route, get, post};
 
 use crate::{
-    leavers::KEEPERS,
+    web::guard::KEEPERS,
     web::{guard::ADMIN, guard::require},
 };
 

@@ -126,7 +126,7 @@ fn latest_end(ctx: &Ctx, l: &leavers::Model) -> chrono::NaiveDate {
 
 #[handler]
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     render(&page(
         ctx,
         &l,
@@ -141,7 +141,7 @@ pub async fn propose(
     Path(leaver_id): Path<i32>,
     Form(form): Form<ExtensionForm>,
 ) -> AppResult<Response> {
-    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     let mut errors = FormErrors::default();
     let ends = (l.support_ends_on, latest_end(ctx, &l));
     let Some(proposal) = form.parse(ends, ctx.today(), &mut errors) else {

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query:
 use crate::{
     app::state::AppState,
     jobs::lease,
-    reminders::{RunReport, run_for_day},
+    reminders::run::{RunReport, run_for_day},
 };
 
 pub const JOB: &str = "reminders";

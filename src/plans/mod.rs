@@ -5,7 +5,7 @@ pub mod views;
 
 use poem::{EndpointExt, Route, get, post};
 
-use crate::{leavers::KEEPERS, web::guard::require};
+use crate::web::guard::{KEEPERS, require};
 
 /// Every path of support plans: the young person's own words, for those who keep the register
 /// and never for finance.

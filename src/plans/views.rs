@@ -25,7 +25,7 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<(plans::Model, leavers::Model)> {
     let p = queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let l = crate::leavers::load_for_page(ctx, p.leaver_id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, p.leaver_id).await?;
     Ok((p, l))
 }
 
@@ -64,7 +64,7 @@ struct ListPage<'a> {
 
 #[handler]
 pub async fn list(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     let plans = queries::for_leaver(&ctx.app.db, leaver_id).await?;
     render(&ListPage {
         ctx,
@@ -139,7 +139,7 @@ fn parse_plan(
 
 #[handler]
 pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Response> {
-    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     let plans = queries::for_leaver(&ctx.app.db, leaver_id).await?;
     if let Some(draft) = plans.iter().find(|p| p.status == PlanStatus::Draft) {
         return Ok(see_other(&format!("/plans/{}", draft.id)));
@@ -165,7 +165,7 @@ pub async fn create(
     Path(leaver_id): Path<i32>,
     Form(form): Form<PlanForm>,
 ) -> AppResult<Response> {
-    let l = crate::leavers::load_for_page(ctx, leaver_id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, leaver_id).await?;
     let plans = queries::for_leaver(&ctx.app.db, leaver_id).await?;
     if let Some(draft) = plans.iter().find(|p| p.status == PlanStatus::Draft) {
         return Ok(see_other(&format!("/plans/{}", draft.id)));

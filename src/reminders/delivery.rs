@@ -14,7 +14,7 @@ use crate::{
     audit::chain::{self as audit, Entry},
     db,
     mail::Mailer,
-    reminders::{Address, email::Rendered},
+    reminders::{email::Rendered, item::Address},
 };
 
 /// Attempts before an email is marked failed (about 12 hours of retries).

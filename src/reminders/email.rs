@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use crate::{
     app::state::AppState,
     i18n::Tr,
-    reminders::{Address, Detail, Item, rules::Rule},
+    reminders::{item::Address, item::Detail, item::Item, rules::Rule},
 };
 
 pub struct Line {

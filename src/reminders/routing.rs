@@ -2,7 +2,7 @@
 //! clock, so every case is a unit test.
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{Address, Item, Recipient};
+use super::{item::Address, item::Item, item::Recipient};
 
 /// The active staff of a run.
 #[derive(Clone, Debug, Default)]
@@ -85,7 +85,7 @@ mod tests {
     use super::*;
     use crate::{
         i18n::Lang,
-        reminders::{Detail, rules::Rule},
+        reminders::{item::Detail, rules::Rule},
     };
 
     fn item(key: &str, recipient: Recipient, case: &str, rule: Rule) -> Item {

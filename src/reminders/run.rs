@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use entity::reminders;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
-use super::{Address, Item, Recipient, delivery, email, routing, select};
+use super::{delivery, email, item::Address, item::Item, item::Recipient, routing, select};
 use crate::{
     app::state::AppState,
     audit::chain::{self as audit, Entry},

@@ -8,7 +8,7 @@ use entity::{allowances, consultations, leavers, users};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
-    Address, Detail, Item, Recipient,
+    item::{Address, Detail, Item, Recipient},
     routing::{self, Staff},
     rules::{self, Rule, key},
 };

@@ -11,7 +11,7 @@ use crate::{
     extensions::rules::Reason,
     i18n::{Tr, format_yen},
     leavers::rules::PlacementType,
-    reports::{AnnualReport, annual, people_cell},
+    reports::{figures::AnnualReport, figures::annual, figures::people_cell},
     web::{context::Ctx, render::render},
 };
 

@@ -9,7 +9,7 @@ use poem::{
 use crate::{
     db,
     error::{AppError, AppResult},
-    retention::{self, HoldReason},
+    retention::lifecycle::{self as retention, HoldReason},
     web::{context::Ctx, render::render, render::see_other},
 };
 

@@ -69,7 +69,7 @@ struct ListPage<'a> {
 #[handler]
 pub async fn list(ctx: &Ctx) -> AppResult<Response> {
     let me = ctx.user_id();
-    let failures = crate::auth::failures_by_account(
+    let failures = crate::auth::failures::failures_by_account(
         &ctx.app.db,
         ctx.now() - ctx.app.lockout_policy().lookback(),
     )
@@ -105,7 +105,8 @@ pub async fn unlock(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let user = load(ctx, id).await?;
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
-    crate::auth::lift_lock(&txn, ctx.now(), actor, id, &user.email.to_lowercase()).await?;
+    crate::auth::failures::lift_lock(&txn, ctx.now(), actor, id, &user.email.to_lowercase())
+        .await?;
     txn.commit().await?;
     ctx.flash_success("users-unlocked");
     Ok(see_other("/admin/users"))
@@ -355,7 +356,7 @@ pub async fn set_password(
     };
     if actor == id {
         // The admin's own sessions were ended with the others; keep this one.
-        crate::auth::start_session(ctx, id, epoch);
+        crate::auth::login::start_session(ctx, id, epoch);
     }
     ctx.flash_success("users-password-set");
     Ok(see_other("/admin/users"))

@@ -8,6 +8,8 @@ use crate::{error::AppError, roles::Role, web::context::Ctx};
 pub const ANY_ROLE: &[Role] = &[Role::Coordinator, Role::Finance, Role::Admin];
 pub const ADMIN: &[Role] = &[Role::Admin];
 pub const FINANCE: &[Role] = &[Role::Finance];
+/// Roles that keep the register (finance only reads identity and the support window).
+pub const KEEPERS: &[Role] = &[Role::Coordinator, Role::Admin];
 
 /// Lets through signed-in users with one of `roles`; others get a 403 page, and visitors who
 /// are not signed in are sent to the sign-in page.

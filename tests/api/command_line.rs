@@ -509,7 +509,7 @@ async fn remind_waits_out_a_crashed_holders_lease_and_delivers() {
     use sea_orm::{ActiveModelTrait, Set};
     let app = crate::helpers::spawn_app().await;
     crate::reminders::one_follow_up_due_on_25_november(&app).await;
-    aftercare::reminders::run_for_day(&app.state, "2026-11-25".parse().unwrap())
+    aftercare::reminders::run::run_for_day(&app.state, "2026-11-25".parse().unwrap())
         .await
         .unwrap();
     // A server died while holding delivery; its lease has 3 s left.

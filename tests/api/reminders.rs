@@ -37,8 +37,10 @@ async fn sent_on(app: &TestApp, day: &str) -> Vec<String> {
     keys
 }
 
-async fn run(app: &TestApp, day: &str) -> reminders::RunReport {
-    reminders::run_for_day(&app.state, d(day)).await.unwrap()
+async fn run(app: &TestApp, day: &str) -> reminders::run::RunReport {
+    reminders::run::run_for_day(&app.state, d(day))
+        .await
+        .unwrap()
 }
 
 /// One coordinator with one leaver whose follow-up falls due on 2026-11-25.
@@ -329,7 +331,7 @@ async fn running_twice_for_one_day_sends_nothing_twice() {
     assert_eq!(run(&app, "2026-11-25").await.emails, 1);
     assert_eq!(
         run(&app, "2026-11-25").await,
-        reminders::RunReport::default()
+        reminders::run::RunReport::default()
     );
     assert_eq!(emails(&app).await.len(), 1);
 }
@@ -338,7 +340,7 @@ async fn running_twice_for_one_day_sends_nothing_twice() {
 async fn a_dry_run_sends_and_records_nothing() {
     let app = spawn_app().await;
     one_follow_up_due_on_25_november(&app).await;
-    let plan = reminders::dry_run(&app.state, d("2026-11-25"))
+    let plan = reminders::run::dry_run(&app.state, d("2026-11-25"))
         .await
         .unwrap();
     assert_eq!(plan.len(), 1);

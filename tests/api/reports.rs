@@ -155,7 +155,9 @@ async fn approve_extension(app: &TestApp, leaver_id: i32, by: i32, admin: i32) {
 async fn every_figure_of_a_small_known_year() {
     let app = spawn_app().await;
     population(&app).await;
-    let r = aftercare::reports::annual(&app.state, 2026).await.unwrap();
+    let r = aftercare::reports::figures::annual(&app.state, 2026)
+        .await
+        .unwrap();
     assert_eq!((r.supported, r.started, r.ended), (6, 1, 3));
     assert_eq!(r.by_placement.get("childrens_home"), Some(&5));
     assert_eq!(r.by_placement.get("foster_care"), Some(&1));
@@ -179,7 +181,9 @@ async fn every_figure_of_a_small_known_year() {
         "A's and E's, approved in the year; not F's"
     );
     // The year before counts F's.
-    let before = aftercare::reports::annual(&app.state, 2025).await.unwrap();
+    let before = aftercare::reports::figures::annual(&app.state, 2025)
+        .await
+        .unwrap();
     assert_eq!(before.extensions.get("studying"), Some(&1));
 }
 

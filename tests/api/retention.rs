@@ -154,7 +154,9 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
     )
     .await;
     app.create_leaver("NEW-1", Some(c.id), &[]).await;
-    let before = aftercare::reports::annual(&app.state, 2020).await.unwrap();
+    let before = aftercare::reports::figures::annual(&app.state, 2020)
+        .await
+        .unwrap();
 
     // A hold needs its reason: refused back to the person's page, which says why.
     admin
@@ -248,7 +250,9 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
     assert_eq!(kept.family_name, "ZZHELDFAMILY");
     // The statistics are the same.
     assert_eq!(
-        aftercare::reports::annual(&app.state, 2020).await.unwrap(),
+        aftercare::reports::figures::annual(&app.state, 2020)
+            .await
+            .unwrap(),
         before
     );
     assert!(

@@ -124,7 +124,7 @@ pub async fn create(ctx: &Ctx, Form(form): Form<LeaverForm>) -> AppResult<Respon
 
 #[handler]
 pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
-    let l = crate::leavers::load_for_page(ctx, id).await?;
+    let l = crate::leavers::page::load_for_page(ctx, id).await?;
     let form = LeaverForm {
         case_number: l.case_number.clone(),
         family_name: l.family_name.clone(),

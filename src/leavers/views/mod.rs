@@ -14,11 +14,8 @@ use entity::leavers;
 
 use crate::{
     error::{AppError, AppResult},
-    leavers::{
-        KEEPERS,
-        queries::{self},
-    },
-    web::context::Ctx,
+    leavers::queries,
+    web::{context::Ctx, guard::KEEPERS},
 };
 
 fn can_keep(ctx: &Ctx) -> bool {

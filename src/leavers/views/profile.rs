@@ -206,7 +206,7 @@ pub async fn show_page<'a>(
                     .unwrap_or_default(),
             )
         }),
-        hold_reasons: crate::retention::HoldReason::ALL
+        hold_reasons: crate::retention::lifecycle::HoldReason::ALL
             .iter()
             .map(|r| (r.as_str(), ctx.t(&r.message_id())))
             .collect(),
