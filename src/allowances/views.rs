@@ -400,8 +400,10 @@ pub async fn act(
     };
     let txn = db::begin_write(&ctx.app.db).await?;
     let e = match queries::act(&txn, ctx.now(), ctx.today(), actor, id, &step, &limits).await {
-        Ok(_) => {
+        Ok(done) => {
             txn.commit().await?;
+            // The step was taken on the request's page, which shows the person.
+            ctx.audit_view(vec![done.leaver_id]).await?;
             ctx.flash_success(&format!("allowance-done-{}", action.as_str()));
             return Ok(see_other(&format!("/allowances/{id}")));
         }

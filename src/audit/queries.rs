@@ -72,3 +72,11 @@ pub async fn about_person(
     entries.truncate(PAGE_SIZE as usize);
     Ok((entries, has_more))
 }
+
+/// Every account, by name (the filter of the log's page).
+pub async fn staff_by_name(db: &impl ConnectionTrait) -> Result<Vec<users::Model>, DbErr> {
+    users::Entity::find()
+        .order_by_asc(users::Column::Name)
+        .all(db)
+        .await
+}

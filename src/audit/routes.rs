@@ -81,8 +81,7 @@ pub async fn list(ctx: &Ctx, Query(f): Query<Filter>) -> AppResult<Response> {
     let page: u64 = f.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000);
 
     let (entries, has_more) = queries::page(&ctx.app.db, actor, entity, page).await?;
-    let mut staff = crate::users::queries::list(&ctx.app.db).await?;
-    staff.sort_by(|a, b| a.name.cmp(&b.name));
+    let staff = queries::staff_by_name(&ctx.app.db).await?;
     let rows = rows(ctx, entries).await?;
     let link = |p: u64| {
         format!(

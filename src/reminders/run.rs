@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use entity::reminders;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
+};
 
 use super::{delivery, email, item::Address, item::Item, item::Recipient, routing, select};
 use crate::{
@@ -51,50 +53,79 @@ async fn already_sent(
 
 /// Queues one recipient's digest of the reminders not sent before, in one transaction: the
 /// reminder rows (one insert), the email in the outbox and the audit entry. The number queued.
+/// When another run records some of the same reminders meanwhile, the digest is built again
+/// without them.
 async fn enqueue_digest(
     state: &AppState,
     day: NaiveDate,
     address: &Address,
     list: Vec<Item>,
 ) -> anyhow::Result<usize> {
+    for _ in 0..3 {
+        if let Some(queued) = try_enqueue_digest(state, day, address, &list).await? {
+            return Ok(queued);
+        }
+    }
+    anyhow::bail!("reminders kept being recorded by another run")
+}
+
+/// One attempt of `enqueue_digest`; `None` when another run recorded one of its reminders
+/// first (nothing is kept).
+async fn try_enqueue_digest(
+    state: &AppState,
+    day: NaiveDate,
+    address: &Address,
+    list: &[Item],
+) -> anyhow::Result<Option<usize>> {
     let txn = db::begin_write(&state.db).await?;
     let now = state.clock.now();
     let keys: Vec<String> = list.iter().map(|i| i.key.clone()).collect();
     let sent = already_sent(&txn, &keys).await?;
     let fresh: Vec<Item> = list
-        .into_iter()
+        .iter()
         .filter(|i| !sent.contains(&i.key))
+        .cloned()
         .collect();
     if fresh.is_empty() {
         txn.rollback().await?;
-        return Ok(0);
+        return Ok(Some(0));
     }
     let message = email::render(state, address, &fresh, day)?;
     let outbox_id = delivery::enqueue(&txn, now, day, address, &message).await?;
-    let rows = fresh.iter().map(|item| {
-        let (kind, id) = match item.recipient {
-            Recipient::User(id) => (reminders::RecipientKind::User, id),
-            Recipient::Leaver(id) => (reminders::RecipientKind::Leaver, id),
-        };
-        reminders::ActiveModel {
-            key: Set(item.key.clone()),
-            rule: Set(item.rule.as_str().to_string()),
-            recipient_kind: Set(kind),
-            recipient_id: Set(id),
-            subject_id: Set(item.subject_id),
-            run_date: Set(day),
-            outbox_id: Set(Some(outbox_id)),
-            created_at: Set(now),
-            ..Default::default()
-        }
-    });
-    // The keys are unique: a reminder recorded meanwhile by another run fails the insert and
-    // the whole digest, which the next run sends without it.
-    let rows: Vec<reminders::ActiveModel> = rows.collect();
+    let rows: Vec<reminders::ActiveModel> = fresh
+        .iter()
+        .map(|item| {
+            let (kind, id) = match item.recipient {
+                Recipient::User(id) => (reminders::RecipientKind::User, id),
+                Recipient::Leaver(id) => (reminders::RecipientKind::Leaver, id),
+            };
+            reminders::ActiveModel {
+                key: Set(item.key.clone()),
+                rule: Set(item.rule.as_str().to_string()),
+                recipient_kind: Set(kind),
+                recipient_id: Set(id),
+                subject_id: Set(item.subject_id),
+                run_date: Set(day),
+                outbox_id: Set(Some(outbox_id)),
+                created_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut inserted = 0;
     for chunk in rows.chunks(INSERT_CHUNK) {
-        reminders::Entity::insert_many(chunk.to_vec())
+        inserted += reminders::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(reminders::Column::Key)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(&txn)
             .await?;
+    }
+    if inserted != rows.len() as u64 {
+        txn.rollback().await?;
+        return Ok(None);
     }
     let mut rules: Vec<&str> = fresh.iter().map(|i| i.rule.as_str()).collect();
     rules.dedup();
@@ -116,7 +147,7 @@ async fn enqueue_digest(
     )
     .await?;
     txn.commit().await?;
-    Ok(fresh.len())
+    Ok(Some(fresh.len()))
 }
 
 /// Runs the rules for `day`: each recipient's new reminders become one email in the outbox.

@@ -22,12 +22,14 @@ pub fn render_refused(page: &impl Template, why: &AppError) -> AppResult<Respons
 /// error no form can show (not found, forbidden, the database) is returned for the error page.
 pub fn take_refusal(err: impl Into<AppError>, errors: &mut FormErrors) -> AppResult<AppError> {
     let why = err.into();
-    match why.form_errors() {
-        Some(found) => {
+    match (why.form_errors(), &why) {
+        (Some(found), _) => {
             errors.merge(found);
             Ok(why)
         }
-        None => Err(why),
+        // The record changed meanwhile: the form is shown again as it is now.
+        (None, AppError::Conflict) => Ok(why),
+        (None, _) => Err(why),
     }
 }
 

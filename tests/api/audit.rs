@@ -264,6 +264,15 @@ async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
         .await
         .assert_redirect_under("/allowances/");
     }
+    let approved = format!("/allowances/{}/approve", a.id);
+    assert!(
+        app.audit_rows().await.iter().any(|r| r.0 == "view"
+            && r.1 == "leaver"
+            && r.2 == Some(l.id.into())
+            && r.3 == Some(f.id)
+            && r.4 == approved),
+        "a step taken on a request's page records a view of the person"
+    );
     let line = entity::payments::Entity::find()
         .order_by_asc(entity::payments::Column::Month)
         .one(&app.state.db)
