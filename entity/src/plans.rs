@@ -11,6 +11,8 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 2] = [Status::Draft, Status::Agreed];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {

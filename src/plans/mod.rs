@@ -1,6 +1,7 @@
 //! Support plans (継続支援計画): the young person's wishes in their own words, goals with who
 //! does what by when, agreed on a date and then read-only; a review starts a new version.
 pub mod queries;
+pub mod rules;
 pub mod views;
 
 use poem::{EndpointExt, Route, get, post};

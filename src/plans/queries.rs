@@ -7,7 +7,10 @@ use sea_orm::{
     QueryOrder, Set, sea_query::Expr,
 };
 
-use crate::audit::chain::{self as audit, Entry};
+use crate::{
+    audit::chain::{self as audit, Entry},
+    plans::rules::{Step, transition},
+};
 
 pub const ENTITY: &str = "plan";
 
@@ -234,8 +237,11 @@ pub async fn agree(
     agreed_on: NaiveDate,
     review_on: NaiveDate,
 ) -> Result<bool, DbErr> {
+    let Ok(agreed) = transition(plan.status, Step::Agree) else {
+        return Ok(false);
+    };
     let result = plans::Entity::update_many()
-        .col_expr(plans::Column::Status, Expr::value(plans::Status::Agreed))
+        .col_expr(plans::Column::Status, Expr::value(agreed))
         .col_expr(plans::Column::AgreedOn, Expr::value(Some(agreed_on)))
         .col_expr(plans::Column::ReviewOn, Expr::value(Some(review_on)))
         .col_expr(plans::Column::UpdatedAt, Expr::value(now))

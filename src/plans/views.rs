@@ -14,6 +14,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     plans::queries::{self, NewGoal, NewPlan},
+    plans::rules::{Step, transition},
     web::forms::SelectOption,
     web::forms::{has_forbidden_text_character, parse_date},
     web::{
@@ -282,7 +283,7 @@ pub async fn show(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
 #[handler]
 pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let (p, l) = load(ctx, id).await?;
-    if p.status != PlanStatus::Draft {
+    if transition(p.status, Step::Edit).is_err() {
         return Ok(see_other(&format!("/plans/{id}")));
     }
     render(&FormPage {
@@ -319,7 +320,7 @@ pub async fn update(
         };
         render_refused(&page, &AppError::invalid())
     };
-    if p.status != PlanStatus::Draft {
+    if transition(p.status, Step::Edit).is_err() {
         return refuse(errors, Some("plan-agreed-read-only"));
     }
     let Some((wishes, review_on)) = parsed else {
@@ -387,7 +388,9 @@ pub async fn add_goal(
         }
         Some(d) => Some(d),
     };
-    let problem = (p.status != PlanStatus::Draft).then_some("plan-agreed-read-only");
+    let problem = transition(p.status, Step::AddGoal)
+        .is_err()
+        .then_some("plan-agreed-read-only");
     let (Some(domain), Some(goal), Some(actions), Some(target_on), None) =
         (domain, goal, actions, target, problem)
     else {
@@ -441,7 +444,9 @@ pub async fn agree(
         }
         Some(d) => Some(d),
     };
-    let problem = (p.status != PlanStatus::Draft).then_some("plan-agreed-read-only");
+    let problem = transition(p.status, Step::Agree)
+        .is_err()
+        .then_some("plan-agreed-read-only");
     let version = crate::web::forms::form_version(&form.version);
     let (Some(agreed_on), None) = (agreed_on, problem) else {
         let mut page = show_page(ctx, p, &l).await?;

@@ -14,6 +14,7 @@ use crate::{
     audit::chain::{self as audit, Entry},
     db,
     mail::Mailer,
+    reminders::outbox::{Event, transition},
     reminders::{email::Rendered, item::Address},
 };
 
@@ -172,11 +173,13 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
             Err(e) => Err(e),
         };
         let now = state.clock.now();
-        let (status, action) = match &outcome {
-            Ok(()) => (outbox::Status::Sent, "sent"),
-            Err(_) if attempts >= MAX_ATTEMPTS => (outbox::Status::Failed, "failed"),
-            Err(_) => (outbox::Status::Pending, "retry"),
+        let (event, action) = match &outcome {
+            Ok(()) => (Event::Delivered, "sent"),
+            Err(_) if attempts >= MAX_ATTEMPTS => (Event::AttemptFailed { last: true }, "failed"),
+            Err(_) => (Event::AttemptFailed { last: false }, "retry"),
         };
+        let status = transition(outbox::Status::Sending, event)
+            .expect("a claimed email can be delivered or fail");
         let error_text = outcome
             .as_ref()
             .err()
@@ -236,8 +239,10 @@ pub async fn retry_now(
     actor: i32,
     id: i32,
 ) -> Result<bool, DbErr> {
+    let pending = transition(outbox::Status::Failed, Event::RetryByHand)
+        .expect("a failed email can be retried by hand");
     let updated = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(outbox::Status::Pending))
+        .col_expr(outbox::Column::Status, Expr::value(pending))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
         .filter(outbox::Column::Id.eq(id))

@@ -4,6 +4,7 @@
 pub mod delivery;
 pub mod email;
 pub mod item;
+pub mod outbox;
 pub mod routing;
 pub mod rules;
 pub mod run;
