@@ -1,4 +1,8 @@
 app-name = Aftercare
+skip-to-main = Skip to main content
+table-scroll = Table (scrolls sideways on a narrow screen)
+table-actions = Actions
+table-select = Select
 nav-label = Main
 nav-dashboard = Dashboard
 nav-users = Users

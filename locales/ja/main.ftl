@@ -1,4 +1,8 @@
 app-name = アフターケア
+skip-to-main = 本文へ移動
+table-scroll = 表（狭い画面では横にスクロールできます）
+table-actions = 操作
+table-select = 選択
 nav-label = メイン
 nav-dashboard = ダッシュボード
 nav-users = ユーザー
