@@ -43,4 +43,5 @@ disclosure-field-summary = Details
 disclosure-mark-done = Mark as answered
 disclosure-marked-done = The request is marked as answered.
 audit-action-disclosure-done = Disclosure answered
+disclosure-duplicate = A request received on this day is already open.
 disclosure-date-before-record = The request cannot be dated before this person's record was created.

@@ -30,6 +30,7 @@ plan-goal-added = The goal has been added.
 plan-agreed = The plan has been agreed; it is now read-only.
 plan-wishes-required = Write the young person's wishes.
 plan-goal-required = Write the goal.
+plan-target-required = Enter the target date.
 plan-date-after-start = The date must be after the plan started.
 plan-agreed-future = The agreement date cannot be in the future.
 plan-agreed-before-start = The agreement date cannot be before the plan started.

@@ -43,4 +43,5 @@ disclosure-field-summary = 内容
 disclosure-mark-done = 回答済みにする
 disclosure-marked-done = 請求を回答済みにしました。
 audit-action-disclosure-done = 開示請求に回答
+disclosure-duplicate = この日に受け付けた請求は、すでに対応中として記録されています。
 disclosure-date-before-record = 請求日は、この方の記録が作られた日より前にはできません。

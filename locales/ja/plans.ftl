@@ -30,6 +30,7 @@ plan-goal-added = 目標を追加しました。
 plan-agreed = 計画の合意を記録しました。以後は変更できません。
 plan-wishes-required = 本人の希望を記入してください。
 plan-goal-required = 目標を記入してください。
+plan-target-required = 目標日を入力してください。
 plan-date-after-start = 計画の作成日より後の日付にしてください。
 plan-agreed-future = 合意日に未来の日付は入力できません。
 plan-agreed-before-start = 合意日を計画の作成日より前にはできません。

@@ -33,7 +33,8 @@ pub async fn find(
         .await
 }
 
-/// Records a request received on `requested_on`, due on `due_on`.
+/// Records a request received on `requested_on`, due on `due_on`; `None` when an open request
+/// of the same day is already recorded (the same request entered twice).
 pub async fn open(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -41,7 +42,16 @@ pub async fn open(
     leaver_id: i32,
     requested_on: NaiveDate,
     due_on: NaiveDate,
-) -> Result<disclosures::Model, DbErr> {
+) -> Result<Option<disclosures::Model>, DbErr> {
+    let twin = disclosures::Entity::find()
+        .filter(disclosures::Column::LeaverId.eq(leaver_id))
+        .filter(disclosures::Column::RequestedOn.eq(requested_on))
+        .filter(disclosures::Column::Status.eq(Status::Open))
+        .one(txn)
+        .await?;
+    if twin.is_some() {
+        return Ok(None);
+    }
     let saved = disclosures::ActiveModel {
         leaver_id: Set(leaver_id),
         requested_on: Set(requested_on),
@@ -65,7 +75,7 @@ pub async fn open(
         ),
     )
     .await?;
-    Ok(saved)
+    Ok(Some(saved))
 }
 
 /// Marks an open request answered another way (a refusal, a partial answer, records sent on

@@ -296,7 +296,20 @@ pub async fn post(
     };
     let due = due_on(requested_on, ctx.app.config.disclosure_days);
     let txn = db::begin_write(&ctx.app.db).await?;
-    queries::open(&txn, ctx.now(), actor, l.id, requested_on, due).await?;
+    if queries::open(&txn, ctx.now(), actor, l.id, requested_on, due)
+        .await?
+        .is_none()
+    {
+        drop(txn);
+        let p = page(
+            ctx,
+            &l,
+            f.requested_on.clone(),
+            Some("disclosure-duplicate"),
+        )
+        .await?;
+        return render_refused(&p, &AppError::invalid());
+    }
     txn.commit().await?;
     ctx.flash_success("disclosure-recorded");
     Ok(see_other(&format!("/leavers/{}/disclosure", l.id)))

@@ -378,15 +378,16 @@ pub async fn add_goal(
         }
     };
     let target = match parse_date(&form.target_on) {
-        None => {
-            errors.add("target_on", "leaver-date-invalid");
+        Some(d) if d > p.started_on => Some(d),
+        found => {
+            let message = match found {
+                Some(_) => "plan-date-after-start",
+                None if form.target_on.trim().is_empty() => "plan-target-required",
+                None => "leaver-date-invalid",
+            };
+            errors.add("target_on", message);
             None
         }
-        Some(d) if d <= p.started_on => {
-            errors.add("target_on", "plan-date-after-start");
-            None
-        }
-        Some(d) => Some(d),
     };
     let problem = transition(p.status, Step::AddGoal)
         .is_err()

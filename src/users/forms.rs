@@ -12,10 +12,7 @@ impl Email {
         let e = raw.trim().to_lowercase();
         let (local, domain) = e.split_once('@')?;
         let ok = !local.is_empty()
-            && !domain.is_empty()
-            && !domain.contains('@')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
+            && is_mail_domain(domain)
             && e.len() <= 254
             && !e.chars().any(char::is_whitespace)
             && !crate::web::forms::has_hidden_character(&e);
@@ -25,6 +22,23 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A domain mail can be delivered to: at least two labels (`example.jp`, not `example`), each
+/// of letters, digits and inner hyphens (other scripts' letters too).
+fn is_mail_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.chars().count() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A person's display name: 1 to 100 characters after trimming.
@@ -128,6 +142,13 @@ mod tests {
             Email::parse("  Sato@Example.JP ").unwrap().as_str(),
             "sato@example.jp"
         );
+        for good in [
+            "yui@mail.example.co.jp",
+            "yui@例え.jp",
+            "y.u-i+tag@ex-ample.jp",
+        ] {
+            assert!(Email::parse(good).is_some(), "{good}");
+        }
         for bad in [
             "",
             "sato",
@@ -137,6 +158,11 @@ mod tests {
             "a@b@c",
             "a@.jp",
             "a@jp.",
+            "yui@example",
+            "yui@example..jp",
+            "yui@-example.jp",
+            "yui@example_mail.jp",
+            "yui@192.168.0",
         ] {
             assert!(Email::parse(bad).is_none(), "{bad}");
         }

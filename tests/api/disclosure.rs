@@ -60,6 +60,28 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
         )
         .await
         .assert_redirect_to(&page);
+    // The same request entered twice is one request.
+    let twice = admin
+        .post_disclosure(
+            l.id,
+            &[("action", "record"), ("requested_on", "2026-11-20")],
+        )
+        .await;
+    assert_eq!(twice.status, 422);
+    assert!(
+        twice
+            .body
+            .contains("A request received on this day is already open.")
+    );
+    assert_eq!(
+        sea_orm::PaginatorTrait::count(
+            <entity::disclosures::Entity as sea_orm::EntityTrait>::find(),
+            &app.state.db
+        )
+        .await
+        .unwrap(),
+        1
+    );
     let shown = admin.get(&page).await;
     assert!(
         shown.body.contains("2026-12-04"),

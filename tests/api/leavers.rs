@@ -193,6 +193,16 @@ async fn a_bad_form_is_refused_beside_each_field_and_nothing_is_saved() {
     assert_eq!(page.status, 422);
     assert!(page.body.contains("younger than 15"));
     assert_eq!(leaver_count(&app).await, 0);
+
+    // An address mail cannot reach: a domain without a dot.
+    let mut nowhere = leaver_fields("SP-11");
+    nowhere.retain(|(k, _)| *k != "email");
+    nowhere.push(("email", "yui@example".into()));
+    let page = browser.post_new_leaver(&as_refs(&nowhere)).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("Enter an email address"));
+    assert!(page.body.contains("value=\"yui@example\""));
+    assert_eq!(leaver_count(&app).await, 0);
 }
 
 #[tokio::test]

@@ -281,6 +281,22 @@ async fn a_draft_plan_is_edited_and_refused_input_is_kept() {
         .await;
     assert_eq!(goal.status, 422);
     assert!(goal.body.contains("Keep the part-time job") && goal.body.contains("Weekly call"));
+    assert!(goal.body.contains("Enter a real date"));
+    // A date left empty is asked for, not called unreal.
+    let empty = b
+        .post_plan_goal(
+            plan.id,
+            &[
+                ("domain", "work"),
+                ("goal", "Keep the part-time job"),
+                ("actions", "Weekly call"),
+                ("target_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("Enter the target date."));
+    assert!(!empty.body.contains("Enter a real date"));
     assert_eq!(
         entity::plan_goals::Entity::find()
             .count(&app.state.db)
