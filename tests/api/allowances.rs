@@ -508,6 +508,16 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         .assert_redirect_to("/payments?month=2026-11");
     let after = finance.get_payments("2026-11").await;
     assert!(after.body.contains("2 lines marked as paid."));
+    assert!(
+        !after.body.contains("action=\"/payments/paid\""),
+        "nothing is left to mark paid: the button is gone"
+    );
+    let next = finance.get_payments("2026-12").await;
+    assert!(
+        next.body.contains("action=\"/payments/paid\""),
+        "a month with scheduled lines offers to mark them all"
+    );
+
     assert!(after.body.contains(
         "<td>Housing (居住費支援)</td><td class=\"yen\">¥0</td><td class=\"yen\">¥75,000</td>"
     ));

@@ -192,6 +192,11 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
     assert_eq!(ask.status, 200);
     assert!(ask.body.contains("Anonymise these records?"));
     assert!(
+        ask.body
+            .contains(r#"<a class="cancel" href="/admin/retention">Cancel</a>"#),
+        "the confirmation offers a way back"
+    );
+    assert!(
         aftercare::leavers::queries::get(&app.state.db, old.id)
             .await
             .unwrap()
