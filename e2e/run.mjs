@@ -156,6 +156,7 @@ const JOURNEYS = {
     ['users', '/admin/users'],
     ['new-user', '/admin/users/new'],
     ['audit', '/admin/audit'],
+    ['leaver', `/leavers/${id}`],
     ['access-log', `/leavers/${id}/access-log`],
     ['retention', '/admin/retention'],
     ['disclosure', `/leavers/${id}/disclosure`],

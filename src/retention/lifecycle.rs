@@ -90,11 +90,49 @@ pub async fn place_hold(
     .await
 }
 
+/// Why a legal hold ends (said in the audit log, like the reason it was placed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseReason {
+    /// The matter it was kept for is settled.
+    Settled,
+    /// The request or claim was withdrawn.
+    Withdrawn,
+    /// It was placed by mistake.
+    Mistake,
+}
+
+impl ReleaseReason {
+    pub const ALL: [ReleaseReason; 3] = [
+        ReleaseReason::Settled,
+        ReleaseReason::Withdrawn,
+        ReleaseReason::Mistake,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseReason::Settled => "settled",
+            ReleaseReason::Withdrawn => "withdrawn",
+            ReleaseReason::Mistake => "mistake",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReleaseReason> {
+        ReleaseReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+    }
+
+    pub fn message_id(self) -> String {
+        format!("hold-release-reason-{}", self.as_str())
+    }
+}
+
 pub async fn release_hold(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     actor: i32,
     id: i32,
+    reason: ReleaseReason,
 ) -> Result<(), DbErr> {
     leavers::Entity::update_many()
         .col_expr(
@@ -108,7 +146,15 @@ pub async fn release_hold(
         .filter(leavers::Column::Id.eq(id))
         .exec(txn)
         .await?;
-    record(txn, now, actor, "release", id, "legal hold released").await
+    record(
+        txn,
+        now,
+        actor,
+        "release",
+        id,
+        &format!("legal hold released: {}", reason.as_str()),
+    )
+    .await
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use poem::{
 use crate::{
     db,
     error::{AppError, AppResult},
-    retention::lifecycle::{self as retention, HoldReason},
+    retention::lifecycle::{self as retention, HoldReason, ReleaseReason},
     web::{context::Ctx, render::render, render::see_other},
 };
 
@@ -130,13 +130,22 @@ pub async fn hold(ctx: &Ctx, Path(id): Path<i32>, Form(f): Form<HoldForm>) -> Ap
 }
 
 #[handler]
-pub async fn release(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+pub async fn release(
+    ctx: &Ctx,
+    Path(id): Path<i32>,
+    Form(f): Form<HoldForm>,
+) -> AppResult<Response> {
     crate::leavers::queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let Some(reason) = ReleaseReason::parse(&f.reason) else {
+        // Back to the person's page, which says why; the hold stays.
+        ctx.flash_error("hold-release-reason-required");
+        return Ok(see_other(&format!("/leavers/{id}")));
+    };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;
-    retention::release_hold(&txn, ctx.now(), actor, id).await?;
+    retention::release_hold(&txn, ctx.now(), actor, id, reason).await?;
     txn.commit().await?;
     ctx.flash_success("hold-released");
     Ok(see_other(&format!("/leavers/{id}")))

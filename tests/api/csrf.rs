@@ -97,7 +97,10 @@ pub fn post_routes(
             format!("/leavers/{leaver_id}/hold"),
             vec![("reason", "appeal".into())],
         ),
-        (format!("/leavers/{leaver_id}/hold/release"), vec![]),
+        (
+            format!("/leavers/{leaver_id}/hold/release"),
+            vec![("reason", "settled".into())],
+        ),
         (
             format!("/leavers/{leaver_id}/disclosure"),
             vec![

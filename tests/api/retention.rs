@@ -308,11 +308,35 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
             );
         }
     }
-    // Releasing the hold lets it go.
+    // Releasing the hold needs its reason, like placing it; then it lets the record go.
+    let release = format!("/leavers/{}/hold/release", held.id);
     admin
-        .post(&format!("/leavers/{}/hold/release", held.id), &[])
-        .await;
+        .post(&release, &[])
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", held.id));
+    let kept = aftercare::leavers::queries::get(&app.state.db, held.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(kept.legal_hold.is_some(), "no reason, no release");
+    assert!(
+        admin
+            .get_leaver(held.id)
+            .await
+            .body
+            .contains("Choose the reason for releasing the legal hold.")
+    );
+    admin
+        .post(&release, &[("reason", "settled")])
+        .await
+        .assert_redirect_to(&format!("/leavers/{}", held.id));
     let audit = app.audit_rows().await;
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.0 == "release" && r.4 == "legal hold released: settled"),
+        "the reason is in the audit log"
+    );
     for action in ["hold", "release"] {
         assert!(
             audit

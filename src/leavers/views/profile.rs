@@ -106,6 +106,7 @@ pub struct ShowPage<'a> {
     /// The legal hold in force, if any (reason label, since).
     hold: Option<(String, String)>,
     hold_reasons: Vec<(&'static str, String)>,
+    release_reasons: Vec<(&'static str, String)>,
 }
 
 pub async fn show_page<'a>(
@@ -206,6 +207,10 @@ pub async fn show_page<'a>(
                     .unwrap_or_default(),
             )
         }),
+        release_reasons: crate::retention::lifecycle::ReleaseReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), ctx.t(&r.message_id())))
+            .collect(),
         hold_reasons: crate::retention::lifecycle::HoldReason::ALL
             .iter()
             .map(|r| (r.as_str(), ctx.t(&r.message_id())))
