@@ -517,6 +517,11 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         next.body.contains("action=\"/payments/paid\""),
         "a month with scheduled lines offers to mark them all"
     );
+    assert!(
+        next.body.contains("<label for=\"paid_on_")
+            && !next.body.contains("aria-label=\"Paid on\""),
+        "each line's \"Paid on\" has a visible label"
+    );
 
     assert!(after.body.contains(
         "<td>Housing (居住費支援)</td><td class=\"yen\">¥0</td><td class=\"yen\">¥75,000</td>"
