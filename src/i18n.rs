@@ -100,7 +100,11 @@ impl Tr {
     pub fn t_with(&self, id: &str, args: &[(&str, &str)]) -> String {
         let mut fluent_args = poem::i18n::I18NArgs::default();
         for (k, v) in args {
-            fluent_args = fluent_args.set(*k, v.to_string());
+            // A whole number goes in as a number, so that plurals (`[one]`) select on it.
+            fluent_args = match v.parse::<i64>() {
+                Ok(n) if n.to_string() == *v => fluent_args.set(*k, n),
+                _ => fluent_args.set(*k, v.to_string()),
+            };
         }
         match self.bundle.text_with_args(id, fluent_args) {
             // Fluent isolates arguments with invisible marks; plain text and emails are
@@ -124,6 +128,29 @@ impl Tr {
     /// `2026-04-01` in English, `2026年4月1日` in Japanese.
     pub fn date(&self, d: NaiveDate) -> String {
         format_date(self.lang, d)
+    }
+
+    /// `2026-12` in English (like its dates), `2026年12月` in Japanese.
+    pub fn month(&self, m: crate::clock::Month) -> String {
+        format_month(self.lang, m)
+    }
+
+    /// A run of months, `2026-04 – 2027-03` or `2026年4月〜2027年3月`.
+    pub fn months(&self, first: crate::clock::Month, last: crate::clock::Month) -> String {
+        match self.lang {
+            Lang::En => format!("{first} – {last}"),
+            Lang::Ja => format!("{}〜{}", self.month(first), self.month(last)),
+        }
+    }
+}
+
+pub fn format_month(lang: Lang, m: crate::clock::Month) -> String {
+    match lang {
+        Lang::En => m.to_string(),
+        Lang::Ja => {
+            let d = m.first_day();
+            format!("{}年{}月", d.year(), d.month())
+        }
     }
 }
 
@@ -152,6 +179,15 @@ pub fn format_yen(amount: Yen) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn months_read_naturally_in_each_language() {
+        let m = crate::clock::Month::parse("2026-12").unwrap();
+        assert_eq!(format_month(Lang::En, m), "2026-12");
+        assert_eq!(format_month(Lang::Ja, m), "2026年12月");
+        let jan = crate::clock::Month::parse("2027-01").unwrap();
+        assert_eq!(format_month(Lang::Ja, jan), "2027年1月");
+    }
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {

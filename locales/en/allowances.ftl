@@ -56,6 +56,31 @@ allowance-note-required = A note is required.
 allowance-confirm-over-budget = Approving this request would exceed the budget. Approve again to confirm.
 allowance-over-budget = Fiscal year { $fy } { $kind }: over the budget by { $over }.
 
+allowance-back = Back to the request
+allowance-edit = Change the draft
+allowance-edit-title = Change the draft request
+allowance-draft-updated = The draft has been changed.
+allowance-delete = Delete this draft
+allowance-delete-title = Delete this draft request?
+allowance-delete-consequence = The draft is deleted for good; the audit log keeps a record that it existed. Nothing was submitted, so nobody else is told.
+allowance-draft-deleted = The draft has been deleted.
+allowance-note-hint = Say why. The requester reads this note.
+allowance-confirm-approve-title = Approve this request?
+allowance-confirm-approve-consequence = Approving schedules { $count ->
+    [one] one monthly payment
+   *[other] { $count } monthly payments
+} totalling { $total }. A decision cannot be undone; afterwards the allowance can only be stopped.
+allowance-confirm-reject-title = Reject this request?
+allowance-confirm-reject-consequence = Rejecting closes the request for good; nothing is paid. The requester can make a new request.
+allowance-confirm-withdraw-title = Withdraw this request?
+allowance-confirm-withdraw-consequence = Withdrawing takes the request back from finance for good. You can make a new request later.
+allowance-confirm-stop-title = Stop this allowance?
+allowance-confirm-stop-consequence = Stopping cancels { $count ->
+    [0] no payment: no month after today is still to be paid
+    [one] the one payment still to come ({ $total })
+   *[other] the { $count } payments still to come ({ $total })
+}. Months already paid, and this month, stay as they are. It cannot be undone.
+
 payments-title = Payments
 payment-month = Month
 payment-amount = Amount
@@ -117,3 +142,18 @@ payments-future-month = Months that have not begun cannot be marked paid at once
 payments-month-changed = The month changed since the page was opened (new lines were scheduled). Check them and mark again.
 payments-paid-on-future = The payment date cannot be in the future.
 payments-paid-on-before-scheduled = The payment date cannot be before the payment was scheduled (when the allowance was approved).
+payments-back = Back to the month's payments
+payments-confirm-line-title = Record this payment as paid
+payments-confirm-month-title = Record every payment of { $month } as paid
+payments-confirm-month-count = { $count ->
+    [one] One payment is waiting to be recorded as paid:
+   *[other] { $count } payments are waiting to be recorded as paid:
+}
+payments-confirm-line-consequence = Check the line against the bank transfer. A payment recorded as paid cannot be changed back.
+payments-confirm-month-consequence = Check these totals against the bank transfers. Every line is recorded as paid on the same date, and cannot be changed back.
+payments-mark-count-paid = { $count ->
+    [one] Record one payment as paid
+   *[other] Record { $count } payments as paid
+}
+payments-none-scheduled = No payment of this month is waiting to be recorded as paid.
+payments-paid-on-required = Enter the date the payment was made.

@@ -86,3 +86,7 @@ error-too-large-title = Too much data sent
 error-too-large-message = This request was larger than the server accepts (2 MB for a form, 9 MB for a file upload). Nothing was changed. Shorten the text, or split the file, and try again.
 field-password-weak = This password is too easy to guess: it is, or is built from, a common word, a pattern such as 123456 or aaaa, a keyboard row, or your own name or email address. Try a phrase of three or four unrelated words.
 field-password-invalid-characters = A password cannot contain control or invisible characters.
+error-title-prefix = Error:{" "}
+error-prefix = Error:
+error-summary-title = There is a problem
+field-optional = (optional)

@@ -86,3 +86,7 @@ error-too-large-title = 送信されたデータが大きすぎます
 error-too-large-message = この送信はサーバーが受け付ける大きさ（フォームは 2 MB、ファイルのアップロードは 9 MB）を超えていました。何も変更されていません。文章を短くするか、ファイルを分けて、もう一度お試しください。
 field-password-weak = このパスワードは推測されやすいものです（よく使われる語、123456 や aaaa のような並び、キーボードの列、ご自身の氏名やメールアドレスなどからできています）。互いに関係のない3〜4語をつなげた文などにしてください。
 field-password-invalid-characters = パスワードに制御文字や目に見えない文字は使えません。
+error-title-prefix = エラー：
+error-prefix = エラー：
+error-summary-title = 入力内容に問題があります
+field-optional = （任意）

@@ -17,6 +17,8 @@ pub struct AllowanceForm {
     pub start_month: String,
     pub end_month: String,
     pub reason: String,
+    /// The draft's version, when a draft is changed.
+    pub version: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +95,7 @@ mod tests {
             start_month: start.into(),
             end_month: end.into(),
             reason: "Rent after leaving the home".into(),
+            version: String::new(),
         }
     }
 

@@ -98,7 +98,7 @@ pub async fn for_leaver(
 
 /// The rules that need the register: an open record, every month inside the support window,
 /// no overlap with another live request of the same kind.
-async fn check_fits(
+pub(crate) async fn check_fits(
     txn: &impl ConnectionTrait,
     leaver: &leavers::Model,
     kind: Kind,

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use crate::{
     allowances::{
         forms::AllowanceForm,
-        queries::{self, AllowanceError, Step, StepRules},
-        rules::{Action, Actor, Caps, Kind, Refusal, Status, transition},
+        queries::{self, AllowanceError},
+        rules::{Action, Actor, Caps, Kind, Status, transition},
     },
     clock::Month,
     db,
@@ -26,11 +26,11 @@ use crate::{
     },
 };
 
-pub fn caps(ctx: &Ctx) -> Caps {
+pub(crate) fn caps(ctx: &Ctx) -> Caps {
     ctx.app.config.allowance_caps
 }
 
-fn leaver_label(l: &leavers::Model) -> String {
+pub(crate) fn leaver_label(l: &leavers::Model) -> String {
     format!("{} {} ({})", l.family_name, l.given_name, l.case_number)
 }
 
@@ -38,8 +38,11 @@ fn leaver_label(l: &leavers::Model) -> String {
 
 #[derive(Template)]
 #[template(path = "allowances/form.html")]
-struct FormPage<'a> {
+pub(crate) struct FormPage<'a> {
     ctx: &'a Ctx,
+    /// Where the form posts, and the draft's id and version when a draft is changed.
+    pub(crate) post_to: String,
+    pub(crate) draft: Option<(i32, i32)>,
     leaver_id: i32,
     leaver: String,
     form: AllowanceForm,
@@ -49,7 +52,7 @@ struct FormPage<'a> {
     caps: String,
 }
 
-fn form_page<'a>(
+pub(crate) fn form_page<'a>(
     ctx: &'a Ctx,
     leaver: &leavers::Model,
     form: AllowanceForm,
@@ -58,6 +61,8 @@ fn form_page<'a>(
 ) -> FormPage<'a> {
     let c = caps(ctx);
     FormPage {
+        post_to: format!("/leavers/{}/allowances/new", leaver.id),
+        draft: None,
         leaver_id: leaver.id,
         leaver: leaver_label(leaver),
         kinds: Kind::ALL
@@ -96,7 +101,11 @@ pub async fn new_form(ctx: &Ctx, Path(leaver_id): Path<i32>) -> AppResult<Respon
 }
 
 /// Words for a refusal that concerns the register (window, overlap, closed record).
-fn fit_problem(ctx: &Ctx, e: &AllowanceError, leaver: &leavers::Model) -> Option<String> {
+pub(crate) fn fit_problem(
+    ctx: &Ctx,
+    e: &AllowanceError,
+    leaver: &leavers::Model,
+) -> Option<String> {
     match e {
         AllowanceError::LeaverClosed => Some(ctx.t("allowance-leaver-closed")),
         AllowanceError::OutsideWindow(m) => Some(ctx.t_with(
@@ -182,7 +191,7 @@ struct ListPage<'a> {
     rows: Vec<Row>,
 }
 
-pub fn total(a: &allowances::Model) -> Yen {
+pub(crate) fn total(a: &allowances::Model) -> Yen {
     let (s, e) = queries::months(a);
     a.monthly_amount * s.through(e).len() as i64
 }
@@ -245,15 +254,18 @@ pub struct PaymentLine {
     pub paid_on: String,
 }
 
+/// A step the reader may take: submitting is a button; every other step opens its
+/// confirmation, the dangerous ones apart from the rest.
 pub struct ActionButton {
     pub action: &'static str,
     pub label: String,
-    pub needs_note: bool,
+    pub direct: bool,
+    pub dangerous: bool,
 }
 
 #[derive(Template)]
 #[template(path = "allowances/show.html")]
-struct ShowPage<'a> {
+pub(crate) struct ShowPage<'a> {
     ctx: &'a Ctx,
     id: i32,
     leaver_id: i32,
@@ -269,9 +281,15 @@ struct ShowPage<'a> {
     version: i32,
     actions: Vec<ActionButton>,
     lines: Vec<PaymentLine>,
-    problem: Option<String>,
-    note_error: bool,
-    over_budget: Vec<String>,
+    pub(crate) problem: Option<String>,
+    /// The requester may still change or delete it (a draft).
+    editable: bool,
+}
+
+impl ShowPage<'_> {
+    pub fn has_dangerous(&self) -> bool {
+        self.actions.iter().any(|a| a.dangerous)
+    }
 }
 
 pub fn payment_lines(ctx: &Ctx, lines: &[payments::Model]) -> Vec<PaymentLine> {
@@ -286,7 +304,7 @@ pub fn payment_lines(ctx: &Ctx, lines: &[payments::Model]) -> Vec<PaymentLine> {
         .collect()
 }
 
-async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResult<ShowPage<'a>> {
+pub(crate) async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResult<ShowPage<'a>> {
     let user = ctx.user()?;
     let leaver = crate::leavers::page::load_for_page(ctx, a.leaver_id).await?;
     let status = queries::status(&a);
@@ -301,7 +319,8 @@ async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResult<ShowPage
         .map(|step| ActionButton {
             action: step.as_str(),
             label: ctx.t(&format!("allowance-action-{}", step.as_str())),
-            needs_note: matches!(step, Action::Reject | Action::Stop),
+            direct: step == Action::Submit,
+            dangerous: matches!(step, Action::Reject | Action::Withdraw | Action::Stop),
         })
         .collect();
     let names: HashMap<i32, String> = crate::users::queries::list(&ctx.app.db)
@@ -335,12 +354,11 @@ async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResult<ShowPage
         actions,
         lines: payment_lines(ctx, &lines),
         problem: None,
-        note_error: false,
-        over_budget: Vec::new(),
+        editable: status == Status::Draft && a.requested_by == Some(user.id),
     })
 }
 
-async fn load(ctx: &Ctx, id: i32) -> AppResult<allowances::Model> {
+pub(crate) async fn load(ctx: &Ctx, id: i32) -> AppResult<allowances::Model> {
     queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -350,106 +368,6 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<allowances::Model> {
 pub async fn show(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let a = load(ctx, id).await?;
     render(&show_page(ctx, a).await?)
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StepForm {
-    version: String,
-    note: String,
-    confirm_over_budget: String,
-}
-
-/// The words for a refused step, shown above the request as it is now.
-fn step_problem(ctx: &Ctx, e: &AllowanceError, leaver: &leavers::Model) -> String {
-    match e {
-        AllowanceError::Stale | AllowanceError::Refused(Refusal::WrongStatus) => {
-            ctx.t("allowance-stale")
-        }
-        AllowanceError::Refused(Refusal::NoteRequired) => ctx.t("allowance-note-required"),
-        AllowanceError::NoteInvalid => ctx.t("leaver-text-too-long"),
-        AllowanceError::OverCap => ctx.t("allowance-amount-over-cap"),
-        AllowanceError::OverBudget(_) => ctx.t("allowance-confirm-over-budget"),
-        other => fit_problem(ctx, other, leaver).unwrap_or_default(),
-    }
-}
-
-#[handler]
-pub async fn act(
-    ctx: &Ctx,
-    Path((id, action)): Path<(i32, String)>,
-    Form(f): Form<StepForm>,
-) -> AppResult<Response> {
-    let Some(action) = Action::parse(&action) else {
-        return Err(AppError::NotFound);
-    };
-    let user = ctx.user()?;
-    let actor = Actor {
-        id: user.id,
-        role: user.role,
-    };
-    let step = Step {
-        version: crate::web::forms::form_version(&f.version),
-        action,
-        note: Some(f.note.as_str()).filter(|n| !n.trim().is_empty()),
-        over_budget_confirmed: f.confirm_over_budget == "yes",
-    };
-    let limits = StepRules {
-        caps: caps(ctx),
-        fiscal_year_start: ctx.app.config.window_rules.fiscal_year_start,
-    };
-    let txn = db::begin_write(&ctx.app.db).await?;
-    let e = match queries::act(&txn, ctx.now(), ctx.today(), actor, id, &step, &limits).await {
-        Ok(done) => {
-            txn.commit().await?;
-            // The step was taken on the request's page, which shows the person.
-            ctx.audit_view(vec![done.leaver_id]).await?;
-            ctx.flash_success(&format!("allowance-done-{}", action.as_str()));
-            return Ok(see_other(&format!("/allowances/{id}")));
-        }
-        Err(e) => e,
-    };
-    drop(txn);
-    let over = match &e {
-        AllowanceError::OverBudget(over) => over.clone(),
-        _ => Vec::new(),
-    };
-    let note_error = matches!(
-        e,
-        AllowanceError::NoteInvalid | AllowanceError::Refused(Refusal::NoteRequired)
-    );
-    let current = load(ctx, id).await?;
-    // Read without recording a view: the page below records it, if it is shown at all.
-    let leaver = crate::leavers::queries::get(&ctx.app.db, current.leaver_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let problem = step_problem(ctx, &e, &leaver);
-    let why = AppError::from(e);
-    if !matches!(why, AppError::Invalid(_) | AppError::Conflict) {
-        return Err(why);
-    }
-    let kind = current.kind;
-    let mut page = show_page(ctx, current).await?;
-    page.problem = Some(problem);
-    page.note_error = note_error;
-    if over.is_empty() {
-        return render_refused(&page, &why);
-    }
-    // Not refused: the decider is asked to confirm.
-    page.over_budget = over
-        .iter()
-        .map(|(fy, yen)| {
-            ctx.t_with(
-                "allowance-over-budget",
-                &[
-                    ("fy", &fy.to_string()),
-                    ("kind", &ctx.t(&kind.message_id())),
-                    ("over", &format_yen(*yen)),
-                ],
-            )
-        })
-        .collect();
-    render(&page)
 }
 
 /// The allowances section of a leaver's page: every role sees requests, status and months;

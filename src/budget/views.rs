@@ -14,6 +14,7 @@ use crate::{
     error::{AppError, AppResult},
     i18n::{Yen, format_yen},
     leavers::window::fiscal_year_of,
+    web::forms::FormErrors,
     web::{context::Ctx, render::render, render::render_refused, render::see_other},
 };
 
@@ -49,6 +50,23 @@ struct BudgetPage<'a> {
     rows: Vec<Row>,
     bars: Vec<ChartBar>,
     problem: Option<&'static str>,
+}
+
+impl BudgetPage<'_> {
+    /// Each kind's refused amount, for the error summary (linked to its field).
+    fn errors(&self) -> FormErrors {
+        let mut errors = FormErrors::default();
+        for r in &self.rows {
+            if let Some(message) = r.problem {
+                let field = match r.kind_code {
+                    "housing" => "amount-housing",
+                    _ => "amount-living",
+                };
+                errors.add(field, message);
+            }
+        }
+        errors
+    }
 }
 
 pub fn current_fy(ctx: &Ctx) -> i32 {

@@ -194,6 +194,10 @@ impl LeaverForm {
             }
             Some(d) => Some(d),
         };
+        let placement_type = PlacementType::parse(&self.placement_type);
+        if placement_type.is_none() {
+            errors.add("placement_type", "leaver-placement-type-invalid");
+        }
         let placement_ended_on = match parse_date(&self.placement_ended_on) {
             _ if self.placement_ended_on.trim().is_empty() => {
                 errors.add("placement_ended_on", "leaver-date-required");
@@ -223,10 +227,6 @@ impl LeaverForm {
                 _ => Some(d),
             },
         };
-        let placement_type = PlacementType::parse(&self.placement_type);
-        if placement_type.is_none() {
-            errors.add("placement_type", "leaver-placement-type-invalid");
-        }
         let mut optional = |raw: &str, max: usize, field: &'static str| match text(raw, max) {
             Ok(v) => Some(v),
             Err(()) => {
@@ -362,11 +362,11 @@ mod tests {
             fields,
             [
                 "case_number",
-                "date_of_birth",
                 "family_name",
                 "given_name",
-                "placement_ended_on",
-                "placement_type"
+                "date_of_birth",
+                "placement_type",
+                "placement_ended_on"
             ]
         );
     }

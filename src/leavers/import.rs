@@ -380,11 +380,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                (3, "date_of_birth", "leaver-date-invalid"),
                 (3, "family_name", "leaver-name-required"),
+                (3, "date_of_birth", "leaver-date-invalid"),
                 (3, "placement_type", "leaver-placement-type-invalid"),
-                (4, "case_number", "import-case-number-repeated"),
                 (4, "coordinator_id", "leaver-coordinator-invalid"),
+                (4, "case_number", "import-case-number-repeated"),
             ]
         );
     }

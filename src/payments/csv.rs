@@ -2,7 +2,8 @@
 //! spreadsheet.
 use poem::{IntoResponse, Response, handler, web::Query};
 
-use super::{MonthQuery, month_lines, month_or_current, rules::Status, totals};
+use crate::payments::rules::Status;
+use crate::payments::views::{MonthQuery, month_lines, month_or_current, totals};
 use crate::{
     clock::Month,
     error::{AppError, AppResult},

@@ -1,5 +1,6 @@
 //! Support plans (継続支援計画): the young person's wishes in their own words, goals with who
 //! does what by when, agreed on a date and then read-only; a review starts a new version.
+pub mod agree;
 pub mod queries;
 pub mod rules;
 pub mod views;
@@ -35,7 +36,9 @@ pub fn mount(route: Route) -> Route {
         )
         .at(
             "/plans/:id/agree",
-            post(views::agree).with(require(KEEPERS)),
+            get(agree::confirm)
+                .post(agree::agree)
+                .with(require(KEEPERS)),
         )
         .at("/plans/:id/print", get(views::print).with(require(KEEPERS)))
 }

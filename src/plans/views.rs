@@ -1,6 +1,6 @@
 //! Handlers and pages of support plans.
 use askama::Template;
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use entity::plans::Status as PlanStatus;
 use entity::{leavers, plans};
 use poem::{
@@ -22,7 +22,7 @@ use crate::{
     },
 };
 
-async fn load(ctx: &Ctx, id: i32) -> AppResult<(plans::Model, leavers::Model)> {
+pub(crate) async fn load(ctx: &Ctx, id: i32) -> AppResult<(plans::Model, leavers::Model)> {
     let p = queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -30,7 +30,7 @@ async fn load(ctx: &Ctx, id: i32) -> AppResult<(plans::Model, leavers::Model)> {
     Ok((p, l))
 }
 
-fn label(l: &leavers::Model) -> String {
+pub(crate) fn label(l: &leavers::Model) -> String {
     format!("{} {} ({})", l.family_name, l.given_name, l.case_number)
 }
 
@@ -221,12 +221,11 @@ struct ShowPage<'a> {
     draft: bool,
     domains: Vec<SelectOption>,
     goal_form: GoalForm,
-    agree_form: AgreeForm,
     errors: FormErrors,
     problem: Option<&'static str>,
 }
 
-async fn goal_rows(ctx: &Ctx, plan_id: i32) -> AppResult<Vec<GoalRow>> {
+pub(crate) async fn goal_rows(ctx: &Ctx, plan_id: i32) -> AppResult<Vec<GoalRow>> {
     Ok(queries::goals(&ctx.app.db, plan_id)
         .await?
         .into_iter()
@@ -262,10 +261,6 @@ async fn show_page<'a>(
             })
             .collect(),
         goal_form: GoalForm::default(),
-        agree_form: AgreeForm {
-            agreed_on: ctx.today().to_string(),
-            ..Default::default()
-        },
         goals,
         plan,
         ctx,
@@ -415,67 +410,11 @@ pub async fn add_goal(
     Ok(see_other(&format!("/plans/{id}")))
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct AgreeForm {
-    pub agreed_on: String,
-    pub version: String,
-}
-
-#[handler]
-pub async fn agree(
-    ctx: &Ctx,
-    Path(id): Path<i32>,
-    Form(form): Form<AgreeForm>,
-) -> AppResult<Response> {
-    let (p, l) = load(ctx, id).await?;
-    let mut errors = FormErrors::default();
-    let agreed_on = match parse_date(&form.agreed_on) {
-        None => {
-            errors.add("agreed_on", "leaver-date-invalid");
-            None
-        }
-        Some(d) if d > ctx.today() => {
-            errors.add("agreed_on", "plan-agreed-future");
-            None
-        }
-        Some(d) if d < p.started_on => {
-            errors.add("agreed_on", "plan-agreed-before-start");
-            None
-        }
-        Some(d) => Some(d),
-    };
-    let problem = transition(p.status, Step::Agree)
-        .is_err()
-        .then_some("plan-agreed-read-only");
-    let version = crate::web::forms::form_version(&form.version);
-    let (Some(agreed_on), None) = (agreed_on, problem) else {
-        let mut page = show_page(ctx, p, &l).await?;
-        page.agree_form = form;
-        page.errors = errors;
-        page.problem = problem;
-        return render_refused(&page, &AppError::invalid());
-    };
-    let review_on = p
-        .review_on
-        .unwrap_or(agreed_on + Months::new(ctx.app.config.plan_review_months));
-    let actor = ctx.user()?.id;
-    let txn = db::begin_write(&ctx.app.db).await?;
-    if !queries::agree(&txn, ctx.now(), actor, &p, version, agreed_on, review_on).await? {
-        drop(txn);
-        let mut page = show_page(ctx, p, &l).await?;
-        page.problem = Some("form-stale");
-        return render_refused(&page, &AppError::Conflict);
-    }
-    txn.commit().await?;
-    ctx.flash_success("plan-agreed");
-    Ok(see_other(&format!("/plans/{id}")))
-}
-
 #[derive(Template)]
 #[template(path = "plans/print.html")]
 struct PrintPage<'a> {
     ctx: &'a Ctx,
+    id: i32,
     name: String,
     number: i32,
     wishes: String,
@@ -489,6 +428,7 @@ pub async fn print(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
     let (p, l) = load(ctx, id).await?;
     render(&PrintPage {
         ctx,
+        id: p.id,
         name: format!("{} {}", l.family_name, l.given_name),
         number: p.number,
         wishes: p.wishes.clone(),

@@ -180,7 +180,11 @@ mod tests {
         let mut errors = FormErrors::default();
         assert!(form.details(&mut errors).is_none());
         let fields: Vec<_> = errors.fields().copied().collect();
-        assert_eq!(fields, ["email", "language", "name", "role"]);
+        assert_eq!(
+            fields,
+            ["name", "email", "role", "language"],
+            "in the form's order"
+        );
     }
 
     #[test]

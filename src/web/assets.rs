@@ -1,11 +1,18 @@
-//! Static files (the style sheet), compiled into the binary so it runs from any folder.
+//! Static files (the style sheet, the print button's script), compiled into the binary so it runs from any folder.
 use poem::{IntoResponse, Response, handler, http::StatusCode, web::Path};
 
-const FILES: &[(&str, &str, &str)] = &[(
-    "app.css",
-    "text/css; charset=utf-8",
-    include_str!("../../static/app.css"),
-)];
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    ),
+    (
+        "print.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/print.js"),
+    ),
+];
 
 #[handler]
 pub async fn serve(Path(file): Path<String>) -> Response {

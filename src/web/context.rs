@@ -9,6 +9,7 @@ use crate::{
     error::AppError,
     i18n::{Lang, Tr},
     roles::Role,
+    web::forms::FormErrors,
 };
 
 /// Session keys (the signed-in user's is kept with the session store).
@@ -87,9 +88,43 @@ pub struct Ctx {
     pub client: String,
 }
 
+/// The error summary at the top of a form: each message in the reader's language, a field's
+/// linked to it.
+pub struct ErrorSummary {
+    pub items: Vec<(Option<&'static str>, String)>,
+}
+
+impl ErrorSummary {
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    /// Nothing to focus on a field: the summary itself takes the focus.
+    pub fn focus_self(&self) -> bool {
+        self.items.iter().all(|(field, _)| field.is_none())
+    }
+}
+
 impl Ctx {
     pub fn t(&self, id: &str) -> String {
         self.tr.t(id)
+    }
+
+    /// The summary of a form's errors, after a problem already put in words (if any).
+    pub fn summary_with(&self, errors: &FormErrors, problem: &Option<String>) -> ErrorSummary {
+        let mut items: Vec<(Option<&'static str>, String)> = Vec::new();
+        items.extend(problem.iter().map(|p| (None, p.clone())));
+        items.extend(errors.problem().map(|p| (None, self.t(p))));
+        items.extend(errors.iter().map(|(f, m)| (Some(*f), self.t(m))));
+        ErrorSummary { items }
+    }
+
+    /// The summary of a form's errors, with a problem given as a message id (if any).
+    pub fn summary_of(&self, errors: &FormErrors, problem: &Option<&'static str>) -> ErrorSummary {
+        self.summary_with(errors, &problem.map(|p| self.t(p)))
+    }
+
+    pub fn summary(&self, errors: &FormErrors) -> ErrorSummary {
+        self.summary_with(errors, &None)
     }
 
     pub fn t_with(&self, id: &str, args: &[(&str, &str)]) -> String {

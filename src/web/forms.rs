@@ -1,6 +1,5 @@
 //! Field errors collected while parsing a form, shown beside each field; the characters no
 //! field may hold.
-use std::collections::BTreeMap;
 
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
@@ -36,15 +35,15 @@ pub fn is_storable_text(s: &str) -> bool {
     s.chars().count() <= MAX_TEXT_CHARS && !has_forbidden_text_character(s)
 }
 
-/// Message ids of the catalog, keyed by form field name, and at most one problem with the
-/// form as a whole (shown above it).
+/// Message ids of the catalog, keyed by form field name in the order the form was checked
+/// (the order of the error summary), and at most one problem with the form as a whole.
 #[derive(Clone, Debug, Default)]
-pub struct FormErrors(BTreeMap<&'static str, &'static str>, Option<&'static str>);
+pub struct FormErrors(Vec<(&'static str, &'static str)>, Option<&'static str>);
 
 impl FormErrors {
     /// A problem with the whole form, not one field (say, it was saved by someone else).
     pub fn problem_only(message_id: &'static str) -> Self {
-        FormErrors(BTreeMap::new(), Some(message_id))
+        FormErrors(Vec::new(), Some(message_id))
     }
 
     pub fn problem(&self) -> Option<&'static str> {
@@ -61,7 +60,9 @@ impl FormErrors {
 
     /// Records the first problem found for `field`.
     pub fn add(&mut self, field: &'static str, message_id: &'static str) {
-        self.0.entry(field).or_insert(message_id);
+        if self.get(field).is_none() {
+            self.0.push((field, message_id));
+        }
     }
 
     /// Whether no field has a message (a form-level problem does not count).
@@ -69,12 +70,81 @@ impl FormErrors {
         self.0.is_empty()
     }
 
+    /// Whether anything at all is wrong: a field or the whole form.
+    pub fn any(&self) -> bool {
+        !self.0.is_empty() || self.1.is_some()
+    }
+
     pub fn get(&self, field: &str) -> Option<&'static str> {
-        self.0.get(field).copied()
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| *m)
     }
 
     pub fn fields(&self) -> impl Iterator<Item = &&'static str> {
-        self.0.keys()
+        self.0.iter().map(|(f, _)| f)
+    }
+
+    /// Each wrong field with its message, in the order of the form.
+    pub fn iter(&self) -> impl Iterator<Item = &(&'static str, &'static str)> {
+        self.0.iter()
+    }
+
+    /// The attributes of a wrong field's control: marked invalid, described by its message
+    /// (`{field}-error`), and focused on load when it is the first wrong field. Nothing for a
+    /// field that is right.
+    pub fn attrs(&self, field: &str) -> String {
+        self.attrs_with_hint(field, "")
+    }
+
+    /// The same, for a control also described by a hint (`hint_id`, read before the error).
+    pub fn attrs_with_hint(&self, field: &str, hint_id: &str) -> String {
+        let hint = if hint_id.is_empty() {
+            String::new()
+        } else {
+            format!("{hint_id} ")
+        };
+        if self.get(field).is_none() {
+            return match hint_id {
+                "" => String::new(),
+                id => format!(r#" aria-describedby="{id}""#),
+            };
+        }
+        let first = self.0.first().is_some_and(|(f, _)| *f == field);
+        format!(
+            r#" aria-invalid="true" aria-describedby="{hint}{field}-error"{}"#,
+            if first { " autofocus" } else { "" }
+        )
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::FormErrors;
+
+    #[test]
+    fn errors_keep_the_forms_order_and_mark_their_fields() {
+        let mut e = FormErrors::default();
+        assert!(!e.any());
+        assert_eq!(e.attrs("name"), "");
+        assert_eq!(
+            e.attrs_with_hint("name", "name-hint"),
+            r#" aria-describedby="name-hint""#
+        );
+        e.add("name", "first");
+        e.add("email", "second");
+        e.add("name", "ignored: a field keeps its first message");
+        let order: Vec<_> = e.iter().copied().collect();
+        assert_eq!(order, [("name", "first"), ("email", "second")]);
+        assert_eq!(
+            e.attrs("name"),
+            r#" aria-invalid="true" aria-describedby="name-error" autofocus"#,
+            "the first wrong field takes the focus"
+        );
+        assert_eq!(
+            e.attrs_with_hint("email", "email-hint"),
+            r#" aria-invalid="true" aria-describedby="email-hint email-error""#
+        );
+        assert!(FormErrors::problem_only("stale").any());
+        assert!(FormErrors::problem_only("stale").is_empty());
     }
 }
 

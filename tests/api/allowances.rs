@@ -39,13 +39,11 @@ fn id_of(page: &Page) -> i32 {
         .unwrap()
 }
 
-/// Takes a step from the request's page, with the version shown there (a page that offers no
-/// step to this user has none: the post then carries none either, as a forged one would).
+/// Takes a step from the page a person takes it on, with the version shown there (a page that
+/// offers no step to this user has none: the post then carries none either, as a forged one
+/// would).
 async fn step(b: &Browser, id: i32, action: &str, note: &str) -> Page {
-    let page = b.get_allowance(id).await;
-    let version = crate::helpers::field_value(&page.body, "version").unwrap_or_default();
-    b.post_allowance_step(id, action, &[("version", &version), ("note", note)])
-        .await
+    b.take_allowance_step(id, action, note).await
 }
 
 async fn lines(app: &TestApp, allowance: i32) -> Vec<entity::payments::Model> {
@@ -495,6 +493,18 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         )
         .await;
     assert_eq!(again.status, 409, "a paid line is not paid twice");
+    // Marking the month shows how many lines and how much first.
+    let ask = finance.get("/payments/paid?month=2026-11").await;
+    assert_eq!(ask.status, 200);
+    assert!(
+        ask.body
+            .contains("2 payments are waiting to be recorded as paid")
+            && ask.body.contains("<tr class=\"grand-total\">")
+            && ask.body.contains("Record 2 payments as paid")
+            && ask.body.contains("name=\"count\" value=\"2\""),
+        "{}",
+        ask.body
+    );
     finance
         .post_mark_month_paid(
             "2026-11",
@@ -509,17 +519,30 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
     let after = finance.get_payments("2026-11").await;
     assert!(after.body.contains("2 lines marked as paid."));
     assert!(
-        !after.body.contains("action=\"/payments/paid\""),
+        !after.body.contains("href=\"/payments/paid?month=2026-11\""),
         "nothing is left to mark paid: the button is gone"
     );
     let next = finance.get_payments("2026-12").await;
     assert!(
-        next.body.contains("action=\"/payments/paid\""),
+        next.body.contains("href=\"/payments/paid?month=2026-12\""),
         "a month with scheduled lines offers to mark them all"
     );
+    // A month that has not begun cannot be marked at once: the page says so, with no button.
+    let early = finance.get("/payments/paid?month=2026-12").await;
     assert!(
-        next.body.contains("<label for=\"paid_on_")
-            && !next.body.contains("aria-label=\"Paid on\""),
+        early
+            .body
+            .contains("Months that have not begun cannot be marked paid at once.")
+            && !early.body.contains("action=\"/payments/paid\""),
+        "{}",
+        early.body
+    );
+    // So does one line, with a visible label on its date.
+    let line_id =
+        crate::helpers::between(&next.body, "<td><a href=\"/payments/", "/paid\"").unwrap();
+    let one = finance.get(&format!("/payments/{line_id}/paid")).await;
+    assert!(
+        one.body.contains("<label for=\"paid_on\">") && one.body.contains("action=\"/payments/"),
         "each line's \"Paid on\" has a visible label"
     );
 
@@ -876,7 +899,7 @@ async fn implausible_payment_dates_are_refused_and_what_was_typed_is_kept() {
         assert!(all.body.contains(message), "{date}");
         assert!(
             all.body
-                .contains(&format!("name=\"paid_on\" value=\"{date}\">")),
+                .contains(&format!("name=\"paid_on\" value=\"{date}\"")),
             "{date} kept in the month's field"
         );
     }

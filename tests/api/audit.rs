@@ -251,10 +251,14 @@ async fn every_page_and_file_with_a_persons_data_records_who_saw_it() {
             Some("2026-11-27"),
         )
         .await;
-    let plan = app.create_plan(l.id, me.id).await;
+    let plan = app.create_plan_with_goal(l.id, me.id).await;
     let a = app.create_allowance(l.id, me.id).await;
     for (b, action) in [(&coordinator, "submit"), (&finance, "approve")] {
-        let page = b.get_allowance(a.id).await;
+        let page = if action == "submit" {
+            b.get_allowance(a.id).await
+        } else {
+            b.get(&format!("/allowances/{}/{action}", a.id)).await
+        };
         let v = crate::helpers::field_value(&page.body, "version").unwrap();
         b.submit(
             &format!("/allowances/{}", a.id),

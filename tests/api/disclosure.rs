@@ -25,7 +25,12 @@ async fn a_request_is_recorded_and_the_record_exported_as_a_verified_zip() {
         .await;
     let (finance, _) = app.signed_in(Role::Finance).await;
     for (b, action) in [(&coordinator_browser, "submit"), (&finance, "approve")] {
-        let page = b.get_allowance(allowance.id).await;
+        let page = if action == "submit" {
+            b.get_allowance(allowance.id).await
+        } else {
+            b.get(&format!("/allowances/{}/{action}", allowance.id))
+                .await
+        };
         let v = crate::helpers::field_value(&page.body, "version").unwrap();
         b.submit(
             &format!("/allowances/{}", allowance.id),

@@ -267,6 +267,13 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
     )
 }
 
+/// The text between the first `start` and the next `end` after it.
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = html.find(start)? + start.len();
+    let to = html[from..].find(end)? + from;
+    Some(&html[from..to])
+}
+
 pub struct Browser {
     pub base: String,
     pub http: reqwest::Client,
@@ -625,5 +632,26 @@ impl TestApp {
             .unwrap();
         txn.commit().await.unwrap();
         saved
+    }
+
+    /// A draft plan with one goal, ready to be agreed (its version counts the goal).
+    pub async fn create_plan_with_goal(&self, leaver_id: i32, by: i32) -> entity::plans::Model {
+        use aftercare::plans::queries;
+        let plan = self.create_plan(leaver_id, by).await;
+        let txn = db::begin_write(&self.state.db).await.unwrap();
+        let goal = queries::NewGoal {
+            domain: entity::consultation_topics::Topic::Housing,
+            goal: "Find a flat".into(),
+            actions: None,
+            target_on: plan.started_on + chrono::Days::new(90),
+        };
+        queries::add_goal(&txn, self.clock.now(), by, &plan, &goal)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        queries::get(&self.state.db, plan.id)
+            .await
+            .unwrap()
+            .unwrap()
     }
 }

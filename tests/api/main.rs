@@ -6,6 +6,7 @@ mod allowances;
 mod audit;
 mod auth;
 mod command_line;
+mod confirmations;
 mod consultations;
 mod csrf;
 mod dashboard;

@@ -68,6 +68,19 @@ impl Browser {
         .await
     }
 
+    /// Takes a step on a request as a person does: submitting from the request's page, every
+    /// other step from its confirmation page, with the version that page shows.
+    pub async fn take_allowance_step(&self, id: i32, action: &str, note: &str) -> Page {
+        let page = if action == "submit" {
+            self.get_allowance(id).await
+        } else {
+            self.get(&format!("/allowances/{id}/{action}")).await
+        };
+        let version = crate::helpers::field_value(&page.body, "version").unwrap_or_default();
+        self.post_allowance_step(id, action, &[("version", &version), ("note", note)])
+            .await
+    }
+
     pub async fn get_access_log(&self, id: i32) -> Page {
         self.get(&format!("/leavers/{id}/access-log")).await
     }

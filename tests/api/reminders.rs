@@ -138,14 +138,9 @@ async fn no_contact_allowance_ending_and_support_ending() {
     let a = app.create_allowance(q60.id, c.id).await;
     let (finance, _) = app.signed_in(Role::Finance).await;
     for (b, action) in [(&coordinator, "submit"), (&finance, "approve")] {
-        let page = b.get_allowance(a.id).await;
-        let v = crate::helpers::field_value(&page.body, "version").unwrap();
-        b.submit(
-            &format!("/allowances/{}", a.id),
-            &format!("/allowances/{}/{action}", a.id),
-            &[("version", &v)],
-        )
-        .await;
+        b.take_allowance_step(a.id, action, "")
+            .await
+            .assert_redirect_under("/allowances/");
     }
     run(&app, "2026-11-25").await;
     let today = sent_on(&app, "2026-11-25").await;
