@@ -2,7 +2,8 @@
 // for each role, in English and Japanese, at desktop and phone width: signs in by typing and
 // clicking, walks the role's main pages, runs axe-core on each (WCAG 2.0/2.1/2.2 A and AA and
 // best practice: zero violations), checks that no page scrolls sideways on a phone, and writes a
-// screenshot of each to e2e/screenshots/. Exits 1 with every problem listed.
+// screenshot of each to e2e/screenshots/; then walks the journeys that change data
+// (journeys.mjs) the same way. Exits 1 with every problem listed.
 //
 //   node e2e/run.mjs            (uses target/release/aftercare and /usr/bin/chromium)
 //   AFTERCARE_BIN=… CHROMIUM=… node e2e/run.mjs
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import * as journeys from './journeys.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -117,6 +119,13 @@ async function checkWidth(page, where) {
   }
 }
 
+/** The checks every page gets, on the page as it is now; `where` names it and its screenshot. */
+async function check(page, where) {
+  await checkAccessibility(page, where);
+  if (where.includes(' phone ')) await checkWidth(page, where);
+  await page.screenshot({ path: path.join(shots, `${where.replaceAll(' ', '-')}.png`), fullPage: true });
+}
+
 async function visit(page, role, lang, size, name, url) {
   const where = `${role} ${lang} ${size} ${name}`;
   const response = await page.goto(`${base}${url}`);
@@ -124,9 +133,30 @@ async function visit(page, role, lang, size, name, url) {
     problem(where, `GET ${url} answered ${response && response.status()}`);
     return;
   }
-  await checkAccessibility(page, where);
-  if (size === 'phone') await checkWidth(page, where);
-  await page.screenshot({ path: path.join(shots, `${role}-${lang}-${size}-${name}.png`), fullPage: true });
+  await check(page, where);
+}
+
+/** The journeys that change data, for one language and window size, role after role. */
+async function walkJourneys(browser, lang, size, viewport) {
+  const t = { base, lang, size, check, problem, tag: `${lang}-${size}`, coordinatorName: ACCOUNTS.coordinator.name };
+  const session = async (role, walk) => {
+    const context = await browser.newContext({ viewport, locale: lang === 'ja' ? 'ja-JP' : 'en-GB', bypassCSP: true });
+    const page = await context.newPage();
+    try {
+      await signIn(page, ACCOUNTS[role], lang);
+      return await walk(page);
+    } catch (e) {
+      problem(`${role} ${lang} ${size} journey`, `stopped: ${e.message.split('\n')[0]} (at ${page.url()})`);
+      await page.screenshot({ path: path.join(shots, `${role}-${lang}-${size}-journey-stopped.png`), fullPage: true }).catch(() => {});
+      return null;
+    } finally {
+      await context.close();
+    }
+  };
+  const made = await session('coordinator', (page) => journeys.coordinator(page, t));
+  if (!made) return;
+  await session('finance', (page) => journeys.finance(page, t, made));
+  await session('admin', (page) => journeys.admin(page, t, made));
 }
 
 /** The main pages of each role (a record of the demo data for the pages about one person). */
@@ -171,7 +201,7 @@ async function main() {
   const server = await startServer();
   const browser = await chromium.launch({
     executablePath: browserPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync', '--lang=en-US'],
   });
   try {
     // The sign-in page, before anyone is signed in.
@@ -197,6 +227,11 @@ async function main() {
           }
           await context.close();
         }
+      }
+    }
+    for (const lang of ['en', 'ja']) {
+      for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+        await walkJourneys(browser, lang, size, viewport);
       }
     }
   } finally {

@@ -16,6 +16,7 @@ allowance-status-withdrawn = Withdrawn
 allowance-status-stopped = Stopped
 allowance-field-kind = Kind
 allowance-field-monthly-amount = Monthly amount (yen)
+allowance-monthly-amount = Monthly amount
 allowance-field-start-month = First month
 allowance-field-end-month = Last month
 allowance-field-reason = Reason

@@ -47,3 +47,4 @@ consultation-planned-in-past = A planned appointment must be in the future.
 consultation-summary-required = Write a summary of the consultation.
 consultation-follow-up-before = The follow-up cannot be before the consultation.
 audit-entity-consultation = Consultation
+consultation-next-appointment = Next appointment

@@ -33,3 +33,4 @@ audit-entity-extension = Extension
 audit-action-propose = Proposed
 extension-latest-end = The latest possible end:
 extension-end-too-late = Choose an end on or before the latest possible end shown above.
+extension-reject-open = Reject this proposal…

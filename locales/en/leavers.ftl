@@ -119,3 +119,11 @@ leaver-status-to = New status
 leaver-status-confirm-closing = Closing is final: the record stays readable, but it cannot be opened again and takes no new allowance.
 leaver-status-confirm-button = Confirm the change
 leaver-too-old = With this date of birth the person was over 40 when the placement ended: check the year.
+leaver-back-to-register = Back to the register
+leaver-summary = Summary
+leaver-alert-support-ending = Support ends in { $days ->
+    [one] one day
+   *[other] { $days } days
+}.
+leaver-alert-no-contact = No contact for { $days } days (expected every { $every } days).
+leaver-alert-never-contacted = Never contacted since the record was made.

@@ -16,6 +16,7 @@ allowance-status-withdrawn = 取下げ
 allowance-status-stopped = 停止
 allowance-field-kind = 種類
 allowance-field-monthly-amount = 月額（円）
+allowance-monthly-amount = 月額
 allowance-field-start-month = 開始月
 allowance-field-end-month = 終了月
 allowance-field-reason = 理由

@@ -33,3 +33,4 @@ audit-entity-extension = 延長
 audit-action-propose = 申請
 extension-latest-end = 延長できる最も遅い終了日:
 extension-end-too-late = 上に示した最も遅い終了日以前の日付を選んでください。
+extension-reject-open = この提案を却下する…

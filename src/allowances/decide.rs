@@ -109,7 +109,7 @@ async fn confirm_page<'a>(
         leaver: leaver_label(leaver),
         kind: ctx.t(&a.kind.message_id()),
         amount: format_yen(a.monthly_amount),
-        months: format!("{s} – {e}"),
+        months: ctx.tr.months(s, e),
         total: format_yen(total(&a)),
         consequence,
         dangerous: matches!(action, Action::Reject | Action::Withdraw | Action::Stop),

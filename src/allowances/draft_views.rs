@@ -142,7 +142,7 @@ pub async fn delete_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> 
         leaver: leaver_label(&leaver),
         kind: ctx.t(&a.kind.message_id()),
         amount: format_yen(a.monthly_amount),
-        months: format!("{s} – {e}"),
+        months: ctx.tr.months(s, e),
         total: format_yen(total(&a)),
     })
 }

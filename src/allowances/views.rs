@@ -111,7 +111,7 @@ pub(crate) fn fit_problem(
         AllowanceError::OutsideWindow(m) => Some(ctx.t_with(
             "allowance-outside-window",
             &[
-                ("month", &m.to_string()),
+                ("month", &ctx.tr.month(*m)),
                 ("start", &ctx.tr.date(leaver.support_starts_on)),
                 ("end", &ctx.tr.date(leaver.support_ends_on)),
             ],
@@ -220,7 +220,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
                     .unwrap_or_default(),
                 kind: ctx.t(&a.kind.message_id()),
                 amount: format_yen(a.monthly_amount),
-                months: format!("{s} – {e}"),
+                months: ctx.tr.months(s, e),
                 total: format_yen(total(a)),
                 status: ctx.t(&queries::status(a).message_id()),
                 submitted: a.submitted_at.map(|t| ctx.datetime(&t)).unwrap_or_default(),
@@ -296,7 +296,7 @@ pub fn payment_lines(ctx: &Ctx, lines: &[payments::Model]) -> Vec<PaymentLine> {
     lines
         .iter()
         .map(|p| PaymentLine {
-            month: Month::of(p.month).to_string(),
+            month: ctx.tr.month(Month::of(p.month)),
             amount: format_yen(p.amount),
             status: ctx.t(&format!("payment-status-{}", p.status.as_str())),
             paid_on: p.paid_on.map(|d| ctx.tr.date(d)).unwrap_or_default(),
@@ -338,7 +338,7 @@ pub(crate) async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResu
         leaver: leaver_label(&leaver),
         kind: ctx.t(&a.kind.message_id()),
         amount: format_yen(a.monthly_amount),
-        months: format!("{s} – {e}"),
+        months: ctx.tr.months(s, e),
         total: format_yen(total(&a)),
         reason: a.reason.clone(),
         status: ctx.t(&status.message_id()),
@@ -406,7 +406,7 @@ pub async fn for_leaver_page(
                 id: a.id,
                 kind: ctx.t(&a.kind.message_id()),
                 amount: format_yen(a.monthly_amount),
-                months: format!("{s} – {e}"),
+                months: ctx.tr.months(s, e),
                 status: ctx.t(&queries::status(&a).message_id()),
                 lines: payment_lines(ctx, &mine),
             }

@@ -64,6 +64,7 @@ pub struct ChartView {
 pub struct FinanceView {
     pub waiting: String,
     pub month: String,
+    pub month_label: String,
     pub month_totals: Vec<(String, String, String)>,
     pub fy: String,
     pub budget: Vec<crate::budget::views::Row>,
@@ -155,6 +156,7 @@ async fn finance_view(ctx: &Ctx) -> AppResult<FinanceView> {
     Ok(FinanceView {
         waiting,
         month: month.to_string(),
+        month_label: ctx.tr.month(month),
         month_totals,
         fy: ctx.t_with("budget-fiscal-year", &[("fy", &fy.to_string())]),
         budget: crate::budget::views::rows(ctx, &figures),

@@ -122,7 +122,7 @@ async fn page(ctx: &Ctx, month: Month) -> AppResult<ListPage<'_>> {
     Ok(ListPage {
         ctx,
         month: month.to_string(),
-        heading: ctx.t_with("payments-for-month", &[("month", &month.to_string())]),
+        heading: ctx.t_with("payments-for-month", &[("month", &ctx.tr.month(month))]),
         totals: totals(&rows)
             .into_iter()
             .map(|(k, s, p)| Total {

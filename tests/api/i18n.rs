@@ -72,3 +72,30 @@ async fn the_language_switch_works_signed_out_and_is_saved_when_signed_in() {
         .await
         .assert_redirect_to("/");
 }
+
+#[tokio::test]
+async fn months_and_money_read_naturally_in_japanese() {
+    let app = spawn_app().await;
+    let (b, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("SP-1", Some(me.id), &[]).await;
+    // ¥30,000 a month, 2026-12 to 2027-01.
+    let a = app.create_allowance(l.id, me.id).await;
+    b.post("/language", &[("lang", "ja"), ("next", "/")]).await;
+    let page = b.get(&format!("/allowances/{}", a.id)).await;
+    assert!(page.body.contains("2026年12月〜2027年1月"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<dt>月額</dt><dd class=\"yen\">¥30,000</dd>"),
+        "the unit is said once, by the amount"
+    );
+    let en = app.browser();
+    en.login(&me.email, &me.password).await;
+    en.post("/language", &[("lang", "en"), ("next", "/")]).await;
+    let english = en.get(&format!("/allowances/{}", a.id)).await;
+    assert!(english.body.contains("2026-12 – 2027-01"));
+    assert!(
+        english
+            .body
+            .contains("<dt>Monthly amount</dt><dd class=\"yen\">¥30,000</dd>")
+    );
+}

@@ -833,3 +833,69 @@ async fn an_unknown_stored_channel_or_language_is_an_error_not_a_guess() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn the_leaver_page_reads_summary_first_then_the_timeline() {
+    let app = spawn_app().await;
+    let (b, me) = app.signed_in(Role::Coordinator).await;
+    // Entered 200 days ago and never contacted; support ends 2027-03-31.
+    let l = app
+        .create_leaver_days_ago(
+            200,
+            "SP-9",
+            Some(me.id),
+            &[
+                ("date_of_birth", "2004-04-02"),
+                ("placement_ended_on", "2022-03-31"),
+            ],
+        )
+        .await;
+    let page = b.get_leaver(l.id).await;
+    assert!(
+        page.body
+            .contains("<a class=\"back-link\" href=\"/leavers\">Back to the register</a>")
+    );
+    assert!(
+        page.body
+            .contains("<li class=\"alert\">Never contacted since the record was made.</li>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("Support ends in"),
+        "126 days is not yet close"
+    );
+    // Summary, then consultations, allowances, extensions, and the details last.
+    let at = |marker: &str| {
+        page.body
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} missing"))
+    };
+    let order = [
+        at("class=\"summary-card"),
+        at("class=\"last-contact\""),
+        at("id=\"consultations\""),
+        at("id=\"allowances\""),
+        at("id=\"extensions\""),
+        at("id=\"details\""),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    // Finance sees the summary's identity part and the allowances, never the timeline.
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    let seen = finance.get_leaver(l.id).await;
+    assert!(seen.body.contains("class=\"summary-card"));
+    assert!(!seen.body.contains("id=\"consultations\"") && !seen.body.contains("class=\"alert\""));
+
+    // Seventy-five days before the end, the summary says so.
+    app.clock.set("2027-01-15T03:00:00Z".parse().unwrap());
+    let b = app.browser();
+    b.login(&me.email, &me.password).await;
+    let later = b.get_leaver(l.id).await;
+    assert!(
+        later
+            .body
+            .contains("<li class=\"alert\">Support ends in 75 days.</li>"),
+        "{}",
+        later.body
+    );
+}

@@ -33,6 +33,10 @@ pub struct Private {
     pub timeline: Vec<TimelineEntry>,
     pub last_contact: String,
     pub next_follow_up: String,
+    /// The next planned appointment, if any.
+    pub next_appointment: String,
+    /// The latest plan: its id, version number and status.
+    pub plan: Option<(i32, i32, String)>,
 }
 
 /// One consultation on the leaver's timeline.
@@ -48,10 +52,27 @@ pub struct TimelineEntry {
     pub editable: bool,
 }
 
-async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<(Vec<TimelineEntry>, String, String)> {
+/// A consultation timeline with what the page's summary says about it.
+struct Contact {
+    entries: Vec<TimelineEntry>,
+    last_contact: String,
+    next_follow_up: String,
+    next_appointment: String,
+    /// Days since the last held consultation (none held: `None`).
+    quiet_days: Option<i64>,
+}
+
+async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<Contact> {
     use crate::consultations::{queries as cq, rules::Status as CStatus};
     let items = cq::timeline(&ctx.app.db, leaver_id).await?;
     let (last_held, follow_up) = cq::contact_summary(&items);
+    let now = ctx.now();
+    let next_appointment = items
+        .iter()
+        .filter(|c| c.status == CStatus::Planned && c.held_at >= now)
+        .map(|c| c.held_at)
+        .min();
+    let quiet_days = last_held.map(|t| (now - t).num_days());
     let ids: Vec<i32> = items.iter().map(|c| c.id).collect();
     let mut topics = cq::topics_of(&ctx.app.db, &ids).await?;
     let entries = items
@@ -78,11 +99,15 @@ async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<(Vec<TimelineEntry>, S
         })
         .collect();
     let none = || ctx.t("consultation-none-yet");
-    Ok((
+    Ok(Contact {
         entries,
-        last_held.map(|t| ctx.datetime(&t)).unwrap_or_else(none),
-        follow_up.map(|d| ctx.tr.date(d)).unwrap_or_else(none),
-    ))
+        last_contact: last_held.map(|t| ctx.datetime(&t)).unwrap_or_else(none),
+        next_follow_up: follow_up.map(|d| ctx.tr.date(d)).unwrap_or_else(none),
+        next_appointment: next_appointment
+            .map(|t| ctx.datetime(&t))
+            .unwrap_or_else(none),
+        quiet_days,
+    })
 }
 
 #[derive(Template)]
@@ -99,6 +124,8 @@ pub struct ShowPage<'a> {
     standing: String,
     ended: bool,
     private: Option<Private>,
+    /// What needs attention now, in words (no contact for too long, support ending).
+    alerts: Vec<String>,
     status_error: Option<&'static str>,
     allowances: Vec<crate::allowances::views::LeaverAllowance>,
     keeper: bool,
@@ -128,8 +155,38 @@ pub async fn show_page<'a>(
         ),
         Standing::Ended => ctx.t("leaver-window-ended"),
     };
+    let mut alerts = Vec::new();
+    if let Some(days) = crate::reminders::rules::support_ending_stage(l.support_ends_on, today)
+        .map(|_| (l.support_ends_on - today).num_days())
+    {
+        alerts.push(ctx.t_with(
+            "leaver-alert-support-ending",
+            &[("days", &days.to_string())],
+        ));
+    }
     let private = if can_keep(ctx) {
-        let (timeline, last_contact, next_follow_up) = timeline(ctx, l.id).await?;
+        let contact = timeline(ctx, l.id).await?;
+        let cadence = crate::attention::contact_cadence(&ctx.app.config, l.contact_every_days);
+        if l.status != Status::Closed && st != Standing::Ended {
+            match contact.quiet_days {
+                Some(days) if days > cadence => alerts.push(ctx.t_with(
+                    "leaver-alert-no-contact",
+                    &[("days", &days.to_string()), ("every", &cadence.to_string())],
+                )),
+                None if (today - l.created_at.date_naive()).num_days() > cadence => {
+                    alerts.push(ctx.t("leaver-alert-never-contacted"))
+                }
+                _ => {}
+            }
+        }
+        let plan = crate::plans::queries::for_leaver(&ctx.app.db, l.id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| {
+                let status = ctx.t(&format!("plan-status-{}", p.status.as_str()));
+                (p.id, p.number, status)
+            });
         let status = l.status;
         let coordinator = match l.coordinator_id {
             Some(c) => crate::users::queries::get(&ctx.app.db, c)
@@ -171,9 +228,11 @@ pub async fn show_page<'a>(
                     })
                     .collect()
             },
-            timeline,
-            last_contact,
-            next_follow_up,
+            timeline: contact.entries,
+            last_contact: contact.last_contact,
+            next_follow_up: contact.next_follow_up,
+            next_appointment: contact.next_appointment,
+            plan,
         })
     } else {
         None
@@ -216,6 +275,7 @@ pub async fn show_page<'a>(
             .map(|r| (r.as_str(), ctx.t(&r.message_id())))
             .collect(),
         private,
+        alerts,
         status_error,
     })
 }
