@@ -299,6 +299,7 @@ fn filter(
         status,
         coordinator: None,
         ends_within_days: ends,
+        only: None,
         sort,
         page,
     }

@@ -223,3 +223,64 @@ pub async fn held_since(
         .all(db)
         .await
 }
+
+/// How far ahead follow-ups count as due, and support ends count as near (DESIGN 2.5).
+pub const FOLLOW_UP_DAYS: u64 = 7;
+pub const SUPPORT_ENDING_DAYS: u64 = 90;
+
+/// The lists that need someone's attention, each under the key of its dashboard widget (and
+/// of the register's `attention` filter). Escalations only for the whole team.
+pub const LIST_KEYS: [&str; 6] = [
+    "follow-ups-due",
+    "follow-ups-overdue",
+    "appointments-week",
+    "no-contact",
+    "support-ending",
+    "escalations",
+];
+
+/// Every attention list of `scope` for `today`, in the order of `LIST_KEYS`.
+pub async fn lists(
+    db: &impl ConnectionTrait,
+    config: &crate::config::Config,
+    scope: Scope,
+    today: NaiveDate,
+) -> Result<Vec<(&'static str, Vec<Item>)>, DbErr> {
+    use chrono::{Datelike, Days};
+    let tz = config.time_zone;
+    let due = follow_ups(db, scope, today, today + Days::new(FOLLOW_UP_DAYS)).await?;
+    // Any date the databases can hold: PostgreSQL's dates start in 4713 BC.
+    let long_ago = NaiveDate::from_ymd_opt(1900, 1, 1).expect("date");
+    let overdue = follow_ups(db, scope, long_ago, today - Days::new(1)).await?;
+    let monday = today - Days::new(today.weekday().num_days_from_monday().into());
+    let week = appointments(
+        db,
+        scope,
+        crate::clock::start_of(monday, tz),
+        crate::clock::start_of(monday + Days::new(7), tz),
+    )
+    .await?;
+    // Each person's own contact cadence when recorded, else the no-contact setting; the team
+    // also sees escalations (that cadence plus `escalation_days`).
+    let rows = cadence(db, scope, today).await?;
+    let quiet_after = |days: fn(&crate::config::Config, Option<i32>) -> i64| -> Vec<Item> {
+        rows.iter()
+            .filter(|r| quiet_for(r, days(config, r.contact_every_days), today, tz))
+            .map(CadenceRow::item)
+            .collect()
+    };
+    let quiet = quiet_after(contact_cadence);
+    let escalations = quiet_after(escalation_after);
+    let ending = support_ending(db, scope, today, today + Days::new(SUPPORT_ENDING_DAYS)).await?;
+    let mut lists = vec![
+        ("follow-ups-due", due),
+        ("follow-ups-overdue", overdue),
+        ("appointments-week", week),
+        ("no-contact", quiet),
+        ("support-ending", ending),
+    ];
+    if matches!(scope, Scope::Team) {
+        lists.push(("escalations", escalations));
+    }
+    Ok(lists)
+}

@@ -135,6 +135,14 @@ impl Tr {
         format_month(self.lang, m)
     }
 
+    /// A month on a chart's axis: `12` in English, `12月` in Japanese.
+    pub fn month_number(&self, month: u32) -> String {
+        match self.lang {
+            Lang::En => month.to_string(),
+            Lang::Ja => format!("{month}月"),
+        }
+    }
+
     /// A run of months, `2026-04 – 2027-03` or `2026年4月〜2027年3月`.
     pub fn months(&self, first: crate::clock::Month, last: crate::clock::Month) -> String {
         match self.lang {

@@ -127,3 +127,10 @@ leaver-alert-support-ending = Support ends in { $days ->
 }.
 leaver-alert-no-contact = No contact for { $days } days (expected every { $every } days).
 leaver-alert-never-contacted = Never contacted since the record was made.
+leaver-filter-hides = { $count ->
+    [one] One more record matches, but the filters hide it.
+   *[other] { $count } more records match, but the filters hide them.
+}
+leaver-filter-show-all = Show every matching record
+leaver-attention-filter = Showing the dashboard list “{ $list }”.
+leaver-attention-clear = Show the whole register

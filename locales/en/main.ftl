@@ -90,3 +90,8 @@ error-title-prefix = Error:{" "}
 error-prefix = Error:
 error-summary-title = There is a problem
 field-optional = (optional)
+dashboard-see-all = See all { $count } in the register
+dashboard-count-unit = { $count ->
+    [one] record
+   *[other] records
+}

@@ -16,3 +16,6 @@ report-extensions = Extensions approved, by reason
 report-csv-section = section
 report-csv-item = item
 report-csv-value = value
+report-item = Item
+report-value = Figure
+report-bar = Bar

@@ -124,3 +124,7 @@ leaver-summary = 概要
 leaver-alert-support-ending = 支援終了まであと { $days } 日です。
 leaver-alert-no-contact = { $days } 日間連絡がありません（目安は { $every } 日ごと）。
 leaver-alert-never-contacted = 登録以来、一度も連絡していません。
+leaver-filter-hides = ほかに { $count } 件が該当しますが、絞り込みの条件で表示されていません。
+leaver-filter-show-all = 該当する記録をすべて表示
+leaver-attention-filter = ダッシュボードの一覧「{ $list }」を表示しています。
+leaver-attention-clear = 台帳全体を表示

@@ -90,3 +90,5 @@ error-title-prefix = エラー：
 error-prefix = エラー：
 error-summary-title = 入力内容に問題があります
 field-optional = （任意）
+dashboard-see-all = 台帳で { $count } 件すべてを見る
+dashboard-count-unit = 件

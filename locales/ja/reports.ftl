@@ -16,3 +16,6 @@ report-extensions = 承認した延長（理由別）
 report-csv-section = 区分
 report-csv-item = 項目
 report-csv-value = 値
+report-item = 項目
+report-value = 数値
+report-bar = グラフ

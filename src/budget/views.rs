@@ -124,9 +124,10 @@ async fn page<'a>(
                 paid_h,
                 scheduled_y: PLOT as u32 - paid_h - scheduled_h,
                 scheduled_h,
-                label: m.first_day().format("%m").to_string(),
+                label: ctx.tr.month_number(chrono::Datelike::month(&m.first_day())),
                 title: format!(
-                    "{m} · {}: {} · {}: {}",
+                    "{} · {}: {} · {}: {}",
+                    ctx.tr.month(*m),
                     ctx.t("payment-paid-total"),
                     format_yen(*paid),
                     ctx.t("payment-scheduled-total"),

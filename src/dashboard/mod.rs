@@ -4,10 +4,10 @@
 pub mod chart;
 
 use askama::Template;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::NaiveDate;
 use poem::{EndpointExt, Response, Route, get, handler};
 
-use crate::attention::{self as queries, Item, Scope, contact_cadence, escalation_after};
+use crate::attention::{self as queries, Item, Scope};
 use crate::{
     clock::start_of,
     consultations::rules::Channel,
@@ -15,10 +15,6 @@ use crate::{
     roles::Role,
     web::{context::Ctx, guard::ANY_ROLE, guard::require, render::render},
 };
-
-/// How far ahead follow-ups count as due, and support ends count as near (DESIGN 2.5).
-pub const FOLLOW_UP_DAYS: u64 = 7;
-pub const SUPPORT_ENDING_DAYS: u64 = 90;
 
 /// The start page: any signed-in role (each sees what their role may).
 pub fn mount(route: Route) -> Route {
@@ -44,7 +40,12 @@ pub struct Widget {
     pub title: String,
     pub groups: Vec<Group>,
     pub count: usize,
+    /// When the list is longer than it shows: the words and the link to all of it.
+    pub more: Option<(String, String)>,
 }
+
+/// The most lines a widget shows; the rest are a link away.
+pub const WIDGET_LINES: usize = 10;
 
 pub struct LegendEntry {
     pub label: String,
@@ -200,7 +201,7 @@ fn widget(
 ) -> Widget {
     let count = items.len();
     let mut groups: Vec<Group> = Vec::new();
-    for item in items {
+    for item in items.into_iter().take(WIDGET_LINES) {
         let line = Line {
             leaver_id: item.leaver_id,
             href: format!("/leavers/{}", item.leaver_id),
@@ -222,11 +223,19 @@ fn widget(
             }),
         }
     }
+    // A long list shows its first lines and links to all of them in the register.
+    let more = (count > WIDGET_LINES && queries::LIST_KEYS.contains(&key)).then(|| {
+        (
+            ctx.t_with("dashboard-see-all", &[("count", &count.to_string())]),
+            format!("/leavers?attention={key}&coordinator=all"),
+        )
+    });
     Widget {
         key,
         title: ctx.t(&format!("dashboard-{key}")),
         groups,
         count,
+        more,
     }
 }
 
@@ -237,62 +246,56 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
     let grouped = matches!(scope, Scope::Team);
     let date = |d: Option<NaiveDate>| d.map(|d| ctx.tr.date(d)).unwrap_or_default();
 
-    let due = queries::follow_ups(db, scope, today, today + Days::new(FOLLOW_UP_DAYS)).await?;
-    // Any date the databases can hold: PostgreSQL's dates start in 4713 BC.
-    let long_ago = NaiveDate::from_ymd_opt(1900, 1, 1).expect("date");
-    let overdue = queries::follow_ups(db, scope, long_ago, today - Days::new(1)).await?;
-    let monday = today - Days::new(today.weekday().num_days_from_monday().into());
-    let week = queries::appointments(
-        db,
-        scope,
-        start_of(monday, tz),
-        start_of(monday + Days::new(7), tz),
-    )
-    .await?;
-    // Each person's own contact cadence when recorded, else the no-contact setting; admins
-    // also see escalations (that cadence plus `escalation_days`).
-    let config = &ctx.app.config;
-    let rows = queries::cadence(db, scope, today).await?;
-    let quiet: Vec<queries::Item> = rows
-        .iter()
-        .filter(|r| queries::quiet_for(r, contact_cadence(config, r.contact_every_days), today, tz))
-        .map(queries::CadenceRow::item)
-        .collect();
-    let escalations: Vec<queries::Item> = rows
-        .iter()
-        .filter(|r| {
-            queries::quiet_for(r, escalation_after(config, r.contact_every_days), today, tz)
-        })
-        .map(queries::CadenceRow::item)
-        .collect();
-    let ending =
-        queries::support_ending(db, scope, today, today + Days::new(SUPPORT_ENDING_DAYS)).await?;
-
-    let widgets = vec![
-        widget(ctx, "follow-ups-due", due, grouped, |i| date(i.on_date)),
-        widget(ctx, "follow-ups-overdue", overdue, grouped, |i| {
-            date(i.on_date)
-        }),
-        widget(ctx, "appointments-week", week, grouped, |i| {
-            i.at.map(|t| ctx.datetime(&t)).unwrap_or_default()
-        }),
-        widget(ctx, "no-contact", quiet, grouped, |i| match i.at {
-            Some(t) => ctx.t_with("dashboard-last-contact", &[("when", &ctx.datetime(&t))]),
-            None => ctx.t("dashboard-never-contacted"),
-        }),
-        widget(ctx, "support-ending", ending, grouped, |i| date(i.on_date)),
+    let mut lists = queries::lists(db, &ctx.app.config, scope, today).await?;
+    let mut take = |key: &str| {
+        lists
+            .iter_mut()
+            .find(|(k, _)| *k == key)
+            .map(|(_, items)| std::mem::take(items))
+            .unwrap_or_default()
+    };
+    let last_contact = |i: &Item| match i.at {
+        Some(t) => ctx.t_with("dashboard-last-contact", &[("when", &ctx.datetime(&t))]),
+        None => ctx.t("dashboard-never-contacted"),
+    };
+    let mut widgets = vec![
+        widget(
+            ctx,
+            "follow-ups-due",
+            take("follow-ups-due"),
+            grouped,
+            |i| date(i.on_date),
+        ),
+        widget(
+            ctx,
+            "follow-ups-overdue",
+            take("follow-ups-overdue"),
+            grouped,
+            |i| date(i.on_date),
+        ),
+        widget(
+            ctx,
+            "appointments-week",
+            take("appointments-week"),
+            grouped,
+            |i| i.at.map(|t| ctx.datetime(&t)).unwrap_or_default(),
+        ),
+        widget(ctx, "no-contact", take("no-contact"), grouped, last_contact),
+        widget(
+            ctx,
+            "support-ending",
+            take("support-ending"),
+            grouped,
+            |i| date(i.on_date),
+        ),
     ];
-    let mut widgets = widgets;
     if grouped {
         widgets.push(widget(
             ctx,
             "escalations",
-            escalations,
+            take("escalations"),
             grouped,
-            |i| match i.at {
-                Some(t) => ctx.t_with("dashboard-last-contact", &[("when", &ctx.datetime(&t))]),
-                None => ctx.t("dashboard-never-contacted"),
-            },
+            last_contact,
         ));
         let disclosures = open_disclosures(db).await?;
         widgets.push(widget(ctx, "disclosures", disclosures, grouped, |i| {
@@ -329,7 +332,7 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
             .map(|(i, (_, m))| {
                 (
                     i as u32 * (chart::WIDTH / 12) + chart::WIDTH / 24,
-                    format!("{m}"),
+                    ctx.tr.month_number(*m),
                 )
             })
             .collect(),
@@ -348,7 +351,9 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
             .zip(&monthly.counts)
             .map(|((y, m), counts)| {
                 (
-                    chart::month_label(*y, *m),
+                    crate::clock::Month::parse(&chart::month_label(*y, *m))
+                        .map(|month| ctx.tr.month(month))
+                        .unwrap_or_else(|| chart::month_label(*y, *m)),
                     counts.clone(),
                     counts.iter().sum(),
                 )

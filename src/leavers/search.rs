@@ -41,6 +41,8 @@ pub struct ListFilter {
     pub status: Option<Status>,
     pub coordinator: Option<i32>,
     pub ends_within_days: Option<u32>,
+    /// Only these records (a dashboard list, by its leavers' ids).
+    pub only: Option<Vec<i32>>,
     pub sort: Sort,
     pub page: u64,
 }
@@ -78,6 +80,9 @@ pub async fn list(
         cond = cond
             .add(leavers::Column::SupportEndsOn.gte(today))
             .add(leavers::Column::SupportEndsOn.lte(until));
+    }
+    if let Some(ids) = &filter.only {
+        cond = cond.add(leavers::Column::Id.is_in(ids.clone()));
     }
     let query = leavers::Entity::find().filter(cond);
     let total = query.clone().count(db).await?;

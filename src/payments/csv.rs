@@ -32,7 +32,7 @@ pub fn no_formula(cell: &str) -> String {
 }
 
 /// The month's lines as CSV: UTF-8 with a BOM, CRLF line ends, headers in the user's
-/// language, amounts as plain integers, then a total per kind.
+/// language, amounts as plain integers; then, after an empty line, a table of totals per kind.
 pub async fn csv_bytes(ctx: &Ctx, month: Month) -> AppResult<Vec<u8>> {
     let rows = month_lines(&ctx.app.db, month).await?;
     ctx.audit_export(rows.iter().map(|(p, _)| p.leaver_id).collect())
@@ -73,15 +73,28 @@ pub async fn csv_bytes(ctx: &Ctx, month: Month) -> AppResult<Vec<u8>> {
             ])
             .map_err(csv_err)?;
         }
+        w.flush().map_err(|e| AppError::Internal(e.into()))?;
+    }
+    // The totals stand apart, after an empty line and under their own header: a spreadsheet's
+    // filter or sum over the lines above never takes them in.
+    out.extend_from_slice(b"\r\n");
+    {
+        let mut w = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        let csv_err = |e: ::csv::Error| AppError::Internal(e.into());
+        let header: Vec<String> = ["kind", "month", "scheduled", "paid", "total"]
+            .iter()
+            .map(|h| ctx.t(&format!("csv-totals-{h}")))
+            .collect();
+        w.write_record(&header).map_err(csv_err)?;
         for (k, scheduled, paid) in totals(&rows) {
             w.write_record([
-                ctx.t("csv-total"),
-                String::new(),
                 ctx.t(&k.message_id()),
                 month.to_string(),
+                scheduled.to_string(),
+                paid.to_string(),
                 (scheduled + paid).to_string(),
-                String::new(),
-                String::new(),
             ])
             .map_err(csv_err)?;
         }

@@ -100,16 +100,16 @@ pub fn csv_bytes(r: &AnnualReport, tr: &Tr, min_cell: u64) -> anyhow::Result<Vec
     Ok(out)
 }
 
+/// One line of a report table: its label, its value as shown, and its bar's length in
+/// percent of the longest (the value is always written beside the bar).
 pub struct Bar {
-    pub y: u32,
-    pub width: u32,
     pub label: String,
     pub value: String,
+    pub percent: u64,
 }
 
 pub struct Table {
     pub title: String,
-    pub rows: Vec<(String, String)>,
     pub bars: Vec<Bar>,
 }
 
@@ -118,16 +118,13 @@ fn table(title: String, rows: Vec<(String, u64, String)>) -> Table {
     Table {
         title,
         bars: rows
-            .iter()
-            .enumerate()
-            .map(|(i, (label, n, shown))| Bar {
-                y: i as u32 * 22,
-                width: (*n * 300 / top) as u32,
-                label: label.clone(),
-                value: shown.clone(),
+            .into_iter()
+            .map(|(label, n, value)| Bar {
+                percent: n.saturating_mul(100) / top,
+                label,
+                value,
             })
             .collect(),
-        rows: rows.into_iter().map(|(l, _, v)| (l, v)).collect(),
     }
 }
 

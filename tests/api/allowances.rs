@@ -585,8 +585,15 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         rows.contains(&"SP-1,山田 花子,Housing (居住費支援),2026-11,45000,Paid,2026-11-25"),
         "{rows:?}"
     );
-    assert!(rows.contains(&"total,,Housing (居住費支援),2026-11,75000,,"));
-    assert!(rows.contains(&"total,,Living (生活費支援),2026-11,12345,,"));
+    // The totals stand apart: after an empty line, under their own header.
+    let gap = rows.iter().position(|r| r.is_empty()).unwrap();
+    assert!(
+        rows[1..gap].iter().all(|r| !r.contains("total")),
+        "no total among the lines: {rows:?}"
+    );
+    assert_eq!(rows[gap + 1], "totals by kind,month,scheduled,paid,total");
+    assert_eq!(rows[gap + 2], "Housing (居住費支援),2026-11,0,75000,75000");
+    assert_eq!(rows[gap + 3], "Living (生活費支援),2026-11,0,12345,12345");
 
     // In Japanese, the headers are Japanese.
     finance
@@ -598,7 +605,12 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         ja.starts_with("ケース番号,氏名,種類,対象月,金額,状態,支払日\r\n"),
         "{ja}"
     );
-    assert!(ja.contains("合計,,居住費支援,2026-11,75000,,"));
+    assert!(
+        ja.contains(
+            "\r\n\r\n種類別の合計,対象月,予定,支払済み,合計\r\n居住費支援,2026-11,0,75000,75000\r\n"
+        ),
+        "{ja}"
+    );
     assert_eq!(coordinator.get("/payments").await.status, 403);
 }
 

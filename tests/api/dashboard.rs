@@ -318,3 +318,53 @@ async fn today_is_the_team_date_not_the_utc_date() {
     );
     assert!(listed(&page.body, "follow-ups-due").is_empty());
 }
+
+#[tokio::test]
+async fn a_long_list_shows_ten_and_links_to_all_of_it_in_the_register() {
+    let app = spawn_app().await;
+    let (b, me) = app.signed_in(Role::Coordinator).await;
+    // Twelve records entered 200 days ago, never contacted.
+    for n in 0..12 {
+        app.create_leaver_days_ago(200, &format!("Q-{n:03}"), Some(me.id), &[])
+            .await;
+    }
+    let dash = b.get_dashboard().await;
+    let widget = &dash.body[dash.body.find("id=\"no-contact\"").unwrap()..];
+    let widget = &widget[..widget.find("</section>").unwrap()];
+    assert!(
+        widget.contains("<span class=\"count-number\">12</span>"),
+        "{widget}"
+    );
+    assert_eq!(widget.matches("<li>").count(), 10, "{widget}");
+    let link = "/leavers?attention=no-contact&#38;coordinator=all";
+    assert!(
+        widget.contains(&format!(
+            "<a href=\"{link}\">See all 12 in the register</a>"
+        )),
+        "{widget}"
+    );
+    let all = b.get("/leavers?attention=no-contact&coordinator=all").await;
+    assert_eq!(all.body.matches("class=\"leaver-row\"").count(), 12);
+    assert!(all.body.contains("Showing the dashboard list “No contact"));
+    // The same filter never shows records outside the list: one marked "lost contact" is not
+    // due a contact.
+    let lost = app.create_leaver("Z-001", Some(me.id), &[]).await;
+    b.post_leaver_status(
+        lost.id,
+        &[
+            ("status", "lost_contact"),
+            ("version", "1"),
+            ("confirm", "yes"),
+        ],
+    )
+    .await;
+    let again = b.get("/leavers?attention=no-contact&coordinator=all").await;
+    assert!(!again.body.contains("Z-001"), "{}", again.body);
+    assert!(
+        b.get("/leavers?coordinator=all")
+            .await
+            .body
+            .contains("Z-001"),
+        "the record exists"
+    );
+}

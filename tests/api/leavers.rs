@@ -444,10 +444,30 @@ async fn search_filters_sorting_and_pages() {
             .await;
         assert_eq!(names(&page.body), [expected], "q={q}");
     }
+    // A coordinator's search covers the whole register: a colleague's record is found.
+    let found = browser
+        .get(&format!("/leavers?q={}", urlencode("高橋")))
+        .await;
+    assert_eq!(names(&found.body), ["B-001"]);
+    assert!(found.body.contains("<option value=\"all\" selected>"));
+    // When a filter hides records, the page says so and links to them all.
+    assert!(
+        mine.body.contains(
+            "<p class=\"filter-hides\">One more record matches, but the filters hide it. <a href=\"/leavers?q=&#38;coordinator=all&#38;sort=name\">Show every matching record</a></p>"
+        ),
+        "{}",
+        mine.body
+    );
+    assert!(!all.body.contains("filter-hides"), "nothing is hidden");
     let lost_only = browser
         .get_leavers("coordinator=all&status=lost_contact")
         .await;
     assert_eq!(names(&lost_only.body), ["A-002"]);
+    assert!(
+        lost_only
+            .body
+            .contains("2 more records match, but the filters hide them.")
+    );
     // Support ends: A-002 (born 2004-06-01) on 2027-03-31, the others on 2029-03-31.
     let soon = browser.get_leavers("coordinator=all&ends_within=126").await;
     assert_eq!(names(&soon.body), ["A-002"]);

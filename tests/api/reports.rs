@@ -196,14 +196,14 @@ async fn the_page_and_the_csv_hide_small_cells() {
     assert_eq!(page.status, 200);
     assert!(
         page.body
-            .contains("<th>Supported during the year</th><td>6</td>")
+            .contains("<th>Supported during the year</th><td class=\"num\">6</td>")
     );
     assert!(
         page.body
-            .contains("<th>Support started in the year</th><td>&#60;3</td>")
+            .contains("<th>Support started in the year</th><td class=\"num\">&#60;3</td>")
             || page
                 .body
-                .contains("<th>Support started in the year</th><td>&lt;3</td>"),
+                .contains("<th>Support started in the year</th><td class=\"num\">&lt;3</td>"),
         "{}",
         page.body
     );

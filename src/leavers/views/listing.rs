@@ -26,6 +26,7 @@ pub struct ListQuery {
     status: String,
     coordinator: String,
     ends_within: String,
+    attention: String,
     sort: String,
     page: String,
 }
@@ -60,6 +61,11 @@ struct ListPage<'a> {
     rows: Vec<ListRow>,
     summary: String,
     pages: Vec<PageLink>,
+    /// How many more records the search finds than the filters let through, and the link
+    /// that shows them all.
+    hidden: Option<(String, String)>,
+    /// The dashboard list shown whole: its key and its title.
+    attention: Option<(&'static str, String)>,
 }
 
 #[handler]
@@ -68,8 +74,9 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
     let keeper = can_keep(ctx);
     // Status and coordinator are not identity: finance can neither see nor filter by them.
     let status = Status::parse(&q.status).filter(|_| keeper);
+    // A coordinator starts on their own caseload; a search covers the whole register.
     let coordinator_choice = match q.coordinator.trim() {
-        "" if user.role == Role::Coordinator => "mine".to_string(),
+        "" if user.role == Role::Coordinator && q.q.trim().is_empty() => "mine".to_string(),
         "" => "all".to_string(),
         other => other.to_string(),
     };
@@ -86,15 +93,69 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
         .ok()
         .filter(|d| *d <= 3660);
     let sort = Sort::parse(&q.sort).unwrap_or(Sort::Name);
+    // A dashboard list, whole: the same records the widget counts, for the same people.
+    let attention = crate::attention::LIST_KEYS
+        .into_iter()
+        .find(|k| *k == q.attention.trim())
+        .filter(|_| keeper);
+    let only = match attention {
+        Some(key) => {
+            let scope = if ctx.is_admin() {
+                crate::attention::Scope::Team
+            } else {
+                crate::attention::Scope::Coordinator(user.id)
+            };
+            let lists =
+                crate::attention::lists(&ctx.app.db, &ctx.app.config, scope, ctx.today()).await?;
+            let mut ids: Vec<i32> = lists
+                .into_iter()
+                .filter(|(k, _)| *k == key)
+                .flat_map(|(_, items)| items.into_iter().map(|i| i.leaver_id))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            Some(ids)
+        }
+        None => None,
+    };
     let filter = ListFilter {
         q: Some(search_form(&q.q.chars().take(100).collect::<String>())).filter(|s| !s.is_empty()),
         status,
         coordinator,
         ends_within_days,
+        only,
         sort,
         page: q.page.trim().parse().unwrap_or(1u64).clamp(1, 1_000_000),
     };
     let (records, total) = search::list(&ctx.app.db, &filter, ctx.today()).await?;
+    // What the filters hide: the records the search text alone would find, less those shown.
+    let filtered = filter.status.is_some()
+        || filter.coordinator.is_some()
+        || filter.ends_within_days.is_some()
+        || filter.only.is_some();
+    let hidden = if filtered {
+        let everything = ListFilter {
+            status: None,
+            coordinator: None,
+            ends_within_days: None,
+            only: None,
+            page: 1,
+            ..filter.clone()
+        };
+        let (_, all) = search::list(&ctx.app.db, &everything, ctx.today()).await?;
+        all.saturating_sub(total)
+    } else {
+        0
+    };
+    let show_all = {
+        let query = serde_urlencoded::to_string([
+            ("q", q.q.as_str()),
+            ("coordinator", "all"),
+            ("sort", sort.as_str()),
+        ])
+        .unwrap_or_default();
+        format!("/leavers?{query}")
+    };
     ctx.audit_view(records.iter().map(|l| l.id).collect())
         .await?;
     let coordinators = queries::active_coordinators(&ctx.app.db).await?;
@@ -130,6 +191,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
             ("status", q.status.as_str()),
             ("coordinator", coordinator_choice.as_str()),
             ("ends_within", q.ends_within.as_str()),
+            ("attention", attention.unwrap_or_default()),
             ("sort", sort.as_str()),
             ("page", &page.to_string()),
         ])
@@ -188,6 +250,13 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
                 ("pages", &last_page.to_string()),
             ],
         ),
+        hidden: (hidden > 0).then(|| {
+            (
+                ctx.t_with("leaver-filter-hides", &[("count", &hidden.to_string())]),
+                show_all,
+            )
+        }),
+        attention: attention.map(|k| (k, ctx.t(&format!("dashboard-{k}")))),
         q: q.q.clone(),
         ends_within: q.ends_within.clone(),
         statuses,
