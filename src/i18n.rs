@@ -222,6 +222,33 @@ mod tests {
         assert_eq!(format_yen(Yen(-50000)), "-¥50,000");
     }
 
+    #[test]
+    fn the_glossary_is_kept() {
+        for lang in ["en", "ja"] {
+            let files: Vec<&str> = CATALOGS
+                .iter()
+                .filter(|(l, _)| *l == lang)
+                .map(|(_, ftl)| *ftl)
+                .collect();
+            let avoid: Vec<&str> = files
+                .iter()
+                .flat_map(|ftl| ftl.lines())
+                .filter_map(|l| l.strip_prefix("# avoid: "))
+                .map(str::trim)
+                .collect();
+            assert!(avoid.len() >= 3, "{lang}: the glossary lists what to avoid");
+            for line in files
+                .iter()
+                .flat_map(|ftl| ftl.lines())
+                .filter(|l| !l.starts_with('#'))
+            {
+                for word in &avoid {
+                    assert!(!line.contains(word), "{lang}: \"{word}\" in: {line}");
+                }
+            }
+        }
+    }
+
     fn message_ids(ftl: &str) -> BTreeSet<String> {
         ftl.lines()
             .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))

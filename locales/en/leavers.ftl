@@ -1,8 +1,8 @@
 nav-leavers = Register
-leavers-title = Care leavers
-leaver-new = New record
-leaver-new-title = New care leaver
-leaver-edit-title = Edit care leaver
+leavers-title = Register
+leaver-new = Add a care leaver
+leaver-new-title = Add a care leaver
+leaver-edit-title = Change a care leaver's details
 leaver-search = Name or case number
 leaver-filter-mine = My caseload
 leaver-filter-ends-within = Support ends within (days)

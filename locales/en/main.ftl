@@ -1,3 +1,18 @@
+## Glossary: one term for each concept, in every message of this catalog (English).
+## The "# avoid:" lines list wordings that must not appear in any message (a test checks).
+# Register: the list of care leavers (its page and its place in the navigation).
+# care leaver: the young person a record is about. record: their entry in the register.
+# coordinator: the staff member assigned to a care leaver (role: support coordinator).
+# consultation: a contact held, missed or cancelled. appointment: a planned consultation.
+# follow-up: the date by which the next contact is due.
+# support plan: the young person's wishes and goals, agreed with them.
+# allowance: housing or living support. request: what a coordinator asks for.
+# payment: one month of an approved allowance, scheduled then paid.
+# extension: support past the default end. legal hold: what blocks anonymising a record.
+# avoid: New record
+# avoid: Care leavers
+# avoid: New care leaver
+# avoid: Legal Hold
 app-name = Aftercare
 skip-to-main = Skip to main content
 table-scroll = Table (scrolls sideways on a narrow screen)

@@ -71,7 +71,7 @@ allowance-confirm-approve-consequence = 承認すると、毎月の支払 { $cou
 allowance-confirm-reject-title = この申請を却下しますか？
 allowance-confirm-reject-consequence = 却下すると申請は終了し、支払はありません。取り消せません。申請者は新しく申請できます。
 allowance-confirm-withdraw-title = この申請を取り下げますか？
-allowance-confirm-withdraw-consequence = 取り下げると、申請は財務担当から戻され、元に戻せません。後で新しく申請できます。
+allowance-confirm-withdraw-consequence = 取り下げると、申請は経理担当から戻され、元に戻せません。後で新しく申請できます。
 allowance-confirm-stop-title = この給付を停止しますか？
 allowance-confirm-stop-consequence = 停止すると、これからの支払 { $count } 件（{ $total }）が取り消されます。支払済みの月と今月はそのままです。取り消せません。
 

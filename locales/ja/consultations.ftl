@@ -47,4 +47,4 @@ consultation-planned-in-past = 予定の面談は未来の日時にしてくだ�
 consultation-summary-required = 相談の概要を記入してください。
 consultation-follow-up-before = フォローアップ日を相談日より前にはできません。
 audit-entity-consultation = 相談記録
-consultation-next-appointment = 次の予定
+consultation-next-appointment = 次の面談

@@ -1,8 +1,8 @@
 nav-leavers = 台帳
-leavers-title = 支援対象者
-leaver-new = 新規登録
+leavers-title = 台帳
+leaver-new = 支援対象者を登録する
 leaver-new-title = 支援対象者の登録
-leaver-edit-title = 支援対象者の編集
+leaver-edit-title = 支援対象者の情報の変更
 leaver-search = 氏名またはケース番号
 leaver-filter-mine = 自分の担当
 leaver-filter-ends-within = 支援終了まで（日以内）

@@ -6,6 +6,7 @@ pub mod index;
 pub mod queries;
 pub mod reads;
 pub mod routes;
+pub mod words;
 
 use poem::{EndpointExt, Route, get};
 

@@ -80,3 +80,31 @@ pub async fn staff_by_name(db: &impl ConnectionTrait) -> Result<Vec<users::Model
         .all(db)
         .await
 }
+
+/// Case numbers of these records, by id (one query; erased records keep theirs).
+pub async fn case_numbers(
+    db: &impl ConnectionTrait,
+    mut ids: Vec<i64>,
+) -> Result<HashMap<i64, String>, DbErr> {
+    ids.sort_unstable();
+    ids.dedup();
+    let ids: Vec<i32> = ids
+        .into_iter()
+        .filter_map(|i| i32::try_from(i).ok())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let found: Vec<(i32, String)> = entity::leavers::Entity::find()
+        .select_only()
+        .column(entity::leavers::Column::Id)
+        .column(entity::leavers::Column::CaseNumber)
+        .filter(entity::leavers::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, c)| (i64::from(id), c))
+        .collect())
+}

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::{
     audit::queries,
+    audit::words,
     error::AppResult,
     web::forms::SelectOption,
     web::{context::Ctx, render::render},
@@ -37,8 +38,8 @@ pub struct Row {
     pub at: String,
     pub actor: String,
     pub action: String,
+    /// What the entry is about: a record by its case number, anything else by kind and number.
     pub entity: String,
-    pub entity_id: String,
     pub summary: String,
 }
 
@@ -54,9 +55,15 @@ struct ListPage<'a> {
     next_link: Option<String>,
 }
 
-/// Audit entries as table rows, with actors' names (one query).
+/// Audit entries as table rows in the reader's language, with actors' names and the people
+/// named by their case numbers (two queries).
 pub async fn rows(ctx: &Ctx, entries: Vec<audit_log::Model>) -> AppResult<Vec<Row>> {
     let names = queries::actor_names(&ctx.app.db).await?;
+    let ids: Vec<i64> = entries
+        .iter()
+        .flat_map(|e| words::leaver_ids(&e.entity, e.entity_id, &e.summary))
+        .collect();
+    let cases = queries::case_numbers(&ctx.app.db, ids).await?;
     Ok(entries
         .into_iter()
         .map(|e| Row {
@@ -67,9 +74,8 @@ pub async fn rows(ctx: &Ctx, entries: Vec<audit_log::Model>) -> AppResult<Vec<Ro
                 .and_then(|a| names.get(&a).cloned())
                 .unwrap_or_else(|| ctx.t("audit-actor-none")),
             action: ctx.t(&format!("audit-action-{}", e.action.replace('_', "-"))),
-            entity: ctx.t(&format!("audit-entity-{}", e.entity)),
-            entity_id: e.entity_id.map(|i| i.to_string()).unwrap_or_default(),
-            summary: e.summary,
+            entity: words::subject(&ctx.tr, &e.entity, e.entity_id, &cases),
+            summary: words::summary(&ctx.tr, &e.entity, &e.summary, &cases),
         })
         .collect())
 }

@@ -113,6 +113,10 @@ fn field_value(
         Value::Array(items) if items.is_empty() => "—".into(),
         Value::Bool(true) => tr.t("disclosure-yes"),
         Value::Bool(false) => tr.t("disclosure-no"),
+        // Who saw or changed the record, in the reader's words (this person is the subject).
+        Value::String(s) if section == "access_log" && key == "summary" => {
+            crate::audit::words::summary(tr, "", s, &Default::default())
+        }
         Value::String(s) => {
             if let Some(id) = code_ids(section, key, s).into_iter().find(|id| tr.has(id)) {
                 tr.t(&id)
@@ -130,7 +134,10 @@ fn field_value(
             .iter()
             .map(|i| field_value(tr, tz, section, key, i))
             .collect::<Vec<_>>()
-            .join(", "),
+            .join(match tr.lang {
+                crate::i18n::Lang::En => ", ",
+                crate::i18n::Lang::Ja => "、",
+            }),
         Value::Object(fields) => fields
             .iter()
             .map(|(k, v)| {

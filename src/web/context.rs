@@ -123,6 +123,16 @@ impl Ctx {
         self.summary_with(errors, &problem.map(|p| self.t(p)))
     }
 
+    /// The summary of a problem with a whole form, as a message id.
+    pub fn summary_id(&self, problem: &Option<&'static str>) -> ErrorSummary {
+        self.summary_of(&FormErrors::default(), problem)
+    }
+
+    /// The summary of a problem with a whole form, already in words.
+    pub fn summary_text(&self, problem: &Option<String>) -> ErrorSummary {
+        self.summary_with(&FormErrors::default(), problem)
+    }
+
     pub fn summary(&self, errors: &FormErrors) -> ErrorSummary {
         self.summary_with(errors, &None)
     }

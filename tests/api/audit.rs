@@ -35,7 +35,7 @@ async fn the_audit_page_lists_newest_first_with_filters_and_pages() {
     assert_eq!(first.body.matches("class=\"audit-row\"").count(), 50);
     let newest = first
         .body
-        .find("role: coordinator → finance")
+        .find("Role: Support coordinator → Finance")
         .expect("the edit is listed");
     let a_failure = first.body.find("Sign-in failed").unwrap();
     assert!(newest < a_failure, "newest first");
@@ -45,19 +45,25 @@ async fn the_audit_page_lists_newest_first_with_filters_and_pages() {
     assert!(second.body.contains("rel=\"prev\""));
 
     let mine = admin.get_audit(&format!("actor={}", me.id)).await;
-    assert!(mine.body.contains("role: coordinator → finance"));
+    assert!(mine.body.contains("Role: Support coordinator → Finance"));
     assert!(!mine.body.contains("Sign-in failed"));
     let users_only = admin.get_audit("entity=user").await;
     assert_eq!(users_only.status, 200);
     assert!(users_only.body.contains("<option value=\"user\" selected>"));
-    assert!(users_only.body.contains("role: coordinator → finance"));
+    assert!(
+        users_only
+            .body
+            .contains("Role: Support coordinator → Finance")
+    );
     // Filtering by entity leaves out everything else.
     app.create_leaver("SP-1", None, &[]).await;
     let leavers_only = admin.get_audit("entity=leaver").await;
     assert_eq!(leavers_only.body.matches("class=\"audit-row\"").count(), 1);
     assert!(
         !leavers_only.body.contains("Sign-in failed")
-            && !leavers_only.body.contains("role: coordinator → finance")
+            && !leavers_only
+                .body
+                .contains("Role: Support coordinator → Finance")
     );
 }
 
@@ -450,4 +456,34 @@ async fn the_per_person_index_follows_the_log_in_the_background() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn the_audit_log_reads_in_the_readers_language_naming_people_by_case_number() {
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let l = app.create_leaver("SP-77", None, &[]).await;
+    admin
+        .post_leaver_status(
+            l.id,
+            &[
+                ("status", "lost_contact"),
+                ("version", "1"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    admin
+        .post("/language", &[("lang", "ja"), ("next", "/")])
+        .await;
+    let page = admin.get_audit("entity=leaver").await;
+    assert!(page.body.contains("支援対象者 SP-77"), "{}", page.body);
+    assert!(
+        page.body.contains("状態: 支援中 → 連絡途絶"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&format!("支援対象者 {}", l.id)));
+    let access = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
+    assert!(access.body.contains("支援対象者 SP-77"));
 }

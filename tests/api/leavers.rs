@@ -540,7 +540,7 @@ async fn finance_sees_identity_and_support_window_only() {
     }
     let list = finance.get_leavers("").await;
     assert!(list.body.contains("SP-1"));
-    assert!(!list.body.contains("ヤマダ") && !list.body.contains("New record"));
+    assert!(!list.body.contains("ヤマダ") && !list.body.contains("Add a care leaver"));
     assert_eq!(finance.get_new_leaver().await.status, 403);
     assert_eq!(finance.get_edit_leaver(l.id).await.status, 403);
     let post = finance
