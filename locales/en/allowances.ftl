@@ -97,7 +97,10 @@ payments-mark-month-paid = Mark every scheduled line of the month paid
 payments-totals = Totals
 payments-csv = Download CSV
 payments-marked = Marked as paid.
-payments-month-marked = { $count } lines marked as paid.
+payments-month-marked = { $count ->
+    [one] One line marked as paid.
+   *[other] { $count } lines marked as paid.
+}
 payments-paid-on-invalid = Enter the payment date as YYYY-MM-DD.
 payments-not-scheduled = This line is not waiting for payment.
 payment-scheduled-total = Scheduled
@@ -127,7 +130,10 @@ audit-action-paid = Paid
 audit-action-set = Set
 
 dashboard-waiting = Requests waiting for a decision
-dashboard-waiting-count = { $count } waiting; the oldest was submitted { $oldest }.
+dashboard-waiting-count = { $count ->
+    [one] One request waiting; it was submitted { $oldest }.
+   *[other] { $count } waiting; the oldest was submitted { $oldest }.
+}
 dashboard-waiting-none = No request is waiting.
 dashboard-this-month = This month
 dashboard-budget-summary = Budget this fiscal year

@@ -10,15 +10,24 @@ leaver-sort = Sort by
 leaver-sort-name = Name
 leaver-sort-case-number = Case number
 leaver-sort-support-end = Support end
-leaver-list-summary = { $total } records · page { $page } of { $pages }
+leaver-list-summary = { $total ->
+    [one] One record
+   *[other] { $total } records
+} · page { $page } of { $pages }
 leaver-list-empty = No records match.
 leaver-unassigned = (unassigned)
 leaver-profile = Profile
 leaver-window = Support window
 leaver-support-start = Support starts
 leaver-support-end = Support ends
-leaver-window-days-left = { $days } days of support left
-leaver-window-not-started = Support starts in { $days } days
+leaver-window-days-left = { $days ->
+    [one] One day of support left
+   *[other] { $days } days of support left
+}
+leaver-window-not-started = Support starts in { $days ->
+    [one] one day
+   *[other] { $days } days
+}
 leaver-window-ended = Support ended
 leaver-age-years = age { $age }
 leaver-closed-on = Closed

@@ -20,7 +20,10 @@ audit-action-sent = Sent
 audit-action-failed = Failed
 audit-action-retry = Retry
 
-reminder-subject = Aftercare: { $count } reminders for { $date }
+reminder-subject = Aftercare: { $count ->
+    [one] one reminder
+   *[other] { $count } reminders
+} for { $date }
 reminder-greeting-staff = Hello { $name },
 reminder-intro = These need your attention today:
 reminder-footer = Open Aftercare: { $link }
@@ -34,7 +37,10 @@ reminder-rule-appointment = Your appointment
 reminder-dated-line = { $who }: { $date }
 reminder-last-contact-line = { $who }: last contact { $date }
 reminder-never-contacted-line = { $who }: never contacted
-reminder-waiting-line = { $count } requests waiting; the oldest was submitted { $oldest }
+reminder-waiting-line = { $count ->
+    [one] One request waiting; it was submitted { $oldest }
+   *[other] { $count } requests waiting; the oldest was submitted { $oldest }
+}
 reminder-appointment-subject = Your appointment tomorrow
 reminder-greeting-leaver = Dear { $name },
 reminder-appointment-intro = This is a reminder of your appointment with your support coordinator:

@@ -6,7 +6,10 @@ retention-date = Kept until
 retention-none = No record is past its retention date.
 retention-anonymise = Anonymise the selected records…
 retention-anonymise-confirm = Yes, anonymise them
-retention-anonymised = { $count } records anonymised ({ $held } under a legal hold were skipped).
+retention-anonymised = { $count ->
+    [one] One record anonymised
+   *[other] { $count } records anonymised
+} ({ $held } under a legal hold were skipped).
 retention-none-selected = Select at least one record.
 hold-title = Legal hold
 hold-none = No legal hold.

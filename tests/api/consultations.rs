@@ -34,7 +34,7 @@ async fn a_coordinator_records_a_held_consultation() {
     let page = browser.get_leaver(l.id).await;
     for text in [
         "Rent arrears discussed",
-        "Housing、Money",
+        "Housing, Money",
         "Phone",
         "Held",
         "The consultation has been saved.",

@@ -919,3 +919,29 @@ async fn the_leaver_page_reads_summary_first_then_the_timeline() {
         later.body
     );
 }
+
+#[tokio::test]
+async fn optional_fields_say_so_and_required_ones_do_not() {
+    let app = spawn_app().await;
+    let (b, _) = app.signed_in(Role::Coordinator).await;
+    let form = b.get("/leavers/new").await;
+    let label = |id: &str| -> String {
+        let start = form.body.find(&format!("<label for=\"{id}\">")).unwrap();
+        form.body[start..start + form.body[start..].find("</label>").unwrap()].to_string()
+    };
+    for id in ["email", "phone", "address", "notes", "family_name_kana"] {
+        assert!(label(id).contains("(optional)"), "{id}: {}", label(id));
+    }
+    for id in [
+        "case_number",
+        "family_name",
+        "date_of_birth",
+        "placement_ended_on",
+    ] {
+        assert!(!label(id).contains("(optional)"), "{id}");
+    }
+    assert!(
+        form.body.contains("novalidate"),
+        "the server's messages, not the browser's"
+    );
+}

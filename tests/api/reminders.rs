@@ -256,7 +256,7 @@ async fn approvals_waiting_go_to_every_finance_user_and_appointments_to_consenti
         .iter()
         .find(|e| e.to_address == "f1@example.jp")
         .unwrap();
-    assert!(en.subject.starts_with("Aftercare: 1 reminders"));
+    assert!(en.subject.starts_with("Aftercare: one reminder for"));
     assert!(
         en.body_text
             .contains("http://127.0.0.1:8080/allowances?status=submitted")

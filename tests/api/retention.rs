@@ -218,7 +218,7 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
             .get_retention()
             .await
             .body
-            .contains("1 records anonymised (1 under a legal hold were skipped).")
+            .contains("One record anonymised (1 under a legal hold were skipped).")
     );
     let erased = aftercare::leavers::queries::get(&app.state.db, old.id)
         .await

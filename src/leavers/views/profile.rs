@@ -90,7 +90,10 @@ async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<Contact> {
                 .iter()
                 .map(|t| ctx.t(&t.message_id()))
                 .collect::<Vec<_>>()
-                .join("、"),
+                .join(match ctx.tr.lang {
+                    crate::i18n::Lang::En => ", ",
+                    crate::i18n::Lang::Ja => "、",
+                }),
             summary: c.summary.unwrap_or_default(),
             follow_up: c
                 .next_follow_up_on
