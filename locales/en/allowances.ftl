@@ -168,3 +168,4 @@ payments-mark-count-paid = { $count ->
 }
 payments-none-scheduled = No payment of this month is waiting to be recorded as paid.
 payments-paid-on-required = Enter the date the payment was made.
+payments-line-changed = This line changed since the page was opened. Check it and mark it again.

@@ -149,3 +149,4 @@ payments-confirm-month-consequence = 振込の記録と合計を照らし合わ�
 payments-mark-count-paid = { $count } 件を支払済みにする
 payments-none-scheduled = この月に支払済みの記録を待っている支払はありません。
 payments-paid-on-required = 支払った日を入力してください。
+payments-line-changed = ページを開いた後に、この支払が変更されました。確認してから、もう一度記録してください。

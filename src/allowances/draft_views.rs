@@ -97,8 +97,13 @@ pub async fn update(
         }
         Err(AllowanceError::Stale) => {
             drop(txn);
-            let problem = Some(ctx.t("allowance-stale"));
-            refuse(form, errors, problem, AppError::Conflict)
+            // Shown again with the draft's current version: saving again applies the input
+            // kept here to the draft as it now is.
+            let current = own_draft(ctx, id).await?;
+            let mut page = form_page(ctx, &leaver, form, errors, Some(ctx.t("allowance-stale")));
+            page.post_to = format!("/allowances/{id}/edit");
+            page.draft = Some((id, current.version));
+            render_refused(&page, &AppError::Conflict)
         }
         Err(e) => {
             drop(txn);

@@ -200,8 +200,17 @@ fn widget(
     detail: impl Fn(&Item) -> String,
 ) -> Widget {
     let count = items.len();
+    // Only a list the register can show whole is cut short; the others are shown in full.
+    let linked = queries::LIST_KEYS.contains(&key);
+    let people = {
+        let mut ids: Vec<i32> = items.iter().map(|i| i.leaver_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    };
     let mut groups: Vec<Group> = Vec::new();
-    for item in items.into_iter().take(WIDGET_LINES) {
+    let shown = if linked { WIDGET_LINES } else { usize::MAX };
+    for item in items.into_iter().take(shown) {
         let line = Line {
             leaver_id: item.leaver_id,
             href: format!("/leavers/{}", item.leaver_id),
@@ -224,9 +233,9 @@ fn widget(
         }
     }
     // A long list shows its first lines and links to all of them in the register.
-    let more = (count > WIDGET_LINES && queries::LIST_KEYS.contains(&key)).then(|| {
+    let more = (count > WIDGET_LINES && linked).then(|| {
         (
-            ctx.t_with("dashboard-see-all", &[("count", &count.to_string())]),
+            ctx.t_with("dashboard-see-all", &[("count", &people.to_string())]),
             format!("/leavers?attention={key}&coordinator=all"),
         )
     });

@@ -37,6 +37,16 @@ pub struct PaidForm {
     month: String,
     /// The number of scheduled lines the page showed (whole-month marking).
     count: String,
+    /// Which lines those were: the newest line's id and their sum (whole-month marking).
+    lines: String,
+}
+
+/// The scheduled lines a page showed, in a few characters: the newest id and the sum. A line
+/// paid one by one and another approved since then change it even when the count stays.
+fn fingerprint(lines: &[&payments::Model]) -> String {
+    let newest = lines.iter().map(|p| p.id).max().unwrap_or(0);
+    let sum: Yen = lines.iter().map(|p| p.amount).sum();
+    format!("{newest}-{sum}")
 }
 
 /// The one line being marked paid.
@@ -58,6 +68,8 @@ struct ConfirmPage<'a> {
     month: String,
     line: Option<LineFacts>,
     count: usize,
+    /// The lines shown (`fingerprint`), sent back with the whole month's marking.
+    lines: String,
     totals: Vec<(String, String)>,
     grand_total: String,
     /// Whether there is anything to mark: the form is shown only then.
@@ -100,6 +112,7 @@ async fn line_page<'a>(
             status: ctx.t(&format!("payment-status-{}", line.status.as_str())),
         }),
         count: usize::from(payable),
+        lines: String::new(),
         totals: Vec::new(),
         grand_total: format_yen(line.amount),
         payable,
@@ -123,8 +136,7 @@ async fn month_page<'a>(
         .map(|(p, _)| p)
         .filter(|p| p.status == Status::Scheduled)
         .collect();
-    ctx.audit_view(scheduled.iter().map(|p| p.leaver_id).collect())
-        .await?;
+    // The page shows counts and totals, nobody's name: no view of a person is recorded.
     let sum = |kind: Option<Kind>| -> Yen {
         scheduled
             .iter()
@@ -149,6 +161,7 @@ async fn month_page<'a>(
         month: month.to_string(),
         line: None,
         count: scheduled.len(),
+        lines: fingerprint(&scheduled),
         totals: Kind::ALL
             .into_iter()
             .map(|k| (ctx.t(&k.message_id()), format_yen(sum(Some(k)))))
@@ -262,9 +275,16 @@ pub async fn mark_paid(
             None => Ok(d),
         });
     let payable = rules::transition(line.status, rules::Step::Pay).is_ok();
-    if f.version.trim().parse::<i32>().ok() != Some(line.version) || !payable {
+    if !payable {
         return refuse(
             FormErrors::problem_only("payments-not-scheduled"),
+            AppError::Conflict,
+        )
+        .await;
+    }
+    if f.version.trim().parse::<i32>().ok() != Some(line.version) {
+        return refuse(
+            FormErrors::problem_only("payments-line-changed"),
             AppError::Conflict,
         )
         .await;
@@ -331,7 +351,9 @@ pub async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Re
         .all(&txn)
         .await?;
     // Only what the page showed: a line approved since then is looked at first.
-    if f.count.trim().parse::<usize>().ok() != Some(scheduled.len()) {
+    let shown: Vec<&payments::Model> = scheduled.iter().collect();
+    let same_lines = f.lines.trim().is_empty() || f.lines.trim() == fingerprint(&shown);
+    if f.count.trim().parse::<usize>().ok() != Some(scheduled.len()) || !same_lines {
         drop(txn);
         return refuse(
             FormErrors::problem_only("payments-month-changed"),

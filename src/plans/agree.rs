@@ -90,6 +90,18 @@ pub async fn agree(
     Form(form): Form<AgreeForm>,
 ) -> AppResult<Response> {
     let (p, l) = load(ctx, id).await?;
+    if transition(p.status, Step::Agree).is_err() {
+        // Agreed meanwhile: its page says so, and nothing is asked any more.
+        let page = agree_page(
+            ctx,
+            p,
+            &l,
+            form,
+            FormErrors::problem_only("plan-agreed-read-only"),
+        )
+        .await?;
+        return render_refused(&page, &AppError::Conflict);
+    }
     let mut errors = match transition(p.status, Step::Agree) {
         Err(_) => FormErrors::problem_only("plan-agreed-read-only"),
         Ok(_) if queries::goals(&ctx.app.db, id).await?.is_empty() => {
@@ -128,7 +140,13 @@ pub async fn agree(
     let txn = db::begin_write(&ctx.app.db).await?;
     if !queries::agree(&txn, ctx.now(), actor, &p, version, agreed_on, review_on).await? {
         drop(txn);
-        let page = agree_page(ctx, p, &l, form, FormErrors::problem_only("form-stale")).await?;
+        // Shown again as it is now: a second try applies to what the user now sees.
+        let (now, l) = load(ctx, id).await?;
+        let form = AgreeForm {
+            version: now.version.to_string(),
+            ..form
+        };
+        let page = agree_page(ctx, now, &l, form, FormErrors::problem_only("form-stale")).await?;
         return render_refused(&page, &AppError::Conflict);
     }
     txn.commit().await?;

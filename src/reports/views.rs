@@ -114,13 +114,26 @@ pub struct Table {
 }
 
 fn table(title: String, rows: Vec<(String, u64, String)>) -> Table {
-    let top = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    // A cell hidden as too small (shown as "<N") draws no bar and counts for nothing in the
+    // scale: its length would give the number away.
+    let hidden = |shown: &str| shown.starts_with('<');
+    let top = rows
+        .iter()
+        .filter(|r| !hidden(&r.2))
+        .map(|r| r.1)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     Table {
         title,
         bars: rows
             .into_iter()
             .map(|(label, n, value)| Bar {
-                percent: n.saturating_mul(100) / top,
+                percent: if hidden(&value) {
+                    0
+                } else {
+                    n.saturating_mul(100) / top
+                },
                 label,
                 value,
             })

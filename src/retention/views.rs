@@ -6,6 +6,7 @@ use poem::{
     web::{Form, Path},
 };
 
+use crate::web::render::render_refused;
 use crate::{
     db,
     error::{AppError, AppResult},
@@ -135,13 +136,15 @@ pub async fn release(
     Path(id): Path<i32>,
     Form(f): Form<HoldForm>,
 ) -> AppResult<Response> {
-    crate::leavers::queries::get(&ctx.app.db, id)
+    let leaver = crate::leavers::queries::get(&ctx.app.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let Some(reason) = ReleaseReason::parse(&f.reason) else {
-        // Back to the person's page, which says why; the hold stays.
-        ctx.flash_error("hold-release-reason-required");
-        return Ok(see_other(&format!("/leavers/{id}")));
+        // The person's page again, the message beside the reason; the hold stays.
+        let mut page = crate::leavers::views::show_page(ctx, leaver, None).await?;
+        page.hold_errors
+            .add("release_reason", "hold-release-reason-required");
+        return render_refused(&page, &AppError::invalid());
     };
     let actor = ctx.user()?.id;
     let txn = db::begin_write(&ctx.app.db).await?;

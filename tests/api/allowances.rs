@@ -505,6 +505,25 @@ async fn payments_are_marked_paid_and_exported_as_csv_for_excel() {
         "{}",
         ask.body
     );
+    // The page names the lines it showed; other lines with the same count are refused.
+    let lines = crate::helpers::field_value(&ask.body, "lines").unwrap();
+    let other = finance
+        .post_mark_month_paid(
+            "2026-11",
+            &[
+                ("month", "2026-11"),
+                ("paid_on", "2026-11-25"),
+                ("count", "2"),
+                ("lines", "1-1"),
+            ],
+        )
+        .await;
+    assert_eq!(other.status, 409, "{lines}");
+    assert!(
+        other
+            .body
+            .contains("The month changed since the page was opened")
+    );
     finance
         .post_mark_month_paid(
             "2026-11",

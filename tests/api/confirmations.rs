@@ -81,6 +81,23 @@ async fn each_decision_on_a_request_is_confirmed_on_its_own_page() {
         .unwrap();
     assert_eq!(still.status.as_str(), "submitted");
 
+    // Withdrawing is the requester's: their page asks for no note (none would be kept).
+    let withdraw = coordinator
+        .get(&format!("/allowances/{}/withdraw", a.id))
+        .await;
+    assert!(
+        withdraw.body.contains("Withdraw this request?")
+            && !withdraw.body.contains("name=\"note\""),
+        "{}",
+        withdraw.body
+    );
+    assert_eq!(
+        finance
+            .get(&format!("/allowances/{}/withdraw", a.id))
+            .await
+            .status,
+        403
+    );
     // A coordinator cannot open a decision's page; nobody can open one the request is past.
     assert_eq!(
         coordinator
@@ -214,6 +231,24 @@ async fn a_draft_is_changed_or_deleted_by_its_requester_only() {
         )
         .await;
     assert_eq!(stale.status, 409);
+    // The page it shows carries the current version: sending it again applies.
+    let current = crate::helpers::field_value(&stale.body, "version").unwrap();
+    assert_eq!(current, "2");
+    coordinator
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("version", &current),
+                ("kind", "housing"),
+                ("monthly_amount", "32000"),
+                ("start_month", "2026-12"),
+                ("end_month", "2027-02"),
+                ("reason", "Rent, the deposit and the key money"),
+            ],
+        )
+        .await
+        .assert_redirect_to(&format!("/allowances/{}", a.id));
 
     // Deleting asks first, then removes the draft; the audit log keeps that it existed.
     let ask = coordinator
@@ -225,7 +260,7 @@ async fn a_draft_is_changed_or_deleted_by_its_requester_only() {
         .submit(
             &format!("/allowances/{}/delete", a.id),
             &format!("/allowances/{}/delete", a.id),
-            &[("version", "2")],
+            &[("version", "3")],
         )
         .await;
     deleted.assert_redirect_to(&format!("/leavers/{}", l.id));
@@ -354,6 +389,18 @@ async fn a_plan_is_agreed_after_a_confirmation_and_never_without_a_goal() {
         )
         .await
         .assert_redirect_to(&format!("/plans/{}", plan.id));
+    // Agreeing it again is refused as a conflict, with no form to send.
+    let again = coordinator
+        .post_agree_plan(
+            plan.id,
+            &[
+                ("agreed_on", "2026-11-25"),
+                ("version", &(plan.version + 1).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    assert!(!again.body.contains("name=\"agreed_on\""));
     // An agreed plan's confirmation is gone: back to the plan.
     coordinator
         .get(&format!("/plans/{}/agree", plan.id))

@@ -343,6 +343,10 @@ async fn a_long_list_shows_ten_and_links_to_all_of_it_in_the_register() {
         )),
         "{widget}"
     );
+    // Finance reads the register's identity columns only: the list filter does not apply.
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    let theirs = finance.get("/leavers?attention=no-contact").await;
+    assert!(!theirs.body.contains("attention-filter"));
     let all = b.get("/leavers?attention=no-contact&coordinator=all").await;
     assert_eq!(all.body.matches("class=\"leaver-row\"").count(), 12);
     assert!(all.body.contains("Showing the dashboard list “No contact"));

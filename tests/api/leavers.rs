@@ -918,6 +918,10 @@ async fn the_leaver_page_reads_summary_first_then_the_timeline() {
         "{}",
         later.body
     );
+    // A closed record raises no alert.
+    app.close_leaver(l.id, "2027-01-10").await;
+    let closed = b.get_leaver(l.id).await;
+    assert!(!closed.body.contains("class=\"alert\""), "{}", closed.body);
 }
 
 #[tokio::test]

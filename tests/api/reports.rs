@@ -208,6 +208,13 @@ async fn the_page_and_the_csv_hide_small_cells() {
         page.body
     );
     assert!(page.body.contains("¥20,000") && page.body.contains("<svg"));
+    // A hidden cell draws no bar: its length would give the number away.
+    let row = page
+        .body
+        .split("<tr class=\"report-row\">")
+        .find(|r| r.starts_with("<th>Support started in the year</th>"))
+        .unwrap();
+    assert!(row.contains("<rect width=\"0\""), "{row}");
     let csv = finance.download("/reports/annual.csv?fy=2026").await;
     assert!(csv.starts_with(b"\xEF\xBB\xBF"));
     let text = std::str::from_utf8(&csv[3..]).unwrap();

@@ -310,22 +310,22 @@ async fn records_past_retention_are_anonymised_after_confirmation_keeping_the_fi
     }
     // Releasing the hold needs its reason, like placing it; then it lets the record go.
     let release = format!("/leavers/{}/hold/release", held.id);
-    admin
-        .post(&release, &[])
-        .await
-        .assert_redirect_to(&format!("/leavers/{}", held.id));
+    let refused = admin.post(&release, &[]).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("id=\"release_reason-error\"")
+            && refused
+                .body
+                .contains("Choose the reason for releasing the legal hold.")
+            && refused.body.contains("<a href=\"#release_reason\">"),
+        "the message stands beside the reason and in the summary: {}",
+        refused.body
+    );
     let kept = aftercare::leavers::queries::get(&app.state.db, held.id)
         .await
         .unwrap()
         .unwrap();
     assert!(kept.legal_hold.is_some(), "no reason, no release");
-    assert!(
-        admin
-            .get_leaver(held.id)
-            .await
-            .body
-            .contains("Choose the reason for releasing the legal hold.")
-    );
     admin
         .post(&release, &[("reason", "settled")])
         .await

@@ -26,6 +26,7 @@ fn get_routes(
     vec![
         ("/healthz".into(), Access::Public),
         ("/static/app.css".into(), Access::Public),
+        ("/static/print.js".into(), Access::Public),
         ("/login".into(), Access::Public),
         ("/setup".into(), Access::SetupOnly),
         ("/".into(), Access::AnyRole),
@@ -68,6 +69,8 @@ fn get_routes(
         (format!("/plans/{plan_id}"), Access::Keepers),
         (format!("/plans/{plan_id}/edit"), Access::Keepers),
         (format!("/plans/{plan_id}/print"), Access::Keepers),
+        (format!("/plans/{plan_id}/agree"), Access::Keepers),
+        ("/payments/paid?month=2026-11".into(), Access::Finance),
         ("/leavers".into(), Access::AnyRole),
         ("/leavers/new".into(), Access::Keepers),
         (format!("/leavers/{leaver_id}"), Access::AnyRole),

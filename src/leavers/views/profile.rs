@@ -130,6 +130,8 @@ pub struct ShowPage<'a> {
     /// What needs attention now, in words (no contact for too long, support ending).
     alerts: Vec<String>,
     status_error: Option<&'static str>,
+    /// A refused release of the legal hold, beside its reason.
+    pub hold_errors: crate::web::forms::FormErrors,
     allowances: Vec<crate::allowances::views::LeaverAllowance>,
     keeper: bool,
     extensions: Vec<crate::extensions::views::ExtensionRow>,
@@ -160,6 +162,7 @@ pub async fn show_page<'a>(
     };
     let mut alerts = Vec::new();
     if let Some(days) = crate::reminders::rules::support_ending_stage(l.support_ends_on, today)
+        .filter(|_| l.status != Status::Closed)
         .map(|_| (l.support_ends_on - today).num_days())
     {
         alerts.push(ctx.t_with(
@@ -176,7 +179,13 @@ pub async fn show_page<'a>(
                     "leaver-alert-no-contact",
                     &[("days", &days.to_string()), ("every", &cadence.to_string())],
                 )),
-                None if (today - l.created_at.date_naive()).num_days() > cadence => {
+                None if (today
+                    - l.created_at
+                        .with_timezone(&ctx.app.config.time_zone)
+                        .date_naive())
+                .num_days()
+                    > cadence =>
+                {
                     alerts.push(ctx.t("leaver-alert-never-contacted"))
                 }
                 _ => {}
@@ -280,6 +289,7 @@ pub async fn show_page<'a>(
         private,
         alerts,
         status_error,
+        hold_errors: Default::default(),
     })
 }
 
