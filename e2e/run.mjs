@@ -89,6 +89,32 @@ async function signIn(page, account, lang) {
   if (htmlLang !== lang) problem(`${account.role} ${lang}`, `the page is in "${htmlLang}" after switching`);
 }
 
+/** Signs in with the keyboard only: the email field has the focus, Tab, Enter. */
+async function signInByKeyboard(page, account, lang) {
+  await page.goto(`${base}/login`);
+  // The browser moves the focus to the autofocus field once the page has loaded.
+  await page.waitForFunction(() => document.activeElement?.id === 'email', null, { timeout: 3000 }).catch(() => {});
+  const focused = await page.evaluate(() => document.activeElement?.id);
+  if (focused !== 'email') problem(`${account.role} ${lang} keyboard`, `the sign-in page opens with the focus on "${focused}"`);
+  await page.keyboard.type(account.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+  if (new URL(page.url()).pathname.startsWith('/login')) {
+    problem(`${account.role} ${lang} keyboard`, 'signing in with the keyboard failed');
+  }
+  const switchTo = `form.lang-switch button[value="${lang}"]`;
+  if (await page.locator(switchTo).count()) {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, switchTo)) break;
+    }
+    await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+  }
+  const htmlLang = await page.locator('html').getAttribute('lang');
+  if (htmlLang !== lang) problem(`${account.role} ${lang} keyboard`, `the page is in "${htmlLang}" after switching with the keyboard`);
+}
+
 /** axe-core on the page as it is now: every violation is a problem. */
 async function checkAccessibility(page, where) {
   await page.addScriptTag({ content: axeSource });
@@ -143,7 +169,9 @@ async function walkJourneys(browser, lang, size, viewport) {
     const context = await browser.newContext({ viewport, locale: lang === 'ja' ? 'ja-JP' : 'en-GB', bypassCSP: true });
     const page = await context.newPage();
     try {
-      await signIn(page, ACCOUNTS[role], lang);
+      // The coordinator's journeys start with the keyboard only, signing in included.
+      if (role === 'coordinator') await signInByKeyboard(page, ACCOUNTS[role], lang);
+      else await signIn(page, ACCOUNTS[role], lang);
       return await walk(page);
     } catch (e) {
       problem(`${role} ${lang} ${size} journey`, `stopped: ${e.message.split('\n')[0]} (at ${page.url()})`);

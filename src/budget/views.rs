@@ -39,6 +39,10 @@ pub struct ChartBar {
     pub scheduled_h: u32,
     pub label: String,
     pub title: String,
+    /// The month and its figures, for the table under the chart.
+    pub month: String,
+    pub paid: String,
+    pub scheduled: String,
 }
 
 #[derive(Template)]
@@ -125,6 +129,9 @@ async fn page<'a>(
                 scheduled_y: PLOT as u32 - paid_h - scheduled_h,
                 scheduled_h,
                 label: ctx.tr.month_number(chrono::Datelike::month(&m.first_day())),
+                month: ctx.tr.month(*m),
+                paid: format_yen(*paid),
+                scheduled: format_yen(*scheduled),
                 title: format!(
                     "{} · {}: {} · {}: {}",
                     ctx.tr.month(*m),

@@ -58,6 +58,8 @@ pub struct Bar {
 pub const WIDTH: u32 = 600;
 pub const HEIGHT: u32 = 200;
 const PLOT_HEIGHT: u32 = 170;
+/// Room above the tallest bar for its total.
+const HEADROOM: u32 = 18;
 const COLUMN: u32 = WIDTH / 12;
 
 pub const COLOURS: [&str; 5] = ["#1f5f8b", "#2e8b57", "#c07a12", "#8e44ad", "#7f8c8d"];
@@ -82,7 +84,7 @@ pub fn bars(chart: &Monthly, channel_labels: &[String]) -> Vec<Bar> {
             if n == 0 {
                 continue;
             }
-            let height = (n * PLOT_HEIGHT).div_ceil(busiest).max(1);
+            let height = (n * (PLOT_HEIGHT - HEADROOM)).div_ceil(busiest).max(1);
             top = top.saturating_sub(height);
             out.push(Bar {
                 x: i as u32 * COLUMN + 6,
@@ -99,6 +101,22 @@ pub fn bars(chart: &Monthly, channel_labels: &[String]) -> Vec<Bar> {
         }
     }
     out
+}
+
+/// Each month's total, written just above its bar: (x of the column's middle, y, total).
+/// Months with nothing held write nothing.
+pub fn totals(bars: &[Bar], chart: &Monthly) -> Vec<(u32, u32, u32)> {
+    chart
+        .counts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, counts)| {
+            let total: u32 = counts.iter().sum();
+            let x = i as u32 * COLUMN + 6;
+            let top = bars.iter().filter(|b| b.x == x).map(|b| b.y).min()?;
+            (total > 0).then_some((x + (COLUMN - 12) / 2, top.saturating_sub(4), total))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -154,6 +172,14 @@ mod tests {
         let b = bars(&m, &labels);
         assert_eq!(b.len(), 3);
         assert!(b.iter().all(|r| r.y + r.height <= PLOT_HEIGHT));
+        assert!(
+            b.iter().all(|r| r.y >= HEADROOM),
+            "room for the totals above"
+        );
+        let t = totals(&b, &m);
+        assert_eq!(t.len(), 2, "two months held something");
+        assert_eq!(t.iter().map(|(_, _, n)| n).sum::<u32>(), 3);
+        assert!(t.iter().all(|(_, y, _)| *y >= HEADROOM - 4));
         assert_eq!(
             b.iter().filter(|r| r.title.starts_with("2026-11")).count(),
             2

@@ -55,6 +55,8 @@ pub struct LegendEntry {
 
 pub struct ChartView {
     pub bars: Vec<chart::Bar>,
+    /// Each month's total above its bar: x, y, total.
+    pub totals: Vec<(u32, u32, u32)>,
     pub month_labels: Vec<(u32, String)>,
     pub legend: Vec<LegendEntry>,
     pub channels: Vec<String>,
@@ -332,8 +334,10 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
         .iter()
         .map(|c| ctx.t(&c.message_id()))
         .collect();
+    let bars = chart::bars(&monthly, &channels);
     let chart_view = ChartView {
-        bars: chart::bars(&monthly, &channels),
+        totals: chart::totals(&bars, &monthly),
+        bars,
         month_labels: monthly
             .months
             .iter()
