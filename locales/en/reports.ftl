@@ -19,3 +19,4 @@ report-csv-value = value
 report-item = Item
 report-value = Figure
 report-bar = Bar
+report-allowance-paid = Allowances paid

@@ -19,3 +19,4 @@ report-csv-value = 値
 report-item = 項目
 report-value = 数値
 report-bar = グラフ
+report-allowance-paid = 給付の支払額

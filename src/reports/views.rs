@@ -218,7 +218,7 @@ pub async fn page(ctx: &Ctx, Query(q): Query<FyQuery>) -> AppResult<Response> {
                 .collect(),
         ),
         table(
-            t("report-allowance-yen"),
+            t("report-allowance-paid"),
             Kind::ALL
                 .iter()
                 .map(|k| {
