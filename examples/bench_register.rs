@@ -4,6 +4,9 @@
 //! auditing.
 //!
 //! cargo run --release --example bench_register [-- RECORDS]
+#[path = "support/seed.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use aftercare::{
@@ -12,13 +15,11 @@ use aftercare::{
     config::{Config, Sources},
     db,
     leavers::{
-        forms::LeaverInput,
-        queries,
-        rules::{PlacementType, Status},
+        rules::Status,
         search::{self, ListFilter, Sort},
     },
 };
-use chrono::{Days, NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::EntityTrait;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -48,43 +49,7 @@ async fn main() -> anyhow::Result<()> {
     let today = Utc::now().with_timezone(&config.time_zone).date_naive();
 
     let started = Instant::now();
-    let txn = db::begin_write(&state.db).await?;
-    let families = [
-        "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村",
-    ];
-    let kana = [
-        "サトウ",
-        "スズキ",
-        "タカハシ",
-        "タナカ",
-        "イトウ",
-        "ワタナベ",
-        "ヤマモト",
-        "ナカムラ",
-    ];
-    for n in 0..records {
-        let dob = NaiveDate::from_ymd_opt(2003, 4, 2).unwrap() + Days::new((n * 37 % 2500) as u64);
-        let input = LeaverInput {
-            case_number: format!("B-{n:06}"),
-            family_name: families[n % 8].into(),
-            given_name: format!("太郎{n}"),
-            family_name_kana: Some(kana[n % 8].into()),
-            given_name_kana: Some("タロウ".into()),
-            date_of_birth: dob,
-            placement_type: PlacementType::ALL[n % 7],
-            placement_ended_on: (dob + Days::new(18 * 366)).min(today - Days::new(1)),
-            living_situation: None,
-            email: None,
-            phone: None,
-            address: None,
-            contact_consent: false,
-            coordinator_id: None,
-            notes: None,
-            contact_every_days: None,
-        };
-        queries::create(&txn, Utc::now(), None, &input, &config.window_rules).await?;
-    }
-    txn.commit().await?;
+    support::seed_leavers(&state, &config, records, None).await?;
     println!(
         "loaded {records} leavers in {:.1} s",
         started.elapsed().as_secs_f64()

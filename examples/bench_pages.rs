@@ -1,0 +1,187 @@
+//! The page benchmark: each main page's requests per second under `wrk` (2 threads, 64
+//! connections), beside a poem "hello world" served by the same process in the same run as
+//! the ceiling, and the 99th percentile latency. 10,000 fictional leavers in a fresh SQLite
+//! database (or `AFTERCARE_DATABASE_URL`'s PostgreSQL), signed in as a coordinator whose
+//! caseload is one in ten of them, read auditing on.
+//!
+//! apt-get install wrk; cargo run --release --example bench_pages [-- SECONDS]
+#[path = "support/seed.rs"]
+mod support;
+
+use std::process::Command;
+
+use aftercare::{
+    app::Application,
+    clock::Clock,
+    config::{Config, Sources},
+    db,
+    roles::Role,
+    users::{forms::Email, forms::UserDetails, queries},
+};
+use poem::{Route, Server, get, handler, listener::TcpListener};
+
+const PASSWORD: &str = "a long benchmark passphrase";
+
+#[handler]
+fn hello() -> &'static str {
+    "hello world"
+}
+
+/// What `wrk` measured: requests per second and the 99th percentile in milliseconds.
+fn wrk(url: &str, cookie: &str, seconds: u32) -> anyhow::Result<(f64, f64)> {
+    let out = Command::new("wrk")
+        .args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency"])
+        .args(["-H", &format!("Cookie: {cookie}"), url])
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rate = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("wrk printed no rate:\n{text}"))?;
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| {
+            let v = v.trim();
+            let (n, unit) = v.split_at(v.find(|c: char| c.is_alphabetic()).unwrap_or(v.len()));
+            let n: f64 = n.parse().unwrap_or(f64::NAN);
+            match unit {
+                "us" => n / 1000.0,
+                "s" => n * 1000.0,
+                _ => n,
+            }
+        })
+        .unwrap_or(f64::NAN);
+    if text.contains("Non-2xx") {
+        anyhow::bail!("{url} answered with errors:\n{text}");
+    }
+    Ok((rate, p99))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let seconds: u32 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
+    if Command::new("wrk").arg("--version").output().is_err() {
+        anyhow::bail!("wrk is needed: apt-get install wrk");
+    }
+    let dir = tempfile::tempdir()?;
+    let url = std::env::var("AFTERCARE_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        )
+    });
+    let data_dir = dir.path().display().to_string();
+    let config = Config::from_sources(&Sources::from_pairs([
+        ("AFTERCARE_LISTEN", "127.0.0.1:0"),
+        ("AFTERCARE_DATA_DIR", data_dir.as_str()),
+        ("AFTERCARE_DATABASE_URL", url.as_str()),
+        ("AFTERCARE_SCHEDULER", "false"),
+        ("AFTERCARE_LOG_FORMAT", "json"),
+    ]))?;
+    let app = Application::build(config.clone(), Clock::system()).await?;
+    let state = app.state();
+
+    // A coordinator, then 10,000 leavers, one in ten theirs.
+    let details = UserDetails {
+        name: "Bench coordinator".into(),
+        email: Email::parse("bench.coordinator@example.jp").expect("email"),
+        role: Role::Coordinator,
+        language: aftercare::i18n::Lang::En,
+    };
+    let hash = aftercare::auth::password::hash(PASSWORD.to_string()).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let me = queries::create(&txn, chrono::Utc::now(), None, "create", &details, hash)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    txn.commit().await?;
+    support::seed_leavers(&state, &config, 10_000, Some(me.id)).await?;
+    let someone = <entity::leavers::Entity as sea_orm::EntityTrait>::find()
+        .one(&state.db)
+        .await?
+        .expect("leavers were loaded");
+
+    let address = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    // Signed in like a browser; wrk then sends the session's cookie.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()?;
+    let login = http
+        .get(format!("{address}/login"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf = login
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .replace("&#43;", "+")
+        .replace("&#47;", "/")
+        .replace("&#61;", "=");
+    let signed = http
+        .post(format!("{address}/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "bench.coordinator@example.jp"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        signed.url().path() == "/",
+        "sign-in failed: {}",
+        signed.url()
+    );
+    let cookie = reqwest::cookie::CookieStore::cookies(&*jar, &address.parse()?)
+        .and_then(|h| h.to_str().ok().map(str::to_string))
+        .unwrap_or_default();
+
+    // The ceiling: a hello world on the same runtime, measured in the same run.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let hello_addr = listener.local_addr()?;
+    drop(listener);
+    tokio::spawn(
+        Server::new(TcpListener::bind(hello_addr.to_string()))
+            .run(Route::new().at("/", get(hello))),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let pages = [
+        ("hello world (the ceiling)", format!("http://{hello_addr}/")),
+        ("/healthz", format!("{address}/healthz")),
+        ("/account", format!("{address}/account")),
+        ("/ (coordinator dashboard)", format!("{address}/")),
+        ("/leavers/{id}", format!("{address}/leavers/{}", someone.id)),
+        (
+            "/leavers?status=active&coordinator=all&page=3",
+            format!("{address}/leavers?status=active&coordinator=all&page=3"),
+        ),
+    ];
+    println!(
+        "{:<48} {:>10} {:>9} {:>9}",
+        "page (wrk -t2 -c64)", "req/s", "share", "p99 ms"
+    );
+    let mut ceiling = f64::NAN;
+    for (name, url) in pages {
+        // A short warm-up, then the measured run.
+        wrk(&url, &cookie, 1)?;
+        let (rate, p99) = wrk(&url, &cookie, seconds)?;
+        if ceiling.is_nan() {
+            ceiling = rate;
+        }
+        println!(
+            "{name:<48} {rate:>10.0} {:>8.1}% {p99:>9.1}",
+            rate / ceiling * 100.0
+        );
+    }
+    Ok(())
+}
