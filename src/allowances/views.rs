@@ -318,7 +318,11 @@ pub(crate) async fn show_page<'a>(ctx: &'a Ctx, a: allowances::Model) -> AppResu
         .filter(|step| transition(status, *step, actor, a.requested_by, Some("note")).is_ok())
         .map(|step| ActionButton {
             action: step.as_str(),
-            label: ctx.t(&format!("allowance-action-{}", step.as_str())),
+            // A link to a confirmation says so (…); submitting is the button itself.
+            label: match step {
+                Action::Submit => ctx.t("allowance-action-submit"),
+                other => ctx.t(&format!("allowance-open-{}", other.as_str())),
+            },
             direct: step == Action::Submit,
             dangerous: matches!(step, Action::Reject | Action::Withdraw | Action::Stop),
         })
