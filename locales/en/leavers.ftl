@@ -87,7 +87,6 @@ leaver-status-invalid = Choose a new status.
 leaver-closed-reason-required = Give the reason for closing the record.
 leaver-already-closed = This record is closed; its status no longer changes.
 
-form-has-errors = Some fields need attention; see the messages below each field.
 select-choose = Choose…
 yes = Yes
 no = No

@@ -78,7 +78,6 @@ leaver-status-invalid = 新しい状態を選んでください。
 leaver-closed-reason-required = 終結の理由を入力してください。
 leaver-already-closed = この記録は終結済みのため、状態は変更できません。
 
-form-has-errors = 入力内容を確認してください。各項目の下に説明があります。
 select-choose = 選択してください
 yes = はい
 no = いいえ
