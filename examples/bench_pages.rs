@@ -119,14 +119,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .text()
         .await?;
-    let csrf = login
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or("")
-        .replace("&#43;", "+")
-        .replace("&#47;", "/")
-        .replace("&#61;", "=");
+    let csrf = support::csrf_token(&login);
     let signed = http
         .post(format!("{address}/login"))
         .form(&[

@@ -112,15 +112,11 @@ async fn main() -> anyhow::Result<()> {
             .await?
             .text()
             .await?;
-        let csrf = page
-            .split("name=\"csrf_token\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap_or("");
+        let csrf = support::csrf_token(&page);
         let pw = "benchmark password";
         http.post(format!("{address}/setup"))
             .form(&[
-                ("csrf_token", csrf),
+                ("csrf_token", csrf.as_str()),
                 ("token", &token),
                 ("name", "Bench"),
                 ("email", "bench@example.com"),

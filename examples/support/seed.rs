@@ -1,4 +1,5 @@
-//! Fictional leavers for the benchmarks, loaded through the register's own function.
+//! What the benchmarks share: fictional leavers loaded through the register's own function,
+//! and the CSRF token of a page's form.
 use aftercare::{
     app::state::AppState,
     config::Config,
@@ -54,4 +55,15 @@ pub async fn seed_leavers(
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// The CSRF token of a page's form, as a browser would send it back.
+pub fn csrf_token(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .replace("&#43;", "+")
+        .replace("&#47;", "/")
+        .replace("&#61;", "=")
 }

@@ -4,14 +4,11 @@ use chrono::{DateTime, Utc};
 use entity::{allowances, leavers};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, sea_query::Expr};
 
-use crate::{
-    allowances::{
-        forms::AllowanceInput,
-        queries::{AllowanceError, ENTITY, check_fits, get, months},
-        rules::{Refusal, Status},
-    },
-    audit::chain::{self as audit, Entry},
+use crate::allowances::forms::AllowanceInput;
+use crate::allowances::queries::{
+    AllowanceError, check_fits, get, months, record, request_summary,
 };
+use crate::allowances::rules::{Refusal, Status};
 
 /// The draft as its requester saw it at `version`, or why it cannot be changed.
 async fn own_draft(
@@ -72,26 +69,13 @@ pub async fn update_draft(
     if result.rows_affected != 1 {
         return Err(AllowanceError::Stale);
     }
-    let summary = format!(
-        "leaver {}; kind: {}; months: {}..{}; monthly: {}",
+    let summary = request_summary(
         leaver.id,
-        input.kind.as_str(),
-        input.start,
-        input.end,
-        input.monthly_amount
+        input.kind,
+        (input.start, input.end),
+        input.monthly_amount,
     );
-    audit::record(
-        txn,
-        now,
-        Entry {
-            actor_id: Some(actor),
-            action: "update",
-            entity: ENTITY,
-            entity_id: Some(id.into()),
-            summary: &summary,
-        },
-    )
-    .await?;
+    record(txn, now, actor, "update", id, &summary).await?;
     get(txn, id).await?.ok_or(AllowanceError::NotFound)
 }
 
@@ -113,24 +97,12 @@ pub async fn delete_draft(
     if result.rows_affected != 1 {
         return Err(AllowanceError::Stale);
     }
-    let (start, end) = months(&before);
-    let summary = format!(
-        "leaver {}; kind: {}; months: {start}..{end}; monthly: {}",
+    let summary = request_summary(
         before.leaver_id,
-        before.kind.as_str(),
-        before.monthly_amount
+        before.kind,
+        months(&before),
+        before.monthly_amount,
     );
-    audit::record(
-        txn,
-        now,
-        Entry {
-            actor_id: Some(actor),
-            action: "delete",
-            entity: ENTITY,
-            entity_id: Some(id.into()),
-            summary: &summary,
-        },
-    )
-    .await?;
+    record(txn, now, actor, "delete", id, &summary).await?;
     Ok(before)
 }

@@ -72,6 +72,43 @@ impl From<AllowanceError> for AppError {
     }
 }
 
+/// What an entry about a request says of it: the person, the kind, the months and the amount.
+pub(crate) fn request_summary(
+    leaver_id: i32,
+    kind: Kind,
+    (start, end): (Month, Month),
+    monthly: Yen,
+) -> String {
+    format!(
+        "leaver {leaver_id}; kind: {}; months: {start}..{end}; monthly: {monthly}",
+        kind.as_str()
+    )
+}
+
+/// Records an audit entry about request `id`, in the transaction of the write it describes.
+pub(crate) async fn record(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: i32,
+    action: &str,
+    id: i32,
+    summary: &str,
+) -> Result<(), DbErr> {
+    audit::record(
+        txn,
+        now,
+        Entry {
+            actor_id: Some(actor),
+            action,
+            entity: ENTITY,
+            entity_id: Some(id.into()),
+            summary,
+        },
+    )
+    .await
+    .map(drop)
+}
+
 pub fn months(a: &allowances::Model) -> (Month, Month) {
     (Month::of(a.start_month), Month::of(a.end_month))
 }
@@ -171,26 +208,13 @@ pub async fn create(
     }
     .insert(txn)
     .await?;
-    let summary = format!(
-        "leaver {}; kind: {}; months: {}..{}; monthly: {}",
+    let summary = request_summary(
         leaver.id,
-        input.kind.as_str(),
-        input.start,
-        input.end,
-        input.monthly_amount
+        input.kind,
+        (input.start, input.end),
+        input.monthly_amount,
     );
-    audit::record(
-        txn,
-        now,
-        Entry {
-            actor_id: Some(actor),
-            action: "create",
-            entity: ENTITY,
-            entity_id: Some(saved.id.into()),
-            summary: &summary,
-        },
-    )
-    .await?;
+    record(txn, now, actor, "create", saved.id, &summary).await?;
     Ok(saved)
 }
 
@@ -355,18 +379,7 @@ pub async fn act(
         }
         _ => {}
     }
-    audit::record(
-        txn,
-        now,
-        Entry {
-            actor_id: Some(actor.id),
-            action: action.as_str(),
-            entity: ENTITY,
-            entity_id: Some(id.into()),
-            summary: &summary,
-        },
-    )
-    .await?;
+    record(txn, now, actor.id, action.as_str(), id, &summary).await?;
     get(txn, id).await?.ok_or(AllowanceError::NotFound)
 }
 
