@@ -15,9 +15,9 @@ use chrono::{Days, Duration, NaiveDate, TimeZone, Utc};
 use entity::{consultations, leavers, users};
 use sea_orm::{EntityTrait, Set};
 
-fn peak_memory_mib() -> Option<f64> {
+fn memory_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -30,12 +30,14 @@ async fn main() -> anyhow::Result<()> {
         .next()
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
+    // BENCH_DB_DIR keeps the database for a look with `sqlite3` afterwards.
     let dir = tempfile::tempdir()?;
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("bench.db").display()
-    );
-    let data_dir = dir.path().display().to_string();
+    let path = match std::env::var_os("BENCH_DB_DIR") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => dir.path().to_path_buf(),
+    };
+    let url = format!("sqlite://{}?mode=rwc", path.join("bench.db").display());
+    let data_dir = path.display().to_string();
     let config = Config::from_sources(&Sources::from_pairs([
         ("AFTERCARE_LISTEN", "127.0.0.1:0"),
         ("AFTERCARE_DATA_DIR", data_dir.as_str()),
@@ -152,6 +154,15 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
+    if let Some(mib) = memory_mib("VmHWM:") {
+        println!("peak memory while loading: {mib:.0} MiB");
+    }
+    // From here the high-water mark is the job's own: the loading above is not part of a run.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    if let Some(mib) = memory_mib("VmRSS:") {
+        println!("resident before the run: {mib:.0} MiB");
+    }
+
     let t = Instant::now();
     let items = reminders::run::evaluate(&state, today).await?;
     println!(
@@ -182,7 +193,7 @@ async fn main() -> anyhow::Result<()> {
         report.supported,
         report.consultations
     );
-    if let Some(mib) = peak_memory_mib() {
+    if let Some(mib) = memory_mib("VmHWM:") {
         println!("peak memory: {mib:.0} MiB");
     }
     Ok(())

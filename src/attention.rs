@@ -17,12 +17,6 @@ pub fn contact_cadence(config: &crate::config::Config, cadence: Option<i32>) -> 
         .unwrap_or(config.no_contact_days.into())
 }
 
-/// Days without a held consultation after which the team leads are told: the contact
-/// cadence plus `escalation_days`.
-pub fn escalation_after(config: &crate::config::Config, cadence: Option<i32>) -> i64 {
-    contact_cadence(config, cadence) + i64::from(config.escalation_days)
-}
-
 /// Whose records a query covers.
 #[derive(Clone, Copy, Debug)]
 pub enum Scope {
@@ -58,15 +52,98 @@ fn scope_sql(scope: Scope, values: &mut Vec<Value>) -> &'static str {
     }
 }
 
-async fn items(
+/// A list as a page shows it: its first lines (all of them without a limit), and how many
+/// lines and people it has in all.
+#[derive(Clone, Debug)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub count: u64,
+    pub people: u64,
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Listed {
+            items: Vec::new(),
+            count: 0,
+            people: 0,
+        }
+    }
+}
+
+impl<T: AboutLeaver> Listed<T> {
+    /// A list shown whole.
+    pub fn whole(items: Vec<T>) -> Self {
+        let mut people: Vec<i32> = items.iter().map(AboutLeaver::leaver_id).collect();
+        people.sort_unstable();
+        people.dedup();
+        Listed {
+            count: items.len() as u64,
+            people: people.len() as u64,
+            items,
+        }
+    }
+}
+
+/// A line about one person.
+pub trait AboutLeaver {
+    fn leaver_id(&self) -> i32;
+}
+
+impl AboutLeaver for Item {
+    fn leaver_id(&self) -> i32 {
+        self.leaver_id
+    }
+}
+
+impl AboutLeaver for QuietRow {
+    fn leaver_id(&self) -> i32 {
+        self.leaver_id
+    }
+}
+
+/// Runs a list's query (`sql` selects a `leaver_id` column), in `order`, cut to `limit`
+/// lines; the totals are counted by the database only when the list is longer.
+async fn listed<T: FromQueryResult + AboutLeaver>(
     db: &impl ConnectionTrait,
-    sql: String,
+    sql: &str,
+    order: &str,
     values: Vec<Value>,
-) -> Result<Vec<Item>, DbErr> {
+    limit: Option<u64>,
+) -> Result<Listed<T>, DbErr> {
     let backend = db.get_database_backend();
-    Item::find_by_statement(statement(backend, &sql, values))
+    let mut page_values = values.clone();
+    let page_sql = match limit {
+        Some(n) => {
+            page_values.push(n.into());
+            format!("{sql} {order} LIMIT ?")
+        }
+        None => format!("{sql} {order}"),
+    };
+    let items = T::find_by_statement(statement(backend, &page_sql, page_values))
         .all(db)
-        .await
+        .await?;
+    if limit.is_none_or(|n| (items.len() as u64) < n) {
+        return Ok(Listed::whole(items));
+    }
+    #[derive(FromQueryResult)]
+    struct Totals {
+        count: i64,
+        people: i64,
+    }
+    let totals = Totals::find_by_statement(statement(
+        backend,
+        &format!("SELECT COUNT(*) AS count, COUNT(DISTINCT x.leaver_id) AS people FROM ({sql}) x"),
+        values,
+    ))
+    .one(db)
+    .await?;
+    let (count, people) = totals.map_or((0, 0), |t| (t.count, t.people));
+    Ok(Listed {
+        items,
+        count: count.max(0) as u64,
+        people: people.max(0) as u64,
+    })
 }
 
 /// Open follow-ups dated from `from` to `to` (inclusive). A follow-up is the date set by the
@@ -76,26 +153,31 @@ pub async fn follow_ups(
     scope: Scope,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<Item>, DbErr> {
+    limit: Option<u64>,
+) -> Result<Listed<Item>, DbErr> {
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
+    // Each person's latest consultation that set a follow-up (one seek in its index), kept
+    // when no consultation was held after it.
     let sql = format!(
         "SELECT {ITEM_COLUMNS}, c.next_follow_up_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
-         FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
+         FROM leavers l \
+         JOIN consultations c ON c.id = (SELECT c2.id FROM consultations c2 \
+               WHERE c2.leaver_id = l.id AND c2.next_follow_up_on IS NOT NULL \
+                 AND c2.status <> '{cancelled}' \
+               ORDER BY c2.held_at DESC, c2.id DESC LIMIT 1) \
          LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE c.next_follow_up_on IS NOT NULL AND c.status <> '{cancelled}' AND l.status <> '{closed}' \
+         WHERE l.status <> '{closed}' \
            AND c.next_follow_up_on >= ? AND c.next_follow_up_on <= ?{scope} \
-           AND NOT EXISTS (SELECT 1 FROM consultations c2 WHERE c2.leaver_id = c.leaver_id \
-                 AND c2.next_follow_up_on IS NOT NULL AND c2.status <> '{cancelled}' \
-                 AND (c2.held_at > c.held_at OR (c2.held_at = c.held_at AND c2.id > c.id))) \
-           AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = c.leaver_id \
-                 AND h.status = '{held}' AND h.held_at > c.held_at) \
-         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.next_follow_up_on, l.sort_key",
+           AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = l.id \
+                 AND h.status = '{held}' AND h.held_at > c.held_at)",
         cancelled = ConsultationStatus::Cancelled.as_str(),
         closed = LeaverStatus::Closed.as_str(),
         held = ConsultationStatus::Held.as_str()
     );
-    items(db, sql, values).await
+    let order =
+        "ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.next_follow_up_on, l.sort_key";
+    listed(db, &sql, order, values, limit).await
 }
 
 /// Planned appointments from `from` (inclusive) to `to` (exclusive).
@@ -104,7 +186,8 @@ pub async fn appointments(
     scope: Scope,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<Item>, DbErr> {
+    limit: Option<u64>,
+) -> Result<Listed<Item>, DbErr> {
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
     let sql = format!(
@@ -112,29 +195,29 @@ pub async fn appointments(
          FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
          LEFT JOIN users u ON u.id = l.coordinator_id \
          WHERE c.status = '{planned}' AND l.status <> '{closed}' \
-           AND c.held_at >= ? AND c.held_at < ?{scope} \
-         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.held_at",
+           AND c.held_at >= ? AND c.held_at < ?{scope}",
         closed = LeaverStatus::Closed.as_str(),
         planned = ConsultationStatus::Planned.as_str()
     );
-    items(db, sql, values).await
+    let order = "ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.held_at";
+    listed(db, &sql, order, values, limit).await
 }
 
-/// An active leaver inside the support window, with what the contact cadence needs.
+/// A person who has gone quiet: an active leaver inside the support window, with the time of
+/// their last held consultation (none: never met).
 #[derive(Clone, Debug, FromQueryResult)]
-pub struct CadenceRow {
+pub struct QuietRow {
     pub leaver_id: i32,
     pub case_number: String,
     pub family_name: String,
     pub given_name: String,
     pub coordinator_id: Option<i32>,
     pub coordinator_name: Option<String>,
-    pub contact_every_days: Option<i32>,
     pub support_starts_on: NaiveDate,
     pub last_held: Option<DateTime<Utc>>,
 }
 
-impl CadenceRow {
+impl QuietRow {
     pub fn item(&self) -> Item {
         Item {
             leaver_id: self.leaver_id,
@@ -149,35 +232,90 @@ impl CadenceRow {
     }
 }
 
-/// Every active leaver inside the support window with their last held consultation (one
-/// query); the caller applies each person's cadence.
-pub async fn cadence(
+/// The day before which a leaver counts as quiet after `days` without a held consultation on
+/// `today`, and the instant that day starts in the team's time zone (`None`: too far back).
+pub fn quiet_cutoff(
+    days: i64,
+    today: NaiveDate,
+    tz: chrono_tz::Tz,
+) -> Option<(NaiveDate, DateTime<Utc>)> {
+    let day = today.checked_sub_days(chrono::Days::new(days.max(0) as u64))?;
+    Some((day, crate::clock::start_of(day, tz)))
+}
+
+/// The people of `scope` who have gone their contact cadence plus `extra_days` without a held
+/// consultation on `today`, filtered by the database: each cadence in use becomes its cutoff
+/// instant in the team's time zone, so the test is exact and reads one index entry a person.
+pub async fn quiet(
     db: &impl ConnectionTrait,
+    config: &crate::config::Config,
     scope: Scope,
     today: NaiveDate,
-) -> Result<Vec<CadenceRow>, DbErr> {
-    let mut values: Vec<Value> = vec![today.into()];
-    let scope = scope_sql(scope, &mut values);
+    extra_days: i64,
+    limit: Option<u64>,
+) -> Result<Listed<QuietRow>, DbErr> {
+    let default = i32::try_from(config.no_contact_days).unwrap_or(i32::MAX);
+    // The cadences in use (a handful): one CASE branch each.
+    let mut values: Vec<Value> = vec![default.into(), today.into()];
+    let scope_filter = scope_sql(scope, &mut values);
+    #[derive(FromQueryResult)]
+    struct Cadence {
+        cadence: i32,
+    }
+    let cadences = Cadence::find_by_statement(statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT DISTINCT COALESCE(l.contact_every_days, ?) AS cadence FROM leavers l \
+             WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope_filter}",
+            active = LeaverStatus::Active.as_str()
+        ),
+        values.clone(),
+    ))
+    .all(db)
+    .await?;
+    let cutoffs: Vec<(i32, NaiveDate, DateTime<Utc>)> = cadences
+        .into_iter()
+        .filter_map(|c| {
+            let (day, at) =
+                quiet_cutoff(i64::from(c.cadence) + extra_days, today, config.time_zone)?;
+            Some((c.cadence, day, at))
+        })
+        .collect();
+    if cutoffs.is_empty() {
+        return Ok(Listed::default());
+    }
+    let mut at_case = String::from("CASE q.cadence");
+    let mut day_case = String::from("CASE q.cadence");
+    let mut at_values = Vec::new();
+    let mut day_values = Vec::new();
+    for (cadence, day, at) in &cutoffs {
+        at_case.push_str(" WHEN ? THEN ?");
+        day_case.push_str(" WHEN ? THEN ?");
+        at_values.extend([Value::from(*cadence), Value::from(*at)]);
+        day_values.extend([Value::from(*cadence), Value::from(*day)]);
+    }
+    at_case.push_str(" END");
+    day_case.push_str(" END");
+    values.extend(at_values);
+    values.extend(day_values);
     let sql = format!(
-        "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, l.coordinator_id,            u.name AS coordinator_name, l.contact_every_days, l.support_starts_on,            (SELECT MAX(h.held_at) FROM consultations h WHERE h.leaver_id = l.id AND h.status = '{held}') AS last_held          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id          WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope}          ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key",
+        "SELECT q.leaver_id, q.case_number, q.family_name, q.given_name, q.coordinator_id, \
+                q.coordinator_name, q.support_starts_on, q.last_held \
+         FROM (SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
+                      l.coordinator_id, u.name AS coordinator_name, l.sort_key, \
+                      COALESCE(l.contact_every_days, ?) AS cadence, l.support_starts_on, \
+                      (SELECT MAX(h.held_at) FROM consultations h \
+                        WHERE h.leaver_id = l.id AND h.status = '{held}') AS last_held \
+               FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
+               WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope_filter}) q \
+         WHERE (q.last_held IS NOT NULL AND q.last_held < {at_case}) \
+            OR (q.last_held IS NULL AND q.support_starts_on <= {day_case})",
         active = LeaverStatus::Active.as_str(),
         held = ConsultationStatus::Held.as_str()
     );
-    CadenceRow::find_by_statement(statement(db.get_database_backend(), &sql, values))
-        .all(db)
-        .await
-}
-
-/// Whether a leaver has gone `days` without a held consultation on `today` (those never met
-/// count from their support start).
-pub fn quiet_for(row: &CadenceRow, days: i64, today: NaiveDate, tz: chrono_tz::Tz) -> bool {
-    let Some(cutoff_day) = today.checked_sub_days(chrono::Days::new(days.max(0) as u64)) else {
-        return false;
-    };
-    match row.last_held {
-        Some(at) => at < crate::clock::start_of(cutoff_day, tz),
-        None => row.support_starts_on <= cutoff_day,
-    }
+    let order =
+        "ORDER BY (q.coordinator_name IS NULL), q.coordinator_name, q.coordinator_id, q.sort_key";
+    listed(db, &sql, order, values, limit).await
 }
 
 /// Leavers (not closed) whose support ends from `from` to `to`.
@@ -186,17 +324,19 @@ pub async fn support_ending(
     scope: Scope,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<Item>, DbErr> {
+    limit: Option<u64>,
+) -> Result<Listed<Item>, DbErr> {
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
     let sql = format!(
         "SELECT {ITEM_COLUMNS}, l.support_ends_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE l.status <> '{closed}' AND l.support_ends_on >= ? AND l.support_ends_on <= ?{scope} \
-         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.support_ends_on, l.sort_key",
+         WHERE l.status <> '{closed}' AND l.support_ends_on >= ? AND l.support_ends_on <= ?{scope}",
         closed = LeaverStatus::Closed.as_str()
     );
-    items(db, sql, values).await
+    let order =
+        "ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.support_ends_on, l.sort_key";
+    listed(db, &sql, order, values, limit).await
 }
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -239,48 +379,118 @@ pub const LIST_KEYS: [&str; 6] = [
     "escalations",
 ];
 
-/// Every attention list of `scope` for `today`, in the order of `LIST_KEYS`.
+/// The attention list under `key` (one of `LIST_KEYS`) of `scope` for `today`, cut to `limit`
+/// lines (with its totals). Escalations are the team's only: `None` for a coordinator, as for
+/// an unknown key.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    config: &crate::config::Config,
+    scope: Scope,
+    today: NaiveDate,
+    key: &str,
+    limit: Option<u64>,
+) -> Result<Option<Listed<Item>>, DbErr> {
+    use chrono::{Datelike, Days};
+    let tz = config.time_zone;
+    // Any date the databases can hold: PostgreSQL's dates start in 4713 BC.
+    let long_ago = NaiveDate::from_ymd_opt(1900, 1, 1).expect("date");
+    let monday = today - Days::new(today.weekday().num_days_from_monday().into());
+    // Each person's own contact cadence when recorded, else the no-contact setting; the team
+    // also sees escalations (that cadence plus `escalation_days`).
+    let as_items = |l: Listed<QuietRow>| Listed {
+        items: l.items.iter().map(QuietRow::item).collect(),
+        count: l.count,
+        people: l.people,
+    };
+    Ok(Some(match key {
+        "follow-ups-due" => {
+            let to = today + Days::new(FOLLOW_UP_DAYS);
+            follow_ups(db, scope, today, to, limit).await?
+        }
+        "follow-ups-overdue" => {
+            follow_ups(db, scope, long_ago, today - Days::new(1), limit).await?
+        }
+        "appointments-week" => {
+            let from = crate::clock::start_of(monday, tz);
+            let to = crate::clock::start_of(monday + Days::new(7), tz);
+            appointments(db, scope, from, to, limit).await?
+        }
+        "no-contact" => as_items(quiet(db, config, scope, today, 0, limit).await?),
+        "support-ending" => {
+            let to = today + Days::new(SUPPORT_ENDING_DAYS);
+            support_ending(db, scope, today, to, limit).await?
+        }
+        "escalations" if matches!(scope, Scope::Team) => {
+            let extra = i64::from(config.escalation_days);
+            as_items(quiet(db, config, scope, today, extra, limit).await?)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Every attention list of `scope` for `today`, in the order of `LIST_KEYS`, each cut to
+/// `limit` lines (with its totals).
 pub async fn lists(
     db: &impl ConnectionTrait,
     config: &crate::config::Config,
     scope: Scope,
     today: NaiveDate,
-) -> Result<Vec<(&'static str, Vec<Item>)>, DbErr> {
-    use chrono::{Datelike, Days};
-    let tz = config.time_zone;
-    let due = follow_ups(db, scope, today, today + Days::new(FOLLOW_UP_DAYS)).await?;
-    // Any date the databases can hold: PostgreSQL's dates start in 4713 BC.
-    let long_ago = NaiveDate::from_ymd_opt(1900, 1, 1).expect("date");
-    let overdue = follow_ups(db, scope, long_ago, today - Days::new(1)).await?;
-    let monday = today - Days::new(today.weekday().num_days_from_monday().into());
-    let week = appointments(
-        db,
-        scope,
-        crate::clock::start_of(monday, tz),
-        crate::clock::start_of(monday + Days::new(7), tz),
-    )
-    .await?;
-    // Each person's own contact cadence when recorded, else the no-contact setting; the team
-    // also sees escalations (that cadence plus `escalation_days`).
-    let rows = cadence(db, scope, today).await?;
-    let quiet_after = |days: fn(&crate::config::Config, Option<i32>) -> i64| -> Vec<Item> {
-        rows.iter()
-            .filter(|r| quiet_for(r, days(config, r.contact_every_days), today, tz))
-            .map(CadenceRow::item)
-            .collect()
-    };
-    let quiet = quiet_after(contact_cadence);
-    let escalations = quiet_after(escalation_after);
-    let ending = support_ending(db, scope, today, today + Days::new(SUPPORT_ENDING_DAYS)).await?;
-    let mut lists = vec![
-        ("follow-ups-due", due),
-        ("follow-ups-overdue", overdue),
-        ("appointments-week", week),
-        ("no-contact", quiet),
-        ("support-ending", ending),
-    ];
-    if matches!(scope, Scope::Team) {
-        lists.push(("escalations", escalations));
+    limit: Option<u64>,
+) -> Result<Vec<(&'static str, Listed<Item>)>, DbErr> {
+    let mut out = Vec::new();
+    for key in LIST_KEYS {
+        if let Some(l) = list(db, config, scope, today, key, limit).await? {
+            out.push((key, l));
+        }
     }
-    Ok(lists)
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// The rule the database applies in `quiet`, said in Rust: whether a leaver last met at
+    /// `last_held` (support starting on `starts_on`) has gone `days` without a held
+    /// consultation on `today` (those never met count from their support start).
+    fn quiet_for(
+        last_held: Option<DateTime<Utc>>,
+        starts_on: NaiveDate,
+        days: i64,
+        today: NaiveDate,
+        tz: chrono_tz::Tz,
+    ) -> bool {
+        let Some((cutoff_day, cutoff)) = quiet_cutoff(days, today, tz) else {
+            return false;
+        };
+        match last_held {
+            Some(at) => at < cutoff,
+            None => starts_on <= cutoff_day,
+        }
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn quiet_counts_whole_days_in_the_teams_time_zone() {
+        let tz = chrono_tz::Asia::Tokyo;
+        let today = d("2026-11-25");
+        // 30 days: quiet when the last contact was before 26 October, 00:00 in Tokyo.
+        let (day, at) = quiet_cutoff(30, today, tz).unwrap();
+        assert_eq!(day, d("2026-10-26"));
+        assert_eq!(at, Utc.with_ymd_and_hms(2026, 10, 25, 15, 0, 0).unwrap());
+        let starts = d("2025-04-01");
+        let just_before = at - chrono::Duration::seconds(1);
+        assert!(quiet_for(Some(just_before), starts, 30, today, tz));
+        assert!(!quiet_for(Some(at), starts, 30, today, tz));
+        // Never met: counted from the support start.
+        assert!(quiet_for(None, d("2026-10-26"), 30, today, tz));
+        assert!(!quiet_for(None, d("2026-10-27"), 30, today, tz));
+        // A cadence beyond the calendar is never reached.
+        assert!(quiet_cutoff(i64::MAX, today, tz).is_none());
+        assert!(!quiet_for(None, starts, i64::MAX, today, tz));
+    }
 }

@@ -14,6 +14,7 @@ mod m20261125_000010_disclosures;
 mod m20261127_000011_audit_leavers;
 mod m20261127_000012_login_failures_client;
 mod m20261127_000013_health_checks;
+mod m20261128_000014_attention_indexes;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000011_audit_leavers::Migration),
             Box::new(m20261127_000012_login_failures_client::Migration),
             Box::new(m20261127_000013_health_checks::Migration),
+            Box::new(m20261128_000014_attention_indexes::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use poem::{EndpointExt, Response, Route, get, handler};
 
-use crate::attention::{self as queries, Item, Scope};
+use crate::attention::{self as queries, Item, Listed, Scope};
 use crate::{
     clock::start_of,
     consultations::rules::Channel,
@@ -197,22 +197,17 @@ async fn open_disclosures(db: &sea_orm::DatabaseConnection) -> AppResult<Vec<Ite
 fn widget(
     ctx: &Ctx,
     key: &'static str,
-    items: Vec<Item>,
+    list: Listed<Item>,
     grouped: bool,
     detail: impl Fn(&Item) -> String,
 ) -> Widget {
-    let count = items.len();
-    // Only a list the register can show whole is cut short; the others are shown in full.
+    let count = list.count as usize;
+    // Only a list the register can show whole is cut short (by its query); the others are
+    // shown in full.
     let linked = queries::LIST_KEYS.contains(&key);
-    let people = {
-        let mut ids: Vec<i32> = items.iter().map(|i| i.leaver_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.len()
-    };
+    let people = list.people;
     let mut groups: Vec<Group> = Vec::new();
-    let shown = if linked { WIDGET_LINES } else { usize::MAX };
-    for item in items.into_iter().take(shown) {
+    for item in list.items {
         let line = Line {
             leaver_id: item.leaver_id,
             href: format!("/leavers/{}", item.leaver_id),
@@ -257,7 +252,8 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
     let grouped = matches!(scope, Scope::Team);
     let date = |d: Option<NaiveDate>| d.map(|d| ctx.tr.date(d)).unwrap_or_default();
 
-    let mut lists = queries::lists(db, &ctx.app.config, scope, today).await?;
+    let limit = Some(WIDGET_LINES as u64);
+    let mut lists = queries::lists(db, &ctx.app.config, scope, today, limit).await?;
     let mut take = |key: &str| {
         lists
             .iter_mut()
@@ -308,11 +304,11 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
             grouped,
             last_contact,
         ));
-        let disclosures = open_disclosures(db).await?;
+        let disclosures = Listed::whole(open_disclosures(db).await?);
         widgets.push(widget(ctx, "disclosures", disclosures, grouped, |i| {
             date(i.on_date)
         }));
-        let waiting = crate::extensions::queries::waiting(db).await?;
+        let waiting = Listed::whole(crate::extensions::queries::waiting(db).await?);
         widgets.push(widget(ctx, "extensions-waiting", waiting, grouped, |i| {
             date(i.on_date)
         }));

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use entity::reminders;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
+    sea_query::OnConflict,
 };
 
 use super::{delivery, email, item::Address, item::Item, item::Recipient, routing, select};
@@ -33,86 +34,83 @@ pub struct RunReport {
     pub failed: usize,
 }
 
-/// Keys among `keys` that were already sent.
-async fn already_sent(
-    db: &impl ConnectionTrait,
-    keys: &[String],
-) -> Result<HashSet<String>, DbErr> {
-    let mut out = HashSet::new();
-    for chunk in keys.chunks(INSERT_CHUNK) {
-        for r in reminders::Entity::find()
-            .filter(reminders::Column::Key.is_in(chunk.to_vec()))
+/// Rows per statement when checking keys (well under the bind-parameter limits of both
+/// databases).
+const CHECK_CHUNK: usize = 2000;
+
+/// The reminders among `items` not sent before (their keys are not on record).
+pub async fn unsent(db: &impl ConnectionTrait, items: Vec<Item>) -> Result<Vec<Item>, DbErr> {
+    let mut sent = HashSet::new();
+    for chunk in items.chunks(CHECK_CHUNK) {
+        let keys: Vec<&str> = chunk.iter().map(|i| i.key.as_str()).collect();
+        let found: Vec<String> = reminders::Entity::find()
+            .select_only()
+            .column(reminders::Column::Key)
+            .filter(reminders::Column::Key.is_in(keys))
+            .into_tuple()
             .all(db)
-            .await?
-        {
-            out.insert(r.key);
-        }
+            .await?;
+        sent.extend(found);
     }
-    Ok(out)
+    Ok(items
+        .into_iter()
+        .filter(|i| !sent.contains(&i.key))
+        .collect())
 }
 
-/// Queues one recipient's digest of the reminders not sent before, in one transaction: the
-/// reminder rows (one insert), the email in the outbox and the audit entry. The number queued.
-/// When another run records some of the same reminders meanwhile, the digest is built again
-/// without them.
+/// Queues one recipient's digest of reminders not sent before, in one transaction: the email
+/// in the outbox, the reminder rows (the database refuses a key already on record) and the
+/// audit entry. The number queued. When another run recorded some of the same reminders
+/// meanwhile, nothing is kept and the digest is built again without them.
 async fn enqueue_digest(
     state: &AppState,
     day: NaiveDate,
     address: &Address,
-    list: Vec<Item>,
+    mut list: Vec<Item>,
 ) -> anyhow::Result<usize> {
     for _ in 0..3 {
+        if list.is_empty() {
+            return Ok(0);
+        }
         if let Some(queued) = try_enqueue_digest(state, day, address, &list).await? {
             return Ok(queued);
         }
+        list = unsent(&state.db, list).await?;
     }
     anyhow::bail!("reminders kept being recorded by another run")
 }
 
-/// One attempt of `enqueue_digest`; `None` when another run recorded one of its reminders
-/// first (nothing is kept).
+/// One attempt of `enqueue_digest`; `None` when a reminder of `list` is already on record
+/// (nothing is kept).
 async fn try_enqueue_digest(
     state: &AppState,
     day: NaiveDate,
     address: &Address,
     list: &[Item],
 ) -> anyhow::Result<Option<usize>> {
+    let message = email::render(state, address, list, day)?;
     let txn = db::begin_write(&state.db).await?;
     let now = state.clock.now();
-    let keys: Vec<String> = list.iter().map(|i| i.key.clone()).collect();
-    let sent = already_sent(&txn, &keys).await?;
-    let fresh: Vec<Item> = list
-        .iter()
-        .filter(|i| !sent.contains(&i.key))
-        .cloned()
-        .collect();
-    if fresh.is_empty() {
-        txn.rollback().await?;
-        return Ok(Some(0));
-    }
-    let message = email::render(state, address, &fresh, day)?;
     let outbox_id = delivery::enqueue(&txn, now, day, address, &message).await?;
-    let rows: Vec<reminders::ActiveModel> = fresh
-        .iter()
-        .map(|item| {
-            let (kind, id) = match item.recipient {
-                Recipient::User(id) => (reminders::RecipientKind::User, id),
-                Recipient::Leaver(id) => (reminders::RecipientKind::Leaver, id),
-            };
-            reminders::ActiveModel {
-                key: Set(item.key.clone()),
-                rule: Set(item.rule.as_str().to_string()),
-                recipient_kind: Set(kind),
-                recipient_id: Set(id),
-                subject_id: Set(item.subject_id),
-                run_date: Set(day),
-                outbox_id: Set(Some(outbox_id)),
-                created_at: Set(now),
-                ..Default::default()
-            }
-        })
-        .collect();
+    let rows = list.iter().map(|item| {
+        let (kind, id) = match item.recipient {
+            Recipient::User(id) => (reminders::RecipientKind::User, id),
+            Recipient::Leaver(id) => (reminders::RecipientKind::Leaver, id),
+        };
+        reminders::ActiveModel {
+            key: Set(item.key.clone()),
+            rule: Set(item.rule.as_str().to_string()),
+            recipient_kind: Set(kind),
+            recipient_id: Set(id),
+            subject_id: Set(item.subject_id),
+            run_date: Set(day),
+            outbox_id: Set(Some(outbox_id)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    });
     let mut inserted = 0;
+    let rows: Vec<reminders::ActiveModel> = rows.collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         inserted += reminders::Entity::insert_many(chunk.to_vec())
             .on_conflict(
@@ -127,11 +125,11 @@ async fn try_enqueue_digest(
         txn.rollback().await?;
         return Ok(None);
     }
-    let mut rules: Vec<&str> = fresh.iter().map(|i| i.rule.as_str()).collect();
+    let mut rules: Vec<&str> = list.iter().map(|i| i.rule.as_str()).collect();
     rules.dedup();
     let summary = format!(
         "run {day}; reminders: {}; rules: {}",
-        fresh.len(),
+        list.len(),
         rules.join(", ")
     );
     audit::record(
@@ -147,13 +145,13 @@ async fn try_enqueue_digest(
     )
     .await?;
     txn.commit().await?;
-    Ok(Some(fresh.len()))
+    Ok(Some(list.len()))
 }
 
 /// Runs the rules for `day`: each recipient's new reminders become one email in the outbox.
 /// Keys already sent are skipped, so a second run for the same day adds nothing.
 pub async fn run_for_day(state: &AppState, day: NaiveDate) -> anyhow::Result<RunReport> {
-    let items = evaluate(state, day).await?;
+    let items = unsent(&state.db, evaluate(state, day).await?).await?;
     let addresses = select::addresses(&state.db, &items).await?;
     let mut report = RunReport::default();
     for (recipient, list) in routing::digests(items, &addresses) {
@@ -180,13 +178,7 @@ pub async fn dry_run(
     state: &AppState,
     day: NaiveDate,
 ) -> anyhow::Result<Vec<(Address, Vec<Item>)>> {
-    let items = evaluate(state, day).await?;
-    let keys: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
-    let sent = already_sent(&state.db, &keys).await?;
-    let items: Vec<Item> = items
-        .into_iter()
-        .filter(|i| !sent.contains(&i.key))
-        .collect();
+    let items = unsent(&state.db, evaluate(state, day).await?).await?;
     let addresses = select::addresses(&state.db, &items).await?;
     Ok(routing::digests(items, &addresses)
         .into_iter()

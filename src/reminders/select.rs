@@ -5,7 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::{allowances, consultations, leavers, users};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder,
+};
 
 use super::{
     item::{Address, Detail, Item, Recipient},
@@ -16,6 +19,7 @@ use crate::{
     attention::{self as widgets, Scope},
     clock::{Month, start_of},
     config::Config,
+    db::statement,
     i18n::Lang,
     roles::Role,
 };
@@ -44,7 +48,10 @@ pub async fn evaluate(
     };
 
     let lead = Days::new(config.follow_up_lead_days.into());
-    for i in widgets::follow_ups(db, Scope::Team, day, day + lead).await? {
+    for i in widgets::follow_ups(db, Scope::Team, day, day + lead, None)
+        .await?
+        .items
+    {
         let due = i.on_date.unwrap_or(day);
         items.extend(leaver_item(
             Rule::FollowUpDue,
@@ -54,7 +61,10 @@ pub async fn evaluate(
         ));
     }
     let long_ago = NaiveDate::from_ymd_opt(1900, 1, 1).expect("date");
-    for i in widgets::follow_ups(db, Scope::Team, long_ago, day - Days::new(1)).await? {
+    for i in widgets::follow_ups(db, Scope::Team, long_ago, day - Days::new(1), None)
+        .await?
+        .items
+    {
         let due = i.on_date.unwrap_or(day);
         if let Some(period) = rules::overdue_period(due, day) {
             items.extend(leaver_item(
@@ -66,7 +76,10 @@ pub async fn evaluate(
         }
     }
     let horizon = day + Days::new(rules::SUPPORT_ENDING_FIRST as u64);
-    for i in widgets::support_ending(db, Scope::Team, day, horizon).await? {
+    for i in widgets::support_ending(db, Scope::Team, day, horizon, None)
+        .await?
+        .items
+    {
         let end = i.on_date.unwrap_or(day);
         if let Some(stage) = rules::support_ending_stage(end, day) {
             items.extend(leaver_item(
@@ -106,6 +119,78 @@ pub async fn staff(db: &impl ConnectionTrait) -> Result<Staff, DbErr> {
     })
 }
 
+/// A person a plan reminder is about, with the plan's id and date (none for a missing plan).
+#[derive(FromQueryResult)]
+struct PlanRow {
+    leaver_id: i32,
+    case_number: String,
+    family_name: String,
+    given_name: String,
+    coordinator_id: Option<i32>,
+    plan_id: Option<i32>,
+    on_date: NaiveDate,
+}
+
+/// The same text as a stored date column on both databases (`YYYY-MM-DD`).
+fn date_text(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("to_char({column}, 'YYYY-MM-DD')"),
+        _ => column.to_string(),
+    }
+}
+
+/// Active leavers inside the support window without an agreed plan `PLAN_MISSING_DAYS` after
+/// their support started, and the latest agreed plans whose review is near. One query each;
+/// a missing plan already reminded of (its key is on record) is left out by the database.
+async fn plan_rows(
+    db: &impl ConnectionTrait,
+    day: NaiveDate,
+) -> Result<(Vec<PlanRow>, Vec<PlanRow>), DbErr> {
+    let backend = db.get_database_backend();
+    let active = entity::leavers::Status::Active.as_str();
+    let agreed = entity::plans::Status::Agreed.as_str();
+    let started_by = day - Days::new(rules::PLAN_MISSING_DAYS);
+    let missing_key = format!(
+        "'{}|leaver:' || CAST(l.id AS TEXT) || '|' || {}",
+        Rule::PlanMissing.as_str(),
+        date_text(backend, "l.support_starts_on")
+    );
+    let missing = PlanRow::find_by_statement(statement(
+        backend,
+        &format!(
+            "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
+                    l.coordinator_id, CAST(NULL AS INTEGER) AS plan_id, \
+                    l.support_starts_on AS on_date \
+             FROM leavers l \
+             WHERE l.status = '{active}' AND l.support_ends_on >= ? AND l.support_starts_on <= ? \
+               AND NOT EXISTS (SELECT 1 FROM plans p WHERE p.leaver_id = l.id AND p.status = '{agreed}') \
+               AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.key = {missing_key})"
+        ),
+        vec![day.into(), started_by.into()],
+    ))
+    .all(db)
+    .await?;
+    let review = PlanRow::find_by_statement(statement(
+        backend,
+        &format!(
+            "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
+                    l.coordinator_id, p.id AS plan_id, p.review_on AS on_date \
+             FROM plans p JOIN leavers l ON l.id = p.leaver_id \
+             WHERE p.status = '{agreed}' AND p.review_on <= ? \
+               AND l.status = '{active}' AND l.support_ends_on >= ? \
+               AND NOT EXISTS (SELECT 1 FROM plans p2 WHERE p2.leaver_id = p.leaver_id \
+                     AND p2.status = '{agreed}' AND p2.number > p.number)"
+        ),
+        vec![
+            (day + Days::new(rules::PLAN_REVIEW_LEAD_DAYS)).into(),
+            day.into(),
+        ],
+    ))
+    .all(db)
+    .await?;
+    Ok((missing, review))
+}
+
 /// `plan_missing` and `plan_review_due` to coordinators, `contact_escalation` and
 /// `extension_waiting` to every admin (DESIGN 2.6).
 async fn plans_and_cadence(
@@ -114,101 +199,81 @@ async fn plans_and_cadence(
     staff: &Staff,
     day: NaiveDate,
 ) -> Result<Vec<Item>, DbErr> {
-    use entity::plans;
-    let tz = config.time_zone;
     let mut items = Vec::new();
-    let rows = widgets::cadence(db, Scope::Team, day).await?;
-    // Agreed plans only (drafts and superseded versions play no part), the latest last.
-    let agreed_plans = plans::Entity::find()
-        .filter(plans::Column::Status.eq(plans::Status::Agreed))
-        .order_by_asc(plans::Column::Number)
-        .all(db)
-        .await?;
-    let mut latest_agreed: HashMap<i32, &plans::Model> = HashMap::new();
-    for p in &agreed_plans {
-        latest_agreed.insert(p.leaver_id, p);
+    let (missing, review) = plan_rows(db, day).await?;
+    for r in missing {
+        items.push(Item {
+            rule: Rule::PlanMissing,
+            key: key(
+                Rule::PlanMissing,
+                &format!("leaver:{}", r.leaver_id),
+                &r.on_date.to_string(),
+            ),
+            recipient: routing::coordinator(r.coordinator_id),
+            subject_id: r.leaver_id,
+            leaver_id: Some(r.leaver_id),
+            name: format!("{} {}", r.family_name, r.given_name),
+            case_number: r.case_number,
+            detail: Detail::Date(r.on_date + Days::new(rules::PLAN_MISSING_DAYS)),
+        });
     }
-    let name = |r: &widgets::CadenceRow| format!("{} {}", r.family_name, r.given_name);
+    for r in review {
+        let plan_id = r.plan_id.unwrap_or_default();
+        items.push(Item {
+            rule: Rule::PlanReviewDue,
+            key: key(
+                Rule::PlanReviewDue,
+                &format!("plan:{plan_id}"),
+                &r.on_date.to_string(),
+            ),
+            recipient: routing::coordinator(r.coordinator_id),
+            subject_id: plan_id,
+            leaver_id: Some(r.leaver_id),
+            name: format!("{} {}", r.family_name, r.given_name),
+            case_number: r.case_number,
+            detail: Detail::Date(r.on_date),
+        });
+    }
     // The period of a contact reminder: the last held consultation, so a new contact starts
     // a new period.
-    let since = |r: &widgets::CadenceRow| {
+    let since = |r: &widgets::QuietRow| {
         r.last_held
             .map(|t| t.to_rfc3339())
             .unwrap_or_else(|| "never".into())
     };
+    let quiet_item = |rule: Rule, r: &widgets::QuietRow, subject: String, to: Recipient| Item {
+        rule,
+        key: key(rule, &subject, &since(r)),
+        recipient: to,
+        subject_id: r.leaver_id,
+        leaver_id: Some(r.leaver_id),
+        case_number: r.case_number.clone(),
+        name: format!("{} {}", r.family_name, r.given_name),
+        detail: Detail::LastContact(r.last_held),
+    };
+    for r in widgets::quiet(db, config, Scope::Team, day, 0, None)
+        .await?
+        .items
+    {
+        let to = routing::coordinator(r.coordinator_id);
+        items.push(quiet_item(
+            Rule::NoContact,
+            &r,
+            format!("leaver:{}", r.leaver_id),
+            to,
+        ));
+    }
     let admins = &staff.admins;
-    for r in &rows {
-        let due = r.support_starts_on + Days::new(rules::PLAN_MISSING_DAYS);
-        if due <= day && !latest_agreed.contains_key(&r.leaver_id) {
-            items.push(Item {
-                rule: Rule::PlanMissing,
-                key: key(
-                    Rule::PlanMissing,
-                    &format!("leaver:{}", r.leaver_id),
-                    &r.support_starts_on.to_string(),
-                ),
-                recipient: routing::coordinator(r.coordinator_id),
-                subject_id: r.leaver_id,
-                leaver_id: Some(r.leaver_id),
-                case_number: r.case_number.clone(),
-                name: name(r),
-                detail: Detail::Date(due),
-            });
-        }
-        if let Some(plan) = latest_agreed.get(&r.leaver_id)
-            && let Some(review) = plan.review_on
-            && review <= day + Days::new(rules::PLAN_REVIEW_LEAD_DAYS)
+    if !admins.is_empty() {
+        let extra = i64::from(config.escalation_days);
+        for r in widgets::quiet(db, config, Scope::Team, day, extra, None)
+            .await?
+            .items
         {
-            items.push(Item {
-                rule: Rule::PlanReviewDue,
-                key: key(
-                    Rule::PlanReviewDue,
-                    &format!("plan:{}", plan.id),
-                    &review.to_string(),
-                ),
-                recipient: routing::coordinator(r.coordinator_id),
-                subject_id: plan.id,
-                leaver_id: Some(r.leaver_id),
-                case_number: r.case_number.clone(),
-                name: name(r),
-                detail: Detail::Date(review),
-            });
-        }
-        let cadence = widgets::contact_cadence(config, r.contact_every_days);
-        if widgets::quiet_for(r, cadence, day, tz) {
-            items.push(Item {
-                rule: Rule::NoContact,
-                key: key(
-                    Rule::NoContact,
-                    &format!("leaver:{}", r.leaver_id),
-                    &since(r),
-                ),
-                recipient: routing::coordinator(r.coordinator_id),
-                subject_id: r.leaver_id,
-                leaver_id: Some(r.leaver_id),
-                case_number: r.case_number.clone(),
-                name: name(r),
-                detail: Detail::LastContact(r.last_held),
-            });
-        }
-        let after = widgets::escalation_after(config, r.contact_every_days);
-        if widgets::quiet_for(r, after, day, tz) {
-            let since = since(r);
             for admin in admins {
-                items.push(Item {
-                    rule: Rule::ContactEscalation,
-                    key: key(
-                        Rule::ContactEscalation,
-                        &format!("leaver:{}/admin:{admin}", r.leaver_id),
-                        &since,
-                    ),
-                    recipient: Recipient::User(*admin),
-                    subject_id: r.leaver_id,
-                    leaver_id: Some(r.leaver_id),
-                    case_number: r.case_number.clone(),
-                    name: name(r),
-                    detail: Detail::LastContact(r.last_held),
-                });
+                let subject = format!("leaver:{}/admin:{admin}", r.leaver_id);
+                let to = Recipient::User(*admin);
+                items.push(quiet_item(Rule::ContactEscalation, &r, subject, to));
             }
         }
     }

@@ -638,6 +638,15 @@ async fn plan_missing_and_plan_review_due() {
     for e in emails(&app).await {
         assert!(!e.body_text.contains(&plan.wishes) && !e.body_html.contains(&plan.wishes));
     }
+    // A missing plan already reminded of is left out by the database itself the next day.
+    let next = reminders::run::evaluate(&app.state, d("2026-11-26"))
+        .await
+        .unwrap();
+    assert!(
+        !next
+            .iter()
+            .any(|i| i.rule == reminders::rules::Rule::PlanMissing)
+    );
 }
 
 #[tokio::test]

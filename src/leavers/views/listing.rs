@@ -105,13 +105,11 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
             } else {
                 crate::attention::Scope::Coordinator(user.id)
             };
-            let lists =
-                crate::attention::lists(&ctx.app.db, &ctx.app.config, scope, ctx.today()).await?;
-            let mut ids: Vec<i32> = lists
-                .into_iter()
-                .filter(|(k, _)| *k == key)
-                .flat_map(|(_, items)| items.into_iter().map(|i| i.leaver_id))
-                .collect();
+            let (config, today) = (&ctx.app.config, ctx.today());
+            let list = crate::attention::list(&ctx.app.db, config, scope, today, key, None).await?;
+            let mut ids: Vec<i32> = list
+                .map(|l| l.items.into_iter().map(|i| i.leaver_id).collect())
+                .unwrap_or_default();
             ids.sort_unstable();
             ids.dedup();
             Some(ids)
