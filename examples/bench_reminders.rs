@@ -170,6 +170,10 @@ async fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64(),
         items.len()
     );
+    if let Some(mib) = memory_mib("VmHWM:") {
+        println!("peak memory while evaluating: {mib:.0} MiB");
+    }
+    drop(items);
     let t = Instant::now();
     let report = reminders::run::run_for_day(&state, today).await?;
     println!(
@@ -178,6 +182,9 @@ async fn main() -> anyhow::Result<()> {
         report.emails,
         report.reminders
     );
+    if let Some(mib) = memory_mib("VmHWM:") {
+        println!("peak memory after the full run: {mib:.0} MiB");
+    }
     let t = Instant::now();
     let again = reminders::run::run_for_day(&state, today).await?;
     println!(

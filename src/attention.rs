@@ -284,10 +284,12 @@ pub async fn quiet(
     if cutoffs.is_empty() {
         return Ok(Listed::default());
     }
-    let mut at_case = String::from("CASE q.cadence");
-    let mut day_case = String::from("CASE q.cadence");
-    let mut at_values = Vec::new();
-    let mut day_values = Vec::new();
+    // Each cadence's cutoff instant (for those met) and day (for those never met).
+    let cadence = "COALESCE(l.contact_every_days, ?)";
+    let mut at_case = format!("CASE {cadence}");
+    let mut day_case = format!("CASE {cadence}");
+    let mut at_values = vec![Value::from(default)];
+    let mut day_values = vec![Value::from(default)];
     for (cadence, day, at) in &cutoffs {
         at_case.push_str(" WHEN ? THEN ?");
         day_case.push_str(" WHEN ? THEN ?");
@@ -296,25 +298,27 @@ pub async fn quiet(
     }
     at_case.push_str(" END");
     day_case.push_str(" END");
+    // The same values without the leading default of the DISTINCT query.
+    let mut values: Vec<Value> = values.into_iter().skip(1).collect();
     values.extend(at_values);
     values.extend(day_values);
-    let sql = format!(
-        "SELECT q.leaver_id, q.case_number, q.family_name, q.given_name, q.coordinator_id, \
-                q.coordinator_name, q.support_starts_on, q.last_held \
-         FROM (SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
-                      l.coordinator_id, u.name AS coordinator_name, l.sort_key, \
-                      COALESCE(l.contact_every_days, ?) AS cadence, l.support_starts_on, \
-                      (SELECT MAX(h.held_at) FROM consultations h \
-                        WHERE h.leaver_id = l.id AND h.status = '{held}') AS last_held \
-               FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
-               WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope_filter}) q \
-         WHERE (q.last_held IS NOT NULL AND q.last_held < {at_case}) \
-            OR (q.last_held IS NULL AND q.support_starts_on <= {day_case})",
-        active = LeaverStatus::Active.as_str(),
+    // The time of the last held consultation is read from its index alone (no row); a met
+    // person is quiet before their cutoff instant, one never met from their cutoff day.
+    let last_held = format!(
+        "(SELECT MAX(h.held_at) FROM consultations h \
+          WHERE h.leaver_id = l.id AND h.status = '{held}')",
         held = ConsultationStatus::Held.as_str()
     );
-    let order =
-        "ORDER BY (q.coordinator_name IS NULL), q.coordinator_name, q.coordinator_id, q.sort_key";
+    let sql = format!(
+        "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
+                l.coordinator_id, u.name AS coordinator_name, l.support_starts_on, \
+                {last_held} AS last_held \
+         FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
+         WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope_filter} \
+           AND COALESCE({last_held} < {at_case}, l.support_starts_on <= {day_case})",
+        active = LeaverStatus::Active.as_str(),
+    );
+    let order = "ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key";
     listed(db, &sql, order, values, limit).await
 }
 
