@@ -96,12 +96,6 @@ impl AboutLeaver for Item {
     }
 }
 
-impl AboutLeaver for QuietRow {
-    fn leaver_id(&self) -> i32 {
-        self.leaver_id
-    }
-}
-
 /// Runs a list's query (`sql` selects a `leaver_id` column), in `order`, cut to `limit`
 /// lines; the totals are counted by the database only when the list is longer.
 async fn listed<T: FromQueryResult + AboutLeaver>(
@@ -157,19 +151,18 @@ pub async fn follow_ups(
 ) -> Result<Listed<Item>, DbErr> {
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
-    // Each person's latest consultation that set a follow-up (one seek in its index), kept
-    // when no consultation was held after it.
+    // Read from the follow-up dates in range (their index), each kept when it is the person's
+    // latest follow-up and no consultation was held after it (both one seek in an index).
     let sql = format!(
         "SELECT {ITEM_COLUMNS}, c.next_follow_up_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
-         FROM leavers l \
-         JOIN consultations c ON c.id = (SELECT c2.id FROM consultations c2 \
-               WHERE c2.leaver_id = l.id AND c2.next_follow_up_on IS NOT NULL \
-                 AND c2.status <> '{cancelled}' \
-               ORDER BY c2.held_at DESC, c2.id DESC LIMIT 1) \
+         FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
          LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE l.status <> '{closed}' \
+         WHERE c.next_follow_up_on IS NOT NULL AND c.status <> '{cancelled}' AND l.status <> '{closed}' \
            AND c.next_follow_up_on >= ? AND c.next_follow_up_on <= ?{scope} \
-           AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = l.id \
+           AND NOT EXISTS (SELECT 1 FROM consultations c2 WHERE c2.leaver_id = c.leaver_id \
+                 AND c2.next_follow_up_on IS NOT NULL AND c2.status <> '{cancelled}' \
+                 AND (c2.held_at > c.held_at OR (c2.held_at = c.held_at AND c2.id > c.id))) \
+           AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = c.leaver_id \
                  AND h.status = '{held}' AND h.held_at > c.held_at)",
         cancelled = ConsultationStatus::Cancelled.as_str(),
         closed = LeaverStatus::Closed.as_str(),
@@ -243,9 +236,24 @@ pub fn quiet_cutoff(
     Some((day, crate::clock::start_of(day, tz)))
 }
 
+/// An active leaver inside the support window with their cadence and last held consultation.
+#[derive(Clone, Debug, FromQueryResult)]
+struct CadenceRow {
+    leaver_id: i32,
+    case_number: String,
+    family_name: String,
+    given_name: String,
+    coordinator_id: Option<i32>,
+    coordinator_name: Option<String>,
+    contact_every_days: Option<i32>,
+    support_starts_on: NaiveDate,
+    last_held: Option<DateTime<Utc>>,
+}
+
 /// The people of `scope` who have gone their contact cadence plus `extra_days` without a held
-/// consultation on `today`, filtered by the database: each cadence in use becomes its cutoff
-/// instant in the team's time zone, so the test is exact and reads one index entry a person.
+/// consultation on `today`, cut to `limit` lines. One query reads each active person's last
+/// held consultation from its index alone; each person's cutoff (exact in the team's time
+/// zone, computed once a cadence) is applied here.
 pub async fn quiet(
     db: &impl ConnectionTrait,
     config: &crate::config::Config,
@@ -254,72 +262,61 @@ pub async fn quiet(
     extra_days: i64,
     limit: Option<u64>,
 ) -> Result<Listed<QuietRow>, DbErr> {
-    let default = i32::try_from(config.no_contact_days).unwrap_or(i32::MAX);
-    // The cadences in use (a handful): one CASE branch each.
-    let mut values: Vec<Value> = vec![default.into(), today.into()];
+    let mut values: Vec<Value> = vec![today.into()];
     let scope_filter = scope_sql(scope, &mut values);
-    #[derive(FromQueryResult)]
-    struct Cadence {
-        cadence: i32,
-    }
-    let cadences = Cadence::find_by_statement(statement(
-        db.get_database_backend(),
-        &format!(
-            "SELECT DISTINCT COALESCE(l.contact_every_days, ?) AS cadence FROM leavers l \
-             WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope_filter}",
-            active = LeaverStatus::Active.as_str()
-        ),
-        values.clone(),
-    ))
-    .all(db)
-    .await?;
-    let cutoffs: Vec<(i32, NaiveDate, DateTime<Utc>)> = cadences
-        .into_iter()
-        .filter_map(|c| {
-            let (day, at) =
-                quiet_cutoff(i64::from(c.cadence) + extra_days, today, config.time_zone)?;
-            Some((c.cadence, day, at))
-        })
-        .collect();
-    if cutoffs.is_empty() {
-        return Ok(Listed::default());
-    }
-    // Each cadence's cutoff instant (for those met) and day (for those never met).
-    let cadence = "COALESCE(l.contact_every_days, ?)";
-    let mut at_case = format!("CASE {cadence}");
-    let mut day_case = format!("CASE {cadence}");
-    let mut at_values = vec![Value::from(default)];
-    let mut day_values = vec![Value::from(default)];
-    for (cadence, day, at) in &cutoffs {
-        at_case.push_str(" WHEN ? THEN ?");
-        day_case.push_str(" WHEN ? THEN ?");
-        at_values.extend([Value::from(*cadence), Value::from(*at)]);
-        day_values.extend([Value::from(*cadence), Value::from(*day)]);
-    }
-    at_case.push_str(" END");
-    day_case.push_str(" END");
-    // The same values without the leading default of the DISTINCT query.
-    let mut values: Vec<Value> = values.into_iter().skip(1).collect();
-    values.extend(at_values);
-    values.extend(day_values);
-    // The time of the last held consultation is read from its index alone (no row); a met
-    // person is quiet before their cutoff instant, one never met from their cutoff day.
-    let last_held = format!(
-        "(SELECT MAX(h.held_at) FROM consultations h \
-          WHERE h.leaver_id = l.id AND h.status = '{held}')",
-        held = ConsultationStatus::Held.as_str()
-    );
     let sql = format!(
-        "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
-                l.coordinator_id, u.name AS coordinator_name, l.support_starts_on, \
-                {last_held} AS last_held \
+        "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, l.coordinator_id, \
+                u.name AS coordinator_name, l.contact_every_days, l.support_starts_on, \
+                (SELECT MAX(h.held_at) FROM consultations h \
+                  WHERE h.leaver_id = l.id AND h.status = '{held}') AS last_held \
          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
          WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope_filter} \
-           AND COALESCE({last_held} < {at_case}, l.support_starts_on <= {day_case})",
+         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key",
         active = LeaverStatus::Active.as_str(),
+        held = ConsultationStatus::Held.as_str()
     );
-    let order = "ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key";
-    listed(db, &sql, order, values, limit).await
+    let rows = CadenceRow::find_by_statement(statement(db.get_database_backend(), &sql, values))
+        .all(db)
+        .await?;
+    let mut cutoffs: std::collections::HashMap<i64, Option<(NaiveDate, DateTime<Utc>)>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::new();
+    let mut count = 0u64;
+    for r in rows {
+        let days = contact_cadence(config, r.contact_every_days) + extra_days;
+        let cutoff = *cutoffs
+            .entry(days)
+            .or_insert_with(|| quiet_cutoff(days, today, config.time_zone));
+        let Some((cutoff_day, cutoff_at)) = cutoff else {
+            continue;
+        };
+        let quiet = match r.last_held {
+            Some(at) => at < cutoff_at,
+            None => r.support_starts_on <= cutoff_day,
+        };
+        if !quiet {
+            continue;
+        }
+        count += 1;
+        if limit.is_none_or(|n| (out.len() as u64) < n) {
+            out.push(QuietRow {
+                leaver_id: r.leaver_id,
+                case_number: r.case_number,
+                family_name: r.family_name,
+                given_name: r.given_name,
+                coordinator_id: r.coordinator_id,
+                coordinator_name: r.coordinator_name,
+                support_starts_on: r.support_starts_on,
+                last_held: r.last_held,
+            });
+        }
+    }
+    // One line a person.
+    Ok(Listed {
+        items: out,
+        count,
+        people: count,
+    })
 }
 
 /// Leavers (not closed) whose support ends from `from` to `to`.

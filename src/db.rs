@@ -15,19 +15,7 @@ use crate::config::Config;
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let db = connect(&config.database_url).await?;
     Migrator::up(&db, None).await?;
-    refresh_statistics(&db).await?;
     Ok(db)
-}
-
-/// Brings SQLite's table statistics up to date where they are missing or stale, so that the
-/// query planner picks the index that narrows most (a coordinator's caseload rather than every
-/// active person). Quick: each table is sampled (`analysis_limit`). PostgreSQL keeps its own.
-pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
-    if db.get_database_backend() == DbBackend::Sqlite {
-        use sea_orm::ConnectionTrait;
-        db.execute_unprepared("PRAGMA optimize=0x10002").await?;
-    }
-    Ok(())
 }
 
 /// One direct connection first, with a short timeout: an unreachable server is reported at
@@ -90,8 +78,6 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 // 16 MiB of page cache a connection (SQLite's default is 2 MiB): the register,
                 // the audit log and its per-person index stay in memory on a city's scale.
                 .pragma("cache_size", "-16384")
-                // `PRAGMA optimize` samples this many rows an index instead of reading it all.
-                .pragma("analysis_limit", "400")
         });
         options.map_sqlx_sqlite_pool_opts(|o| {
             o.after_release(|conn, _| Box::pin(async move { Ok(still_usable(conn).await) }))

@@ -91,10 +91,6 @@ async fn run_fire(
     .exec_without_returning(&state.db)
     .await?;
     tracing::info!(%day, emails = done.emails, reminders = done.reminders, failed = done.failed, "reminder run");
-    // Once a day, while the register is quiet: the planner's statistics follow its growth.
-    if let Err(e) = crate::db::refresh_statistics(&state.db).await {
-        tracing::warn!(error = %e, "table statistics not refreshed");
-    }
     Ok(Some(done))
 }
 
