@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
 use entity::{consultations::Status as ConsultationStatus, leavers::Status as LeaverStatus};
 
-use crate::db::statement;
+use crate::db::{AboutLeaver, Listed, listed, statement};
 
 /// Days without a held consultation after which a leaver is due a contact: the person's own
 /// cadence when recorded, else the `no_contact_days` setting. The dashboard widget, the
@@ -52,93 +52,14 @@ fn scope_sql(scope: Scope, values: &mut Vec<Value>) -> &'static str {
     }
 }
 
-/// A list as a page shows it: its first lines (all of them without a limit), and how many
-/// lines and people it has in all.
-#[derive(Clone, Debug)]
-pub struct Listed<T> {
-    pub items: Vec<T>,
-    pub count: u64,
-    pub people: u64,
-}
-
-impl<T> Default for Listed<T> {
-    fn default() -> Self {
-        Listed {
-            items: Vec::new(),
-            count: 0,
-            people: 0,
-        }
-    }
-}
-
-impl<T: AboutLeaver> Listed<T> {
-    /// A list shown whole.
-    pub fn whole(items: Vec<T>) -> Self {
-        let mut people: Vec<i32> = items.iter().map(AboutLeaver::leaver_id).collect();
-        people.sort_unstable();
-        people.dedup();
-        Listed {
-            count: items.len() as u64,
-            people: people.len() as u64,
-            items,
-        }
-    }
-}
-
-/// A line about one person.
-pub trait AboutLeaver {
-    fn leaver_id(&self) -> i32;
-}
-
 impl AboutLeaver for Item {
     fn leaver_id(&self) -> i32 {
         self.leaver_id
     }
 }
 
-/// Runs a list's query (`sql` selects a `leaver_id` column), in `order`, cut to `limit`
-/// lines; the totals are counted by the database only when the list is longer.
-async fn listed<T: FromQueryResult + AboutLeaver>(
-    db: &impl ConnectionTrait,
-    sql: &str,
-    order: &str,
-    values: Vec<Value>,
-    limit: Option<u64>,
-) -> Result<Listed<T>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut page_values = values.clone();
-    let page_sql = match limit {
-        Some(n) => {
-            page_values.push(n.into());
-            format!("{sql} {order} LIMIT ?")
-        }
-        None => format!("{sql} {order}"),
-    };
-    let items = T::find_by_statement(statement(backend, &page_sql, page_values))
-        .all(db)
-        .await?;
-    if limit.is_none_or(|n| (items.len() as u64) < n) {
-        return Ok(Listed::whole(items));
-    }
-    #[derive(FromQueryResult)]
-    struct Totals {
-        count: i64,
-        people: i64,
-    }
-    let totals = Totals::find_by_statement(statement(
-        backend,
-        &format!("SELECT COUNT(*) AS count, COUNT(DISTINCT x.leaver_id) AS people FROM ({sql}) x"),
-        values,
-    ))
-    .one(db)
-    .await?;
-    let (count, people) = totals.map_or((0, 0), |t| (t.count, t.people));
-    Ok(Listed {
-        items,
-        count: count.max(0) as u64,
-        people: people.max(0) as u64,
-    })
-}
+/// Beyond this many days a follow-up range is read person by person (see `follow_ups`).
+const LONG_RANGE_DAYS: i64 = 366;
 
 /// Open follow-ups dated from `from` to `to` (inclusive). A follow-up is the date set by the
 /// latest consultation that set one; it is done once a consultation is held after it.
@@ -151,21 +72,41 @@ pub async fn follow_ups(
 ) -> Result<Listed<Item>, DbErr> {
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
-    // Read from the follow-up dates in range (their index), each kept when it is the person's
-    // latest follow-up and no consultation was held after it (both one seek in an index).
+    // A short range is read from the follow-up dates in it (their index); a range reaching
+    // back years from each person's latest follow-up (one seek a person, in its own index).
+    // Either way a follow-up counts when it is the person's latest and nothing was held after.
+    let long = (to - from).num_days() > LONG_RANGE_DAYS;
+    let source = if long {
+        format!(
+            "FROM leavers l \
+             JOIN consultations c ON c.id = (SELECT c2.id FROM consultations c2 \
+                   WHERE c2.leaver_id = l.id AND c2.next_follow_up_on IS NOT NULL \
+                     AND c2.status <> '{cancelled}' \
+                   ORDER BY c2.held_at DESC, c2.id DESC LIMIT 1) \
+             LEFT JOIN users u ON u.id = l.coordinator_id \
+             WHERE l.status <> '{closed}'",
+            cancelled = ConsultationStatus::Cancelled.as_str(),
+            closed = LeaverStatus::Closed.as_str(),
+        )
+    } else {
+        format!(
+            "FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
+             LEFT JOIN users u ON u.id = l.coordinator_id \
+             WHERE c.next_follow_up_on IS NOT NULL AND c.status <> '{cancelled}' \
+               AND l.status <> '{closed}' \
+               AND NOT EXISTS (SELECT 1 FROM consultations c2 WHERE c2.leaver_id = c.leaver_id \
+                     AND c2.next_follow_up_on IS NOT NULL AND c2.status <> '{cancelled}' \
+                     AND (c2.held_at > c.held_at OR (c2.held_at = c.held_at AND c2.id > c.id)))",
+            cancelled = ConsultationStatus::Cancelled.as_str(),
+            closed = LeaverStatus::Closed.as_str(),
+        )
+    };
     let sql = format!(
         "SELECT {ITEM_COLUMNS}, c.next_follow_up_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
-         FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
-         LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE c.next_follow_up_on IS NOT NULL AND c.status <> '{cancelled}' AND l.status <> '{closed}' \
+         {source} \
            AND c.next_follow_up_on >= ? AND c.next_follow_up_on <= ?{scope} \
-           AND NOT EXISTS (SELECT 1 FROM consultations c2 WHERE c2.leaver_id = c.leaver_id \
-                 AND c2.next_follow_up_on IS NOT NULL AND c2.status <> '{cancelled}' \
-                 AND (c2.held_at > c.held_at OR (c2.held_at = c.held_at AND c2.id > c.id))) \
            AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = c.leaver_id \
                  AND h.status = '{held}' AND h.held_at > c.held_at)",
-        cancelled = ConsultationStatus::Cancelled.as_str(),
-        closed = LeaverStatus::Closed.as_str(),
         held = ConsultationStatus::Held.as_str()
     );
     let order =

@@ -3,8 +3,9 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, FromQueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    Value,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -150,6 +151,88 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement
         }
     }
     Statement::from_sql_and_values(backend, out, values)
+}
+
+/// A list as a page shows it: its first lines (all of them without a limit), and how many
+/// lines and people it has in all.
+#[derive(Clone, Debug)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub count: u64,
+    pub people: u64,
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Listed {
+            items: Vec::new(),
+            count: 0,
+            people: 0,
+        }
+    }
+}
+
+impl<T: AboutLeaver> Listed<T> {
+    /// A list shown whole.
+    pub fn whole(items: Vec<T>) -> Self {
+        let mut people: Vec<i32> = items.iter().map(AboutLeaver::leaver_id).collect();
+        people.sort_unstable();
+        people.dedup();
+        Listed {
+            count: items.len() as u64,
+            people: people.len() as u64,
+            items,
+        }
+    }
+}
+
+/// A line about one person.
+pub trait AboutLeaver {
+    fn leaver_id(&self) -> i32;
+}
+
+/// Runs a list's query (`sql` selects a `leaver_id` column), in `order`, cut to `limit`
+/// lines; the totals are counted by the database only when the list is longer.
+pub async fn listed<T: FromQueryResult + AboutLeaver>(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    order: &str,
+    values: Vec<Value>,
+    limit: Option<u64>,
+) -> Result<Listed<T>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut page_values = values.clone();
+    let page_sql = match limit {
+        Some(n) => {
+            page_values.push(n.into());
+            format!("{sql} {order} LIMIT ?")
+        }
+        None => format!("{sql} {order}"),
+    };
+    let items = T::find_by_statement(statement(backend, &page_sql, page_values))
+        .all(db)
+        .await?;
+    if limit.is_none_or(|n| (items.len() as u64) < n) {
+        return Ok(Listed::whole(items));
+    }
+    #[derive(FromQueryResult)]
+    struct Totals {
+        count: i64,
+        people: i64,
+    }
+    let totals = Totals::find_by_statement(statement(
+        backend,
+        &format!("SELECT COUNT(*) AS count, COUNT(DISTINCT x.leaver_id) AS people FROM ({sql}) x"),
+        values,
+    ))
+    .one(db)
+    .await?;
+    let (count, people) = totals.map_or((0, 0), |t| (t.count, t.people));
+    Ok(Listed {
+        items,
+        count: count.max(0) as u64,
+        people: people.max(0) as u64,
+    })
 }
 
 #[cfg(test)]

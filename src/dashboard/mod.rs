@@ -7,7 +7,10 @@ use askama::Template;
 use chrono::NaiveDate;
 use poem::{EndpointExt, Response, Route, get, handler};
 
-use crate::attention::{self as queries, Item, Listed, Scope};
+use crate::{
+    attention::{self as queries, Item, Scope},
+    db::Listed,
+};
 use crate::{
     clock::start_of,
     consultations::rules::Channel,
