@@ -2,11 +2,12 @@
 //! their cadence, support ending. One set-based query each, whatever the number of leavers;
 //! the dashboard shows them and the reminder run sends them.
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
 use entity::{consultations::Status as ConsultationStatus, leavers::Status as LeaverStatus};
 
-use crate::db::{AboutLeaver, Listed, listed, statement};
+use crate::db::{AboutLeaver, Listed, Reader, listed, statement};
 
 /// Days without a held consultation after which a leaver is due a contact: the person's own
 /// cadence when recorded, else the `no_contact_days` setting. The dashboard widget, the
@@ -196,7 +197,7 @@ struct CadenceRow {
 /// held consultation from its index alone; each person's cutoff (exact in the team's time
 /// zone, computed once a cadence) is applied here.
 pub async fn quiet(
-    db: &impl ConnectionTrait,
+    db: &impl Reader,
     config: &crate::config::Config,
     scope: Scope,
     today: NaiveDate,
@@ -216,14 +217,17 @@ pub async fn quiet(
         active = LeaverStatus::Active.as_str(),
         held = ConsultationStatus::Held.as_str()
     );
-    let rows = CadenceRow::find_by_statement(statement(db.get_database_backend(), &sql, values))
-        .all(db)
+    // Streamed: a register of 100,000 is read through, never held.
+    let backend = ConnectionTrait::get_database_backend(db);
+    let mut rows = CadenceRow::find_by_statement(statement(backend, &sql, values))
+        .stream(db)
         .await?;
     let mut cutoffs: std::collections::HashMap<i64, Option<(NaiveDate, DateTime<Utc>)>> =
         std::collections::HashMap::new();
     let mut out = Vec::new();
     let mut count = 0u64;
-    for r in rows {
+    while let Some(r) = rows.next().await {
+        let r = r?;
         let days = contact_cadence(config, r.contact_every_days) + extra_days;
         let cutoff = *cutoffs
             .entry(days)
@@ -325,7 +329,7 @@ pub const LIST_KEYS: [&str; 6] = [
 /// lines (with its totals). Escalations are the team's only: `None` for a coordinator, as for
 /// an unknown key.
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Reader,
     config: &crate::config::Config,
     scope: Scope,
     today: NaiveDate,
@@ -373,7 +377,7 @@ pub async fn list(
 /// Every attention list of `scope` for `today`, in the order of `LIST_KEYS`, each cut to
 /// `limit` lines (with its totals).
 pub async fn lists(
-    db: &impl ConnectionTrait,
+    db: &impl Reader,
     config: &crate::config::Config,
     scope: Scope,
     today: NaiveDate,

@@ -153,6 +153,10 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement
     Statement::from_sql_and_values(backend, out, values)
 }
 
+/// A connection or transaction that can also stream a long result row by row.
+pub trait Reader: ConnectionTrait + sea_orm::StreamTrait + Send + Sync {}
+impl<T: ConnectionTrait + sea_orm::StreamTrait + Send + Sync> Reader for T {}
+
 /// A list as a page shows it: its first lines (all of them without a limit), and how many
 /// lines and people it has in all.
 #[derive(Clone, Debug)]

@@ -49,13 +49,8 @@ pub struct ListFilter {
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// One page of the register and the number of matching records (two queries, whatever the
-/// number of rows).
-pub async fn list(
-    db: &impl ConnectionTrait,
-    filter: &ListFilter,
-    today: NaiveDate,
-) -> Result<(Vec<leavers::Model>, u64), DbErr> {
+/// The condition of a filter (its sort and page aside).
+fn condition(filter: &ListFilter, today: NaiveDate) -> Condition {
     let mut cond = Condition::all();
     if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
         let escaped = q
@@ -84,6 +79,29 @@ pub async fn list(
     if let Some(ids) = &filter.only {
         cond = cond.add(leavers::Column::Id.is_in(ids.clone()));
     }
+    cond
+}
+
+/// How many records match a filter (one query; no row is read).
+pub async fn count(
+    db: &impl ConnectionTrait,
+    filter: &ListFilter,
+    today: NaiveDate,
+) -> Result<u64, DbErr> {
+    leavers::Entity::find()
+        .filter(condition(filter, today))
+        .count(db)
+        .await
+}
+
+/// One page of the register and the number of matching records (two queries, whatever the
+/// number of rows).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ListFilter,
+    today: NaiveDate,
+) -> Result<(Vec<leavers::Model>, u64), DbErr> {
+    let cond = condition(filter, today);
     let query = leavers::Entity::find().filter(cond);
     let total = query.clone().count(db).await?;
     let query = match filter.sort {

@@ -19,7 +19,7 @@ use crate::{
     attention::{self as widgets, Scope},
     clock::{Month, start_of},
     config::Config,
-    db::statement,
+    db::{Reader, statement},
     i18n::Lang,
     roles::Role,
 };
@@ -27,7 +27,7 @@ use crate::{
 /// Evaluates every rule for `day` with a handful of set-based queries; the reminders are
 /// routed to who can receive them (see `routing`).
 pub async fn evaluate(
-    db: &impl ConnectionTrait,
+    db: &impl Reader,
     config: &Config,
     now: DateTime<Utc>,
     day: NaiveDate,
@@ -143,10 +143,11 @@ fn date_text(backend: DbBackend, column: &str) -> String {
 /// their support started, and the latest agreed plans whose review is near. One query each;
 /// a missing plan already reminded of (its key is on record) is left out by the database.
 async fn plan_rows(
-    db: &impl ConnectionTrait,
+    db: &impl Reader,
     day: NaiveDate,
 ) -> Result<(Vec<PlanRow>, Vec<PlanRow>), DbErr> {
-    let backend = db.get_database_backend();
+    use futures_util::TryStreamExt;
+    let backend = ConnectionTrait::get_database_backend(db);
     let active = entity::leavers::Status::Active.as_str();
     let agreed = entity::plans::Status::Agreed.as_str();
     let started_by = day - Days::new(rules::PLAN_MISSING_DAYS);
@@ -155,7 +156,7 @@ async fn plan_rows(
         Rule::PlanMissing.as_str(),
         date_text(backend, "l.support_starts_on")
     );
-    let missing = PlanRow::find_by_statement(statement(
+    let missing: Vec<PlanRow> = PlanRow::find_by_statement(statement(
         backend,
         &format!(
             "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
@@ -168,7 +169,10 @@ async fn plan_rows(
         ),
         vec![day.into(), started_by.into()],
     ))
-    .all(db)
+    // Streamed: on a first run this can be everyone.
+    .stream(db)
+    .await?
+    .try_collect()
     .await?;
     let review = PlanRow::find_by_statement(statement(
         backend,
@@ -194,7 +198,7 @@ async fn plan_rows(
 /// `plan_missing` and `plan_review_due` to coordinators, `contact_escalation` and
 /// `extension_waiting` to every admin (DESIGN 2.6).
 async fn plans_and_cadence(
-    db: &impl ConnectionTrait,
+    db: &impl Reader,
     config: &Config,
     staff: &Staff,
     day: NaiveDate,

@@ -140,7 +140,7 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
             page: 1,
             ..filter.clone()
         };
-        let (_, all) = search::list(&ctx.app.db, &everything, ctx.today()).await?;
+        let all = search::count(&ctx.app.db, &everything, ctx.today()).await?;
         all.saturating_sub(total)
     } else {
         0
@@ -166,6 +166,19 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
     } else {
         HashMap::new()
     };
+    // Each label is put in words once a page, not once a row.
+    let status_labels: Vec<(Status, String)> = Status::ALL
+        .into_iter()
+        .map(|st| (st, ctx.t(&st.message_id())))
+        .collect();
+    let status_label = |st: Status| {
+        status_labels
+            .iter()
+            .find(|(s, _)| *s == st)
+            .map(|(_, label)| label.clone())
+            .unwrap_or_default()
+    };
+    let unassigned = ctx.t("leaver-unassigned");
     let rows = records
         .iter()
         .map(|l| ListRow {
@@ -175,11 +188,11 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
             kana: kana_name(l),
             date_of_birth: ctx.tr.date(l.date_of_birth),
             support_end: ctx.tr.date(l.support_ends_on),
-            status: ctx.t(&l.status.message_id()),
+            status: status_label(l.status),
             coordinator: l
                 .coordinator_id
                 .and_then(|c| names.get(&c).cloned())
-                .unwrap_or_else(|| ctx.t("leaver-unassigned")),
+                .unwrap_or_else(|| unassigned.clone()),
         })
         .collect();
     let last_page = total.div_ceil(PAGE_SIZE).max(1);
