@@ -22,6 +22,70 @@ use poem::{Route, Server, get, handler, listener::TcpListener};
 
 const PASSWORD: &str = "a long benchmark passphrase";
 
+/// The benchmarked leaver's history: 100 consultations and 10 allowances, as a person well
+/// into their support has.
+async fn history(
+    db: &sea_orm::DatabaseConnection,
+    leaver_id: i32,
+    coordinator: i32,
+) -> anyhow::Result<()> {
+    use chrono::{Duration, NaiveDate, Utc};
+    use entity::{allowances, consultations};
+    use sea_orm::{EntityTrait, Set};
+    let now = Utc::now();
+    let consultations = (0..100).map(|n: i64| {
+        let planned = n < 5;
+        consultations::ActiveModel {
+            leaver_id: Set(leaver_id),
+            held_at: Set(if planned {
+                now + Duration::days(n + 1)
+            } else {
+                now - Duration::days(7 * n)
+            }),
+            status: Set(if planned {
+                consultations::Status::Planned
+            } else {
+                consultations::Status::Held
+            }),
+            channel: Set(
+                consultations::Channel::ALL[n as usize % consultations::Channel::ALL.len()]
+            ),
+            summary: Set(Some(format!("Consultation {n}: housing, work and health."))),
+            next_follow_up_on: Set(None),
+            recorded_by: Set(Some(coordinator)),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    });
+    consultations::Entity::insert_many(consultations)
+        .exec_without_returning(db)
+        .await?;
+    let allowances = (0..10).map(|n: u32| {
+        let start =
+            NaiveDate::from_ymd_opt(2024 + (n / 5) as i32, 4 + (n % 5) * 2, 1).expect("month");
+        allowances::ActiveModel {
+            leaver_id: Set(leaver_id),
+            kind: Set(allowances::Kind::ALL[n as usize % 2]),
+            monthly_amount: Set(entity::money::Yen(30_000 + 1_000 * i64::from(n))),
+            start_month: Set(start),
+            end_month: Set(start + chrono::Months::new(1)),
+            reason: Set(format!("Request {n}")),
+            status: Set(allowances::Status::Draft),
+            requested_by: Set(Some(coordinator)),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    });
+    allowances::Entity::insert_many(allowances)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 #[handler]
 fn hello() -> &'static str {
     "hello world"
@@ -104,6 +168,7 @@ async fn main() -> anyhow::Result<()> {
         .one(&state.db)
         .await?
         .expect("leavers were loaded");
+    history(&state.db, someone.id, me.id).await?;
 
     let address = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until(std::future::pending()));
