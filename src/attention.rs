@@ -397,7 +397,7 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    /// The rule the database applies in `quiet`, said in Rust: whether a leaver last met at
+    /// The rule `quiet` applies, said on its own: whether a leaver last met at
     /// `last_held` (support starting on `starts_on`) has gone `days` without a held
     /// consultation on `today` (those never met count from their support start).
     fn quiet_for(

@@ -141,7 +141,9 @@ fn date_text(backend: DbBackend, column: &str) -> String {
 
 /// Active leavers inside the support window without an agreed plan `PLAN_MISSING_DAYS` after
 /// their support started, and the latest agreed plans whose review is near. One query each;
-/// a missing plan already reminded of (its key is on record) is left out by the database.
+/// a missing plan already reminded of (its key is on record) is left out by the database,
+/// unless its coordinator cannot receive it any more (the team leads are then told, under keys
+/// of their own: see `routing::to_team_leads`).
 async fn plan_rows(
     db: &impl Reader,
     day: NaiveDate,
@@ -165,9 +167,11 @@ async fn plan_rows(
              FROM leavers l \
              WHERE l.status = '{active}' AND l.support_ends_on >= ? AND l.support_starts_on <= ? \
                AND NOT EXISTS (SELECT 1 FROM plans p WHERE p.leaver_id = l.id AND p.status = '{agreed}') \
-               AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.key = {missing_key})"
+               AND (NOT EXISTS (SELECT 1 FROM reminders r WHERE r.key = {missing_key}) \
+                    OR NOT EXISTS (SELECT 1 FROM users c WHERE c.id = l.coordinator_id \
+                                     AND c.active = ?))"
         ),
-        vec![day.into(), started_by.into()],
+        vec![day.into(), started_by.into(), true.into()],
     ))
     // Streamed: on a first run this can be everyone.
     .stream(db)

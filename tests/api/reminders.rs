@@ -919,3 +919,47 @@ async fn a_lease_is_renewed_while_its_holder_works() {
         "and the lease lapses"
     );
 }
+
+#[tokio::test]
+async fn a_missing_plan_goes_to_the_admins_once_its_coordinator_leaves() {
+    let app = spawn_app().await;
+    let (admin, me) = app.signed_in(Role::Admin).await;
+    let leaving = app
+        .create_user(Role::Coordinator, "leaving@example.jp")
+        .await;
+    // Support starts 2026-10-26: a plan is expected from 2026-11-25.
+    let person = app
+        .create_leaver(
+            "NOPLAN",
+            Some(leaving.id),
+            &[("placement_ended_on", "2026-10-25")],
+        )
+        .await;
+    run(&app, "2026-11-25").await;
+    let mine = format!("plan_missing|leaver:{}|2026-10-26", person.id);
+    let first: Vec<String> = reminder_keys(&app).await;
+    assert!(first.contains(&mine), "{first:?}");
+    admin
+        .post(
+            &format!("/admin/users/{}/deactivate", leaving.id),
+            &[("version", "1")],
+        )
+        .await
+        .assert_redirect_to("/admin/users");
+    // The coordinator can no longer act on it: the team lead is told the next day.
+    run(&app, "2026-11-26").await;
+    let keys = reminder_keys(&app).await;
+    let to_lead = format!("{mine}/lead:{}", me.id);
+    assert!(keys.contains(&to_lead), "{keys:?}");
+}
+
+async fn reminder_keys(app: &TestApp) -> Vec<String> {
+    use sea_orm::EntityTrait;
+    entity::reminders::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key)
+        .collect()
+}
