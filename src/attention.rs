@@ -148,6 +148,7 @@ pub struct QuietRow {
     pub given_name: String,
     pub coordinator_id: Option<i32>,
     pub coordinator_name: Option<String>,
+    pub contact_every_days: Option<i32>,
     pub support_starts_on: NaiveDate,
     pub last_held: Option<DateTime<Utc>>,
 }
@@ -178,20 +179,6 @@ pub fn quiet_cutoff(
     Some((day, crate::clock::start_of(day, tz)))
 }
 
-/// An active leaver inside the support window with their cadence and last held consultation.
-#[derive(Clone, Debug, FromQueryResult)]
-struct CadenceRow {
-    leaver_id: i32,
-    case_number: String,
-    family_name: String,
-    given_name: String,
-    coordinator_id: Option<i32>,
-    coordinator_name: Option<String>,
-    contact_every_days: Option<i32>,
-    support_starts_on: NaiveDate,
-    last_held: Option<DateTime<Utc>>,
-}
-
 /// The people of `scope` who have gone their contact cadence plus `extra_days` without a held
 /// consultation on `today`, cut to `limit` lines. One query reads each active person's last
 /// held consultation from its index alone; each person's cutoff (exact in the team's time
@@ -219,7 +206,7 @@ pub async fn quiet(
     );
     // Streamed: a register of 100,000 is read through, never held.
     let backend = ConnectionTrait::get_database_backend(db);
-    let mut rows = CadenceRow::find_by_statement(statement(backend, &sql, values))
+    let mut rows = QuietRow::find_by_statement(statement(backend, &sql, values))
         .stream(db)
         .await?;
     let mut cutoffs: std::collections::HashMap<i64, Option<(NaiveDate, DateTime<Utc>)>> =
@@ -244,16 +231,7 @@ pub async fn quiet(
         }
         count += 1;
         if limit.is_none_or(|n| (out.len() as u64) < n) {
-            out.push(QuietRow {
-                leaver_id: r.leaver_id,
-                case_number: r.case_number,
-                family_name: r.family_name,
-                given_name: r.given_name,
-                coordinator_id: r.coordinator_id,
-                coordinator_name: r.coordinator_name,
-                support_starts_on: r.support_starts_on,
-                last_held: r.last_held,
-            });
+            out.push(r);
         }
     }
     // One line a person.
