@@ -228,8 +228,17 @@ async fn main() -> anyhow::Result<()> {
         "{:<48} {:>10} {:>9} {:>9}",
         "page (wrk -t2 -c64)", "req/s", "share", "p99 ms"
     );
+    // `BENCH_ONLY=account,dashboard` measures only the pages whose name holds one of the words
+    // (the ceiling always runs first).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let chosen = |name: &str, first: bool| {
+        first || only.is_empty() || only.split(',').any(|w| name.contains(w.trim()))
+    };
     let mut ceiling = f64::NAN;
     for (name, url) in pages {
+        if !chosen(name, ceiling.is_nan()) {
+            continue;
+        }
         // A short warm-up, then the measured run.
         wrk(&url, &cookie, 1)?;
         let (rate, p99) = wrk(&url, &cookie, seconds)?;

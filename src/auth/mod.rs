@@ -1,4 +1,5 @@
 //! Signing in and out, sessions, first-run setup, and the language switch.
+pub mod account;
 pub mod failures;
 pub mod lockout;
 pub mod login;

@@ -1,20 +1,71 @@
 //! Sessions kept in the database, so several app instances can share them. The table holds a
 //! digest of each session id, never the id itself; idle and absolute timeouts are enforced here.
+//!
+//! A session is read together with its account in one statement: the account, if it is still
+//! active, is handed to the page context under [`SESSION_ACCOUNT`], read fresh on every request
+//! (so a deactivated user is refused at once) and never written back.
 use std::{collections::BTreeMap, time::Duration as StdDuration};
 
 use chrono::Duration;
 use entity::sessions;
 use poem::session::SessionStorage;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, Set, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
+    FromQueryResult, QueryFilter, Set, prelude::DateTimeUtc, sea_query::Expr,
     sea_query::OnConflict,
 };
 use serde_json::Value;
 
-use crate::{auth::tokens::sha256_hex, clock::Clock, error::AppError};
+use crate::{
+    auth::account::CurrentUser, auth::tokens::sha256_hex, clock::Clock, db, error::AppError,
+    i18n::Lang, roles::Role,
+};
 
 /// The session key that holds the signed-in user's id.
 pub const SESSION_USER: &str = "uid";
+/// The session key under which a loaded session carries its active account (a
+/// [`CurrentUser`]). Read from the users table with the session, never stored.
+pub const SESSION_ACCOUNT: &str = "account";
+
+/// A session row and, when its user is active, that user's account.
+#[derive(FromQueryResult)]
+struct Loaded {
+    data: String,
+    created_at: DateTimeUtc,
+    last_seen_at: DateTimeUtc,
+    account_id: Option<i32>,
+    name: Option<String>,
+    email: Option<String>,
+    role: Option<Role>,
+    language: Option<Lang>,
+    session_epoch: Option<i32>,
+}
+
+impl Loaded {
+    fn account(&self) -> Option<CurrentUser> {
+        Some(CurrentUser {
+            id: self.account_id?,
+            name: self.name.clone()?,
+            email: self.email.clone()?,
+            role: self.role?,
+            language: self.language?,
+            session_epoch: self.session_epoch?,
+        })
+    }
+}
+
+async fn load(db: &impl ConnectionTrait, key: &str) -> Result<Option<Loaded>, DbErr> {
+    let sql = "SELECT s.data, s.created_at, s.last_seen_at, u.id AS account_id, u.name, \
+               u.email, u.role, u.language, u.session_epoch \
+               FROM sessions s LEFT JOIN users u ON u.id = s.user_id AND u.active = ? \
+               WHERE s.id_hash = ?";
+    let statement = db::statement(
+        db.get_database_backend(),
+        sql,
+        vec![true.into(), key.into()],
+    );
+    Loaded::find_by_statement(statement).one(db).await
+}
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -56,11 +107,7 @@ impl SessionStorage for DbSessionStore {
         session_id: &'a str,
     ) -> poem::Result<Option<BTreeMap<String, Value>>> {
         let key = sha256_hex(session_id);
-        let Some(row) = sessions::Entity::find_by_id(key.clone())
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-        else {
+        let Some(row) = load(&self.db, &key).await.map_err(internal)? else {
             return Ok(None);
         };
         let now = self.clock.now();
@@ -79,7 +126,15 @@ impl SessionStorage for DbSessionStore {
                 .await
                 .map_err(internal)?;
         }
-        Ok(serde_json::from_str(&row.data).ok())
+        let Ok(mut entries) = serde_json::from_str::<BTreeMap<String, Value>>(&row.data) else {
+            return Ok(None);
+        };
+        entries.remove(SESSION_ACCOUNT);
+        if let Some(account) = row.account() {
+            let value = serde_json::to_value(account).map_err(|e| AppError::Internal(e.into()))?;
+            entries.insert(SESSION_ACCOUNT.to_string(), value);
+        }
+        Ok(Some(entries))
     }
 
     async fn update_session<'a>(
@@ -93,7 +148,9 @@ impl SessionStorage for DbSessionStore {
             .get(SESSION_USER)
             .and_then(Value::as_i64)
             .and_then(|v| i32::try_from(v).ok());
-        let data = serde_json::to_string(entries).map_err(|e| AppError::Internal(e.into()))?;
+        let mut entries = entries.clone();
+        entries.remove(SESSION_ACCOUNT);
+        let data = serde_json::to_string(&entries).map_err(|e| AppError::Internal(e.into()))?;
         let row = sessions::ActiveModel {
             id_hash: Set(sha256_hex(session_id)),
             user_id: Set(user_id),

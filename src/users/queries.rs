@@ -58,15 +58,6 @@ pub fn to_current(model: users::Model) -> CurrentUser {
     }
 }
 
-/// The account behind a session, if it still exists and is active.
-pub async fn find_active(db: &impl ConnectionTrait, id: i32) -> Result<Option<CurrentUser>, DbErr> {
-    Ok(users::Entity::find_by_id(id)
-        .filter(users::Column::Active.eq(true))
-        .one(db)
-        .await?
-        .map(to_current))
-}
-
 pub async fn find_by_email(
     db: &impl ConnectionTrait,
     email: &str,

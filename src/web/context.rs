@@ -4,6 +4,7 @@ use std::sync::Arc;
 use poem::{FromRequest, Request, RequestBody, session::Session};
 use serde::{Deserialize, Serialize};
 
+pub use crate::auth::account::CurrentUser;
 use crate::{
     app::state::AppState,
     error::AppError,
@@ -19,16 +20,6 @@ pub const SESSION_EPOCH: &str = "epoch";
 /// A random value set at sign-in: forms' CSRF tokens are bound to it, so a token from before
 /// a sign-in, or from another session, is refused.
 pub const SESSION_CSRF_NONCE: &str = "csrf";
-
-#[derive(Clone, Debug)]
-pub struct CurrentUser {
-    pub id: i32,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    pub language: Lang,
-    pub session_epoch: i32,
-}
 
 /// A message shown once on the next page, stored as a catalog id so it is shown in the
 /// language of the page that displays it.

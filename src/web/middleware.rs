@@ -18,10 +18,12 @@ use tracing::Instrument;
 
 use crate::{
     app::state::AppState,
+    auth::session_store::{SESSION_ACCOUNT, SESSION_USER},
     error::AppError,
     i18n::Lang,
-    users::queries as user_queries,
-    web::context::{Ctx, Flash, SESSION_CSRF_NONCE, SESSION_EPOCH, SESSION_FLASH, SESSION_LANG},
+    web::context::{
+        Ctx, CurrentUser, Flash, SESSION_CSRF_NONCE, SESSION_EPOCH, SESSION_FLASH, SESSION_LANG,
+    },
 };
 
 /// The id of one request, shown on the 500 page and attached to every log line of the request.
@@ -179,18 +181,20 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             .map(|r| r.0.clone())
             .unwrap_or_default();
 
-        let user = match session.get::<i32>(crate::auth::session_store::SESSION_USER) {
-            Some(id) => match user_queries::find_active(&self.state.db, id).await {
-                Ok(Some(u)) if session.get::<i32>(SESSION_EPOCH) == Some(u.session_epoch) => {
+        // The session store read the account with the session, in the same statement.
+        let user = match session.get::<i32>(SESSION_USER) {
+            Some(id) => match session.get::<CurrentUser>(SESSION_ACCOUNT) {
+                Some(u)
+                    if u.id == id && session.get::<i32>(SESSION_EPOCH) == Some(u.session_epoch) =>
+                {
                     Some(u)
                 }
-                Ok(_) => {
+                _ => {
                     // Deactivated, removed, or its sessions were ended (new password or
                     // role): this session ends now.
                     session.purge();
                     None
                 }
-                Err(e) => return Err(AppError::Db(e).into()),
             },
             None => None,
         };

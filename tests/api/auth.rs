@@ -571,3 +571,53 @@ async fn a_short_idle_timeout_is_kept_alive_by_activity() {
         .await
         .assert_redirect_to("/login?next=%2F");
 }
+
+#[tokio::test]
+async fn the_account_read_with_a_session_is_never_stored_in_it() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let app = spawn_app().await;
+    let (browser, user) = app.signed_in(Role::Coordinator).await;
+    let data = || async {
+        entity::sessions::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.user_id == Some(user.id))
+            .unwrap()
+    };
+    let before = data().await.data;
+    // A flash is written into the session while the account is loaded with it.
+    browser
+        .submit("/account", "/account/language", &[("language", "ja")])
+        .await
+        .assert_redirect_to("/account");
+    let row = data().await;
+    assert_ne!(row.data, before, "the session was written back");
+    let stored: serde_json::Value = serde_json::from_str(&row.data).unwrap();
+    assert!(stored.get("uid").is_some(), "{stored}");
+    assert!(stored.get("account").is_none(), "{stored}");
+
+    // An account written into a session's data is thrown away: only an active row of the users
+    // table counts, so a deactivated user stays out whatever the session holds.
+    let account = entity::users::Entity::find_by_id(user.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut forged = stored.clone();
+    forged["account"] = serde_json::json!({
+        "id": user.id, "name": "X", "email": user.email, "role": "admin",
+        "language": "en", "session_epoch": account.session_epoch,
+    });
+    let mut active = row.into_active_model();
+    active.data = Set(forged.to_string());
+    active.update(&app.state.db).await.unwrap();
+    let mut deactivated = account.into_active_model();
+    deactivated.active = Set(false);
+    deactivated.update(&app.state.db).await.unwrap();
+    browser
+        .get("/account")
+        .await
+        .assert_redirect_to("/login?next=%2Faccount");
+}
