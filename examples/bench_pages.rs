@@ -18,7 +18,7 @@ use aftercare::{
     roles::Role,
     users::{forms::Email, forms::UserDetails, queries},
 };
-use poem::{Route, Server, get, handler, listener::TcpListener};
+use poem::{EndpointExt, Route, Server, get, handler, listener::TcpListener};
 
 const PASSWORD: &str = "a long benchmark passphrase";
 
@@ -89,6 +89,69 @@ async fn history(
 #[handler]
 fn hello() -> &'static str {
     "hello world"
+}
+
+/// The driver's floor: one statement through the app's pool and nothing else (no session,
+/// no template), reading `?rows=` register rows (0 reads `SELECT 1`), or the same rows folded
+/// into one JSON value by the database (`&json=1`).
+#[handler]
+async fn floor(
+    poem::web::Data(db): poem::web::Data<&sea_orm::DatabaseConnection>,
+    poem::web::Query(q): poem::web::Query<std::collections::HashMap<String, String>>,
+) -> poem::Result<String> {
+    use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
+    let rows: u64 = q.get("rows").and_then(|r| r.parse().ok()).unwrap_or(0);
+    let fail = |e: sea_orm::DbErr| {
+        poem::Error::from_string(e.to_string(), poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+    };
+    let backend = db.get_database_backend();
+    let n = if rows == 0 {
+        db.query_one_raw(sea_orm::Statement::from_string(backend, "SELECT 1"))
+            .await
+            .map_err(fail)?;
+        1
+    } else if q.contains_key("json") {
+        let sql = format!(
+            "SELECT json_group_array(json_object('id', id, 'family_name', family_name, \
+             'given_name', given_name, 'case_number', case_number, 'status', status, \
+             'support_ends_on', support_ends_on)) AS page FROM \
+             (SELECT * FROM leavers ORDER BY id LIMIT {rows})"
+        );
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(backend, sql))
+            .await
+            .map_err(fail)?
+            .ok_or_else(|| fail(sea_orm::DbErr::RecordNotFound("page".into())))?;
+        let page: String = row.try_get("", "page").map_err(fail)?;
+        let values: Vec<serde_json::Value> = serde_json::from_str(&page).unwrap_or_default();
+        values.len()
+    } else if q.contains_key("columns") {
+        use entity::leavers::Column;
+        entity::leavers::Entity::find()
+            .select_only()
+            .columns([
+                Column::Id,
+                Column::FamilyName,
+                Column::GivenName,
+                Column::CaseNumber,
+                Column::Status,
+                Column::SupportEndsOn,
+            ])
+            .limit(rows)
+            .into_tuple::<(i32, String, String, String, String, chrono::NaiveDate)>()
+            .all(db)
+            .await
+            .map_err(fail)?
+            .len()
+    } else {
+        entity::leavers::Entity::find()
+            .limit(rows)
+            .all(db)
+            .await
+            .map_err(fail)?
+            .len()
+    };
+    Ok(n.to_string())
 }
 
 /// What `wrk` measured: requests per second and the 99th percentile in milliseconds.
@@ -170,6 +233,12 @@ async fn main() -> anyhow::Result<()> {
         .expect("leavers were loaded");
     history(&state.db, someone.id, me.id).await?;
 
+    // `BENCH_NO_AUDIT=1` serves the pages without recording their views, to measure what the
+    // read audit costs (the targets are measured with it on).
+    #[cfg(feature = "bench")]
+    if std::env::var("BENCH_NO_AUDIT").is_ok() {
+        state.read_audit.set_recording_for_benchmark(false);
+    }
     let address = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until(std::future::pending()));
 
@@ -208,13 +277,34 @@ async fn main() -> anyhow::Result<()> {
     let hello_addr = listener.local_addr()?;
     drop(listener);
     tokio::spawn(
-        Server::new(TcpListener::bind(hello_addr.to_string()))
-            .run(Route::new().at("/", get(hello))),
+        Server::new(TcpListener::bind(hello_addr.to_string())).run(
+            Route::new()
+                .at("/", get(hello))
+                .at("/floor", get(floor))
+                .with(poem::middleware::AddData::new(state.db.clone())),
+        ),
     );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
     let pages = [
         ("hello world (the ceiling)", format!("http://{hello_addr}/")),
+        ("floor: SELECT 1", format!("http://{hello_addr}/floor")),
+        (
+            "floor: 50 rows",
+            format!("http://{hello_addr}/floor?rows=50"),
+        ),
+        (
+            "floor: 50 rows, 6 columns",
+            format!("http://{hello_addr}/floor?rows=50&columns=1"),
+        ),
+        (
+            "floor: 50 rows as one JSON value",
+            format!("http://{hello_addr}/floor?rows=50&json=1"),
+        ),
+        (
+            "floor: 110 rows",
+            format!("http://{hello_addr}/floor?rows=110"),
+        ),
         ("/healthz", format!("{address}/healthz")),
         ("/account", format!("{address}/account")),
         ("/ (coordinator dashboard)", format!("{address}/")),

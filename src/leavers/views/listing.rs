@@ -17,7 +17,7 @@ use crate::{
     web::{context::Ctx, render::render},
 };
 
-use super::{can_keep, full_name, kana_name};
+use super::{can_keep, kana_of, name_of};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -184,8 +184,8 @@ pub async fn list(ctx: &Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> 
         .map(|l| ListRow {
             id: l.id,
             case_number: l.case_number.clone(),
-            name: full_name(l),
-            kana: kana_name(l),
+            name: name_of(&l.family_name, &l.given_name),
+            kana: kana_of(l.family_name_kana.as_deref(), l.given_name_kana.as_deref()),
             date_of_birth: ctx.tr.date(l.date_of_birth),
             support_end: ctx.tr.date(l.support_ends_on),
             status: status_label(l.status),

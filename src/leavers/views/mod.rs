@@ -23,11 +23,19 @@ fn can_keep(ctx: &Ctx) -> bool {
 }
 
 fn full_name(l: &leavers::Model) -> String {
-    format!("{} {}", l.family_name, l.given_name)
+    name_of(&l.family_name, &l.given_name)
 }
 
 fn kana_name(l: &leavers::Model) -> String {
-    [l.family_name_kana.as_deref(), l.given_name_kana.as_deref()]
+    kana_of(l.family_name_kana.as_deref(), l.given_name_kana.as_deref())
+}
+
+fn name_of(family: &str, given: &str) -> String {
+    format!("{family} {given}")
+}
+
+fn kana_of(family: Option<&str>, given: Option<&str>) -> String {
+    [family, given]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
