@@ -149,6 +149,7 @@ async fn main() -> anyhow::Result<()> {
             .exec_without_returning(db)
             .await?;
     }
+    aftercare::consultations::queries::refresh_all_last_held(db).await?;
     println!(
         "loaded {n_leavers} leavers and {n_consultations} consultations in {:.1} s",
         started.elapsed().as_secs_f64()

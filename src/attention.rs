@@ -2,7 +2,6 @@
 //! their cadence, support ending. One set-based query each, whatever the number of leavers;
 //! the dashboard shows them and the reminder run sends them.
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
 use entity::{consultations::Status as ConsultationStatus, leavers::Status as LeaverStatus};
@@ -179,10 +178,17 @@ pub fn quiet_cutoff(
     Some((day, crate::clock::start_of(day, tz)))
 }
 
+impl AboutLeaver for QuietRow {
+    fn leaver_id(&self) -> i32 {
+        self.leaver_id
+    }
+}
+
 /// The people of `scope` who have gone their contact cadence plus `extra_days` without a held
-/// consultation on `today`, cut to `limit` lines. One query reads each active person's last
-/// held consultation from its index alone; each person's cutoff (exact in the team's time
-/// zone, computed once a cadence) is applied here.
+/// consultation on `today`, cut to `limit` lines. Each person's last held consultation is kept
+/// on their record (`last_held_at`), so the database picks them out: one condition per
+/// cadence in use (the setting's, and the few personal ones), each cutoff exact in the team's
+/// time zone.
 pub async fn quiet(
     db: &impl Reader,
     config: &crate::config::Config,
@@ -191,55 +197,62 @@ pub async fn quiet(
     extra_days: i64,
     limit: Option<u64>,
 ) -> Result<Listed<QuietRow>, DbErr> {
+    use entity::leavers;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let personal: Vec<i32> = leavers::Entity::find()
+        .select_only()
+        .column(leavers::Column::ContactEveryDays)
+        .distinct()
+        .filter(leavers::Column::ContactEveryDays.is_not_null())
+        .into_tuple::<Option<i32>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     let mut values: Vec<Value> = vec![today.into()];
     let scope_filter = scope_sql(scope, &mut values);
+    let mut clauses = Vec::new();
+    let cadences = std::iter::once(None).chain(personal.into_iter().map(Some));
+    for cadence in cadences {
+        let days = contact_cadence(config, cadence) + extra_days;
+        // A cadence beyond the calendar is never reached.
+        let Some((cutoff_day, cutoff_at)) = quiet_cutoff(days, today, config.time_zone) else {
+            continue;
+        };
+        let whose = match cadence {
+            None => "l.contact_every_days IS NULL",
+            Some(c) => {
+                values.push(c.into());
+                "l.contact_every_days = ?"
+            }
+        };
+        // Those never met count from the start of their support.
+        clauses.push(format!(
+            "({whose} AND (l.last_held_at < ? \
+               OR (l.last_held_at IS NULL AND l.support_starts_on <= ?)))"
+        ));
+        values.push(cutoff_at.into());
+        values.push(cutoff_day.into());
+    }
+    if clauses.is_empty() {
+        return Ok(Listed::default());
+    }
     let sql = format!(
         "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, l.coordinator_id, \
                 u.name AS coordinator_name, l.contact_every_days, l.support_starts_on, \
-                (SELECT MAX(h.held_at) FROM consultations h \
-                  WHERE h.leaver_id = l.id AND h.status = '{held}') AS last_held \
+                l.last_held_at AS last_held \
          FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
-         WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope_filter} \
-         ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key",
+         WHERE l.status = '{active}' AND l.support_ends_on >= ?{scope_filter} AND ({clauses})",
         active = LeaverStatus::Active.as_str(),
-        held = ConsultationStatus::Held.as_str()
+        clauses = clauses.join(" OR "),
     );
-    // Streamed: a register of 100,000 is read through, never held.
-    let backend = ConnectionTrait::get_database_backend(db);
-    let mut rows = QuietRow::find_by_statement(statement(backend, &sql, values))
-        .stream(db)
-        .await?;
-    let mut cutoffs: std::collections::HashMap<i64, Option<(NaiveDate, DateTime<Utc>)>> =
-        std::collections::HashMap::new();
-    let mut out = Vec::new();
-    let mut count = 0u64;
-    while let Some(r) = rows.next().await {
-        let r = r?;
-        let days = contact_cadence(config, r.contact_every_days) + extra_days;
-        let cutoff = *cutoffs
-            .entry(days)
-            .or_insert_with(|| quiet_cutoff(days, today, config.time_zone));
-        let Some((cutoff_day, cutoff_at)) = cutoff else {
-            continue;
-        };
-        let quiet = match r.last_held {
-            Some(at) => at < cutoff_at,
-            None => r.support_starts_on <= cutoff_day,
-        };
-        if !quiet {
-            continue;
-        }
-        count += 1;
-        if limit.is_none_or(|n| (out.len() as u64) < n) {
-            out.push(r);
-        }
-    }
-    // One line a person.
-    Ok(Listed {
-        items: out,
-        count,
-        people: count,
-    })
+    // One coordinator's people in the order of their names, read in the order of the index.
+    let order = match scope {
+        Scope::Coordinator(_) => "ORDER BY l.sort_key, l.id",
+        Scope::Team => "ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.sort_key, l.id",
+    };
+    listed(db, &sql, order, values, limit).await
 }
 
 /// Leavers (not closed) whose support ends from `from` to `to`.

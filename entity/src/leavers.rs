@@ -146,6 +146,9 @@ pub struct Model {
     /// Set once the personal fields have been erased.
     pub anonymised_on: Option<Date>,
     pub updated_at: DateTimeUtc,
+    /// When the person's last held consultation took place (none held: empty). Derived from
+    /// the consultations, and rewritten by every write of one.
+    pub last_held_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

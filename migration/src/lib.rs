@@ -15,6 +15,7 @@ mod m20261127_000011_audit_leavers;
 mod m20261127_000012_login_failures_client;
 mod m20261127_000013_health_checks;
 mod m20261128_000014_attention_indexes;
+mod m20261128_000015_leavers_last_held;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_login_failures_client::Migration),
             Box::new(m20261127_000013_health_checks::Migration),
             Box::new(m20261128_000014_attention_indexes::Migration),
+            Box::new(m20261128_000015_leavers_last_held::Migration),
         ]
     }
 }

@@ -66,6 +66,34 @@ async fn replace_topics(
     Ok(())
 }
 
+/// Writes down on the leaver when their last held consultation took place, from their
+/// consultations as they now stand. Every write of a consultation calls it in its transaction.
+pub async fn refresh_last_held(txn: &impl ConnectionTrait, leaver_id: i32) -> Result<(), DbErr> {
+    let sql = format!("{} WHERE id = ?", last_held_update());
+    txn.execute_raw(crate::db::statement(
+        txn.get_database_backend(),
+        &sql,
+        vec![leaver_id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The same for every leaver at once, after consultations were loaded in bulk (the
+/// benchmarks' fictional histories).
+pub async fn refresh_all_last_held(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared(&last_held_update()).await?;
+    Ok(())
+}
+
+fn last_held_update() -> String {
+    format!(
+        "UPDATE leavers SET last_held_at = (SELECT MAX(c.held_at) FROM consultations c \
+         WHERE c.leaver_id = leavers.id AND c.status = '{held}')",
+        held = Status::Held.as_str()
+    )
+}
+
 pub async fn create(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -89,6 +117,7 @@ pub async fn create(
     .insert(txn)
     .await?;
     replace_topics(txn, saved.id, input).await?;
+    refresh_last_held(txn, leaver_id).await?;
     let summary = format!("leaver {leaver_id}; status: {}", input.status.as_str());
     audit::record(
         txn,
@@ -165,6 +194,7 @@ pub async fn update(
         return Err(ConsultationError::Stale);
     }
     replace_topics(txn, id, input).await?;
+    refresh_last_held(txn, before.leaver_id).await?;
     let mut summary = format!("leaver {}; ", before.leaver_id);
     if changed.is_empty() {
         summary.push_str("no change");

@@ -372,3 +372,61 @@ async fn a_long_list_shows_ten_and_links_to_all_of_it_in_the_register() {
         "the record exists"
     );
 }
+
+#[tokio::test]
+async fn the_last_contact_follows_every_change_to_a_consultation() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("MET", Some(me.id), &[]).await;
+    let last_held = || async {
+        use sea_orm::EntityTrait;
+        entity::leavers::Entity::find_by_id(l.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_held_at
+    };
+    // Never met, inside the window: quiet (support started long ago in the fixture).
+    assert_eq!(last_held().await, None);
+    let c = app
+        .record_consultation(l.id, me.id, "2026-11-20T10:00", "held", "phone", None)
+        .await;
+    assert_eq!(last_held().await, Some(c.held_at));
+    assert!(listed(&browser.get_dashboard().await.body, "no-contact").is_empty());
+    // Moved back beyond sixty days: quiet again.
+    let moved = [
+        ("held_at", "2026-09-01T10:00"),
+        ("status", "held"),
+        ("channel", "phone"),
+        ("summary", "Met at the office"),
+        ("version", "1"),
+    ];
+    browser
+        .post_edit_consultation(c.id, &moved)
+        .await
+        .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
+    assert_eq!(
+        listed(&browser.get_dashboard().await.body, "no-contact"),
+        ["MET"]
+    );
+    // Cancelled: nothing held at all.
+    let missed = [
+        ("held_at", "2026-09-01T10:00"),
+        ("status", "cancelled"),
+        ("channel", "phone"),
+        ("summary", ""),
+        ("version", "2"),
+    ];
+    browser
+        .post_edit_consultation(c.id, &missed)
+        .await
+        .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
+    assert_eq!(last_held().await, None);
+    // A newer one held: off the list.
+    let newer = app
+        .record_consultation(l.id, me.id, "2026-11-24T09:00", "held", "phone", None)
+        .await;
+    assert_eq!(last_held().await, Some(newer.held_at));
+    assert!(listed(&browser.get_dashboard().await.body, "no-contact").is_empty());
+}

@@ -40,7 +40,7 @@ pub struct TestUser {
 
 /// A fresh database URL: a temporary SQLite file, or a new database on the PostgreSQL server
 /// named by `AFTERCARE_TEST_DATABASE_URL`.
-async fn fresh_database(dir: &std::path::Path) -> String {
+pub async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("AFTERCARE_TEST_DATABASE_URL") {
         Ok(server) if !server.is_empty() => {
             let name = format!("aftercare_test_{}", aftercare::auth::tokens::random_hex(8));

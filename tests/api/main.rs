@@ -26,4 +26,5 @@ mod retention;
 mod roles;
 mod setup;
 mod smtp;
+mod upgrade;
 mod users;
