@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{consultation_topics, consultations};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use crate::{
@@ -69,6 +69,17 @@ async fn replace_topics(
 /// Writes down on the leaver when their last held consultation took place, from their
 /// consultations as they now stand. Every write of a consultation calls it in its transaction.
 pub async fn refresh_last_held(txn: &impl ConnectionTrait, leaver_id: i32) -> Result<(), DbErr> {
+    // On PostgreSQL, take the person's row first, in a statement of its own: a transaction
+    // writing another of their consultations at the same time then waits for this one to
+    // commit, and its update (a new statement) sees this consultation. (SQLite's writes are
+    // one at a time already.)
+    entity::leavers::Entity::find_by_id(leaver_id)
+        .select_only()
+        .column(entity::leavers::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i32>()
+        .one(txn)
+        .await?;
     let sql = format!("{} WHERE id = ?", last_held_update());
     txn.execute_raw(crate::db::statement(
         txn.get_database_backend(),
@@ -243,16 +254,39 @@ pub async fn topics_of(
     Ok(map)
 }
 
+/// What a leaver's timeline shows of a consultation (and no more: a person well into their
+/// support has a hundred of them, and every column read costs on each view of their page).
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct TimelineLine {
+    pub id: i32,
+    pub held_at: DateTime<Utc>,
+    pub status: Status,
+    pub channel: consultations::Channel,
+    pub summary: Option<String>,
+    pub next_follow_up_on: Option<NaiveDate>,
+}
+
 /// A leaver's consultations for the timeline: planned appointments first (soonest first),
 /// then everything else newest first.
 pub async fn timeline(
     db: &impl ConnectionTrait,
     leaver_id: i32,
-) -> Result<Vec<consultations::Model>, DbErr> {
+) -> Result<Vec<TimelineLine>, DbErr> {
+    use consultations::Column as C;
     let mut all = consultations::Entity::find()
-        .filter(consultations::Column::LeaverId.eq(leaver_id))
-        .order_by_desc(consultations::Column::HeldAt)
-        .order_by_desc(consultations::Column::Id)
+        .select_only()
+        .columns([
+            C::Id,
+            C::HeldAt,
+            C::Status,
+            C::Channel,
+            C::Summary,
+            C::NextFollowUpOn,
+        ])
+        .filter(C::LeaverId.eq(leaver_id))
+        .order_by_desc(C::HeldAt)
+        .order_by_desc(C::Id)
+        .into_model::<TimelineLine>()
         .all(db)
         .await?;
     let (mut upcoming, rest): (Vec<_>, Vec<_>) =
@@ -265,7 +299,7 @@ pub async fn timeline(
 /// The last held consultation's time, and the open follow-up date: the one set by the latest
 /// consultation that set one, unless a consultation was held after it.
 pub fn contact_summary(
-    consultations: &[consultations::Model],
+    consultations: &[TimelineLine],
 ) -> (Option<DateTime<Utc>>, Option<NaiveDate>) {
     let last_held = consultations
         .iter()

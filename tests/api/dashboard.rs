@@ -387,8 +387,12 @@ async fn the_last_contact_follows_every_change_to_a_consultation() {
             .unwrap()
             .last_held_at
     };
-    // Never met, inside the window: quiet (support started long ago in the fixture).
+    // Never met, and their support started more than sixty days ago: quiet.
     assert_eq!(last_held().await, None);
+    assert_eq!(
+        listed(&browser.get_dashboard().await.body, "no-contact"),
+        ["MET"]
+    );
     let c = app
         .record_consultation(l.id, me.id, "2026-11-20T10:00", "held", "phone", None)
         .await;
@@ -429,4 +433,56 @@ async fn the_last_contact_follows_every_change_to_a_consultation() {
         .await;
     assert_eq!(last_held().await, Some(newer.held_at));
     assert!(listed(&browser.get_dashboard().await.body, "no-contact").is_empty());
+}
+
+#[tokio::test]
+async fn two_consultations_written_at_once_both_count_for_the_last_contact() {
+    use aftercare::{
+        consultations::{
+            forms::{ConsultationInput, parse_local_datetime},
+            queries,
+            rules::{Channel, Status},
+        },
+        db,
+    };
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let (_, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("BOTH", Some(me.id), &[]).await;
+    let input = |at: &str| ConsultationInput {
+        held_at: parse_local_datetime(at, app.state.config.time_zone).unwrap(),
+        status: Status::Held,
+        channel: Channel::Phone,
+        topics: Vec::new(),
+        summary: Some("Met".into()),
+        next_follow_up_on: None,
+    };
+    let later = input("2026-11-20T10:00");
+    let earlier = input("2026-11-03T10:00");
+    // The later one is written first and not yet committed when the earlier one is written.
+    let first = db::begin_write(&app.state.db).await.unwrap();
+    queries::create(&first, app.clock.now(), me.id, l.id, &later)
+        .await
+        .unwrap();
+    let second = {
+        let db = app.state.db.clone();
+        let now = app.clock.now();
+        let (me, leaver) = (me.id, l.id);
+        tokio::spawn(async move {
+            let txn = db::begin_write(&db).await.unwrap();
+            queries::create(&txn, now, me, leaver, &earlier)
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let stored = entity::leavers::Entity::find_by_id(l.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.last_held_at, Some(later.held_at));
 }
