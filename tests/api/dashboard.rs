@@ -486,3 +486,36 @@ async fn two_consultations_written_at_once_both_count_for_the_last_contact() {
         .unwrap();
     assert_eq!(stored.last_held_at, Some(later.held_at));
 }
+
+#[tokio::test]
+async fn long_follow_up_lists_are_counted_in_full() {
+    let app = spawn_app().await;
+    let (b, me) = app.signed_in(Role::Coordinator).await;
+    // Twelve people with a follow-up overdue, and twelve with one due this week.
+    for n in 0..24 {
+        let l = app
+            .create_leaver(&format!("F-{n:03}"), Some(me.id), &[])
+            .await;
+        let follow_up = if n < 12 { "2026-11-10" } else { "2026-11-27" };
+        app.record_consultation(
+            l.id,
+            me.id,
+            "2026-11-01T10:00",
+            "held",
+            "phone",
+            Some(follow_up),
+        )
+        .await;
+    }
+    let dash = b.get_dashboard().await;
+    for key in ["follow-ups-overdue", "follow-ups-due"] {
+        let widget = &dash.body[dash.body.find(&format!("id=\"{key}\"")).unwrap()..];
+        let widget = &widget[..widget.find("</section>").unwrap()];
+        assert!(
+            widget.contains("<span class=\"count-number\">12</span>"),
+            "{key}: {widget}"
+        );
+        assert_eq!(widget.matches("<li>").count(), 10, "{key}: {widget}");
+        assert!(widget.contains("See all 12 in the register"), "{key}");
+    }
+}
