@@ -11,6 +11,7 @@ use crate::{
     audit::chain::{self as audit, Entry},
     db,
     leavers::{
+        bulk::{self, Refused},
         forms::{LeaverForm, LeaverInput},
         queries::{self, ENTITY, LeaverError, StatusChange},
         rules::Status,
@@ -273,33 +274,32 @@ pub async fn import(
         Err(errors) => return Ok(Outcome::Rejected(errors)),
     };
     let txn = db::begin_write(db).await?;
-    for row in &rows {
-        let saved = match queries::create(&txn, now, actor, &row.input, rules).await {
-            Ok(s) => s,
-            // Someone added the same case number since the check: report it, import nothing.
-            Err(LeaverError::CaseNumberTaken) => {
-                return Ok(Outcome::Rejected(vec![RowError {
-                    line: row.line,
-                    field: "case_number".into(),
-                    message_id: "leaver-case-number-taken",
-                }]));
-            }
-            Err(LeaverError::UnknownCoordinator) => {
-                return Ok(Outcome::Rejected(vec![RowError {
-                    line: row.line,
-                    field: "coordinator_id".into(),
-                    message_id: "leaver-coordinator-invalid",
-                }]));
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let inputs: Vec<&LeaverInput> = rows.iter().map(|r| &r.input).collect();
+    let ids = match bulk::create_many(&txn, now, actor, &inputs, rules).await {
+        Ok(ids) => ids,
+        // Someone added the same case number, or retired a coordinator, since the check:
+        // report it, import nothing.
+        Err(Refused { index, error }) => {
+            let (field, message_id) = match error {
+                LeaverError::CaseNumberTaken => ("case_number", "leaver-case-number-taken"),
+                LeaverError::UnknownCoordinator => ("coordinator_id", "leaver-coordinator-invalid"),
+                e => return Err(e.into()),
+            };
+            return Ok(Outcome::Rejected(vec![RowError {
+                line: rows.get(index).map_or(0, |r| r.line),
+                field: field.into(),
+                message_id,
+            }]));
+        }
+    };
+    for (row, id) in rows.iter().zip(ids) {
         if row.status != Status::Active {
             let change = StatusChange {
-                version: saved.version,
+                version: 1,
                 to: row.status,
                 reason: row.closed_reason.as_deref(),
             };
-            queries::change_status(&txn, now, today, actor, saved.id, &change).await?;
+            queries::change_status(&txn, now, today, actor, id, &change).await?;
         }
     }
     let summary = format!("imported {} records", rows.len());

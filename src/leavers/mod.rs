@@ -1,5 +1,6 @@
 //! The register of care leavers: `/leavers` (search, filters, pages), the profile with its
 //! support window, creating and editing records, and status changes.
+pub mod bulk;
 pub mod forms;
 pub mod import;
 pub mod import_page;

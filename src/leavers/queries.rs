@@ -62,14 +62,18 @@ impl From<LeaverError> for AppError {
 pub const ENTITY: &str = "leaver";
 
 /// Values kept beside the record so lists can filter and sort in the database.
-struct Derived {
+pub(crate) struct Derived {
     starts: NaiveDate,
     ends: NaiveDate,
     sort_key: String,
     search_key: String,
 }
 
-fn derive(input: &LeaverInput, rules: &WindowRules, extension_end: Option<NaiveDate>) -> Derived {
+pub(crate) fn derive(
+    input: &LeaverInput,
+    rules: &WindowRules,
+    extension_end: Option<NaiveDate>,
+) -> Derived {
     let window = support_window(input.date_of_birth, input.placement_ended_on, rules);
     let kana_or =
         |kana: &Option<String>, name: &str| kana.clone().unwrap_or_else(|| name.to_string());
@@ -98,7 +102,7 @@ fn derive(input: &LeaverInput, rules: &WindowRules, extension_end: Option<NaiveD
     }
 }
 
-fn map_unique(e: DbErr) -> LeaverError {
+pub(crate) fn map_unique(e: DbErr) -> LeaverError {
     match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => LeaverError::CaseNumberTaken,
         _ => LeaverError::Db(e),
@@ -170,7 +174,11 @@ async fn case_number_taken(
     Ok(q.count(txn).await? > 0)
 }
 
-fn active_model(input: &LeaverInput, d: Derived, now: DateTime<Utc>) -> leavers::ActiveModel {
+pub(crate) fn active_model(
+    input: &LeaverInput,
+    d: Derived,
+    now: DateTime<Utc>,
+) -> leavers::ActiveModel {
     leavers::ActiveModel {
         case_number: Set(input.case_number.clone()),
         family_name: Set(input.family_name.clone()),

@@ -75,13 +75,78 @@ async fn an_admin_imports_the_example_file() {
             .iter()
             .any(|r| r.0 == "import" && r.3 == Some(me.id) && r.4 == "imported 3 records")
     );
-    assert_eq!(
-        audit
-            .iter()
-            .filter(|r| r.0 == "create" && r.1 == "leaver")
-            .count(),
-        3
-    );
+    // One entry a record, naming it.
+    let mut named: Vec<i64> = audit
+        .iter()
+        .filter(|r| r.0 == "create" && r.1 == "leaver")
+        .filter_map(|r| r.2)
+        .collect();
+    named.sort_unstable();
+    let mut ids: Vec<i64> = rows.iter().map(|l| l.id.into()).collect();
+    ids.sort_unstable();
+    assert_eq!(named, ids);
+}
+
+/// A record written between the file's check and its import (another admin, another
+/// instance): the batch is refused at that record and nothing is kept.
+#[tokio::test]
+async fn a_case_number_taken_meanwhile_refuses_the_whole_batch_at_its_line() {
+    use aftercare::leavers::{bulk, forms::LeaverForm, queries::LeaverError};
+    let app = spawn_app().await;
+    app.create_leaver("B-0150", None, &[]).await;
+    let today = app.clock.today(app.state.config.time_zone);
+    let inputs: Vec<_> = (0..250)
+        .map(|n| {
+            let fields = crate::helpers::leaver_fields(&format!("B-{n:04}"));
+            let form: LeaverForm =
+                serde_urlencoded::from_str(&serde_urlencoded::to_string(&fields).unwrap()).unwrap();
+            let mut errors = aftercare::web::forms::FormErrors::default();
+            form.parse(today, &mut errors).unwrap()
+        })
+        .collect();
+    let refs: Vec<_> = inputs.iter().collect();
+    let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
+    let refused = bulk::create_many(
+        &txn,
+        app.clock.now(),
+        None,
+        &refs,
+        &app.state.config.window_rules,
+    )
+    .await
+    .unwrap_err();
+    txn.rollback().await.unwrap();
+    assert_eq!(refused.index, 150);
+    assert!(matches!(refused.error, LeaverError::CaseNumberTaken));
+    assert_eq!(count(&app).await, 1);
+
+    // Without the clash all 250 are written, each with its audit entry, ids in order.
+    let fresh: Vec<_> = refs
+        .iter()
+        .copied()
+        .filter(|i| i.case_number != "B-0150")
+        .collect();
+    let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
+    let ids = bulk::create_many(
+        &txn,
+        app.clock.now(),
+        None,
+        &fresh,
+        &app.state.config.window_rules,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(ids.len(), 249);
+    for (input, id) in fresh.iter().zip(&ids) {
+        let saved = entity::leavers::Entity::find_by_id(*id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.case_number, input.case_number);
+    }
+    assert_eq!(count(&app).await, 250);
 }
 
 #[tokio::test]
