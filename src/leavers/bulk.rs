@@ -5,16 +5,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{leavers, users};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::{
     audit::chain::{self as audit, Entry},
     leavers::{
         forms::LeaverInput,
-        queries::{ENTITY, LeaverError, active_model, derive, given_fields, map_unique},
-        rules::Status,
+        queries::{ENTITY, LeaverError, given_fields, map_unique, new_record},
         window::WindowRules,
     },
     roles::Role,
@@ -91,13 +88,7 @@ pub async fn create_many(
     }
     let mut ids = Vec::with_capacity(inputs.len());
     for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
-        let models = chunk.iter().map(|input| {
-            let mut model = active_model(input, derive(input, rules, None), now);
-            model.status = Set(Status::Active);
-            model.version = Set(1);
-            model.created_at = Set(now);
-            model
-        });
+        let models = chunk.iter().map(|input| new_record(input, rules, now));
         // A record written meanwhile by another instance still meets the unique key.
         let saved: HashMap<String, i32> = leavers::Entity::insert_many(models)
             .exec_with_returning(txn)

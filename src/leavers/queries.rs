@@ -62,18 +62,14 @@ impl From<LeaverError> for AppError {
 pub const ENTITY: &str = "leaver";
 
 /// Values kept beside the record so lists can filter and sort in the database.
-pub(crate) struct Derived {
+struct Derived {
     starts: NaiveDate,
     ends: NaiveDate,
     sort_key: String,
     search_key: String,
 }
 
-pub(crate) fn derive(
-    input: &LeaverInput,
-    rules: &WindowRules,
-    extension_end: Option<NaiveDate>,
-) -> Derived {
+fn derive(input: &LeaverInput, rules: &WindowRules, extension_end: Option<NaiveDate>) -> Derived {
     let window = support_window(input.date_of_birth, input.placement_ended_on, rules);
     let kana_or =
         |kana: &Option<String>, name: &str| kana.clone().unwrap_or_else(|| name.to_string());
@@ -174,11 +170,7 @@ async fn case_number_taken(
     Ok(q.count(txn).await? > 0)
 }
 
-pub(crate) fn active_model(
-    input: &LeaverInput,
-    d: Derived,
-    now: DateTime<Utc>,
-) -> leavers::ActiveModel {
+fn active_model(input: &LeaverInput, d: Derived, now: DateTime<Utc>) -> leavers::ActiveModel {
     leavers::ActiveModel {
         case_number: Set(input.case_number.clone()),
         family_name: Set(input.family_name.clone()),
@@ -216,11 +208,10 @@ pub async fn create(
         return Err(LeaverError::CaseNumberTaken);
     }
     check_coordinator(txn, input.coordinator_id, None).await?;
-    let mut model = active_model(input, derive(input, rules, None), now);
-    model.status = Set(Status::Active);
-    model.version = Set(1);
-    model.created_at = Set(now);
-    let saved = model.insert(txn).await.map_err(map_unique)?;
+    let saved = new_record(input, rules, now)
+        .insert(txn)
+        .await
+        .map_err(map_unique)?;
     let summary = format!("fields: {}", given_fields(input).join(", "));
     audit::record(
         txn,
@@ -235,6 +226,19 @@ pub async fn create(
     )
     .await?;
     Ok(saved)
+}
+
+/// A new, active record (one import writes many at once).
+pub(crate) fn new_record(
+    input: &LeaverInput,
+    rules: &WindowRules,
+    now: DateTime<Utc>,
+) -> leavers::ActiveModel {
+    let mut model = active_model(input, derive(input, rules, None), now);
+    model.status = Set(Status::Active);
+    model.version = Set(1);
+    model.created_at = Set(now);
+    model
 }
 
 /// Names of the fields a new record was given (names only: values are personal data).
