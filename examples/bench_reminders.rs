@@ -30,12 +30,20 @@ async fn main() -> anyhow::Result<()> {
         .next()
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    // BENCH_DB_DIR keeps the database for a look with `sqlite3` afterwards.
+    // BENCH_DB_DIR keeps the database for a look with `sqlite3` afterwards, and a copy of it
+    // as loaded (`seed.db`), which the next run in the same folder starts from instead of
+    // loading again.
     let dir = tempfile::tempdir()?;
-    let path = match std::env::var_os("BENCH_DB_DIR") {
-        Some(d) => std::path::PathBuf::from(d),
-        None => dir.path().to_path_buf(),
-    };
+    let kept = std::env::var_os("BENCH_DB_DIR").map(std::path::PathBuf::from);
+    let path = kept.clone().unwrap_or_else(|| dir.path().to_path_buf());
+    let seed = path.join("seed.db");
+    let reuse = kept.is_some() && seed.exists();
+    if reuse {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(path.join(format!("bench.db{suffix}")));
+        }
+        std::fs::copy(&seed, path.join("bench.db"))?;
+    }
     let url = format!("sqlite://{}?mode=rwc", path.join("bench.db").display());
     let data_dir = path.display().to_string();
     let config = Config::from_sources(&Sources::from_pairs([
@@ -50,6 +58,79 @@ async fn main() -> anyhow::Result<()> {
     let db = &state.db;
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
 
+    if reuse {
+        println!("started from {}", seed.display());
+    } else {
+        load(db, now, today, n_leavers, n_consultations).await?;
+        if kept.is_some() {
+            use sea_orm::ConnectionTrait;
+            db.execute_unprepared(&format!("VACUUM INTO '{}'", seed.display()))
+                .await?;
+        }
+    }
+    if let Some(mib) = memory_mib("VmHWM:") {
+        println!("peak memory while loading: {mib:.0} MiB");
+    }
+    // From here the high-water mark is the job's own: the loading above is not part of a run.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    if let Some(mib) = memory_mib("VmRSS:") {
+        println!("resident before the run: {mib:.0} MiB");
+    }
+
+    let t = Instant::now();
+    let items = reminders::run::evaluate(&state, today).await?;
+    println!(
+        "evaluate rules: {:.2} s, {} reminders",
+        t.elapsed().as_secs_f64(),
+        items.len()
+    );
+    if let Some(mib) = memory_mib("VmHWM:") {
+        println!("peak memory while evaluating: {mib:.0} MiB");
+    }
+    drop(items);
+    let t = Instant::now();
+    let report = reminders::run::run_for_day(&state, today).await?;
+    println!(
+        "full run (rules, digests, outbox): {:.2} s, {} emails with {} reminders",
+        t.elapsed().as_secs_f64(),
+        report.emails,
+        report.reminders
+    );
+    let t = Instant::now();
+    let again = reminders::run::run_for_day(&state, today).await?;
+    println!(
+        "second run, same day: {:.2} s, {} emails",
+        t.elapsed().as_secs_f64(),
+        again.emails
+    );
+    // The runs' peak; the report's own is measured apart.
+    if let Some(mib) = memory_mib("VmHWM:") {
+        println!("peak memory: {mib:.0} MiB");
+    }
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let t = Instant::now();
+    let report = aftercare::reports::figures::annual(&state, 2026).await?;
+    println!(
+        "fiscal-year report 2026: {:.2} s ({} people supported, {} consultations held)",
+        t.elapsed().as_secs_f64(),
+        report.supported,
+        report.consultations
+    );
+    if let Some(mib) = memory_mib("VmHWM:") {
+        println!("peak memory of the report: {mib:.0} MiB");
+    }
+    Ok(())
+}
+
+/// Fills the database: 50 coordinators, `n_leavers` leavers and `n_consultations`
+/// consultations spread over them.
+async fn load(
+    db: &sea_orm::DatabaseConnection,
+    now: chrono::DateTime<Utc>,
+    today: NaiveDate,
+    n_leavers: usize,
+    n_consultations: usize,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let coordinators: Vec<i32> = {
         let mut ids = Vec::new();
@@ -155,56 +236,5 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    if let Some(mib) = memory_mib("VmHWM:") {
-        println!("peak memory while loading: {mib:.0} MiB");
-    }
-    // From here the high-water mark is the job's own: the loading above is not part of a run.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    if let Some(mib) = memory_mib("VmRSS:") {
-        println!("resident before the run: {mib:.0} MiB");
-    }
-
-    let t = Instant::now();
-    let items = reminders::run::evaluate(&state, today).await?;
-    println!(
-        "evaluate rules: {:.2} s, {} reminders",
-        t.elapsed().as_secs_f64(),
-        items.len()
-    );
-    if let Some(mib) = memory_mib("VmHWM:") {
-        println!("peak memory while evaluating: {mib:.0} MiB");
-    }
-    drop(items);
-    let t = Instant::now();
-    let report = reminders::run::run_for_day(&state, today).await?;
-    println!(
-        "full run (rules, digests, outbox): {:.2} s, {} emails with {} reminders",
-        t.elapsed().as_secs_f64(),
-        report.emails,
-        report.reminders
-    );
-    let t = Instant::now();
-    let again = reminders::run::run_for_day(&state, today).await?;
-    println!(
-        "second run, same day: {:.2} s, {} emails",
-        t.elapsed().as_secs_f64(),
-        again.emails
-    );
-    // The runs' peak; the report's own is measured apart.
-    if let Some(mib) = memory_mib("VmHWM:") {
-        println!("peak memory: {mib:.0} MiB");
-    }
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let t = Instant::now();
-    let report = aftercare::reports::figures::annual(&state, 2026).await?;
-    println!(
-        "fiscal-year report 2026: {:.2} s ({} people supported, {} consultations held)",
-        t.elapsed().as_secs_f64(),
-        report.supported,
-        report.consultations
-    );
-    if let Some(mib) = memory_mib("VmHWM:") {
-        println!("peak memory of the report: {mib:.0} MiB");
-    }
     Ok(())
 }

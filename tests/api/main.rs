@@ -20,6 +20,7 @@ mod import;
 mod leavers;
 mod mail;
 mod plans;
+mod reminder_digests;
 mod reminders;
 mod reports;
 mod retention;
