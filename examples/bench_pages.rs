@@ -83,7 +83,7 @@ async fn history(
     allowances::Entity::insert_many(allowances)
         .exec_without_returning(db)
         .await?;
-    aftercare::consultations::queries::refresh_last_held(db, leaver_id).await?;
+    aftercare::consultations::queries::refresh_contact(db, leaver_id).await?;
     Ok(())
 }
 

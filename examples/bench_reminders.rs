@@ -230,7 +230,7 @@ async fn load(
             .exec_without_returning(db)
             .await?;
     }
-    aftercare::consultations::queries::refresh_all_last_held(db).await?;
+    aftercare::consultations::queries::refresh_all_contact(db).await?;
     println!(
         "loaded {n_leavers} leavers and {n_consultations} consultations in {:.1} s",
         started.elapsed().as_secs_f64()

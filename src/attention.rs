@@ -58,11 +58,10 @@ impl AboutLeaver for Item {
     }
 }
 
-/// Beyond this many days a follow-up range is read person by person (see `follow_ups`).
-const LONG_RANGE_DAYS: i64 = 366;
-
 /// Open follow-ups dated from `from` to `to` (inclusive). A follow-up is the date set by the
-/// latest consultation that set one; it is done once a consultation is held after it.
+/// latest consultation that set one; it is done once a consultation is held after it. Both are
+/// kept on the person's record (`follow_up_on`, `follow_up_set_at`, `last_held_at`), so this
+/// reads a range of one index whatever the length of the range or of anyone's history.
 pub async fn follow_ups(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -72,45 +71,16 @@ pub async fn follow_ups(
 ) -> Result<Listed<Item>, DbErr> {
     let mut values: Vec<Value> = vec![from.into(), to.into()];
     let scope = scope_sql(scope, &mut values);
-    // A short range is read from the follow-up dates in it (their index); a range reaching
-    // back years from each person's latest follow-up (one seek a person, in its own index).
-    // Either way a follow-up counts when it is the person's latest and nothing was held after.
-    let long = (to - from).num_days() > LONG_RANGE_DAYS;
-    let source = if long {
-        format!(
-            "FROM leavers l \
-             JOIN consultations c ON c.id = (SELECT c2.id FROM consultations c2 \
-                   WHERE c2.leaver_id = l.id AND c2.next_follow_up_on IS NOT NULL \
-                     AND c2.status <> '{cancelled}' \
-                   ORDER BY c2.held_at DESC, c2.id DESC LIMIT 1) \
-             LEFT JOIN users u ON u.id = l.coordinator_id \
-             WHERE l.status <> '{closed}'",
-            cancelled = ConsultationStatus::Cancelled.as_str(),
-            closed = LeaverStatus::Closed.as_str(),
-        )
-    } else {
-        format!(
-            "FROM consultations c JOIN leavers l ON l.id = c.leaver_id \
-             LEFT JOIN users u ON u.id = l.coordinator_id \
-             WHERE c.next_follow_up_on IS NOT NULL AND c.status <> '{cancelled}' \
-               AND l.status <> '{closed}' \
-               AND NOT EXISTS (SELECT 1 FROM consultations c2 WHERE c2.leaver_id = c.leaver_id \
-                     AND c2.next_follow_up_on IS NOT NULL AND c2.status <> '{cancelled}' \
-                     AND (c2.held_at > c.held_at OR (c2.held_at = c.held_at AND c2.id > c.id)))",
-            cancelled = ConsultationStatus::Cancelled.as_str(),
-            closed = LeaverStatus::Closed.as_str(),
-        )
-    };
     let sql = format!(
-        "SELECT {ITEM_COLUMNS}, c.next_follow_up_on AS on_date, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
-         {source} \
-           AND c.next_follow_up_on >= ? AND c.next_follow_up_on <= ?{scope} \
-           AND NOT EXISTS (SELECT 1 FROM consultations h WHERE h.leaver_id = c.leaver_id \
-                 AND h.status = '{held}' AND h.held_at > c.held_at)",
-        held = ConsultationStatus::Held.as_str()
+        "SELECT {ITEM_COLUMNS}, l.follow_up_on AS on_date, \
+                CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at \
+         FROM leavers l LEFT JOIN users u ON u.id = l.coordinator_id \
+         WHERE l.follow_up_on >= ? AND l.follow_up_on <= ?{scope} \
+           AND l.status <> '{closed}' \
+           AND (l.last_held_at IS NULL OR l.last_held_at <= l.follow_up_set_at)",
+        closed = LeaverStatus::Closed.as_str(),
     );
-    let order =
-        "ORDER BY (u.name IS NULL), u.name, l.coordinator_id, c.next_follow_up_on, l.sort_key";
+    let order = "ORDER BY (u.name IS NULL), u.name, l.coordinator_id, l.follow_up_on, l.sort_key";
     listed(db, &sql, order, values, limit).await
 }
 

@@ -149,6 +149,11 @@ pub struct Model {
     /// When the person's last held consultation took place (none held: empty). Derived from
     /// the consultations, and rewritten by every write of one.
     pub last_held_at: Option<DateTimeUtc>,
+    /// The follow-up date set by the person's latest consultation that set one (not
+    /// cancelled), and when that consultation took place: the follow-up is open while nothing
+    /// was held after it. Derived like `last_held_at`.
+    pub follow_up_on: Option<Date>,
+    pub follow_up_set_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ mod m20261127_000012_login_failures_client;
 mod m20261127_000013_health_checks;
 mod m20261128_000014_attention_indexes;
 mod m20261128_000015_leavers_last_held;
+mod m20261128_000016_leavers_follow_up;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_health_checks::Migration),
             Box::new(m20261128_000014_attention_indexes::Migration),
             Box::new(m20261128_000015_leavers_last_held::Migration),
+            Box::new(m20261128_000016_leavers_follow_up::Migration),
         ]
     }
 }

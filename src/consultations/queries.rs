@@ -66,9 +66,10 @@ async fn replace_topics(
     Ok(())
 }
 
-/// Writes down on the leaver when their last held consultation took place, from their
-/// consultations as they now stand. Every write of a consultation calls it in its transaction.
-pub async fn refresh_last_held(txn: &impl ConnectionTrait, leaver_id: i32) -> Result<(), DbErr> {
+/// Writes down on the leaver when their last held consultation took place and their open
+/// follow-up, from their consultations as they now stand. Every write of a consultation calls
+/// it in its transaction.
+pub async fn refresh_contact(txn: &impl ConnectionTrait, leaver_id: i32) -> Result<(), DbErr> {
     // On PostgreSQL, take the person's row first, in a statement of its own: a transaction
     // writing another of their consultations at the same time then waits for this one to
     // commit, and its update (a new statement) sees this consultation. (SQLite's writes are
@@ -80,7 +81,7 @@ pub async fn refresh_last_held(txn: &impl ConnectionTrait, leaver_id: i32) -> Re
         .into_tuple::<i32>()
         .one(txn)
         .await?;
-    let sql = format!("{} WHERE id = ?", last_held_update());
+    let sql = format!("{} WHERE id = ?", contact_update());
     txn.execute_raw(crate::db::statement(
         txn.get_database_backend(),
         &sql,
@@ -92,15 +93,23 @@ pub async fn refresh_last_held(txn: &impl ConnectionTrait, leaver_id: i32) -> Re
 
 /// The same for every leaver at once, after consultations were loaded in bulk (the
 /// benchmarks' fictional histories).
-pub async fn refresh_all_last_held(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    db.execute_unprepared(&last_held_update()).await?;
+pub async fn refresh_all_contact(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared(&contact_update()).await?;
     Ok(())
 }
 
-fn last_held_update() -> String {
+fn contact_update() -> String {
+    let latest_follow_up = format!(
+        "FROM consultations c WHERE c.leaver_id = leavers.id \
+         AND c.next_follow_up_on IS NOT NULL AND c.status <> '{cancelled}' \
+         ORDER BY c.held_at DESC, c.id DESC LIMIT 1",
+        cancelled = Status::Cancelled.as_str()
+    );
     format!(
         "UPDATE leavers SET last_held_at = (SELECT MAX(c.held_at) FROM consultations c \
-         WHERE c.leaver_id = leavers.id AND c.status = '{held}')",
+         WHERE c.leaver_id = leavers.id AND c.status = '{held}'), \
+         follow_up_on = (SELECT c.next_follow_up_on {latest_follow_up}), \
+         follow_up_set_at = (SELECT c.held_at {latest_follow_up})",
         held = Status::Held.as_str()
     )
 }
@@ -128,7 +137,7 @@ pub async fn create(
     .insert(txn)
     .await?;
     replace_topics(txn, saved.id, input).await?;
-    refresh_last_held(txn, leaver_id).await?;
+    refresh_contact(txn, leaver_id).await?;
     let summary = format!("leaver {leaver_id}; status: {}", input.status.as_str());
     audit::record(
         txn,
@@ -205,7 +214,7 @@ pub async fn update(
         return Err(ConsultationError::Stale);
     }
     replace_topics(txn, id, input).await?;
-    refresh_last_held(txn, before.leaver_id).await?;
+    refresh_contact(txn, before.leaver_id).await?;
     let mut summary = format!("leaver {}; ", before.leaver_id);
     if changed.is_empty() {
         summary.push_str("no change");

@@ -13,6 +13,7 @@ mod dashboard;
 mod disclosure;
 mod extensions;
 mod faults;
+mod follow_ups;
 mod hardening;
 mod health;
 mod i18n;

@@ -9,7 +9,7 @@ use crate::helpers::fresh_database;
 const BEFORE_LAST_HELD: u32 = 14;
 
 #[tokio::test]
-async fn an_upgrade_fills_in_each_persons_last_contact_from_their_history() {
+async fn an_upgrade_fills_in_each_persons_last_contact_and_follow_up_from_their_history() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(dir.path()).await;
     let db = aftercare::db::connect(&url).await.unwrap();
@@ -38,20 +38,26 @@ async fn an_upgrade_fills_in_each_persons_last_contact_from_their_history() {
         .await
         .unwrap();
     }
-    for (leaver, when, status) in [
-        (1, at(3, 9), "held"),
-        (1, at(20, 15), "held"),
-        (1, at(25, 10), "missed"),
-        (2, at(30, 10), "planned"),
+    let on = |d: u32| Some(chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap());
+    // UP-1's latest follow-up was set on the 20th (the one set later was cancelled); UP-2's on
+    // the 30th.
+    for (leaver, when, status, follow_up) in [
+        (1, at(3, 9), "held", on(1)),
+        (1, at(20, 15), "held", on(5)),
+        (1, at(25, 10), "missed", None),
+        (1, at(26, 10), "cancelled", on(9)),
+        (2, at(30, 10), "planned", on(12)),
     ] {
         db.execute_raw(aftercare::db::statement(
             backend,
-            "INSERT INTO consultations (leaver_id, held_at, status, channel, version, \
-             created_at, updated_at) VALUES (?, ?, ?, 'phone', 1, ?, ?)",
+            "INSERT INTO consultations (leaver_id, held_at, status, channel, \
+             next_follow_up_on, version, created_at, updated_at) \
+             VALUES (?, ?, ?, 'phone', ?, 1, ?, ?)",
             vec![
                 leaver.into(),
                 when.into(),
                 status.into(),
+                follow_up.into(),
                 when.into(),
                 when.into(),
             ],
@@ -60,17 +66,20 @@ async fn an_upgrade_fills_in_each_persons_last_contact_from_their_history() {
         .unwrap();
     }
     Migrator::up(&db, None).await.unwrap();
-    let last_held = |id: i32| {
+    let contact = |id: i32| {
         let db = db.clone();
         async move {
-            entity::leavers::Entity::find_by_id(id)
+            let l = entity::leavers::Entity::find_by_id(id)
                 .one(&db)
                 .await
                 .unwrap()
-                .unwrap()
-                .last_held_at
+                .unwrap();
+            (l.last_held_at, l.follow_up_on, l.follow_up_set_at)
         }
     };
-    assert_eq!(last_held(1).await, Some(at(20, 15)));
-    assert_eq!(last_held(2).await, None);
+    assert_eq!(
+        contact(1).await,
+        (Some(at(20, 15)), on(5), Some(at(20, 15)))
+    );
+    assert_eq!(contact(2).await, (None, on(12), Some(at(30, 10))));
 }

@@ -1,0 +1,105 @@
+//! A person's open follow-up, kept on their record, follows every change to their
+//! consultations: the dashboard's lists and the reminders read it from there.
+use aftercare::roles::Role;
+
+use crate::helpers::spawn_app;
+
+// The test clock stands at Wednesday 2026-11-25 09:00 in Tokyo.
+
+/// Case numbers in the dashboard widget with this id.
+fn listed(body: &str, widget: &str) -> Vec<String> {
+    let start = body
+        .find(&format!("id=\"{widget}\""))
+        .unwrap_or_else(|| panic!("no widget {widget}"));
+    let section = &body[start..];
+    let section = &section[..section.find("</section>").unwrap()];
+    section
+        .split("<li><a href=\"/leavers/")
+        .skip(1)
+        .filter_map(|s| s.split('>').nth(1)?.split(' ').next().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_open_follow_up_follows_every_change_to_a_consultation() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let l = app.create_leaver("FU", Some(me.id), &[]).await;
+    let lists = || async {
+        let body = browser.get_dashboard().await.body;
+        (
+            listed(&body, "follow-ups-due"),
+            listed(&body, "follow-ups-overdue"),
+        )
+    };
+    let due = (vec!["FU".to_string()], Vec::<String>::new());
+    let overdue = (Vec::<String>::new(), vec!["FU".to_string()]);
+    let neither = (Vec::<String>::new(), Vec::<String>::new());
+    let edit = |id: i32, fields: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser
+                .post_edit_consultation(id, &fields)
+                .await
+                .assert_redirect_to(&format!("/leavers/{}#consultations", l.id));
+        }
+    };
+    let fields = |held_at: &str, status: &str, follow_up: &str, version: i32| {
+        vec![
+            ("held_at", held_at.to_string()),
+            ("status", status.to_string()),
+            ("channel", "phone".to_string()),
+            ("summary", "Met".to_string()),
+            ("next_follow_up_on", follow_up.to_string()),
+            ("version", version.to_string()),
+        ]
+    };
+    assert_eq!(lists().await, neither);
+
+    // Set today: due.
+    let a = app
+        .record_consultation(
+            l.id,
+            me.id,
+            "2026-11-10T10:00",
+            "held",
+            "phone",
+            Some("2026-11-25"),
+        )
+        .await;
+    assert_eq!(lists().await, due);
+    // Moved to last week: overdue.
+    edit(a.id, fields("2026-11-10T10:00", "held", "2026-11-20", 1)).await;
+    assert_eq!(lists().await, overdue);
+    // A later appointment sets a follow-up of its own next week: that one is open.
+    let b = app
+        .record_consultation(
+            l.id,
+            me.id,
+            "2026-11-30T10:00",
+            "planned",
+            "phone",
+            Some("2026-12-01"),
+        )
+        .await;
+    assert_eq!(lists().await, due);
+    // Cancelled: the earlier follow-up is open again.
+    edit(
+        b.id,
+        fields("2026-11-30T10:00", "cancelled", "2026-12-01", 1),
+    )
+    .await;
+    assert_eq!(lists().await, overdue);
+    // A consultation held after it settles it.
+    let c = app
+        .record_consultation(l.id, me.id, "2026-11-22T10:00", "held", "phone", None)
+        .await;
+    assert_eq!(lists().await, neither);
+    // Moved to before the follow-up was set: it no longer settles it.
+    edit(c.id, fields("2026-11-05T10:00", "held", "", 1)).await;
+    assert_eq!(lists().await, overdue);
+    // The follow-up taken off: nothing open.
+    edit(a.id, fields("2026-11-10T10:00", "held", "", 2)).await;
+    assert_eq!(lists().await, neither);
+}
