@@ -155,6 +155,88 @@ async fn floor(
     Ok(n.to_string())
 }
 
+thread_local! {
+    /// `floor_direct`'s connection, one per thread that runs it.
+    static DIRECT: std::cell::RefCell<Option<rusqlite::Connection>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The same statements as `floor`, run with `rusqlite` on the calling thread (no hand-off to a
+/// driver's thread), each thread with its own read-only connection: on a blocking thread of
+/// the runtime, or with `&inline=1` on the async worker itself. Measures what a different
+/// SQLite driver would give, for the note on the way past the floor.
+#[handler]
+async fn floor_direct(
+    poem::web::Data(path): poem::web::Data<&std::path::PathBuf>,
+    poem::web::Query(q): poem::web::Query<std::collections::HashMap<String, String>>,
+) -> poem::Result<String> {
+    let rows: u32 = q.get("rows").and_then(|r| r.parse().ok()).unwrap_or(0);
+    let narrow = q.contains_key("columns");
+    let path = path.clone();
+    let read = move || -> rusqlite::Result<usize> {
+        DIRECT.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                let c = rusqlite::Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.pragma_update(None, "cache_size", -4096)?;
+                *slot = Some(c);
+            }
+            let Some(conn) = slot.as_ref() else {
+                return Ok(0);
+            };
+            if rows == 0 {
+                conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+                return Ok(1);
+            }
+            if narrow {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT id, family_name, given_name, case_number, status, support_ends_on \
+                     FROM leavers LIMIT ?",
+                )?;
+                let lines = stmt
+                    .query_map([rows], |r| {
+                        let ends: String = r.get(5)?;
+                        Ok((
+                            r.get::<_, i32>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            chrono::NaiveDate::parse_from_str(&ends, "%Y-%m-%d").ok(),
+                        ))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                return Ok(lines.len());
+            }
+            let mut stmt = conn.prepare_cached("SELECT * FROM leavers LIMIT ?")?;
+            let width = stmt.column_count();
+            let records = stmt
+                .query_map([rows], |r| {
+                    (0..width)
+                        .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(records.len())
+        })
+    };
+    let fail =
+        |e: String| poem::Error::from_string(e, poem::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let n = if q.contains_key("inline") {
+        read().map_err(|e| fail(e.to_string()))?
+    } else {
+        tokio::task::spawn_blocking(read)
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .map_err(|e| fail(e.to_string()))?
+    };
+    Ok(n.to_string())
+}
+
 /// What `wrk` measured: requests per second and the 99th percentile in milliseconds.
 fn wrk(url: &str, cookie: &str, seconds: u32) -> anyhow::Result<(f64, f64)> {
     let out = Command::new("wrk")
@@ -282,7 +364,11 @@ async fn main() -> anyhow::Result<()> {
             Route::new()
                 .at("/", get(hello))
                 .at("/floor", get(floor))
-                .with(poem::middleware::AddData::new(state.db.clone())),
+                .at("/floor_direct", get(floor_direct))
+                .with(poem::middleware::AddData::new(state.db.clone()))
+                .with(poem::middleware::AddData::new(
+                    aftercare::db::sqlite_file(&url).unwrap_or_default(),
+                )),
         ),
     );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -306,6 +392,26 @@ async fn main() -> anyhow::Result<()> {
             "floor: 110 rows",
             format!("http://{hello_addr}/floor?rows=110"),
         ),
+        (
+            "rusqlite floor: SELECT 1",
+            format!("http://{hello_addr}/floor_direct"),
+        ),
+        (
+            "rusqlite floor: 50 rows",
+            format!("http://{hello_addr}/floor_direct?rows=50"),
+        ),
+        (
+            "rusqlite floor: 50 rows, 6 columns",
+            format!("http://{hello_addr}/floor_direct?rows=50&columns=1"),
+        ),
+        (
+            "rusqlite floor, inline: 50 rows, 6 columns",
+            format!("http://{hello_addr}/floor_direct?rows=50&columns=1&inline=1"),
+        ),
+        (
+            "rusqlite floor, inline: 50 rows",
+            format!("http://{hello_addr}/floor_direct?rows=50&inline=1"),
+        ),
         ("/healthz", format!("{address}/healthz")),
         ("/account", format!("{address}/account")),
         ("/ (coordinator dashboard)", format!("{address}/")),
@@ -322,8 +428,10 @@ async fn main() -> anyhow::Result<()> {
     // `BENCH_ONLY=account,dashboard` measures only the pages whose name holds one of the words
     // (the ceiling always runs first).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let on_sqlite = url.starts_with("sqlite:");
     let chosen = |name: &str, first: bool| {
-        first || only.is_empty() || only.split(',').any(|w| name.contains(w.trim()))
+        (on_sqlite || !name.starts_with("rusqlite"))
+            && (first || only.is_empty() || only.split(',').any(|w| name.contains(w.trim())))
     };
     let mut ceiling = f64::NAN;
     for (name, url) in pages {
