@@ -112,12 +112,15 @@ async fn floor(
             .map_err(fail)?;
         1
     } else if q.contains_key("json") {
-        let sql = format!(
-            "SELECT json_group_array(json_object('id', id, 'family_name', family_name, \
-             'given_name', given_name, 'case_number', case_number, 'status', status, \
-             'support_ends_on', support_ends_on)) AS page FROM \
-             (SELECT * FROM leavers ORDER BY id LIMIT {rows})"
-        );
+        let fields = "'id', id, 'family_name', family_name, 'given_name', given_name, \
+             'case_number', case_number, 'status', status, 'support_ends_on', support_ends_on";
+        let page = format!("(SELECT * FROM leavers ORDER BY id LIMIT {rows}) AS page");
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => {
+                format!("SELECT json_agg(json_build_object({fields}))::text AS page FROM {page}")
+            }
+            _ => format!("SELECT json_group_array(json_object({fields})) AS page FROM {page}"),
+        };
         let row = db
             .query_one_raw(sea_orm::Statement::from_string(backend, sql))
             .await
