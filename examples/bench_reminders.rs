@@ -31,12 +31,12 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     // BENCH_DB_DIR keeps the database for a look with `sqlite3` afterwards, and a copy of it
-    // as loaded (`seed.db`), which the next run in the same folder starts from instead of
-    // loading again.
+    // as loaded (`seed-LEAVERS-CONSULTATIONS.db`), which the next run of the same size in the
+    // same folder starts from instead of loading again.
     let dir = tempfile::tempdir()?;
     let kept = std::env::var_os("BENCH_DB_DIR").map(std::path::PathBuf::from);
     let path = kept.clone().unwrap_or_else(|| dir.path().to_path_buf());
-    let seed = path.join("seed.db");
+    let seed = path.join(format!("seed-{n_leavers}-{n_consultations}.db"));
     let reuse = kept.is_some() && seed.exists();
     if reuse {
         for suffix in ["", "-wal", "-shm"] {

@@ -61,23 +61,31 @@ pub async fn unsent(db: &impl ConnectionTrait, items: Vec<Item>) -> Result<Vec<I
 /// Reminders after which a run commits what it queued and starts a new transaction: each
 /// recipient's digest is a savepoint of its own, and one commit writes the pages of the
 /// reminders' key index that many digests touched once instead of once per digest (a commit
-/// per digest spent half the run writing the same index pages again). Small enough that other
-/// writers wait at most a fraction of a second.
+/// per digest spent half the run writing the same index pages again). The batch's audit
+/// entries are appended in one go just before its commit, so the audit log's lock (which every
+/// audited write waits for on PostgreSQL) is held only for that moment.
 const COMMIT_EVERY: usize = 20_000;
 
 /// What became of one recipient's digest in a run's transaction.
 enum Queued {
-    /// This many reminders queued in one email (none: all of them were sent meanwhile).
-    Reminders(usize),
+    /// Queued in one email: its outbox id, and how many reminders of which rules it holds.
+    Email {
+        outbox_id: i32,
+        reminders: usize,
+        rules: String,
+    },
+    /// Nothing to queue: all of its reminders were recorded meanwhile.
+    Nothing,
     /// Not queued, and nothing of it kept: the transaction goes on for the others.
     Refused(anyhow::Error),
 }
 
 /// Queues one recipient's digest of reminders not sent before, in a savepoint of `txn`: the
-/// email in the outbox, the reminder rows (the database refuses a key already on record) and
-/// the audit entry. When another run recorded some of the same reminders meanwhile, the
-/// savepoint is undone and the digest is built again without them. An error means the
-/// transaction itself can no longer be trusted (a savepoint could not be undone).
+/// email in the outbox and the reminder rows (the database refuses a key already on record).
+/// When another run recorded some of the same reminders meanwhile, the savepoint is undone and
+/// the digest is built again without them. An error means the transaction itself can no
+/// longer be trusted (a savepoint could not be undone, or a statement outside one failed):
+/// the caller abandons it.
 async fn enqueue_digest(
     state: &AppState,
     txn: &DatabaseTransaction,
@@ -87,7 +95,7 @@ async fn enqueue_digest(
 ) -> anyhow::Result<Queued> {
     for _ in 0..3 {
         if list.is_empty() {
-            return Ok(Queued::Reminders(0));
+            return Ok(Queued::Nothing);
         }
         let message = match email::render(state, address, &list, day) {
             Ok(m) => m,
@@ -95,28 +103,32 @@ async fn enqueue_digest(
         };
         let savepoint = txn.begin().await?;
         match try_enqueue_digest(state, &savepoint, day, address, &list, &message).await {
-            Ok(true) => {
+            Ok(Some(outbox_id)) => {
                 savepoint.commit().await?;
-                return Ok(Queued::Reminders(list.len()));
+                let mut rules: Vec<&str> = list.iter().map(|i| i.rule.as_str()).collect();
+                rules.dedup();
+                return Ok(Queued::Email {
+                    outbox_id,
+                    reminders: list.len(),
+                    rules: rules.join(", "),
+                });
             }
-            Ok(false) => savepoint.rollback().await?,
+            Ok(None) => savepoint.rollback().await?,
             Err(e) => {
                 savepoint.rollback().await?;
                 return Ok(Queued::Refused(e));
             }
         }
-        list = match unsent(txn, list).await {
-            Ok(l) => l,
-            Err(e) => return Ok(Queued::Refused(e.into())),
-        };
+        // Outside any savepoint: should this fail, the transaction is not to be trusted.
+        list = unsent(txn, list).await?;
     }
     Ok(Queued::Refused(anyhow::anyhow!(
         "reminders kept being recorded by another run"
     )))
 }
 
-/// One attempt of `enqueue_digest`; false when a reminder of `list` is already on record
-/// (the caller undoes the savepoint).
+/// One attempt of `enqueue_digest`: the outbox id of the email, or `None` when a reminder of
+/// `list` is already on record (the caller undoes the savepoint).
 async fn try_enqueue_digest(
     state: &AppState,
     txn: &DatabaseTransaction,
@@ -124,7 +136,7 @@ async fn try_enqueue_digest(
     address: &Address,
     list: &[Item],
     message: &email::Rendered,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<i32>> {
     let now = state.clock.now();
     let outbox_id = delivery::enqueue(txn, now, day, address, message).await?;
     let rows: Vec<reminders::ActiveModel> = list
@@ -158,50 +170,53 @@ async fn try_enqueue_digest(
             .exec_without_returning(txn)
             .await?;
     }
-    if inserted != rows.len() as u64 {
-        return Ok(false);
-    }
-    let mut rules: Vec<&str> = list.iter().map(|i| i.rule.as_str()).collect();
-    rules.dedup();
-    let summary = format!(
-        "run {day}; reminders: {}; rules: {}",
-        list.len(),
-        rules.join(", ")
-    );
-    audit::record(
-        txn,
-        now,
-        Entry {
+    Ok((inserted == rows.len() as u64).then_some(outbox_id))
+}
+
+/// The digests queued in the open transaction of a run: counted in its report once committed,
+/// with the audit entry of each email, written just before the commit.
+#[derive(Default)]
+struct Pending {
+    reminders: usize,
+    /// Each email's outbox id and audit summary.
+    emails: Vec<(i32, String)>,
+}
+
+/// Records the audit entries of a run's open transaction and commits it, counting what it
+/// held: as queued, or as failed when either fails (nothing of it is kept, and its keys stay
+/// unsent, so the next run tries again).
+async fn settle(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    pending: Pending,
+    report: &mut RunReport,
+) {
+    let entries: Vec<Entry> = pending
+        .emails
+        .iter()
+        .map(|(outbox_id, summary)| Entry {
             actor_id: None,
             action: "enqueue",
             entity: "email",
-            entity_id: Some(outbox_id.into()),
-            summary: &summary,
-        },
-    )
-    .await?;
-    Ok(true)
-}
-
-/// Digests queued in the open transaction of a run, counted in its report once committed.
-#[derive(Default)]
-struct Pending {
-    emails: usize,
-    reminders: usize,
-    recipients: usize,
-}
-
-/// Commits a run's open transaction and counts what it held: as queued, or as failed when the
-/// commit fails (their keys stay unsent, so the next run tries again).
-async fn settle(txn: DatabaseTransaction, pending: Pending, report: &mut RunReport) {
-    match txn.commit().await {
+            entity_id: Some((*outbox_id).into()),
+            summary,
+        })
+        .collect();
+    let stored = match audit::append(&txn, state.clock.now(), &entries).await {
+        Ok(_) => txn.commit().await,
+        Err(e) => {
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    };
+    match stored {
         Ok(()) => {
-            report.emails += pending.emails;
+            report.emails += pending.emails.len();
             report.reminders += pending.reminders;
         }
         Err(e) => {
-            report.failed += pending.recipients;
-            tracing::error!(error = %e, digests = pending.recipients, "reminder digests not queued");
+            report.failed += pending.emails.len();
+            tracing::error!(error = %e, digests = pending.emails.len(), "reminder digests not queued");
         }
     }
 }
@@ -210,17 +225,18 @@ async fn settle(txn: DatabaseTransaction, pending: Pending, report: &mut RunRepo
 /// Keys already sent are skipped, so a second run for the same day adds nothing.
 pub async fn run_for_day(state: &AppState, day: NaiveDate) -> anyhow::Result<RunReport> {
     let items = unsent(&state.db, evaluate(state, day).await?).await?;
-    queue(state, day, items).await
+    queue(state, day, items, COMMIT_EVERY).await
 }
 
 /// Queues `items` (reminders due on `day`, believed unsent) as one digest per recipient with
-/// an address. One recipient's failure (a render error, a refused insert) does not hold back
-/// the others: their savepoint is undone and their keys stay unsent, so the next run tries
-/// again.
+/// an address, committing after every `commit_every` reminders (`COMMIT_EVERY` in a run). One
+/// recipient's failure (a render error, a refused insert) does not hold back the others: their
+/// savepoint is undone and their keys stay unsent, so the next run tries again.
 pub async fn queue(
     state: &AppState,
     day: NaiveDate,
     items: Vec<Item>,
+    commit_every: usize,
 ) -> anyhow::Result<RunReport> {
     let addresses = select::addresses(&state.db, &items).await?;
     let mut report = RunReport::default();
@@ -229,14 +245,27 @@ pub async fn queue(
         let address = &addresses[&recipient];
         let (txn, mut pending) = match open.take() {
             Some(o) => o,
-            None => (db::begin_write(&state.db).await?, Pending::default()),
+            None => match db::begin_write(&state.db).await {
+                Ok(txn) => (txn, Pending::default()),
+                Err(e) => {
+                    report.failed += 1;
+                    tracing::error!(error = %e, "reminder digest not queued");
+                    continue;
+                }
+            },
         };
         match enqueue_digest(state, &txn, day, address, list).await {
-            Ok(Queued::Reminders(0)) => {}
-            Ok(Queued::Reminders(n)) => {
-                pending.emails += 1;
-                pending.reminders += n;
-                pending.recipients += 1;
+            Ok(Queued::Nothing) => {}
+            Ok(Queued::Email {
+                outbox_id,
+                reminders,
+                rules,
+            }) => {
+                pending.reminders += reminders;
+                pending.emails.push((
+                    outbox_id,
+                    format!("run {day}; reminders: {reminders}; rules: {rules}"),
+                ));
             }
             Ok(Queued::Refused(e)) => {
                 report.failed += 1;
@@ -244,24 +273,25 @@ pub async fn queue(
             }
             Err(e) => {
                 // What the transaction holds cannot be trusted: none of it is kept.
-                report.failed += pending.recipients + 1;
+                let lost = pending.emails.len() + 1;
+                report.failed += lost;
                 tracing::error!(
                     error = %format!("{e:#}"),
-                    digests = pending.recipients + 1,
+                    digests = lost,
                     "reminder digests not queued"
                 );
                 let _ = txn.rollback().await;
                 continue;
             }
         }
-        if pending.reminders >= COMMIT_EVERY {
-            settle(txn, pending, &mut report).await;
+        if pending.reminders >= commit_every {
+            settle(state, txn, pending, &mut report).await;
         } else {
             open = Some((txn, pending));
         }
     }
     if let Some((txn, pending)) = open {
-        settle(txn, pending, &mut report).await;
+        settle(state, txn, pending, &mut report).await;
     }
     Ok(report)
 }

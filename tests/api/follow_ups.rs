@@ -103,3 +103,32 @@ async fn the_open_follow_up_follows_every_change_to_a_consultation() {
     edit(a.id, fields("2026-11-10T10:00", "held", "", 2)).await;
     assert_eq!(lists().await, neither);
 }
+
+#[tokio::test]
+async fn ties_at_one_time_and_closed_records_around_the_open_follow_up() {
+    let app = spawn_app().await;
+    let (browser, me) = app.signed_in(Role::Coordinator).await;
+    let at = "2026-11-10T10:00";
+    // Two consultations at the same time set follow-ups: the one recorded last counts.
+    let tie = app.create_leaver("TIE", Some(me.id), &[]).await;
+    for follow_up in ["2026-11-20", "2026-11-25"] {
+        app.record_consultation(tie.id, me.id, at, "held", "phone", Some(follow_up))
+            .await;
+    }
+    // A consultation held at the very time the follow-up was set does not settle it: only one
+    // held after it does.
+    let same = app.create_leaver("SAME", Some(me.id), &[]).await;
+    app.record_consultation(same.id, me.id, at, "planned", "phone", Some("2026-11-20"))
+        .await;
+    app.record_consultation(same.id, me.id, at, "held", "phone", None)
+        .await;
+    // A closed record's follow-up is nobody's to chase.
+    let closed = app.create_leaver("CLOSED", Some(me.id), &[]).await;
+    app.record_consultation(closed.id, me.id, at, "held", "phone", Some("2026-11-20"))
+        .await;
+    app.close_leaver(closed.id, "2026-11-15").await;
+
+    let body = browser.get_dashboard().await.body;
+    assert_eq!(listed(&body, "follow-ups-due"), ["TIE"]);
+    assert_eq!(listed(&body, "follow-ups-overdue"), ["SAME"]);
+}

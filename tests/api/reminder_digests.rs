@@ -50,14 +50,18 @@ async fn enqueue_entries(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn a_reminder_recorded_by_another_run_meanwhile_is_left_out_of_its_digest() {
     let app = spawn_app().await;
+    // Queued first (the lowest id), so it is in the run's open transaction when the next
+    // recipient's savepoint is undone.
+    let first = app.create_user(Role::Coordinator, "first@example.jp").await;
     let c = app.create_user(Role::Coordinator, "c@example.jp").await;
     let other = app.create_user(Role::Coordinator, "other@example.jp").await;
+    follow_up_due(&app, "SP-0", &first).await;
     follow_up_due(&app, "SP-1", &c).await;
     follow_up_due(&app, "SP-2", &c).await;
     follow_up_due(&app, "SP-3", &other).await;
     let items = reminders::run::evaluate(&app.state, day()).await.unwrap();
     let about = |case: &str| items.iter().filter(|i| i.case_number == case).count();
-    assert!(about("SP-1") >= 1 && about("SP-2") >= 1 && about("SP-3") >= 1);
+    assert!(about("SP-0") >= 1 && about("SP-1") >= 1 && about("SP-2") >= 1 && about("SP-3") >= 1);
     let (all, of_sp1) = (items.len(), about("SP-1"));
 
     // Another run records SP-1's reminder after this one read what was unsent.
@@ -81,15 +85,20 @@ async fn a_reminder_recorded_by_another_run_meanwhile_is_left_out_of_its_digest(
     .await
     .unwrap();
 
-    let report = reminders::run::queue(&app.state, day(), items)
+    // One transaction for the whole run.
+    let report = reminders::run::queue(&app.state, day(), items, usize::MAX)
         .await
         .unwrap();
     assert_eq!(
         (report.emails, report.reminders, report.failed),
-        (2, all - 1, 0)
+        (3, all - 1, 0)
     );
     let sent = emails(&app).await;
-    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(
+        sent.iter()
+            .any(|(to, b)| to == "first@example.jp" && b.contains("SP-0"))
+    );
     let (_, to_c) = sent
         .iter()
         .find(|(to, _)| to == "c@example.jp")
@@ -113,21 +122,33 @@ async fn a_reminder_recorded_by_another_run_meanwhile_is_left_out_of_its_digest(
         .expect("still on record");
     assert_eq!(kept.outbox_id, None);
     // One audit entry per email queued; the undone attempt left none.
-    assert_eq!(enqueue_entries(&app).await, 2);
+    assert_eq!(enqueue_entries(&app).await, 3);
 }
 
 #[tokio::test]
 async fn a_digest_the_database_refuses_does_not_hold_back_the_others() {
+    // Committed after each digest, and all in one transaction.
+    for commit_every in [1, usize::MAX] {
+        refused_digest_alone(commit_every).await;
+    }
+}
+
+async fn refused_digest_alone(commit_every: usize) {
     let app = spawn_app().await;
+    let before = app
+        .create_user(Role::Coordinator, "before@example.jp")
+        .await;
     let refused = app
         .create_user(Role::Coordinator, "refused@example.jp")
         .await;
-    let fine = app.create_user(Role::Coordinator, "fine@example.jp").await;
-    follow_up_due(&app, "SP-1", &refused).await;
-    follow_up_due(&app, "SP-2", &fine).await;
+    let after = app.create_user(Role::Coordinator, "after@example.jp").await;
+    follow_up_due(&app, "SP-1", &before).await;
+    follow_up_due(&app, "SP-2", &refused).await;
+    follow_up_due(&app, "SP-3", &after).await;
 
-    // The database refuses the first recipient's reminders (queued first: lower id), as a
-    // full disk or a broken constraint would, once the email itself is already in the outbox.
+    // The database refuses the middle recipient's reminders (digests are queued in the order
+    // of their recipients' ids), once the email itself is already in the outbox, as a broken
+    // constraint would.
     let db = &app.state.db;
     let (create, drop) = match db.get_database_backend() {
         DbBackend::Postgres => (
@@ -163,23 +184,24 @@ async fn a_digest_the_database_refuses_does_not_hold_back_the_others() {
             .filter(|i| i.recipient == reminders::item::Recipient::User(who.id))
             .count()
     };
-    let (held_back, queued) = (of(&refused), of(&fine));
-    assert!(held_back >= 1 && queued >= 1);
-    let report = reminders::run::run_for_day(&app.state, day())
+    let (held_back, queued) = (of(&refused), of(&before) + of(&after));
+    assert!(held_back >= 1 && of(&before) >= 1 && of(&after) >= 1);
+    let report = reminders::run::queue(&app.state, day(), items, commit_every)
         .await
         .unwrap();
     assert_eq!(
         (report.emails, report.reminders, report.failed),
-        (1, queued, 1)
+        (2, queued, 1),
+        "committing every {commit_every}"
     );
-    let sent = emails(&app).await;
+    let mut to: Vec<String> = emails(&app).await.into_iter().map(|(to, _)| to).collect();
+    to.sort();
     assert_eq!(
-        sent.len(),
-        1,
-        "nothing of the refused digest is kept: {sent:?}"
+        to,
+        ["after@example.jp", "before@example.jp"],
+        "nothing of the refused digest is kept, nothing of the others lost"
     );
-    assert_eq!(sent[0].0, "fine@example.jp");
-    assert_eq!(enqueue_entries(&app).await, 1);
+    assert_eq!(enqueue_entries(&app).await, 2);
 
     // Once the database takes it, the next run sends what was held back, and only that.
     db.execute_unprepared(drop).await.unwrap();
@@ -191,9 +213,9 @@ async fn a_digest_the_database_refuses_does_not_hold_back_the_others() {
         (1, held_back, 0)
     );
     let sent = emails(&app).await;
-    assert_eq!(sent.len(), 2);
+    assert_eq!(sent.len(), 3);
     assert!(
         sent.iter()
-            .any(|(to, b)| to == "refused@example.jp" && b.contains("SP-1"))
+            .any(|(to, b)| to == "refused@example.jp" && b.contains("SP-2"))
     );
 }
