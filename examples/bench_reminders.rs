@@ -38,10 +38,11 @@ async fn main() -> anyhow::Result<()> {
     let path = kept.clone().unwrap_or_else(|| dir.path().to_path_buf());
     let seed = path.join(format!("seed-{n_leavers}-{n_consultations}.db"));
     let reuse = kept.is_some() && seed.exists();
+    // The previous run's database goes: each run starts from a fresh or a loaded copy.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(path.join(format!("bench.db{suffix}")));
+    }
     if reuse {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(path.join(format!("bench.db{suffix}")));
-        }
         std::fs::copy(&seed, path.join("bench.db"))?;
     }
     let url = format!("sqlite://{}?mode=rwc", path.join("bench.db").display());

@@ -139,29 +139,26 @@ async fn try_enqueue_digest(
 ) -> anyhow::Result<Option<i32>> {
     let now = state.clock.now();
     let outbox_id = delivery::enqueue(txn, now, day, address, message).await?;
-    let rows: Vec<reminders::ActiveModel> = list
-        .iter()
-        .map(|item| {
-            let (kind, id) = match item.recipient {
-                Recipient::User(id) => (reminders::RecipientKind::User, id),
-                Recipient::Leaver(id) => (reminders::RecipientKind::Leaver, id),
-            };
-            reminders::ActiveModel {
-                key: Set(item.key.clone()),
-                rule: Set(item.rule.as_str().to_string()),
-                recipient_kind: Set(kind),
-                recipient_id: Set(id),
-                subject_id: Set(item.subject_id),
-                run_date: Set(day),
-                outbox_id: Set(Some(outbox_id)),
-                created_at: Set(now),
-                ..Default::default()
-            }
-        })
-        .collect();
+    let row = |item: &Item| {
+        let (kind, id) = match item.recipient {
+            Recipient::User(id) => (reminders::RecipientKind::User, id),
+            Recipient::Leaver(id) => (reminders::RecipientKind::Leaver, id),
+        };
+        reminders::ActiveModel {
+            key: Set(item.key.clone()),
+            rule: Set(item.rule.as_str().to_string()),
+            recipient_kind: Set(kind),
+            recipient_id: Set(id),
+            subject_id: Set(item.subject_id),
+            run_date: Set(day),
+            outbox_id: Set(Some(outbox_id)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    };
     let mut inserted = 0;
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        inserted += reminders::Entity::insert_many(chunk.to_vec())
+    for chunk in list.chunks(INSERT_CHUNK) {
+        inserted += reminders::Entity::insert_many(chunk.iter().map(row))
             .on_conflict(
                 OnConflict::column(reminders::Column::Key)
                     .do_nothing()
@@ -170,7 +167,7 @@ async fn try_enqueue_digest(
             .exec_without_returning(txn)
             .await?;
     }
-    Ok((inserted == rows.len() as u64).then_some(outbox_id))
+    Ok((inserted == list.len() as u64).then_some(outbox_id))
 }
 
 /// The digests queued in the open transaction of a run: counted in its report once committed,
