@@ -144,10 +144,7 @@ fn date_text(backend: DbBackend, column: &str) -> String {
 /// a missing plan already reminded of (its key is on record) is left out by the database,
 /// unless its coordinator cannot receive it any more (the team leads are then told, under keys
 /// of their own: see `routing::to_team_leads`).
-async fn plan_rows(
-    db: &impl Reader,
-    day: NaiveDate,
-) -> Result<(Vec<PlanRow>, Vec<PlanRow>), DbErr> {
+async fn plan_rows(db: &impl Reader, day: NaiveDate) -> Result<(Vec<Item>, Vec<PlanRow>), DbErr> {
     use futures_util::TryStreamExt;
     let backend = ConnectionTrait::get_database_backend(db);
     let active = entity::leavers::Status::Active.as_str();
@@ -158,7 +155,7 @@ async fn plan_rows(
         Rule::PlanMissing.as_str(),
         date_text(backend, "l.support_starts_on")
     );
-    let missing: Vec<PlanRow> = PlanRow::find_by_statement(statement(
+    let missing: Vec<Item> = PlanRow::find_by_statement(statement(
         backend,
         &format!(
             "SELECT l.id AS leaver_id, l.case_number, l.family_name, l.given_name, \
@@ -173,9 +170,10 @@ async fn plan_rows(
         ),
         vec![day.into(), started_by.into(), true.into()],
     ))
-    // Streamed: on a first run this can be everyone.
+    // Streamed, each row made a reminder as it comes: on a first run this can be everyone.
     .stream(db)
     .await?
+    .map_ok(missing_plan)
     .try_collect()
     .await?;
     let review = PlanRow::find_by_statement(statement(
@@ -199,6 +197,24 @@ async fn plan_rows(
     Ok((missing, review))
 }
 
+/// The `plan_missing` reminder of a person without an agreed plan.
+fn missing_plan(r: PlanRow) -> Item {
+    Item {
+        rule: Rule::PlanMissing,
+        key: key(
+            Rule::PlanMissing,
+            &format!("leaver:{}", r.leaver_id),
+            &r.on_date.to_string(),
+        ),
+        recipient: routing::coordinator(r.coordinator_id),
+        subject_id: r.leaver_id,
+        leaver_id: Some(r.leaver_id),
+        name: format!("{} {}", r.family_name, r.given_name),
+        case_number: r.case_number,
+        detail: Detail::Date(r.on_date + Days::new(rules::PLAN_MISSING_DAYS)),
+    }
+}
+
 /// `plan_missing` and `plan_review_due` to coordinators, `contact_escalation` and
 /// `extension_waiting` to every admin (DESIGN 2.6).
 async fn plans_and_cadence(
@@ -209,22 +225,7 @@ async fn plans_and_cadence(
 ) -> Result<Vec<Item>, DbErr> {
     let mut items = Vec::new();
     let (missing, review) = plan_rows(db, day).await?;
-    for r in missing {
-        items.push(Item {
-            rule: Rule::PlanMissing,
-            key: key(
-                Rule::PlanMissing,
-                &format!("leaver:{}", r.leaver_id),
-                &r.on_date.to_string(),
-            ),
-            recipient: routing::coordinator(r.coordinator_id),
-            subject_id: r.leaver_id,
-            leaver_id: Some(r.leaver_id),
-            name: format!("{} {}", r.family_name, r.given_name),
-            case_number: r.case_number,
-            detail: Detail::Date(r.on_date + Days::new(rules::PLAN_MISSING_DAYS)),
-        });
-    }
+    items.extend(missing);
     for r in review {
         let plan_id = r.plan_id.unwrap_or_default();
         items.push(Item {
