@@ -1,31 +1,9 @@
 //! The dashboard's widgets on both sides of their boundary dates, and the monthly chart.
 use aftercare::roles::Role;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{listed, spawn_app, spawn_app_with};
 
 // The test clock stands at Wednesday 2026-11-25 09:00 in Tokyo.
-
-/// Case numbers listed in the widget with this id.
-fn listed(body: &str, widget: &str) -> Vec<String> {
-    let start = body
-        .find(&format!("id=\"{widget}\""))
-        .unwrap_or_else(|| panic!("no widget {widget}"));
-    let section = &body[start..];
-    let section = &section[..section.find("</section>").unwrap()];
-    section
-        .split("<li><a href=\"/leavers/")
-        .skip(1)
-        .map(|s| {
-            s.split('>')
-                .nth(1)
-                .unwrap()
-                .split(' ')
-                .next()
-                .unwrap()
-                .to_string()
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn follow_ups_due_and_overdue_around_their_boundaries() {

@@ -2,23 +2,9 @@
 //! consultations: the dashboard's lists and the reminders read it from there.
 use aftercare::roles::Role;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{listed, spawn_app};
 
 // The test clock stands at Wednesday 2026-11-25 09:00 in Tokyo.
-
-/// Case numbers in the dashboard widget with this id.
-fn listed(body: &str, widget: &str) -> Vec<String> {
-    let start = body
-        .find(&format!("id=\"{widget}\""))
-        .unwrap_or_else(|| panic!("no widget {widget}"));
-    let section = &body[start..];
-    let section = &section[..section.find("</section>").unwrap()];
-    section
-        .split("<li><a href=\"/leavers/")
-        .skip(1)
-        .filter_map(|s| s.split('>').nth(1)?.split(' ').next().map(str::to_string))
-        .collect()
-}
 
 #[tokio::test]
 async fn the_open_follow_up_follows_every_change_to_a_consultation() {

@@ -655,3 +655,25 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// Case numbers listed in the dashboard widget with this id.
+pub fn listed(body: &str, widget: &str) -> Vec<String> {
+    let start = body
+        .find(&format!("id=\"{widget}\""))
+        .unwrap_or_else(|| panic!("no widget {widget}"));
+    let section = &body[start..];
+    let section = &section[..section.find("</section>").unwrap()];
+    section
+        .split("<li><a href=\"/leavers/")
+        .skip(1)
+        .map(|s| {
+            s.split('>')
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
