@@ -9,6 +9,10 @@ pub enum AppError {
     /// Not signed in: the visitor is sent to the sign-in page and back afterwards.
     #[error("not signed in")]
     Unauthenticated,
+    /// A young person's page without a live session of theirs: the visitor is offered a new
+    /// link, and the ended session's cookie goes.
+    #[error("no live personal-link session")]
+    LinkEnded,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -41,7 +45,7 @@ pub enum AppError {
 impl ResponseError for AppError {
     fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::LinkEnded => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

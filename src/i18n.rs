@@ -47,6 +47,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/reports.ftl")),
     ("en", include_str!("../locales/en/retention.ftl")),
     ("en", include_str!("../locales/en/disclosure.ftl")),
+    ("en", include_str!("../locales/en/youth.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -60,6 +61,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/reports.ftl")),
     ("ja", include_str!("../locales/ja/retention.ftl")),
     ("ja", include_str!("../locales/ja/disclosure.ftl")),
+    ("ja", include_str!("../locales/ja/youth.ftl")),
 ];
 
 #[derive(Clone)]

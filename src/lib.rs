@@ -31,3 +31,4 @@ pub mod roles;
 pub mod telemetry;
 pub mod users;
 pub mod web;
+pub mod youth;

@@ -1,5 +1,13 @@
 use sea_orm::entity::prelude::*;
 
+crate::stored_codes!(
+    /// The young person's answer to an appointment.
+    Response, "response", [
+    Coming => "coming",
+    NotComing => "not_coming",
+    CallMe => "call_me",
+]);
+
 /// Where a consultation stands, stored as its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
@@ -69,6 +77,9 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The young person's answer to a planned appointment, through their link.
+    pub response: Option<Response>,
+    pub response_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

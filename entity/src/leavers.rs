@@ -154,6 +154,11 @@ pub struct Model {
     /// was held after it. Derived like `last_held_at`.
     pub follow_up_on: Option<Date>,
     pub follow_up_set_at: Option<DateTimeUtc>,
+    /// The language of the person's own page and of the emails they receive.
+    pub language: crate::users::Language,
+    /// When the person last answered through their link (a self-reported contact: counts for
+    /// the contact cadence, not as a held consultation).
+    pub last_self_report_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod m20261127_000013_health_checks;
 mod m20261128_000014_attention_indexes;
 mod m20261128_000015_leavers_last_held;
 mod m20261128_000016_leavers_follow_up;
+mod m20261128_000017_youth_link;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000014_attention_indexes::Migration),
             Box::new(m20261128_000015_leavers_last_held::Migration),
             Box::new(m20261128_000016_leavers_follow_up::Migration),
+            Box::new(m20261128_000017_youth_link::Migration),
         ]
     }
 }

@@ -382,6 +382,8 @@ pub struct LeaverAllowance {
     pub amount: String,
     pub months: String,
     pub status: String,
+    /// Still being written: not yet anything the young person is told about.
+    pub is_draft: bool,
     pub lines: Vec<PaymentLine>,
 }
 
@@ -412,6 +414,7 @@ pub async fn for_leaver_page(
                 amount: format_yen(a.monthly_amount),
                 months: ctx.tr.months(s, e),
                 status: ctx.t(&queries::status(&a).message_id()),
+                is_draft: a.status == entity::allowances::Status::Draft,
                 lines: payment_lines(ctx, &mine),
             }
         })

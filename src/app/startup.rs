@@ -14,13 +14,13 @@ use sea_orm::DatabaseConnection;
 use crate::{
     account, allowances, app::state::AppState, audit, auth, budget, clock::Clock, config::Config,
     consultations, dashboard, db, disclosure, extensions, health, i18n::Catalogs, leavers, mail,
-    payments, plans, reminders, reports, retention, users, web,
+    payments, plans, reminders, reports, retention, users, web, youth,
 };
 
 /// The single place the features are mounted; each mounts all of its paths with the roles
 /// that may use them (see the feature's `mount`).
 pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoint {
-    let features: [fn(Route) -> Route; 16] = [
+    let features: [fn(Route) -> Route; 17] = [
         auth::mount,
         dashboard::mount,
         account::mount,
@@ -37,6 +37,7 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         retention::mount,
         disclosure::mount,
         reminders::mount,
+        youth::mount,
     ];
     let pages = features
         .into_iter()
@@ -107,7 +108,7 @@ impl Application {
         let now = clock.now();
         let csrf_key = auth::secrets::csrf_key(&db, now).await?;
         let setup_token = auth::setup::prepare_token(&db, now).await?;
-        let recomputed = leavers::queries::refresh_windows(&db, &config.window_rules, now).await?;
+        let recomputed = leavers::windows::refresh_windows(&db, &config.window_rules, now).await?;
         if recomputed > 0 {
             tracing::info!(
                 records = recomputed,
@@ -147,7 +148,7 @@ impl Application {
     /// line's `remind` and `report`.
     pub async fn open(config: Config, clock: Clock) -> anyhow::Result<Arc<AppState>> {
         let db = db::connect_and_migrate(&config).await?;
-        leavers::queries::refresh_windows(&db, &config.window_rules, clock.now()).await?;
+        leavers::windows::refresh_windows(&db, &config.window_rules, clock.now()).await?;
         let mailer = mail::Mailer::from_config(&config)?;
         let read_audit = audit::reads::ReadAudit::start(db.clone(), clock.clone());
         Ok(Arc::new(AppState {

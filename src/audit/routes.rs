@@ -66,16 +66,22 @@ pub async fn rows(ctx: &Ctx, entries: Vec<audit_log::Model>) -> AppResult<Vec<Ro
     let cases = queries::case_numbers(&ctx.app.db, ids).await?;
     Ok(entries
         .into_iter()
-        .map(|e| Row {
-            id: e.id,
-            at: ctx.datetime(&e.at),
-            actor: e
-                .actor_id
-                .and_then(|a| names.get(&a).cloned())
-                .unwrap_or_else(|| ctx.t("audit-actor-none")),
-            action: ctx.t(&format!("audit-action-{}", e.action.replace('_', "-"))),
-            entity: words::subject(&ctx.tr, &e.entity, e.entity_id, &cases),
-            summary: words::summary(&ctx.tr, &e.entity, &e.summary, &cases),
+        .map(|e| {
+            // What the young person did or saw through their link names them as its actor.
+            let by_person = e.actor_id.is_none() && words::is_by_person(&e.summary);
+            let summary = words::without_person(&e.summary);
+            Row {
+                id: e.id,
+                at: ctx.datetime(&e.at),
+                actor: match e.actor_id.and_then(|a| names.get(&a).cloned()) {
+                    Some(name) => name,
+                    None if by_person => ctx.t("audit-actor-person"),
+                    None => ctx.t("audit-actor-none"),
+                },
+                action: ctx.t(&format!("audit-action-{}", e.action.replace('_', "-"))),
+                entity: words::subject(&ctx.tr, &e.entity, e.entity_id, &cases),
+                summary: words::summary(&ctx.tr, &e.entity, &summary, &cases),
+            }
         })
         .collect())
 }

@@ -24,6 +24,23 @@ pub fn leaver_ids(entity: &str, entity_id: Option<i64>, summary: &str) -> Vec<i6
     ids
 }
 
+/// The summary part that marks what the young person did or saw through their link.
+const BY_PERSON: &str = "person";
+
+/// Whether an entry records the young person's own step (their actor is themselves, 本人).
+pub fn is_by_person(summary: &str) -> bool {
+    summary.split("; ").any(|part| part == BY_PERSON)
+}
+
+/// A summary without the part that names the person as its actor (shown as the actor).
+pub fn without_person(summary: &str) -> String {
+    summary
+        .split("; ")
+        .filter(|part| *part != BY_PERSON)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// What an entry is about: the record by its case number, anything else by kind and number.
 pub fn subject(tr: &Tr, entity: &str, entity_id: Option<i64>, cases: &CaseNumbers) -> String {
     let kind = tr.t(&format!("audit-entity-{entity}"));

@@ -166,7 +166,17 @@ pub async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
 }
 
 #[handler]
-pub async fn logout(ctx: &Ctx) -> AppResult<Response> {
+pub async fn logout(ctx: &Ctx, req: &poem::Request) -> AppResult<Response> {
+    // A young person's session ends here too (their page's "sign out").
+    if let Some(cookie) = crate::youth::me::sign_out(ctx, req).await? {
+        let mut resp = see_other("/me/link?signed_out=1");
+        if let Ok(v) = cookie.parse() {
+            resp.headers_mut().insert(poem::http::header::SET_COOKIE, v);
+        }
+        if ctx.user.is_none() {
+            return Ok(resp);
+        }
+    }
     if let Some(user) = &ctx.user {
         let txn = db::begin_write(&ctx.app.db).await?;
         audit::record(

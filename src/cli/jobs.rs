@@ -75,7 +75,7 @@ pub(super) async fn demo(config: Config) -> Outcome {
         let db = db::connect_and_migrate(&config).await?;
         let now = Clock::system().now();
         let today = now.with_timezone(&config.time_zone).date_naive();
-        crate::leavers::queries::refresh_windows(&db, &config.window_rules, now).await?;
+        crate::leavers::windows::refresh_windows(&db, &config.window_rules, now).await?;
         crate::demo::load(&db, now, today, &config.window_rules).await
     }
     .await;

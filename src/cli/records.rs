@@ -14,7 +14,7 @@ pub(super) async fn import_leavers(config: Config, file: &std::path::Path) -> Ou
         let now = Clock::system().now();
         let today = now.with_timezone(&config.time_zone).date_naive();
         // Stored windows follow this run's settings before any record is added.
-        crate::leavers::queries::refresh_windows(&db, &config.window_rules, now).await?;
+        crate::leavers::windows::refresh_windows(&db, &config.window_rules, now).await?;
         crate::leavers::import::import(&db, now, today, None, &bytes, &config.window_rules).await
     }
     .await;

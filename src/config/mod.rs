@@ -74,6 +74,13 @@ pub struct Config {
     pub disclosure_days: u32,
     /// When the scheduled backup runs (`AFTERCARE_BACKUP_CRON`, 02:00 daily).
     pub backup_cron: String,
+    /// Days a young person's personal link works (`AFTERCARE_YOUTH_LINK_DAYS`, 30).
+    pub youth_link_days: u32,
+    /// Days before a person's contact cadence lapses that the `check_in` rule asks them how
+    /// they are (`AFTERCARE_CHECK_IN_BEFORE_DAYS`, 7).
+    pub check_in_before_days: u32,
+    /// The team's phone and address as shown to young people (`AFTERCARE_TEAM_CONTACT`).
+    pub team_contact: Option<String>,
 }
 
 /// Written by hand so that a logged `Config` never shows the passwords inside the
@@ -281,6 +288,13 @@ impl Config {
             )?,
             trusted_proxies: parse_networks(s, "TRUSTED_PROXIES")?,
             max_extension_years: parse_positive(s, "MAX_EXTENSION_YEARS", 5, 30)?,
+            youth_link_days: parse_positive(s, "YOUTH_LINK_DAYS", 30, 365)?,
+            check_in_before_days: parse_positive(s, "CHECK_IN_BEFORE_DAYS", 7, 365)?,
+            team_contact: s
+                .get("TEAM_CONTACT")
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.chars().take(500).collect()),
         })
     }
 
@@ -377,6 +391,8 @@ mod tests {
         );
         assert_eq!(c.window_rules, WindowRules::default());
         assert_eq!(c.no_contact_days, 60);
+        assert_eq!((c.youth_link_days, c.check_in_before_days), (30, 7));
+        assert_eq!(c.team_contact, None);
         assert_eq!(
             (c.login_client_max_failures, c.login_account_max_failures),
             (20, 50)

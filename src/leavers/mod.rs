@@ -10,6 +10,7 @@ pub mod rules;
 pub mod search;
 pub mod views;
 pub mod window;
+pub mod windows;
 
 use crate::web::guard::{ADMIN, ANY_ROLE, KEEPERS, require};
 use poem::{EndpointExt, Route, get, post};

@@ -167,20 +167,32 @@ pub fn render(
             tr.t_with("reminder-footer", &[("link", &state.config.base_url)]),
         )
     };
+    compose(to.language, subject, &greeting, &intro, &sections, &footer)
+}
+
+/// An email from its parts, as plain text and HTML in the digest's layout.
+pub fn compose(
+    lang: crate::i18n::Lang,
+    subject: String,
+    greeting: &str,
+    intro: &str,
+    sections: &[Section],
+    footer: &str,
+) -> anyhow::Result<Rendered> {
     let text = DigestText {
-        greeting: &greeting,
-        intro: &intro,
-        sections: &sections,
-        footer: &footer,
+        greeting,
+        intro,
+        sections,
+        footer,
     }
     .render()?;
     let html = DigestHtml {
-        lang: to.language.as_str(),
+        lang: lang.as_str(),
         subject: &subject,
-        greeting: &greeting,
-        intro: &intro,
-        sections: &sections,
-        footer: &footer,
+        greeting,
+        intro,
+        sections,
+        footer,
     }
     .render()?;
     Ok(Rendered {

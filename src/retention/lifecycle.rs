@@ -226,6 +226,8 @@ pub async fn anonymise(
         .filter(leavers::Column::Id.eq(l.id))
         .exec(txn)
         .await?;
+    // The person's own words through their link, and the contact details they proposed.
+    crate::youth::links::erase_person(txn, now, l.id).await?;
     consultations::Entity::update_many()
         .col_expr(consultations::Column::Summary, Expr::value(none.clone()))
         .filter(consultations::Column::LeaverId.eq(l.id))

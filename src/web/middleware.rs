@@ -50,8 +50,11 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
         let id = crate::auth::tokens::random_hex(8);
         req.extensions_mut().insert(RequestId(id.clone()));
         let method = req.method().clone();
-        // The path only: query strings can carry tokens.
-        let path = req.uri().path().to_string();
+        // The path only: query strings can carry tokens, and so does a personal link's path.
+        let path = match req.uri().path() {
+            p if p.starts_with("/y/") => "/y/…".to_string(),
+            p => p.to_string(),
+        };
         let started = Instant::now();
         let span = tracing::info_span!("request", request_id = %id);
         async move {
@@ -198,13 +201,25 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             },
             None => None,
         };
+        let path = req.uri().path().to_string();
+        let youth_path = crate::youth::session::is_youth_path(&path);
         let lang = match &user {
             Some(u) => u.language,
             None => session
                 .get::<String>(SESSION_LANG)
                 .and_then(|l| Lang::parse(&l))
-                .unwrap_or_else(|| browser_language(&req)),
+                // A young person's pages speak Japanese unless they switch (DESIGN 2.9).
+                .unwrap_or_else(|| {
+                    if youth_path && path != "/logout" && path != "/language" {
+                        Lang::Ja
+                    } else {
+                        browser_language(&req)
+                    }
+                }),
         };
+        // A browser holding a young person's session sees only their pages: every staff path
+        // answers as if it did not exist.
+        let youth_only = user.is_none() && !youth_path && crate::youth::session::has_cookie(&req);
         let flashes = if req.method() == Method::GET {
             let f: Vec<Flash> = session.get(SESSION_FLASH).unwrap_or_default();
             if !f.is_empty() {
@@ -242,6 +257,9 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             client: client_address(&req, &self.state.config.trusted_proxies),
         });
 
+        if youth_only {
+            return Ok(error_page(&ctx, &AppError::NotFound.into()));
+        }
         if req.method() == Method::POST {
             match csrf_is_valid(&mut req, &binding).await {
                 Ok(true) => {}
@@ -285,6 +303,14 @@ pub fn error_page(ctx: &Ctx, err: &poem::Error) -> Response {
             serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
         );
         return super::render::see_other(&target);
+    }
+    if let Some(AppError::LinkEnded) = app_err {
+        let mut resp = super::render::see_other("/me/link?ended=1");
+        let cookie = crate::youth::session::clear_cookie(ctx.app.config.cookie_secure);
+        if let Ok(v) = cookie.parse() {
+            resp.headers_mut().insert(header::SET_COOKIE, v);
+        }
+        return resp;
     }
     // A malformed id in the path names no record.
     let status = if err.is::<poem::error::ParsePathError>() {

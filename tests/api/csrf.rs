@@ -214,6 +214,11 @@ pub fn post_routes(
                 ("confirm", "yes".into()),
             ],
         ),
+        (
+            format!("/leavers/{leaver_id}/link"),
+            vec![("handover", "show".into())],
+        ),
+        (format!("/leavers/{leaver_id}/link/revoke"), vec![]),
     ]
 }
 

@@ -30,3 +30,4 @@ mod setup;
 mod smtp;
 mod upgrade;
 mod users;
+mod youth;

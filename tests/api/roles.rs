@@ -13,6 +13,8 @@ enum Access {
     Keepers,
     Finance,
     Admin,
+    /// The young person's own pages: only their link's session opens them.
+    Person,
 }
 
 fn get_routes(
@@ -75,6 +77,10 @@ fn get_routes(
         ("/leavers/new".into(), Access::Keepers),
         (format!("/leavers/{leaver_id}"), Access::AnyRole),
         (format!("/leavers/{leaver_id}/edit"), Access::Keepers),
+        ("/me".into(), Access::Person),
+        (format!("/me/plans/{plan_id}"), Access::Person),
+        ("/me/link".into(), Access::Public),
+        (format!("/y/{}", "0".repeat(64)), Access::Person),
     ]
 }
 
@@ -119,6 +125,7 @@ fn allowed(access: Access, role: Role) -> bool {
         Access::Keepers => role != Role::Finance,
         Access::Finance => role == Role::Finance,
         Access::Admin => role == Role::Admin,
+        Access::Person => false,
     }
 }
 
@@ -155,6 +162,7 @@ async fn every_get_route_answers_each_role_as_declared() {
         match access {
             Access::SetupOnly => assert_eq!(page.status, 404, "anonymous GET {path}"),
             Access::Public => assert_eq!(page.status, 200, "anonymous GET {path}"),
+            Access::Person => page.assert_redirect_to("/me/link?ended=1"),
             _ => page.assert_redirect_to(&format!(
                 "/login?{}",
                 serde_urlencoded::to_string([("next", path.as_str())]).unwrap()
@@ -176,6 +184,8 @@ async fn every_get_route_answers_each_role_as_declared() {
                 // A signed-in user asking for the sign-in page goes home.
                 (Access::Public, "/login") => 303,
                 (Access::SetupOnly, _) => 404,
+                // Staff have no session of a young person's: they are offered a new link.
+                (Access::Person, _) => 303,
                 // A draft plan exists: starting one opens it instead.
                 (a, p) if allowed(a, role) && p.ends_with("/plans/new") => 303,
                 (a, _) if allowed(a, role) => 200,
@@ -259,4 +269,67 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
         .unwrap()
         .unwrap();
     assert!(t.active && t.version == 1 && t.role == Role::Coordinator);
+}
+
+#[tokio::test]
+async fn a_young_persons_link_reaches_only_their_own_pages() {
+    let app = spawn_app().await;
+    let (staff, target) = app.signed_in(Role::Coordinator).await;
+    let leaver = app.create_leaver("SP-1", Some(target.id), &[]).await;
+    let consultation = app
+        .record_consultation(
+            leaver.id,
+            target.id,
+            "2026-11-20T10:00",
+            "held",
+            "phone",
+            None,
+        )
+        .await;
+    let allowance = app.create_allowance(leaver.id, target.id).await;
+    let extension = app.create_extension(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
+    let token = crate::youth::show_link(&staff, leaver.id).await;
+    let person = crate::youth::opened(&app, &token).await;
+    let ids = (
+        target.id,
+        leaver.id,
+        consultation.id,
+        allowance.id,
+        extension.id,
+        plan.id,
+    );
+    for (path, access) in get_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+        let page = person.get(&path).await;
+        let open_to_all = path.starts_with("/healthz") || path.starts_with("/static/");
+        let expected = if open_to_all || path == "/me" || path == "/me/link" {
+            200
+        } else if path.starts_with("/me/plans/") {
+            // A draft plan is not the person's to see.
+            404
+        } else if path.starts_with("/y/") {
+            303
+        } else {
+            404
+        };
+        assert_eq!(
+            page.status.as_u16(),
+            expected,
+            "person GET {path} ({access:?})"
+        );
+    }
+    let audit_before = app.audit_rows().await.len();
+    for (path, fields) in post_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+        if path == "/logout" || path == "/language" {
+            continue;
+        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = person.submit("/me", &path, &fields).await;
+        assert_eq!(page.status, 404, "person POST {path}");
+    }
+    assert_eq!(
+        app.audit_rows().await.len(),
+        audit_before + post_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5).len() - 2,
+        "only the views of /me were recorded"
+    );
 }

@@ -139,6 +139,8 @@ pub struct ShowPage<'a> {
     hold: Option<(String, String)>,
     hold_reasons: Vec<(&'static str, String)>,
     release_reasons: Vec<(&'static str, String)>,
+    /// The young person's link and what they said through it (those who keep the register).
+    youth: Option<crate::youth::panel::Panel>,
 }
 
 pub async fn show_page<'a>(
@@ -249,8 +251,14 @@ pub async fn show_page<'a>(
     } else {
         None
     };
+    let youth = if can_keep(ctx) {
+        Some(crate::youth::panel::panel(ctx, &l).await?)
+    } else {
+        None
+    };
     Ok(ShowPage {
         ctx,
+        youth,
         id: l.id,
         name: full_name(&l),
         case_number: l.case_number,

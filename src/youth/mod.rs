@@ -1,0 +1,31 @@
+//! The young person's own door (DESIGN 2.9): the personal link a coordinator hands over, the
+//! session it opens for that one person, and their pages under `/me`.
+pub mod email;
+pub mod handover;
+pub mod links;
+pub mod me;
+pub mod panel;
+pub mod session;
+
+use poem::{EndpointExt, Route, get, post};
+
+use crate::web::guard::{KEEPERS, require};
+
+/// Every path of the young person's link: those who keep the register hand links over and
+/// end them; the person's own pages answer only to their session (see [`session::Me`]), and
+/// a browser holding such a session reaches no other path (the page context answers 404).
+pub fn mount(route: Route) -> Route {
+    route
+        .at(
+            "/leavers/:id/link",
+            post(handover::send_or_show).with(require(KEEPERS)),
+        )
+        .at(
+            "/leavers/:id/link/revoke",
+            post(handover::revoke).with(require(KEEPERS)),
+        )
+        .at("/y/:token", get(me::open))
+        .at("/me", get(me::page))
+        .at("/me/plans/:id", get(me::plan))
+        .at("/me/link", get(me::link_form))
+}

@@ -1,0 +1,382 @@
+//! The young person's link (DESIGN 2.9): handing it over, the session it opens for that one
+//! person, its scope, its end (a new link, revoking, closing, expiry, idle time) and the
+//! audit of what the person sees.
+use aftercare::roles::Role;
+use reqwest::StatusCode;
+use sea_orm::{EntityTrait, QueryOrder};
+
+use crate::helpers::{Browser, TestApp, TestUser, between, spawn_app, spawn_app_with};
+
+/// The token of the link a "show" page displays.
+fn shown_token(body: &str) -> String {
+    let url = between(body, "<code>", "</code>").expect("the page shows the link");
+    url.rsplit("/y/").next().unwrap().to_string()
+}
+
+/// A coordinator's browser, the coordinator, and a record assigned to them.
+async fn coordinator_with_person(app: &TestApp) -> (Browser, TestUser, entity::leavers::Model) {
+    let (browser, coordinator) = app.signed_in(Role::Coordinator).await;
+    let l = app
+        .create_leaver("A-100", Some(coordinator.id), &[("given_name", "Hanako")])
+        .await;
+    (browser, coordinator, l)
+}
+
+/// Shows a new link for the person and returns its token.
+pub async fn show_link(staff: &Browser, leaver_id: i32) -> String {
+    let page = staff
+        .submit(
+            &format!("/leavers/{leaver_id}"),
+            &format!("/leavers/{leaver_id}/link"),
+            &[("handover", "show")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    shown_token(&page.body)
+}
+
+/// A fresh browser that opened the link.
+pub async fn opened(app: &TestApp, token: &str) -> Browser {
+    let person = app.browser();
+    let page = person.get(&format!("/y/{token}")).await;
+    page.assert_redirect_to("/me");
+    assert!(person.cookie("aftercare_me").is_some());
+    person
+}
+
+async fn outbox(app: &TestApp) -> Vec<entity::outbox::Model> {
+    entity::outbox::Entity::find()
+        .order_by_asc(entity::outbox::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_shown_link_opens_the_persons_own_page() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let page = staff
+        .submit(
+            &format!("/leavers/{}", l.id),
+            &format!("/leavers/{}/link", l.id),
+            &[("handover", "show")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.headers.get("cache-control").unwrap(),
+        "no-store",
+        "the link is shown once"
+    );
+    assert!(page.body.contains("<svg"), "a QR code drawn on the server");
+    let token = shown_token(&page.body);
+    assert_eq!(token.len(), 64, "256 random bits");
+    // Only a digest is stored.
+    let stored = entity::youth_links::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].token_hash, token);
+    assert!(!stored[0].token_hash.contains(&token));
+
+    let person = opened(&app, &token).await;
+    let me = person.get("/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(me.body.contains("Hanako"), "{}", me.body);
+    assert!(
+        me.body
+            .contains(&format!("{} user", coordinator_role_name()))
+    );
+    assert!(me.body.contains("lang=\"ja\""), "Japanese by default");
+    assert!(
+        !me.body.contains(&l.case_number),
+        "no case number on their page"
+    );
+    let _ = coordinator;
+
+    // The leaver page says a link is in force.
+    let record = staff.get(&format!("/leavers/{}", l.id)).await;
+    assert!(
+        between(&record.body, "youth-link-state\">", "</p>")
+            .unwrap()
+            .contains("Link in force until"),
+        "{}",
+        record.body
+    );
+}
+
+fn coordinator_role_name() -> &'static str {
+    Role::Coordinator.as_str()
+}
+
+#[tokio::test]
+async fn the_link_reaches_no_staff_page_and_no_other_persons_data() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let other = app.create_leaver("B-200", Some(coordinator.id), &[]).await;
+    let other_plan = app.create_plan_with_goal(other.id, coordinator.id).await;
+    let own_draft = app.create_plan(l.id, coordinator.id).await;
+    let allowance = app.create_allowance(l.id, coordinator.id).await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+
+    for path in [
+        "/".to_string(),
+        "/login".into(),
+        "/setup".into(),
+        "/account".into(),
+        "/leavers".into(),
+        format!("/leavers/{}", l.id),
+        format!("/leavers/{}", other.id),
+        format!("/plans/{}", own_draft.id),
+        format!("/allowances/{}", allowance.id),
+        "/admin/users".into(),
+        "/payments".into(),
+        "/reports/annual".into(),
+    ] {
+        let page = person.get(&path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Another person's plan, and the person's own draft, are not theirs to see.
+    for id in [other_plan.id, own_draft.id] {
+        let page = person.get(&format!("/me/plans/{id}")).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "plan {id}");
+    }
+    // A staff form posted from the person's browser, with a valid token, is not found either.
+    let token_field = person.get("/me").await.csrf_token();
+    let page = person
+        .post_raw(
+            &format!("/leavers/{}/link", other.id),
+            &[("csrf_token", &token_field), ("handover", "show")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        entity::youth_links::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "no link made for the other person"
+    );
+    // Without the link, /me leads to "send me a new link".
+    let stranger = app.browser();
+    stranger
+        .get("/me")
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+}
+
+#[tokio::test]
+async fn a_new_link_revoking_and_closing_each_end_the_link_at_once() {
+    let app = spawn_app().await;
+    let (staff, _, l) = coordinator_with_person(&app).await;
+    let first = show_link(&staff, l.id).await;
+    let person = opened(&app, &first).await;
+    assert_eq!(person.get("/me").await.status, StatusCode::OK);
+
+    // A new link ends the old one and the page it opened.
+    let second = show_link(&staff, l.id).await;
+    person
+        .get("/me")
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+    app.browser()
+        .get(&format!("/y/{first}"))
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+    let person = opened(&app, &second).await;
+    assert_eq!(person.get("/me").await.status, StatusCode::OK);
+
+    // Revoking ends it.
+    let page = staff
+        .submit(
+            &format!("/leavers/{}", l.id),
+            &format!("/leavers/{}/link/revoke", l.id),
+            &[],
+        )
+        .await;
+    page.assert_redirect_to(&format!("/leavers/{}#youth-link", l.id));
+    person
+        .get("/me")
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+    app.browser()
+        .get(&format!("/y/{second}"))
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+    let audit = app.audit_rows().await;
+    assert!(
+        audit
+            .iter()
+            .any(|(action, entity, id, _, _)| action == "revoke_link"
+                && entity == "leaver"
+                && *id == Some(l.id.into())),
+        "{audit:?}"
+    );
+
+    // Closing the record ends it.
+    let third = show_link(&staff, l.id).await;
+    let person = opened(&app, &third).await;
+    app.close_leaver(l.id, "2026-11-25").await;
+    person
+        .get("/me")
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+    app.browser()
+        .get(&format!("/y/{third}"))
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+    // And a closed record gets no new link.
+    let record = staff.get(&format!("/leavers/{}", l.id)).await;
+    assert!(!record.body.contains("name=\"handover\""));
+}
+
+#[tokio::test]
+async fn a_link_expires_after_its_days_and_a_session_after_thirty_idle_minutes() {
+    let app = spawn_app_with(&[("AFTERCARE_YOUTH_LINK_DAYS", "2")]).await;
+    let (staff, _, l) = coordinator_with_person(&app).await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+
+    app.clock.advance(chrono::Duration::minutes(29));
+    assert_eq!(person.get("/me").await.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(29));
+    assert_eq!(
+        person.get("/me").await.status,
+        StatusCode::OK,
+        "used within the half hour: still open"
+    );
+    app.clock.advance(chrono::Duration::minutes(30));
+    person
+        .get("/me")
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+    assert!(
+        person.cookie("aftercare_me").is_none(),
+        "the ended session's cookie is removed"
+    );
+
+    // Within its days the link opens a new session; after them, it does not.
+    let person = opened(&app, &token).await;
+    assert_eq!(person.get("/me").await.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::days(2));
+    app.browser()
+        .get(&format!("/y/{token}"))
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+    person
+        .get("/me")
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+}
+
+#[tokio::test]
+async fn emailing_the_link_needs_consent_and_an_address_and_carries_no_case_content() {
+    let app = spawn_app_with(&[("AFTERCARE_TEAM_CONTACT", "011-555-0101")]).await;
+    let (staff, coordinator) = app.signed_in(Role::Coordinator).await;
+    let without = app
+        .create_leaver("N-1", Some(coordinator.id), &[("contact_consent", "")])
+        .await;
+    let page = staff.get(&format!("/leavers/{}", without.id)).await;
+    assert!(!page.body.contains("value=\"email\""), "no email button");
+    let page = staff
+        .submit(
+            &format!("/leavers/{}", without.id),
+            &format!("/leavers/{}/link", without.id),
+            &[("handover", "email")],
+        )
+        .await;
+    page.assert_redirect_to(&format!("/leavers/{}#youth-link", without.id));
+    assert!(
+        outbox(&app).await.is_empty(),
+        "nothing sent without consent"
+    );
+    assert!(
+        entity::youth_links::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let with = app
+        .create_leaver("Y-2", Some(coordinator.id), &[("given_name", "Yui")])
+        .await;
+    let page = staff
+        .submit(
+            &format!("/leavers/{}", with.id),
+            &format!("/leavers/{}/link", with.id),
+            &[("handover", "email")],
+        )
+        .await;
+    page.assert_redirect_to(&format!("/leavers/{}#youth-link", with.id));
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 1);
+    let email = &sent[0];
+    assert_eq!(email.to_address, "hanako@example.jp");
+    assert_eq!(email.subject, "アフターケアチームのあなたのページ");
+    assert!(email.body_text.contains("Yuiさん"));
+    assert!(
+        email.body_text.contains("011-555-0101"),
+        "the team's contact"
+    );
+    assert!(!email.body_text.contains("Y-2"), "no case number");
+    assert!(
+        !email.body_text.contains("Sapporo station"),
+        "no case content"
+    );
+    let token = email
+        .body_text
+        .split("/y/")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(64)
+        .collect::<String>();
+    let person = opened(&app, &token).await;
+    assert!(person.get("/me").await.body.contains("Yui"));
+}
+
+#[tokio::test]
+async fn what_the_person_sees_is_logged_with_them_as_its_actor() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let plan = app.create_plan_with_goal(l.id, coordinator.id).await;
+    let agreed = staff
+        .submit(
+            &format!("/plans/{}", plan.id),
+            &format!("/plans/{}/agree", plan.id),
+            &[
+                ("agreed_on", "2026-11-25"),
+                ("version", &plan.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(agreed.status, StatusCode::SEE_OTHER, "{}", agreed.body);
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    let me = person.get("/me").await;
+    assert!(me.body.contains(&format!("/me/plans/{}", plan.id)));
+    let shown = person.get(&format!("/me/plans/{}", plan.id)).await;
+    assert_eq!(shown.status, StatusCode::OK);
+
+    let audit = app.audit_rows().await;
+    let views: Vec<_> = audit
+        .iter()
+        .filter(|(action, _, id, actor, _)| {
+            action == "view" && *id == Some(l.id.into()) && actor.is_none()
+        })
+        .map(|(_, _, _, _, summary)| summary.as_str())
+        .collect();
+    assert_eq!(
+        views,
+        ["/me; person", &format!("/me/plans/{}; person", plan.id)]
+    );
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let log = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
+    assert!(log.body.contains("The person themselves"), "{}", log.body);
+}
