@@ -273,6 +273,8 @@ pub struct TimelineLine {
     pub channel: consultations::Channel,
     pub summary: Option<String>,
     pub next_follow_up_on: Option<NaiveDate>,
+    /// The young person's answer, for a planned appointment.
+    pub response: Option<consultations::Response>,
 }
 
 /// A leaver's consultations for the timeline: planned appointments first (soonest first),
@@ -291,6 +293,7 @@ pub async fn timeline(
             C::Channel,
             C::Summary,
             C::NextFollowUpOn,
+            C::Response,
         ])
         .filter(C::LeaverId.eq(leaver_id))
         .order_by_desc(C::HeldAt)

@@ -86,6 +86,38 @@ struct DashboardPage<'a> {
     chart: Option<ChartView>,
     finance: Option<FinanceView>,
     backup: Option<String>,
+    /// What young people said through their link, waiting for someone (urgent first).
+    answers: Vec<AnswerLine>,
+}
+
+pub struct AnswerLine {
+    pub id: i32,
+    pub href: String,
+    pub who: String,
+    pub what: String,
+    pub when: String,
+    pub urgent: bool,
+}
+
+/// The open answers of the scope, recorded as a view of the people they name.
+async fn answer_lines(ctx: &Ctx, scope: Scope) -> AppResult<Vec<AnswerLine>> {
+    use crate::youth::answers;
+    let open = answers::open_answers(&ctx.app.db, scope).await?;
+    let mut ids: Vec<i32> = open.iter().map(|a| a.leaver_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ctx.audit_view(ids).await?;
+    Ok(open
+        .into_iter()
+        .map(|a| AnswerLine {
+            id: a.id,
+            href: format!("/leavers/{}#youth-answers", a.leaver_id),
+            who: format!("{} {} {}", a.case_number, a.family_name, a.given_name),
+            what: ctx.t(&a.kind.message_id()),
+            when: ctx.datetime(&a.created_at),
+            urgent: answers::is_urgent(a.kind),
+        })
+        .collect())
 }
 
 /// The last scheduled backup, and whether it was written and verified (admins).
@@ -389,12 +421,12 @@ pub async fn show(ctx: &Ctx) -> AppResult<Response> {
         Role::Admin => Some(Scope::Team),
         Role::Finance => None,
     };
-    let (widgets, chart) = match scope {
+    let (widgets, chart, answers) = match scope {
         Some(scope) => {
             let (w, c) = widgets(ctx, scope).await?;
-            (w, Some(c))
+            (w, Some(c), answer_lines(ctx, scope).await?)
         }
-        None => (Vec::new(), None),
+        None => (Vec::new(), None, Vec::new()),
     };
     render(&DashboardPage {
         ctx,
@@ -408,6 +440,7 @@ pub async fn show(ctx: &Ctx) -> AppResult<Response> {
         intro: ctx.t(intro_id),
         widgets,
         chart,
+        answers,
         backup: if user.role == Role::Admin {
             Some(backup_line(ctx).await?)
         } else {

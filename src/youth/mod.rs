@@ -1,10 +1,12 @@
 //! The young person's own door (DESIGN 2.9): the personal link a coordinator hands over, the
 //! session it opens for that one person, and their pages under `/me`.
+pub mod answers;
 pub mod email;
 pub mod handover;
 pub mod links;
 pub mod me;
 pub mod panel;
+pub mod respond;
 pub mod session;
 
 use poem::{EndpointExt, Route, get, post};
@@ -28,4 +30,13 @@ pub fn mount(route: Route) -> Route {
         .at("/me", get(me::page))
         .at("/me/plans/:id", get(me::plan))
         .at("/me/link", get(me::link_form))
+        .at("/me/appointments/:id/respond", post(respond::respond))
+        .at(
+            "/me/check-in",
+            get(respond::check_in_form).post(respond::check_in),
+        )
+        .at(
+            "/check-ins/:id/acknowledge",
+            post(respond::acknowledge).with(require(KEEPERS)),
+        )
 }

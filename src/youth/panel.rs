@@ -2,7 +2,11 @@
 //! whether a link is in force, until when, how it was handed over, and what can be done.
 use entity::leavers;
 
-use crate::{error::AppResult, web::context::Ctx, youth::links};
+use crate::{
+    error::AppResult,
+    web::context::Ctx,
+    youth::{answers, links},
+};
 
 pub struct Panel {
     /// "Link in force until …, sent by email" or "no link".
@@ -12,6 +16,50 @@ pub struct Panel {
     pub can_email: bool,
     /// Closed or anonymised records get no link.
     pub can_issue: bool,
+    /// What the person said through the link, newest first.
+    pub answers: Vec<AnswerRow>,
+}
+
+/// One thing the person said, as the leaver page and the dashboard list it.
+pub struct AnswerRow {
+    pub id: i32,
+    pub leaver_id: i32,
+    pub when: String,
+    pub what: String,
+    pub message: String,
+    pub urgent: bool,
+    /// Waiting for someone to acknowledge it.
+    pub open: bool,
+    /// Who acknowledged it, and when (empty while open).
+    pub acknowledged: String,
+}
+
+/// The rows of a list of answers, in the reader's language.
+pub async fn answer_rows(
+    ctx: &Ctx,
+    items: Vec<entity::check_ins::Model>,
+) -> AppResult<Vec<AnswerRow>> {
+    let names = crate::audit::queries::actor_names(&ctx.app.db).await?;
+    Ok(items
+        .into_iter()
+        .map(|a| AnswerRow {
+            id: a.id,
+            leaver_id: a.leaver_id,
+            when: ctx.datetime(&a.created_at),
+            what: ctx.t(&a.kind.message_id()),
+            message: a.message.unwrap_or_default(),
+            urgent: answers::is_urgent(a.kind),
+            open: a.acknowledged_at.is_none(),
+            acknowledged: match (a.acknowledged_at, a.acknowledged_by) {
+                (Some(at), Some(by)) => format!(
+                    "{} · {}",
+                    names.get(&by).cloned().unwrap_or_default(),
+                    ctx.datetime(&at)
+                ),
+                _ => String::new(),
+            },
+        })
+        .collect())
 }
 
 pub async fn panel(ctx: &Ctx, l: &leavers::Model) -> AppResult<Panel> {
@@ -35,5 +83,6 @@ pub async fn panel(ctx: &Ctx, l: &leavers::Model) -> AppResult<Panel> {
         active: current.is_some(),
         can_email: super::handover::can_email(l),
         can_issue: l.status != leavers::Status::Closed && l.anonymised_on.is_none(),
+        answers: answer_rows(ctx, answers::of_person(&ctx.app.db, l.id).await?).await?,
     })
 }

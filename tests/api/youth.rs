@@ -380,3 +380,280 @@ async fn what_the_person_sees_is_logged_with_them_as_its_actor() {
     let log = admin.get(&format!("/leavers/{}/access-log", l.id)).await;
     assert!(log.body.contains("The person themselves"), "{}", log.body);
 }
+
+async fn check_ins(app: &TestApp) -> Vec<entity::check_ins::Model> {
+    entity::check_ins::Entity::find()
+        .order_by_asc(entity::check_ins::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+async fn consultation(app: &TestApp, id: i32) -> entity::consultations::Model {
+    entity::consultations::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn answers_to_appointments_are_stored_and_reach_the_coordinator() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let other = app.create_leaver("B-200", Some(coordinator.id), &[]).await;
+    let planned = app
+        .record_consultation(
+            l.id,
+            coordinator.id,
+            "2026-11-27T10:00",
+            "planned",
+            "in_person",
+            None,
+        )
+        .await;
+    let past = app
+        .record_consultation(
+            l.id,
+            coordinator.id,
+            "2026-11-20T10:00",
+            "planned",
+            "phone",
+            None,
+        )
+        .await;
+    let theirs = app
+        .record_consultation(
+            other.id,
+            coordinator.id,
+            "2026-11-27T11:00",
+            "planned",
+            "phone",
+            None,
+        )
+        .await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    let me = person.get("/me").await;
+    assert!(
+        me.body
+            .contains(&format!("/me/appointments/{}/respond", planned.id))
+    );
+    assert!(
+        !me.body
+            .contains(&format!("/me/appointments/{}/respond", past.id))
+    );
+
+    let respond = |id: i32, answer: &'static str| {
+        let person = &person;
+        async move {
+            person
+                .submit(
+                    "/me",
+                    &format!("/me/appointments/{id}/respond"),
+                    &[("response", answer)],
+                )
+                .await
+        }
+    };
+    respond(planned.id, "coming")
+        .await
+        .assert_redirect_to("/me#appointments");
+    let c = consultation(&app, planned.id).await;
+    assert_eq!(c.response, Some(entity::consultations::Response::Coming));
+    assert_eq!(
+        c.version, planned.version,
+        "the coordinator's form does not go stale"
+    );
+    assert!(check_ins(&app).await.is_empty(), "coming needs nobody");
+    let record = staff.get(&format!("/leavers/{}", l.id)).await;
+    assert!(
+        record.body.contains("Their answer: I&#39;ll come"),
+        "{}",
+        record.body
+    );
+    assert!(
+        person
+            .get("/me")
+            .await
+            .body
+            .contains("あなたの返事: 行きます")
+    );
+
+    // Another person's appointment, a past one, or an answer not on the list: nothing stored.
+    assert_eq!(
+        respond(theirs.id, "coming").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        respond(past.id, "coming").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(consultation(&app, theirs.id).await.response, None);
+    assert_eq!(
+        respond(planned.id, "maybe").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // "I can't come" waits on the dashboard, with no email at once.
+    respond(planned.id, "not_coming").await;
+    assert_eq!(
+        consultation(&app, planned.id).await.response,
+        Some(entity::consultations::Response::NotComing)
+    );
+    assert!(outbox(&app).await.is_empty());
+    let dashboard = staff.get("/").await;
+    let answers = between(&dashboard.body, "id=\"youth-answers\"", "</section>").unwrap();
+    assert!(
+        answers.contains("A-100") && answers.contains("I can&#39;t come"),
+        "{answers}"
+    );
+
+    // "Please call me" is emailed to the coordinator at once.
+    respond(planned.id, "call_me").await;
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to_address, coordinator.email);
+    assert!(sent[0].subject.contains("A-100") && sent[0].subject.contains("Please call me"));
+    let open = check_ins(&app).await;
+    assert_eq!(open.len(), 2);
+    assert!(open.iter().all(|a| a.acknowledged_at.is_none()));
+    let audit = app.audit_rows().await;
+    assert!(
+        audit
+            .iter()
+            .any(|(action, entity, id, actor, summary)| action == "respond"
+                && entity == "consultation"
+                && *id == Some(planned.id.into())
+                && actor.is_none()
+                && summary.ends_with("; person"))
+    );
+}
+
+#[tokio::test]
+async fn a_check_in_is_a_self_reported_contact_and_need_help_alerts_without_the_message() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    let form = person.get("/me/check-in").await;
+    assert_eq!(form.status, StatusCode::OK);
+
+    // Every mistake at once, and what was typed is kept.
+    let long = "あ".repeat(2001);
+    let refused = person
+        .submit("/me/check-in", "/me/check-in", &[("message", &long)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"feeling-error\""));
+    assert!(refused.body.contains("id=\"message-error\""));
+    assert!(refused.body.contains(&long));
+    assert!(check_ins(&app).await.is_empty());
+
+    // "I'm OK": a self-reported contact, not a held consultation; nobody needs to act.
+    person
+        .submit("/me/check-in", "/me/check-in", &[("feeling", "ok")])
+        .await
+        .assert_redirect_to("/me");
+    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.last_self_report_at, Some(app.clock.now()));
+    assert_eq!(stored.last_held_at, None, "not a held consultation");
+    assert!(check_ins(&app).await[0].acknowledged_at.is_some());
+    let record = staff.get(&format!("/leavers/{}", l.id)).await;
+    let timeline = between(&record.body, "class=\"timeline\"", "</ol>").unwrap();
+    assert!(
+        timeline.contains("Self-reported contact") && timeline.contains("Message"),
+        "{timeline}"
+    );
+    assert!(outbox(&app).await.is_empty());
+
+    // "I need help": the coordinator is emailed at once, without the person's words.
+    app.clock.advance(chrono::Duration::minutes(5));
+    person
+        .submit(
+            "/me/check-in",
+            "/me/check-in",
+            &[
+                ("feeling", "need_help"),
+                ("message", "I lost my job and the rent is due"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/me");
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to_address, coordinator.email);
+    assert!(
+        !sent[0].body_text.contains("rent"),
+        "no message text in the email"
+    );
+    assert!(!sent[0].body_html.contains("rent"));
+    let record = staff.get(&format!("/leavers/{}", l.id)).await;
+    assert!(record.body.contains("I lost my job and the rent is due"));
+    let dashboard = staff.get("/").await;
+    let answers = between(&dashboard.body, "id=\"youth-answers\"", "</section>").unwrap();
+    assert!(answers.contains("urgent") && answers.contains("I need help"));
+
+    // Acknowledged: audited, and off the dashboard.
+    let open = check_ins(&app)
+        .await
+        .into_iter()
+        .find(|a| a.acknowledged_at.is_none())
+        .unwrap();
+    staff
+        .submit(
+            "/",
+            &format!("/check-ins/{}/acknowledge", open.id),
+            &[("next", "/")],
+        )
+        .await
+        .assert_redirect_to("/");
+    assert!(!staff.get("/").await.body.contains("id=\"youth-answers\""));
+    let audit = app.audit_rows().await;
+    assert!(
+        audit
+            .iter()
+            .any(|(action, entity, id, actor, _)| action == "acknowledge"
+                && entity == "check_in"
+                && *id == Some(open.id.into())
+                && *actor == Some(coordinator.id))
+    );
+    assert!(
+        audit
+            .iter()
+            .all(|(_, _, _, _, summary)| !summary.contains("rent")),
+        "the audit keeps no message text"
+    );
+}
+
+#[tokio::test]
+async fn please_contact_me_reaches_the_administrators_when_no_coordinator_can_receive_it() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let (admin, admin_user) = app.signed_in(Role::Admin).await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    admin
+        .post(
+            &format!("/admin/users/{}/deactivate", coordinator.id),
+            &[("version", "1")],
+        )
+        .await
+        .assert_redirect_to("/admin/users");
+    person
+        .submit("/me", "/me/check-in", &[("feeling", "contact_me")])
+        .await
+        .assert_redirect_to("/me");
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to_address, admin_user.email);
+    let dashboard = admin.get("/").await;
+    assert!(
+        between(&dashboard.body, "id=\"youth-answers\"", "</section>")
+            .unwrap()
+            .contains("Please contact me")
+    );
+}

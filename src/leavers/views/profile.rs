@@ -50,6 +50,8 @@ pub struct TimelineEntry {
     pub summary: String,
     pub follow_up: String,
     pub editable: bool,
+    /// The young person's answer to a planned appointment, in words.
+    pub answer: String,
 }
 
 /// A consultation timeline with what the page's summary says about it.
@@ -75,32 +77,71 @@ async fn timeline(ctx: &Ctx, leaver_id: i32) -> AppResult<Contact> {
     let quiet_days = last_held.map(|t| (now - t).num_days());
     let ids: Vec<i32> = items.iter().map(|c| c.id).collect();
     let mut topics = cq::topics_of(&ctx.app.db, &ids).await?;
-    let entries = items
+    let mut entries: Vec<(chrono::DateTime<chrono::Utc>, TimelineEntry)> = items
         .into_iter()
-        .map(|c| TimelineEntry {
-            id: c.id,
-            when: ctx.datetime(&c.held_at),
-            status: ctx.t(&c.status.message_id()),
-            editable: c.status != CStatus::Cancelled,
-            status_code: c.status.as_str().to_string(),
-            channel: ctx.t(&c.channel.message_id()),
-            topics: topics
-                .remove(&c.id)
-                .unwrap_or_default()
-                .iter()
-                .map(|t| ctx.t(&t.message_id()))
-                .collect::<Vec<_>>()
-                .join(match ctx.tr.lang {
-                    crate::i18n::Lang::En => ", ",
-                    crate::i18n::Lang::Ja => "、",
-                }),
-            summary: c.summary.unwrap_or_default(),
-            follow_up: c
-                .next_follow_up_on
-                .map(|d| ctx.tr.date(d))
-                .unwrap_or_default(),
+        .map(|c| {
+            (
+                c.held_at,
+                TimelineEntry {
+                    id: c.id,
+                    when: ctx.datetime(&c.held_at),
+                    status: ctx.t(&c.status.message_id()),
+                    editable: c.status != CStatus::Cancelled,
+                    status_code: c.status.as_str().to_string(),
+                    channel: ctx.t(&c.channel.message_id()),
+                    topics: topics
+                        .remove(&c.id)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|t| ctx.t(&t.message_id()))
+                        .collect::<Vec<_>>()
+                        .join(match ctx.tr.lang {
+                            crate::i18n::Lang::En => ", ",
+                            crate::i18n::Lang::Ja => "、",
+                        }),
+                    summary: c.summary.unwrap_or_default(),
+                    follow_up: c
+                        .next_follow_up_on
+                        .map(|d| ctx.tr.date(d))
+                        .unwrap_or_default(),
+                    answer: c
+                        .response
+                        .map(|r| ctx.t(&format!("me-answer-{}", r.as_str().replace('_', "-"))))
+                        .unwrap_or_default(),
+                },
+            )
         })
         .collect();
+    // The person's own check-ins: self-reported contacts by message, newest first with the rest.
+    entries.extend(
+        crate::youth::answers::of_person(&ctx.app.db, leaver_id)
+            .await?
+            .into_iter()
+            .filter(|a| crate::youth::answers::is_check_in(a.kind))
+            .map(|a| {
+                (
+                    a.created_at,
+                    TimelineEntry {
+                        id: a.id,
+                        when: ctx.datetime(&a.created_at),
+                        status: ctx.t("youth-self-reported"),
+                        status_code: "self-reported".into(),
+                        channel: ctx.t(&entity::consultations::Channel::Message.message_id()),
+                        topics: ctx.t(&a.kind.message_id()),
+                        summary: a.message.unwrap_or_default(),
+                        follow_up: String::new(),
+                        editable: false,
+                        answer: String::new(),
+                    },
+                )
+            }),
+    );
+    // Planned appointments stay first, soonest first; the rest newest first.
+    let (planned, mut rest): (Vec<_>, Vec<_>) = entries
+        .into_iter()
+        .partition(|(_, e)| e.status_code == CStatus::Planned.as_str());
+    rest.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let entries = planned.into_iter().chain(rest).map(|(_, e)| e).collect();
     let none = || ctx.t("consultation-none-yet");
     Ok(Contact {
         entries,
