@@ -103,3 +103,26 @@ dashboard-youth-answers = From young people
 audit-entity-check-in = Answer from the young person
 audit-action-respond = Answered
 audit-action-acknowledge = Acknowledged
+
+# Contact details through the link
+me-contact-title = My contact details
+me-contact-lead = Moved, or have a new phone or email? Tell us here.
+me-contact-open = Update my details
+me-contact-intro = Change what is different. Your support worker checks new details before they are used.
+me-contact-waiting = Your changes from { $date } are waiting for your support worker.
+me-contact-consent = You may send me emails
+me-contact-consent-hint = If you untick this, we stop emailing you straight away.
+me-contact-send = Save
+me-contact-unchanged = Nothing was changed.
+me-contact-proposed = Thank you. Your support worker will check your new details.
+me-contact-consent-saved = Saved.
+youth-contact-title = New contact details from the young person
+youth-contact-proposed-on = Proposed on { $date }:
+youth-contact-accept = Accept and update the record
+youth-contact-decline = Decline
+youth-contact-accepted = The new contact details are on the record.
+youth-contact-declined = The proposed contact details were declined.
+audit-entity-contact-proposal = Proposed contact details
+audit-action-accept = Accepted
+audit-action-decline = Declined
+me-link-too-many = Too many requests. Please try again in an hour, or call the team.

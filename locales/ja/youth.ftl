@@ -103,3 +103,26 @@ dashboard-youth-answers = 本人からの連絡
 audit-entity-check-in = 本人からの連絡
 audit-action-respond = 返事
 audit-action-acknowledge = 確認
+
+# リンクからの連絡先
+me-contact-title = わたしの連絡先
+me-contact-lead = 引っ越しや、電話番号・メールアドレスが変わったときは、ここから知らせてください。
+me-contact-open = 連絡先を変える
+me-contact-intro = 変わったところだけ直してください。新しい連絡先は担当者が確認してから使います。
+me-contact-waiting = { $date }に送った変更は、担当者の確認を待っています。
+me-contact-consent = メールを送ってもよい
+me-contact-consent-hint = チェックを外すと、すぐにメールを送るのをやめます。
+me-contact-send = 保存する
+me-contact-unchanged = 変わったところはありませんでした。
+me-contact-proposed = ありがとうございます。担当者が新しい連絡先を確認します。
+me-contact-consent-saved = 保存しました。
+youth-contact-title = 本人からの連絡先の変更
+youth-contact-proposed-on = { $date }の変更の申し出：
+youth-contact-accept = 受け入れて記録を更新する
+youth-contact-decline = 受け入れない
+youth-contact-accepted = 新しい連絡先を記録しました。
+youth-contact-declined = 連絡先の変更を受け入れませんでした。
+audit-entity-contact-proposal = 連絡先の変更の申し出
+audit-action-accept = 受け入れ
+audit-action-decline = 不受理
+me-link-too-many = 申し込みが多すぎます。1時間後にもう一度試すか、チームに電話してください。

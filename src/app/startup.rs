@@ -209,5 +209,8 @@ async fn sweep_sessions(state: Arc<AppState>) {
         if let Err(e) = auth::failures::forget_failures_before(&state.db, horizon).await {
             tracing::warn!(error = %e, "could not delete old sign-in failures");
         }
+        if let Err(e) = youth::links::sweep(&state.db, state.clock.now()).await {
+            tracing::warn!(error = %e, "could not delete ended personal-link sessions");
+        }
     }
 }

@@ -115,7 +115,8 @@ fn text(raw: &str, max: usize) -> Result<Option<String>, ()> {
     }
 }
 
-fn phone(raw: &str) -> Result<Option<String>, ()> {
+/// A phone number as written in any width, normalised; `Err` when it is not one.
+pub(crate) fn phone(raw: &str) -> Result<Option<String>, ()> {
     let p: String = raw.trim().nfkc().collect();
     if p.is_empty() {
         return Ok(None);

@@ -227,3 +227,16 @@ pub async fn erase_person(
         .await?;
     Ok(())
 }
+
+/// Deletes sessions idle past [`IDLE`] and requests for new links too old to count.
+pub async fn sweep(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+    youth_sessions::Entity::delete_many()
+        .filter(youth_sessions::Column::LastSeenAt.lt(now - IDLE))
+        .exec(db)
+        .await?;
+    entity::link_requests::Entity::delete_many()
+        .filter(entity::link_requests::Column::At.lt(now - Duration::days(1)))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -243,26 +243,10 @@ pub struct EndedQuery {
     ended: String,
 }
 
-#[derive(Template)]
-#[template(path = "youth/link.html")]
-struct LinkPage<'a> {
-    ctx: &'a Ctx,
-    ended: bool,
-    email: String,
-    errors: crate::web::forms::FormErrors,
-    sent: bool,
-}
-
 /// `GET /me/link`: "send me a new link".
 #[handler]
 pub async fn link_form(ctx: &Ctx, Query(q): Query<EndedQuery>) -> AppResult<Response> {
-    render(&LinkPage {
-        ctx,
-        ended: !q.ended.is_empty(),
-        email: String::new(),
-        errors: Default::default(),
-        sent: false,
-    })
+    super::request_link::form(ctx, !q.ended.is_empty())
 }
 
 /// Signing out of the person's session (from `/logout`): the session ends and the cookie

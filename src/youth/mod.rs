@@ -1,11 +1,14 @@
 //! The young person's own door (DESIGN 2.9): the personal link a coordinator hands over, the
 //! session it opens for that one person, and their pages under `/me`.
 pub mod answers;
+pub mod contact;
+pub mod contact_views;
 pub mod email;
 pub mod handover;
 pub mod links;
 pub mod me;
 pub mod panel;
+pub mod request_link;
 pub mod respond;
 pub mod session;
 
@@ -29,7 +32,19 @@ pub fn mount(route: Route) -> Route {
         .at("/y/:token", get(me::open))
         .at("/me", get(me::page))
         .at("/me/plans/:id", get(me::plan))
-        .at("/me/link", get(me::link_form))
+        .at("/me/link", get(me::link_form).post(request_link::request))
+        .at(
+            "/me/contact",
+            get(contact_views::form).post(contact_views::submit),
+        )
+        .at(
+            "/contact-proposals/:id/accept",
+            post(contact_views::accept).with(require(KEEPERS)),
+        )
+        .at(
+            "/contact-proposals/:id/decline",
+            post(contact_views::decline).with(require(KEEPERS)),
+        )
         .at("/me/appointments/:id/respond", post(respond::respond))
         .at(
             "/me/check-in",

@@ -18,6 +18,15 @@ pub struct Panel {
     pub can_issue: bool,
     /// What the person said through the link, newest first.
     pub answers: Vec<AnswerRow>,
+    /// Contact details the person proposed, waiting to be accepted or declined.
+    pub proposal: Option<Proposal>,
+}
+
+pub struct Proposal {
+    pub id: i32,
+    pub when: String,
+    /// (field label, proposed value) for each field proposed.
+    pub fields: Vec<(String, String)>,
 }
 
 /// One thing the person said, as the leaver page and the dashboard list it.
@@ -84,5 +93,19 @@ pub async fn panel(ctx: &Ctx, l: &leavers::Model) -> AppResult<Panel> {
         can_email: super::handover::can_email(l),
         can_issue: l.status != leavers::Status::Closed && l.anonymised_on.is_none(),
         answers: answer_rows(ctx, answers::of_person(&ctx.app.db, l.id).await?).await?,
+        proposal: super::contact::waiting(&ctx.app.db, l.id)
+            .await?
+            .map(|p| Proposal {
+                id: p.id,
+                when: ctx.datetime(&p.created_at),
+                fields: [
+                    ("leaver-field-email", p.email),
+                    ("leaver-field-phone", p.phone),
+                    ("leaver-field-address", p.address),
+                ]
+                .into_iter()
+                .filter_map(|(label, value)| Some((ctx.t(label), value?)))
+                .collect(),
+            }),
     })
 }

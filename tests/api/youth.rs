@@ -657,3 +657,237 @@ async fn please_contact_me_reaches_the_administrators_when_no_coordinator_can_re
             .contains("Please contact me")
     );
 }
+
+#[tokio::test]
+async fn proposed_contact_details_wait_for_the_coordinator_and_consent_applies_at_once() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    let form = person.get("/me/contact").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("011-222-3333"), "what is on file");
+
+    // Every mistake at once, what was typed kept, nothing stored.
+    let refused = person
+        .submit(
+            "/me/contact",
+            "/me/contact",
+            &[
+                ("email", "not an address"),
+                ("phone", "call me"),
+                ("contact_consent", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("id=\"email-error\"") && refused.body.contains("id=\"phone-error\"")
+    );
+    assert!(refused.body.contains("not an address"));
+    assert!(
+        entity::contact_proposals::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A new phone number waits for the coordinator; the record is unchanged meanwhile.
+    person
+        .submit(
+            "/me/contact",
+            "/me/contact",
+            &[
+                ("email", "hanako@example.jp"),
+                ("phone", "090-1111-2222"),
+                ("address", "札幌市北区北8条西5丁目"),
+                ("contact_consent", "on"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/me");
+    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.phone.as_deref(), Some("011-222-3333"));
+    let record = staff.get(&format!("/leavers/{}", l.id)).await;
+    let proposal = between(&record.body, "id=\"youth-contact\"", "</section>").unwrap();
+    assert!(proposal.contains("090-1111-2222") && proposal.contains("北8条"));
+    assert!(
+        !proposal.contains("hanako@example.jp"),
+        "an unchanged field is not proposed"
+    );
+    let waiting = entity::contact_proposals::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+
+    // Accepted: on the record, audited without the values.
+    staff
+        .submit(
+            &format!("/leavers/{}", l.id),
+            &format!("/contact-proposals/{}/accept", waiting[0].id),
+            &[],
+        )
+        .await
+        .assert_redirect_to(&format!("/leavers/{}#youth-contact", l.id));
+    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.phone.as_deref(), Some("090-1111-2222"));
+    assert_eq!(stored.address.as_deref(), Some("札幌市北区北8条西5丁目"));
+    assert_eq!(stored.version, l.version + 1);
+    let audit = app.audit_rows().await;
+    let steps: Vec<_> = audit
+        .iter()
+        .filter(|(_, entity, _, _, _)| entity == "contact_proposal")
+        .map(|(action, _, _, actor, summary)| (action.as_str(), *actor, summary.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (
+                "propose",
+                None,
+                format!("leaver {}; fields: phone, address; person", l.id).as_str()
+            ),
+            (
+                "accept",
+                Some(coordinator.id),
+                format!("leaver {}; fields: phone, address", l.id).as_str()
+            ),
+        ]
+    );
+    assert!(
+        audit.iter().all(|(_, _, _, _, s)| !s.contains("090-1111")),
+        "no values in the audit"
+    );
+    // Deciding twice finds nothing waiting.
+    let again = staff
+        .submit(
+            &format!("/leavers/{}", l.id),
+            &format!("/contact-proposals/{}/decline", waiting[0].id),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+
+    // Withdrawing consent applies at once.
+    person
+        .submit(
+            "/me/contact",
+            "/me/contact",
+            &[("email", "hanako@example.jp"), ("phone", "090-1111-2222")],
+        )
+        .await
+        .assert_redirect_to("/me");
+    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.contact_consent);
+    let page = staff.get(&format!("/leavers/{}", l.id)).await;
+    assert!(
+        !page.body.contains("value=\"email\""),
+        "no emailing the link any more"
+    );
+}
+
+#[tokio::test]
+async fn a_new_link_is_sent_only_to_a_consenting_address_with_the_same_answer_for_any_address() {
+    let app = spawn_app().await;
+    let (_, coordinator) = app.signed_in(Role::Coordinator).await;
+    let l = app
+        .create_leaver(
+            "K-1",
+            Some(coordinator.id),
+            &[("email", "known@example.jp")],
+        )
+        .await;
+    app.create_leaver(
+        "Q-2",
+        Some(coordinator.id),
+        &[("email", "quiet@example.jp"), ("contact_consent", "")],
+    )
+    .await;
+    let visitor = app.browser();
+    let form = visitor.get("/me/link?ended=1").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let answer =
+        |page: &crate::helpers::Page| between(&page.body, "<main", "</main>").unwrap().to_string();
+
+    let known = visitor
+        .submit("/me/link", "/me/link", &[("email", "Known@Example.jp")])
+        .await;
+    assert_eq!(known.status, StatusCode::OK);
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to_address, "known@example.jp");
+    assert!(sent[0].body_text.contains("/y/"));
+    let links = entity::youth_links::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].leaver_id, l.id);
+
+    let unknown = visitor
+        .submit("/me/link", "/me/link", &[("email", "nobody@example.jp")])
+        .await;
+    let no_consent = visitor
+        .submit("/me/link", "/me/link", &[("email", "quiet@example.jp")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    assert_eq!(answer(&unknown), answer(&known), "the same answer");
+    assert_eq!(answer(&no_consent), answer(&known));
+    assert_eq!(
+        outbox(&app).await.len(),
+        1,
+        "nothing sent to unknown or unconsenting"
+    );
+
+    let invalid = visitor
+        .submit("/me/link", "/me/link", &[("email", "not an address")])
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(invalid.body.contains("id=\"email-error\""));
+
+    // Three an address an hour; the fourth is refused and sends nothing.
+    for _ in 0..2 {
+        visitor
+            .submit("/me/link", "/me/link", &[("email", "known@example.jp")])
+            .await;
+    }
+    assert_eq!(outbox(&app).await.len(), 3);
+    let limited = visitor
+        .submit("/me/link", "/me/link", &[("email", "known@example.jp")])
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(outbox(&app).await.len(), 3);
+    // Ten a client an hour, whatever the addresses.
+    for i in 0..5 {
+        let page = visitor
+            .submit(
+                "/me/link",
+                "/me/link",
+                &[("email", &format!("other{i}@example.jp"))],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "request {i}");
+    }
+    let limited = visitor
+        .submit("/me/link", "/me/link", &[("email", "another@example.jp")])
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    // An hour later the door opens again.
+    app.clock.advance(chrono::Duration::minutes(61));
+    let page = visitor
+        .submit("/me/link", "/me/link", &[("email", "known@example.jp")])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(outbox(&app).await.len(), 4);
+}
