@@ -155,7 +155,8 @@ impl AboutLeaver for QuietRow {
 }
 
 /// The people of `scope` who have gone their contact cadence plus `extra_days` without a held
-/// consultation on `today`, cut to `limit` lines. Each person's last held consultation is kept
+/// consultation on `today` (and, `with_self_reports`, without a self-reported contact through
+/// their link either: the cadence counts those, `no_contact` does not), cut to `limit` lines. Each person's last held consultation is kept
 /// on their record (`last_held_at`), so the database picks them out: one condition per
 /// cadence in use (the setting's, and the few personal ones), each cutoff exact in the team's
 /// time zone.
@@ -165,6 +166,7 @@ pub async fn quiet(
     scope: Scope,
     today: NaiveDate,
     extra_days: i64,
+    with_self_reports: bool,
     limit: Option<u64>,
 ) -> Result<Listed<QuietRow>, DbErr> {
     use entity::leavers;
@@ -198,12 +200,20 @@ pub async fn quiet(
             }
         };
         // Those never met count from the start of their support.
+        let self_reported = if with_self_reports {
+            " AND (l.last_self_report_at IS NULL OR l.last_self_report_at < ?)"
+        } else {
+            ""
+        };
         clauses.push(format!(
             "({whose} AND (l.last_held_at < ? \
-               OR (l.last_held_at IS NULL AND l.support_starts_on <= ?)))"
+               OR (l.last_held_at IS NULL AND l.support_starts_on <= ?)){self_reported})"
         ));
         values.push(cutoff_at.into());
         values.push(cutoff_day.into());
+        if with_self_reports {
+            values.push(cutoff_at.into());
+        }
     }
     if clauses.is_empty() {
         return Ok(Listed::default());
@@ -322,14 +332,14 @@ pub async fn list(
             let to = crate::clock::start_of(monday + Days::new(7), tz);
             appointments(db, scope, from, to, limit).await?
         }
-        "no-contact" => as_items(quiet(db, config, scope, today, 0, limit).await?),
+        "no-contact" => as_items(quiet(db, config, scope, today, 0, false, limit).await?),
         "support-ending" => {
             let to = today + Days::new(SUPPORT_ENDING_DAYS);
             support_ending(db, scope, today, to, limit).await?
         }
         "escalations" if matches!(scope, Scope::Team) => {
             let extra = i64::from(config.escalation_days);
-            as_items(quiet(db, config, scope, today, extra, limit).await?)
+            as_items(quiet(db, config, scope, today, extra, true, limit).await?)
         }
         _ => return Ok(None),
     }))

@@ -173,6 +173,7 @@ pub async fn load(
             coordinator_id: Some(coordinator_ids[dice.next(coordinator_ids.len())]),
             notes: Some("デモ用の架空データです。".into()),
             contact_every_days: Some(56),
+            language: crate::i18n::Lang::Ja,
         };
         let saved = leaver_queries::create(&txn, now, None, &input, rules).await?;
         let status = match dice.next(20) {

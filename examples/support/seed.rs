@@ -50,6 +50,7 @@ pub async fn seed_leavers(
             coordinator_id: coordinator.filter(|_| n % 10 == 0),
             notes: None,
             contact_every_days: None,
+            language: aftercare::i18n::Lang::Ja,
         };
         queries::create(&txn, Utc::now(), None, &input, &config.window_rules).await?;
     }

@@ -5,10 +5,11 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::{
+    i18n::Lang,
     leavers::{rules::PlacementType, window::age_on},
     users::forms::Email,
     web::forms::FormErrors,
-    web::forms::{has_forbidden_text_character, parse_date},
+    web::forms::{has_forbidden_text_character, is_checked, parse_date, parse_phone},
 };
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -30,6 +31,7 @@ pub struct LeaverForm {
     pub coordinator_id: String,
     pub notes: String,
     pub contact_every_days: String,
+    pub language: String,
     pub version: String,
 }
 
@@ -53,6 +55,8 @@ pub struct LeaverInput {
     pub notes: Option<String>,
     /// Days between contacts for this person; empty uses the setting.
     pub contact_every_days: Option<i32>,
+    /// The language of the person's own page and emails (Japanese unless chosen).
+    pub language: Lang,
 }
 
 /// The youngest age at which a placement can have ended for the register to accept it.
@@ -113,30 +117,6 @@ fn text(raw: &str, max: usize) -> Result<Option<String>, ()> {
     } else {
         Ok(Some(t))
     }
-}
-
-/// A phone number as written in any width, normalised; `Err` when it is not one.
-pub(crate) fn phone(raw: &str) -> Result<Option<String>, ()> {
-    let p: String = raw.trim().nfkc().collect();
-    if p.is_empty() {
-        return Ok(None);
-    }
-    let digits = p.chars().filter(char::is_ascii_digit).count();
-    let allowed = p
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')'));
-    if allowed && (6..=15).contains(&digits) && p.len() <= 32 {
-        Ok(Some(p))
-    } else {
-        Err(())
-    }
-}
-
-fn is_checked(raw: &str) -> bool {
-    matches!(
-        raw.trim().to_ascii_lowercase().as_str(),
-        "on" | "true" | "1" | "yes" | "y"
-    )
 }
 
 impl LeaverForm {
@@ -249,13 +229,17 @@ impl LeaverForm {
                 }
             }
         };
-        let phone = match phone(&self.phone) {
-            Ok(p) => Some(p),
-            Err(()) => {
-                errors.add("phone", "leaver-phone-invalid");
-                None
-            }
+        let phone = parse_phone(&self.phone);
+        if phone.is_none() {
+            errors.add("phone", "leaver-phone-invalid");
+        }
+        let language = match self.language.trim() {
+            "" => Some(Lang::Ja),
+            raw => Lang::parse(raw),
         };
+        if language.is_none() {
+            errors.add("language", "leaver-language-invalid");
+        }
         let coordinator_id = match self.coordinator_id.trim() {
             "" => Some(None),
             raw => match raw.parse::<i32>() {
@@ -293,6 +277,7 @@ impl LeaverForm {
             living_situation: living_situation?,
             email: email?,
             phone: phone?,
+            language: language?,
             address: address?,
             contact_consent: is_checked(&self.contact_consent),
             coordinator_id: coordinator_id?,

@@ -41,6 +41,7 @@ pub const COLUMNS: &[&str] = &[
     "closed_reason",
     "notes",
     "contact_every_days",
+    "language",
 ];
 
 pub const REQUIRED_COLUMNS: &[&str] = &[
@@ -187,6 +188,7 @@ fn check(
             coordinator_id,
             notes: value("notes"),
             contact_every_days: value("contact_every_days"),
+            language: value("language"),
             version: String::new(),
         };
         // Normalised as the form does, so "ＡＢ-１" and "AB-1" are the same case number.

@@ -188,6 +188,7 @@ fn active_model(input: &LeaverInput, d: Derived, now: DateTime<Utc>) -> leavers:
         coordinator_id: Set(input.coordinator_id),
         notes: Set(input.notes.clone()),
         contact_every_days: Set(input.contact_every_days),
+        language: Set(input.language),
         support_starts_on: Set(d.starts),
         support_ends_on: Set(d.ends),
         sort_key: Set(d.sort_key),
@@ -310,6 +311,7 @@ pub fn changed_fields(before: &leavers::Model, input: &LeaverInput) -> Vec<&'sta
             "contact_every_days",
             before.contact_every_days == input.contact_every_days,
         ),
+        ("language", before.language == input.language),
     ];
     checks
         .into_iter()

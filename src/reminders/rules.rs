@@ -15,10 +15,13 @@ pub enum Rule {
     PlanReviewDue,
     ContactEscalation,
     ExtensionWaiting,
+    /// "How are you doing?" to the young person (its own email, not a digest: see
+    /// `youth::check_in_rule`).
+    CheckIn,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 11] = [
+    pub const ALL: [Rule; 12] = [
         Rule::FollowUpDue,
         Rule::FollowUpOverdue,
         Rule::NoContact,
@@ -30,6 +33,7 @@ impl Rule {
         Rule::PlanReviewDue,
         Rule::ContactEscalation,
         Rule::ExtensionWaiting,
+        Rule::CheckIn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +49,7 @@ impl Rule {
             Rule::PlanReviewDue => "plan_review_due",
             Rule::ContactEscalation => "contact_escalation",
             Rule::ExtensionWaiting => "extension_waiting",
+            Rule::CheckIn => "check_in",
         }
     }
 

@@ -222,7 +222,12 @@ async fn settle(
 /// Keys already sent are skipped, so a second run for the same day adds nothing.
 pub async fn run_for_day(state: &AppState, day: NaiveDate) -> anyhow::Result<RunReport> {
     let items = unsent(&state.db, evaluate(state, day).await?).await?;
-    queue(state, day, items, COMMIT_EVERY).await
+    let mut report = queue(state, day, items, COMMIT_EVERY).await?;
+    // Check-in requests to young people: each its own email with a new link.
+    let asked = crate::youth::check_in_rule::run(state, day).await?;
+    report.emails += asked;
+    report.reminders += asked;
+    Ok(report)
 }
 
 /// Queues `items` (reminders due on `day`, believed unsent) as one digest per recipient with

@@ -20,7 +20,6 @@ use crate::{
     clock::{Month, start_of},
     config::Config,
     db::{Reader, statement},
-    i18n::Lang,
     roles::Role,
 };
 
@@ -260,7 +259,7 @@ async fn plans_and_cadence(
         name: format!("{} {}", r.family_name, r.given_name),
         detail: Detail::LastContact(r.last_held),
     };
-    for r in widgets::quiet(db, config, Scope::Team, day, 0, None)
+    for r in widgets::quiet(db, config, Scope::Team, day, 0, false, None)
         .await?
         .items
     {
@@ -275,7 +274,7 @@ async fn plans_and_cadence(
     let admins = &staff.admins;
     if !admins.is_empty() {
         let extra = i64::from(config.escalation_days);
-        for r in widgets::quiet(db, config, Scope::Team, day, extra, None)
+        for r in widgets::quiet(db, config, Scope::Team, day, extra, true, None)
             .await?
             .items
         {
@@ -487,8 +486,7 @@ pub async fn addresses(
                 Address {
                     email,
                     name: format!("{} {}", l.family_name, l.given_name),
-                    // Young people get Japanese; the register keeps no language for them.
-                    language: Lang::Ja,
+                    language: l.language,
                 },
             );
         }

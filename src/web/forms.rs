@@ -227,3 +227,26 @@ mod tests {
         }
     }
 }
+
+/// A phone number as written in any width, normalised; `None` when it is not one (an empty
+/// field is `Some(None)`).
+pub fn parse_phone(raw: &str) -> Option<Option<String>> {
+    use unicode_normalization::UnicodeNormalization;
+    let p: String = raw.trim().nfkc().collect();
+    if p.is_empty() {
+        return Some(None);
+    }
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    let allowed = p
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')'));
+    (allowed && (6..=15).contains(&digits) && p.len() <= 32).then_some(Some(p))
+}
+
+/// Whether a checkbox (or a file's yes/no column) says yes.
+pub fn is_checked(raw: &str) -> bool {
+    matches!(
+        raw.trim().to_ascii_lowercase().as_str(),
+        "on" | "true" | "1" | "yes" | "y"
+    )
+}

@@ -72,10 +72,10 @@ impl ContactForm {
                 }
             },
         };
-        let phone = match crate::leavers::forms::phone(&self.phone) {
-            Ok(Some(p)) => Some(differs(&p, &l.phone).then_some(p)),
-            Ok(None) => Some(None),
-            Err(()) => {
+        let phone = match crate::web::forms::parse_phone(&self.phone) {
+            Some(Some(p)) => Some(differs(&p, &l.phone).then_some(p)),
+            Some(None) => Some(None),
+            None => {
                 errors.add("phone", "leaver-phone-invalid");
                 None
             }

@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, AppResult},
     reminders::{delivery, item::Address},
     web::{context::Ctx, render::see_other},
-    youth::{email, links},
+    youth::{check_in_rule, email, links, links::link_url},
 };
 
 #[derive(Deserialize, Default)]
@@ -26,11 +26,6 @@ pub struct HandoverForm {
 /// Whether the person can be emailed: consent recorded and an address on file.
 pub fn can_email(l: &leavers::Model) -> bool {
     l.contact_consent && l.email.as_deref().is_some_and(|e| !e.trim().is_empty())
-}
-
-/// The person's full link for a token.
-pub fn link_url(ctx_base: &str, token: &str) -> String {
-    format!("{}/y/{token}", ctx_base.trim_end_matches('/'))
 }
 
 #[derive(Template)]
@@ -80,9 +75,10 @@ pub async fn send_or_show(
         ctx.flash_error("youth-link-refused-closed");
         return Ok(see_other(&back));
     }
-    let handed = match f.handover.trim() {
-        "email" => HandedOver::Email,
-        "show" => HandedOver::Shown,
+    let (handed, check_in) = match f.handover.trim() {
+        "email" => (HandedOver::Email, false),
+        "check_in" => (HandedOver::Email, true),
+        "show" => (HandedOver::Shown, false),
         _ => return Err(AppError::invalid()),
     };
     if handed == HandedOver::Email && !can_email(&l) {
@@ -90,6 +86,24 @@ pub async fn send_or_show(
         return Ok(see_other(&back));
     }
     let now = ctx.now();
+    if check_in {
+        let txn = db::begin_write(&ctx.app.db).await?;
+        check_in_rule::request(
+            &txn,
+            &ctx.app,
+            now,
+            ctx.today(),
+            l.id,
+            &l.given_name,
+            l.language,
+            l.email.as_deref().unwrap_or_default(),
+            Some(actor),
+        )
+        .await?;
+        txn.commit().await?;
+        ctx.flash_success("youth-check-in-sent");
+        return Ok(see_other(&back));
+    }
     let txn = db::begin_write(&ctx.app.db).await?;
     let issued = links::issue(
         &txn,

@@ -17,6 +17,11 @@ use crate::{
 /// How long a session opened by a link lasts without being used.
 pub const IDLE: Duration = Duration::minutes(30);
 
+/// The person's full link for a token.
+pub fn link_url(base_url: &str, token: &str) -> String {
+    format!("{}/y/{token}", base_url.trim_end_matches('/'))
+}
+
 /// A link just made: the token is shown or sent once and never stored.
 pub struct Issued {
     pub link: youth_links::Model,

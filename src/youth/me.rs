@@ -57,6 +57,12 @@ fn with_cookie(mut resp: Response, value: String) -> Response {
     resp
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OpenQuery {
+    next: String,
+}
+
 /// `GET /y/{token}`: opens the person's session and goes to their page; a link that no
 /// longer works leads to "send me a new link".
 #[handler]
@@ -64,6 +70,7 @@ pub async fn open(
     ctx: &Ctx,
     req: &poem::Request,
     Path(token): Path<String>,
+    Query(q): Query<OpenQuery>,
 ) -> AppResult<Response> {
     let now = ctx.now();
     let secure = ctx.app.config.cookie_secure;
@@ -94,10 +101,13 @@ pub async fn open(
     } else if let Some(l) = crate::leavers::queries::get(&ctx.app.db, link.leaver_id).await? {
         ctx.session.set(SESSION_LANG, l.language.as_str());
     }
-    Ok(with_cookie(
-        see_other("/me"),
-        session::set_cookie(&id, secure),
-    ))
+    // A check-in request's link opens the check-in.
+    let to = if q.next == "check-in" {
+        "/me/check-in"
+    } else {
+        "/me"
+    };
+    Ok(with_cookie(see_other(to), session::set_cookie(&id, secure)))
 }
 
 pub struct Appointment {

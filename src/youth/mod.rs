@@ -1,6 +1,7 @@
 //! The young person's own door (DESIGN 2.9): the personal link a coordinator hands over, the
 //! session it opens for that one person, and their pages under `/me`.
 pub mod answers;
+pub mod check_in_rule;
 pub mod contact;
 pub mod contact_views;
 pub mod email;

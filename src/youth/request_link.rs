@@ -23,7 +23,7 @@ use crate::{
         forms::FormErrors,
         render::{render, render_refused},
     },
-    youth::{email, handover::link_url, links},
+    youth::{email, links, links::link_url},
 };
 
 /// Requests for one address within [`WINDOW`] before the next is refused.

@@ -242,7 +242,7 @@ impl Page {
     }
 
     #[track_caller]
-    fn redirect_location(&self) -> &str {
+    pub fn redirect_location(&self) -> &str {
         assert!(
             self.status.is_redirection(),
             "expected a redirect, got {}: {}",

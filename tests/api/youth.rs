@@ -339,6 +339,24 @@ async fn emailing_the_link_needs_consent_and_an_address_and_carries_no_case_cont
         .collect::<String>();
     let person = opened(&app, &token).await;
     assert!(person.get("/me").await.body.contains("Yui"));
+
+    // "How are you doing?" from the leaver page: its own email, with a new link.
+    staff
+        .submit(
+            &format!("/leavers/{}", with.id),
+            &format!("/leavers/{}/link", with.id),
+            &[("handover", "check_in")],
+        )
+        .await
+        .assert_redirect_to(&format!("/leavers/{}#youth-link", with.id));
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1].subject, "最近どうですか？");
+    assert!(sent[1].body_text.contains("?next=check-in"));
+    person
+        .get("/me")
+        .await
+        .assert_redirect_to("/me/link?ended=1");
 }
 
 #[tokio::test]
@@ -890,4 +908,205 @@ async fn a_new_link_is_sent_only_to_a_consenting_address_with_the_same_answer_fo
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(outbox(&app).await.len(), 4);
+}
+
+/// Emails to the young people of the check-in test.
+async fn to_person(app: &TestApp) -> Vec<entity::outbox::Model> {
+    outbox(app)
+        .await
+        .into_iter()
+        .filter(|e| e.to_address == "c1@example.jp" || e.to_address == "c2@example.jp")
+        .collect()
+}
+
+async fn run_reminders(app: &TestApp, day: &str) -> aftercare::reminders::run::RunReport {
+    aftercare::reminders::run::run_for_day(&app.state, day.parse().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_check_in_rule_asks_once_per_cadence_in_the_days_before_it_lapses() {
+    let app = spawn_app_with(&[("AFTERCARE_CHECK_IN_BEFORE_DAYS", "7")]).await;
+    let coordinator = app.create_user(Role::Coordinator, "c@example.jp").await;
+    // Last met 5 November, every 20 days: the cadence lapses on 25 November, asked from the 18th.
+    let l = app
+        .create_leaver(
+            "C-1",
+            Some(coordinator.id),
+            &[
+                ("contact_every_days", "20"),
+                ("email", "c1@example.jp"),
+                ("language", "en"),
+            ],
+        )
+        .await;
+    let quiet = app
+        .create_leaver(
+            "C-2",
+            Some(coordinator.id),
+            &[
+                ("contact_every_days", "20"),
+                ("email", "c2@example.jp"),
+                ("contact_consent", ""),
+            ],
+        )
+        .await;
+    for who in [l.id, quiet.id] {
+        app.record_consultation(
+            who,
+            coordinator.id,
+            "2026-11-05T10:00",
+            "held",
+            "phone",
+            None,
+        )
+        .await;
+    }
+    run_reminders(&app, "2026-11-17").await;
+    assert!(to_person(&app).await.is_empty(), "a day before the window");
+    run_reminders(&app, "2026-11-18").await;
+    let sent = to_person(&app).await;
+    assert_eq!(sent.len(), 1, "only the person who agreed to emails");
+    assert_eq!(sent[0].to_address, "c1@example.jp");
+    assert_eq!(
+        sent[0].subject, "How are you doing?",
+        "in the person's language"
+    );
+    assert!(!sent[0].body_text.contains("C-1"), "no case content");
+    let keys: Vec<String> = entity::reminders::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.rule == "check_in")
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(keys, [format!("check_in|leaver:{}|2026-11-25", l.id)]);
+    // Once a cadence period: not again on the next days, nor on the day it lapses.
+    run_reminders(&app, "2026-11-18").await;
+    run_reminders(&app, "2026-11-19").await;
+    run_reminders(&app, "2026-11-25").await;
+    assert_eq!(to_person(&app).await.len(), 1);
+
+    // The link in it opens the check-in; an answer starts a new cadence period.
+    let token: String = sent[0]
+        .body_text
+        .split("/y/")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(64)
+        .collect();
+    let person = app.browser();
+    person
+        .get(&format!("/y/{token}?next=check-in"))
+        .await
+        .assert_redirect_to("/me/check-in");
+    person
+        .submit("/me/check-in", "/me/check-in", &[("feeling", "ok")])
+        .await
+        .assert_redirect_to("/me");
+    // Self-reported on 25 November: lapses 15 December, asked from 8 December.
+    run_reminders(&app, "2026-12-07").await;
+    assert_eq!(to_person(&app).await.len(), 1);
+    run_reminders(&app, "2026-12-08").await;
+    assert_eq!(to_person(&app).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_self_reported_contact_counts_for_the_cadence_but_not_as_a_held_consultation() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    app.record_consultation(
+        l.id,
+        coordinator.id,
+        "2026-06-01T10:00",
+        "held",
+        "phone",
+        None,
+    )
+    .await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let dashboard = admin.get("/").await;
+    assert_eq!(
+        crate::helpers::listed(&dashboard.body, "escalations"),
+        ["A-100"]
+    );
+    assert_eq!(
+        crate::helpers::listed(&dashboard.body, "no-contact"),
+        ["A-100"]
+    );
+
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    person
+        .submit("/me/check-in", "/me/check-in", &[("feeling", "ok")])
+        .await
+        .assert_redirect_to("/me");
+    let dashboard = admin.get("/").await;
+    assert!(crate::helpers::listed(&dashboard.body, "escalations").is_empty());
+    assert_eq!(
+        crate::helpers::listed(&dashboard.body, "no-contact"),
+        ["A-100"],
+        "still no held consultation"
+    );
+}
+
+#[tokio::test]
+async fn the_persons_language_is_kept_on_the_record_and_used_for_their_page_and_emails() {
+    let app = spawn_app().await;
+    let (staff, _) = app.signed_in(Role::Coordinator).await;
+    let mut fields = crate::helpers::leaver_fields("L-1");
+    fields.push(("language", "en".into()));
+    let created = staff
+        .submit(
+            "/leavers/new",
+            "/leavers/new",
+            &crate::helpers::as_refs(&fields),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id: i32 = created
+        .redirect_location()
+        .trim_start_matches("/leavers/")
+        .parse()
+        .unwrap();
+    let stored = aftercare::leavers::queries::get(&app.state.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.language, aftercare::i18n::Lang::En);
+    let mut wrong = crate::helpers::leaver_fields("L-2");
+    wrong.push(("language", "fr".into()));
+    let refused = staff
+        .submit(
+            "/leavers/new",
+            "/leavers/new",
+            &crate::helpers::as_refs(&wrong),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"language-error\""));
+
+    staff
+        .submit(
+            &format!("/leavers/{id}"),
+            &format!("/leavers/{id}/link"),
+            &[("handover", "email")],
+        )
+        .await;
+    let sent = outbox(&app).await;
+    assert_eq!(sent[0].subject, "Your page at the aftercare team");
+    let token: String = sent[0]
+        .body_text
+        .split("/y/")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(64)
+        .collect();
+    let person = opened(&app, &token).await;
+    let me = person.get("/me").await;
+    assert!(me.body.contains("lang=\"en\"") && me.body.contains("Your next appointments"));
 }

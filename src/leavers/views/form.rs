@@ -149,6 +149,7 @@ pub async fn edit_form(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
             .contact_every_days
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        language: l.language.as_str().to_string(),
         version: l.version.to_string(),
     };
     render(&form_page(ctx, form, Some(id), FormErrors::default(), None).await?)
