@@ -132,3 +132,5 @@ leaver-language-invalid = Choose Japanese or English.
 reminder-rule-check-in = Check-in requests to young people
 youth-check-in-send = Email "How are you doing?"
 youth-check-in-sent = "How are you doing?" was queued to the person's email address, with a new link.
+reminder-rule-youth-answer = Answers from young people waiting for you
+reminder-answer-line = { $who }: { $what } ({ $when })

@@ -132,3 +132,5 @@ leaver-language-invalid = 日本語か英語を選んでください。
 reminder-rule-check-in = 本人への近況のたずね
 youth-check-in-send = 「最近どうですか？」をメールする
 youth-check-in-sent = 「最近どうですか？」を新しいリンクとともに本人のメールあてに送信待ちにしました。
+reminder-rule-youth-answer = 対応を待つ本人からの連絡
+reminder-answer-line = { $who }：{ $what }（{ $when }）

@@ -104,6 +104,17 @@ fn line(state: &AppState, tr: &Tr, item: &Item) -> Line {
             ),
             link: String::new(),
         },
+        (_, Detail::Answer { kind, at }) => Line {
+            text: tr.t_with(
+                "reminder-answer-line",
+                &[
+                    ("who", &who),
+                    ("what", &tr.t(&kind.message_id())),
+                    ("when", &datetime(tr, state, at)),
+                ],
+            ),
+            link: format!("{leaver_link}#youth-answers"),
+        },
         (_, Detail::LastContact(Some(at))) => Line {
             text: tr.t_with(
                 "reminder-last-contact-line",

@@ -23,6 +23,11 @@ pub enum Detail {
         at: DateTime<Utc>,
         channel: entity::consultations::Channel,
     },
+    /// What a young person said through their link, and when.
+    Answer {
+        kind: entity::check_ins::Kind,
+        at: DateTime<Utc>,
+    },
 }
 
 /// One reminder, before it is sent.

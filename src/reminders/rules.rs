@@ -18,10 +18,14 @@ pub enum Rule {
     /// "How are you doing?" to the young person (its own email, not a digest: see
     /// `youth::check_in_rule`).
     CheckIn,
+    /// What a young person said through their link that still waits for someone ("I can't
+    /// come", "please call me", "I need help", "please contact me"): once each, in the next
+    /// digest of their coordinator.
+    YouthAnswer,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 13] = [
         Rule::FollowUpDue,
         Rule::FollowUpOverdue,
         Rule::NoContact,
@@ -34,6 +38,7 @@ impl Rule {
         Rule::ContactEscalation,
         Rule::ExtensionWaiting,
         Rule::CheckIn,
+        Rule::YouthAnswer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +55,7 @@ impl Rule {
             Rule::ContactEscalation => "contact_escalation",
             Rule::ExtensionWaiting => "extension_waiting",
             Rule::CheckIn => "check_in",
+            Rule::YouthAnswer => "youth_answer",
         }
     }
 

@@ -93,6 +93,7 @@ pub async fn evaluate(
     items.extend(allowances_ending(db, day).await?);
     items.extend(approvals_waiting(db, &staff, day).await?);
     items.extend(appointments_tomorrow(db, config, now, day).await?);
+    items.extend(crate::youth::answers::waiting_reminders(db, now).await?);
     Ok(routing::to_team_leads(items, &staff))
 }
 

@@ -313,3 +313,43 @@ pub async fn open_answers(
     let statement = crate::db::statement(db.get_database_backend(), &sql, values);
     OpenAnswer::find_by_statement(statement).all(db).await
 }
+
+/// The `youth_answer` reminders: every answer still waiting for someone, made before `now`,
+/// once each (its key names the answer), to the person's coordinator.
+pub async fn waiting_reminders(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::reminders::item::Item>, DbErr> {
+    use crate::reminders::{item::Detail, item::Item, routing, rules};
+    let open = check_ins::Entity::find()
+        .filter(check_ins::Column::AcknowledgedAt.is_null())
+        .filter(check_ins::Column::CreatedAt.lte(now))
+        .all(db)
+        .await?;
+    let people: std::collections::HashMap<i32, leavers::Model> = leavers::Entity::find()
+        .filter(leavers::Column::Id.is_in(open.iter().map(|a| a.leaver_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    Ok(open
+        .into_iter()
+        .filter_map(|a| {
+            let l = people.get(&a.leaver_id)?;
+            Some(Item {
+                rule: rules::Rule::YouthAnswer,
+                key: rules::key(rules::Rule::YouthAnswer, &format!("check_in:{}", a.id), ""),
+                recipient: routing::coordinator(l.coordinator_id),
+                subject_id: a.id,
+                leaver_id: Some(l.id),
+                case_number: l.case_number.clone(),
+                name: format!("{} {}", l.family_name, l.given_name),
+                detail: Detail::Answer {
+                    kind: a.kind,
+                    at: a.created_at,
+                },
+            })
+        })
+        .collect())
+}

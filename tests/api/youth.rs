@@ -546,6 +546,33 @@ async fn answers_to_appointments_are_stored_and_reach_the_coordinator() {
                 && actor.is_none()
                 && summary.ends_with("; person"))
     );
+
+    // Both wait for the coordinator in their next digest, once.
+    run_reminders(&app, "2026-11-25").await;
+    let digests: Vec<_> = outbox(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.to_address == coordinator.email && e.body_text.contains("I can't come"))
+        .collect();
+    assert_eq!(digests.len(), 1, "one digest");
+    assert!(digests[0].body_text.contains("I can't come"));
+    assert!(digests[0].body_text.contains("Please call me"));
+    run_reminders(&app, "2026-11-25").await;
+    run_reminders(&app, "2026-11-26").await;
+    let digests = outbox(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.to_address == coordinator.email && e.body_text.contains("I can't come"))
+        .count();
+    assert_eq!(digests, 1, "in one digest only");
+    let keys = entity::reminders::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.rule == "youth_answer")
+        .count();
+    assert_eq!(keys, 2, "one reminder for each answer");
 }
 
 #[tokio::test]
