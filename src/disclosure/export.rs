@@ -52,6 +52,16 @@ pub async fn record(
         .filter(extensions::Column::LeaverId.eq(l.id))
         .all(db)
         .await?;
+    let answers = entity::check_ins::Entity::find()
+        .filter(entity::check_ins::Column::LeaverId.eq(l.id))
+        .order_by_asc(entity::check_ins::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let proposals = entity::contact_proposals::Entity::find()
+        .filter(entity::contact_proposals::Column::LeaverId.eq(l.id))
+        .order_by_asc(entity::contact_proposals::Column::CreatedAt)
+        .all(db)
+        .await?;
     let access = audit_log::Entity::find()
         .filter(
             audit_log::Column::Id.in_subquery(
@@ -74,11 +84,23 @@ pub async fn record(
             "email": l.email, "phone": l.phone, "address": l.address, "contact_consent": l.contact_consent,
             "status": l.status.as_str(), "closed_on": l.closed_on, "closed_reason": l.closed_reason, "notes": l.notes,
             "support_starts_on": l.support_starts_on, "support_ends_on": l.support_ends_on,
+            "language": l.language.as_str(),
         })]),
         ("consultations", consults.iter().map(|c| json!({
             "held_at": c.held_at, "status": c.status.as_str(), "channel": c.channel.as_str(),
             "topics": topics.iter().filter(|t| t.consultation_id == c.id).map(|t| t.topic.as_str()).collect::<Vec<_>>(),
             "summary": c.summary, "next_follow_up_on": c.next_follow_up_on,
+            "response": c.response.map(|r| r.as_str()), "response_at": c.response_at,
+        })).collect()),
+        // What the person said through their link, and the contact details they proposed.
+        ("check_ins", answers.iter().map(|a| json!({
+            "at": a.created_at, "kind": a.kind.as_str(), "message": a.message,
+            "appointment_at": consults.iter().find(|c| Some(c.id) == a.consultation_id).map(|c| c.held_at),
+            "acknowledged_at": a.acknowledged_at,
+        })).collect()),
+        ("contact_proposals", proposals.iter().map(|p| json!({
+            "at": p.created_at, "email": p.email, "phone": p.phone, "address": p.address,
+            "status": p.status.as_str(), "decided_at": p.decided_at,
         })).collect()),
         ("allowances", allow.iter().map(|a| json!({
             "kind": a.kind.as_str(), "monthly_amount": a.monthly_amount, "start_month": a.start_month,

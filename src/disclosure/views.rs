@@ -87,10 +87,13 @@ fn code_ids(section: &str, key: &str, code: &str) -> Vec<String> {
         "status" => vec![
             format!("{prefix}-status-{code}"),
             format!("payment-status-{code}"),
+            format!("proposal-status-{code}"),
         ],
         "channel" => vec![format!("channel-{code}")],
         "topics" | "domain" => vec![format!("topic-{code}")],
+        "kind" if section == "check_ins" => vec![format!("check-in-kind-{code}")],
         "kind" => vec![format!("allowance-kind-{code}")],
+        "response" => vec![format!("me-answer-{code}")],
         // Allowances' reasons are free text; only an extension's reason is a code.
         "reason" if section == "extensions" => vec![format!("extension-reason-{code}")],
         "action" => vec![format!("audit-action-{code}")],

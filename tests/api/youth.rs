@@ -1137,3 +1137,74 @@ async fn the_persons_language_is_kept_on_the_record_and_used_for_their_page_and_
     let me = person.get("/me").await;
     assert!(me.body.contains("lang=\"en\"") && me.body.contains("Your next appointments"));
 }
+
+#[tokio::test]
+async fn the_disclosure_export_holds_what_the_person_said_and_anonymising_erases_it() {
+    let app = spawn_app().await;
+    let (staff, _, l) = coordinator_with_person(&app).await;
+    let admin = app.create_user(Role::Admin, "lead@example.jp").await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    person
+        .submit(
+            "/me/check-in",
+            "/me/check-in",
+            &[("feeling", "need_help"), ("message", "words of my own")],
+        )
+        .await
+        .assert_redirect_to("/me");
+    person
+        .submit(
+            "/me/contact",
+            "/me/contact",
+            &[("phone", "090-3333-4444"), ("contact_consent", "on")],
+        )
+        .await
+        .assert_redirect_to("/me");
+
+    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let sections = aftercare::disclosure::export::record(&app.state.db, &stored)
+        .await
+        .unwrap();
+    let section = |name: &str| {
+        serde_json::to_string(&sections.iter().find(|(k, _)| *k == name).unwrap().1).unwrap()
+    };
+    assert!(section("check_ins").contains("words of my own"));
+    assert!(section("check_ins").contains("need_help"));
+    assert!(section("contact_proposals").contains("090-3333-4444"));
+
+    // Anonymising erases their words and proposals, and ends the link.
+    app.close_leaver(l.id, "2026-11-25").await;
+    let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
+    aftercare::retention::lifecycle::anonymise(
+        &txn,
+        app.clock.now(),
+        "2040-01-01".parse().unwrap(),
+        admin.id,
+        l.id,
+        5,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    txn.commit().await.unwrap();
+    assert!(check_ins(&app).await.iter().all(|a| a.message.is_none()));
+    assert!(
+        entity::contact_proposals::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        entity::youth_links::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .iter()
+            .all(|k| k.revoked_at.is_some())
+    );
+}
