@@ -176,3 +176,57 @@ export async function admin(page, t, { leaverId }) {
   await go(page, page.locator('form[action$="/hold/release"] button[type=submit]'));
   expect(!(await page.locator('.legal-hold').count()), where('hold'), 'the hold is still in force after releasing it', problem);
 }
+
+/** The coordinator shows record `leaverId`'s personal link in person; returns its address. */
+export async function showLink(page, t, leaverId) {
+  const { base, lang, size, check, problem } = t;
+  const where = (what) => `coordinator ${lang} ${size} ${what}`;
+  await page.goto(`${base}/leavers/${leaverId}`);
+  await go(page, page.locator('form[action$="/link"] button[value="show"]'));
+  await check(page, where('link-shown'));
+  const url = (await page.locator('.youth-link-url code').textContent()).trim();
+  expect(url.includes('/y/'), where('link-shown'), `no link shown (${url})`, problem);
+  expect(await page.locator('.qr-code svg').count(), where('link-shown'), 'no QR code', problem);
+  return url;
+}
+
+/**
+ * The young person opens their link on their phone (or a computer): their page in Japanese
+ * unless they switch, an answer to an appointment, a check-in refused then sent, their
+ * contact details, and signing out.
+ */
+export async function youngPerson(page, t, url) {
+  const { lang, size, check, problem } = t;
+  const where = (what) => `person ${lang} ${size} ${what}`;
+  await page.goto(url.replace(/^https?:\/\/[^/]+/, t.base));
+  expect(new URL(page.url()).pathname === '/me', where('open'), `the link led to ${page.url()}`, problem);
+  const htmlLang = await page.locator('html').getAttribute('lang');
+  expect(htmlLang === 'ja', where('open'), `the page opens in "${htmlLang}", not Japanese`, problem);
+  if (lang !== 'ja') {
+    await go(page, page.locator(`form.lang-switch button[value="${lang}"]`));
+  }
+  await check(page, where('me'));
+  const answer = page.locator('.me-answers button[value="coming"]').first();
+  if (await answer.count()) {
+    await go(page, answer);
+    expect(await page.locator('.me-answer').count(), where('answer'), 'the answer is not shown', problem);
+  }
+  // Nothing chosen: the error summary, then "I need help" with a message.
+  await go(page, page.locator('a[href="/me/check-in"]'));
+  await go(page, page.locator('main form button[type=submit]'));
+  expect(await page.locator('.error-summary a').count() === 1, where('check-in'), 'no error summary for a check-in without an answer', problem);
+  await check(page, where('check-in-refused'));
+  await page.locator('input[name="feeling"][value="need_help"]').check();
+  await page.locator('#message').fill(lang === 'ja' ? '家賃のことで相談したいです' : 'I want to talk about the rent');
+  await go(page, page.locator('main form button[type=submit]'));
+  expect(new URL(page.url()).pathname === '/me', where('check-in'), `after the check-in: ${page.url()}`, problem);
+  expect(await page.locator('.flash-success').count() === 1, where('check-in'), 'no thanks after the check-in', problem);
+  await go(page, page.locator('a[href="/me/contact"]'));
+  await check(page, where('contact'));
+  await page.locator('#phone').fill('090-1234-5678');
+  await go(page, page.locator('main form button[type=submit]'));
+  expect(await page.locator('.flash-success').count() === 1, where('contact'), 'no thanks after proposing details', problem);
+  await go(page, page.locator('form.me-sign-out button'));
+  expect(new URL(page.url()).pathname === '/me/link', where('sign-out'), `after signing out: ${page.url()}`, problem);
+  await check(page, where('new-link'));
+}

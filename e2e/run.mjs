@@ -185,6 +185,26 @@ async function walkJourneys(browser, lang, size, viewport) {
   if (!made) return;
   await session('finance', (page) => journeys.finance(page, t, made));
   await session('admin', (page) => journeys.admin(page, t, made));
+  // The young person's link: shown by the coordinator, opened in a browser of its own.
+  const link = await session('coordinator', (page) => journeys.showLink(page, t, made.leaverId));
+  if (!link) return;
+  const context = await browser.newContext({ viewport, locale: lang === 'ja' ? 'ja-JP' : 'en-GB', bypassCSP: true });
+  const page = await context.newPage();
+  try {
+    await journeys.youngPerson(page, t, link);
+  } catch (e) {
+    problem(`person ${lang} ${size} journey`, `stopped: ${e.message.split('\n')[0]} (at ${page.url()})`);
+    await page.screenshot({ path: path.join(shots, `person-${lang}-${size}-journey-stopped.png`), fullPage: true }).catch(() => {});
+  } finally {
+    await context.close();
+  }
+  // What the person said, as the coordinator sees it.
+  await session('coordinator', async (page) => {
+    await page.goto(`${base}/`);
+    await check(page, `coordinator ${lang} ${size} dashboard-with-answers`);
+    await page.goto(`${base}/leavers/${made.leaverId}`);
+    await check(page, `coordinator ${lang} ${size} leaver-with-answers`);
+  });
 }
 
 /** The main pages of each role (a record of the demo data for the pages about one person). */

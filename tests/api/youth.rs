@@ -1208,3 +1208,50 @@ async fn the_disclosure_export_holds_what_the_person_said_and_anonymising_erases
             .all(|k| k.revoked_at.is_some())
     );
 }
+
+#[tokio::test]
+async fn the_persons_forms_need_their_csrf_token() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let planned = app
+        .record_consultation(
+            l.id,
+            coordinator.id,
+            "2026-11-27T10:00",
+            "planned",
+            "phone",
+            None,
+        )
+        .await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    for (path, fields) in [
+        ("/me/check-in".to_string(), vec![("feeling", "need_help")]),
+        (
+            format!("/me/appointments/{}/respond", planned.id),
+            vec![("response", "call_me")],
+        ),
+        ("/me/contact".to_string(), vec![("phone", "090-5555-6666")]),
+    ] {
+        let page = person.post_raw(&path, &fields).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path} without a token");
+        let mut with_wrong = vec![("csrf_token", "forged.token")];
+        with_wrong.extend(fields.iter().copied());
+        let page = person.post_raw(&path, &with_wrong).await;
+        assert_eq!(
+            page.status,
+            StatusCode::FORBIDDEN,
+            "{path} with a forged token"
+        );
+    }
+    assert!(check_ins(&app).await.is_empty());
+    assert!(outbox(&app).await.is_empty());
+    assert_eq!(consultation(&app, planned.id).await.response, None);
+    assert!(
+        entity::contact_proposals::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
