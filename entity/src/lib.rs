@@ -59,6 +59,7 @@ pub mod outbox;
 pub mod payments;
 pub mod plan_goals;
 pub mod plans;
+pub mod recovery_codes;
 pub mod reminders;
 pub mod sessions;
 pub mod users;

@@ -57,6 +57,8 @@ pub struct Model {
     pub run_date: Date,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// It carries a young person's personal link: its text is blanked once sent.
+    pub holds_link: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -76,6 +76,15 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The TOTP secret, encrypted (never stored in clear); empty until enrolled.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub mfa_secret: Option<String>,
+    /// The secret being enrolled, encrypted, until a code confirms it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub mfa_pending_secret: Option<String>,
+    pub mfa_enrolled_at: Option<DateTimeUtc>,
+    /// The last time step a code was accepted for: no code of it or before is accepted again.
+    pub mfa_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

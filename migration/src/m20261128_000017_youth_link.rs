@@ -28,6 +28,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // An email that carries a personal link: its text is blanked once sent, so the token
+        // is not kept.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Outbox::Table)
+                    .add_column(boolean(Outbox::HoldsLink).default(false))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -94,6 +104,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_youth_sessions_leaver")
+                    .table(YouthSessions::Table)
+                    .col(YouthSessions::LeaverId)
+                    .to_owned(),
+            )
+            .await?;
 
         manager
             .create_table(
@@ -156,6 +175,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // At most one proposal of a person waits at a time.
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX idx_contact_proposals_waiting ON contact_proposals (leaver_id) \
+             WHERE status = 'waiting'",
+        )
+        .await?;
         manager
             .create_index(
                 Index::create()
@@ -177,15 +202,21 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_link_requests_at")
-                    .table(LinkRequests::Table)
-                    .col(LinkRequests::At)
-                    .to_owned(),
-            )
-            .await?;
+        for (name, column) in [
+            ("idx_link_requests_email", LinkRequests::EmailHash),
+            ("idx_link_requests_client", LinkRequests::Client),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(LinkRequests::Table)
+                        .col(column)
+                        .col(LinkRequests::At)
+                        .to_owned(),
+                )
+                .await?;
+        }
         Ok(())
     }
 
@@ -201,6 +232,14 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
         }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Outbox::Table)
+                    .drop_column(Outbox::HoldsLink)
+                    .to_owned(),
+            )
+            .await?;
         for column in [Consultations::ResponseAt, Consultations::Response] {
             manager
                 .alter_table(
@@ -231,6 +270,12 @@ enum Leavers {
     Id,
     Language,
     LastSelfReportAt,
+}
+
+#[derive(DeriveIden)]
+enum Outbox {
+    Table,
+    HoldsLink,
 }
 
 #[derive(DeriveIden)]

@@ -127,9 +127,12 @@ impl Application {
         let mailer = mail::Mailer::from_config(&config)?;
         let read_audit = audit::reads::ReadAudit::start(db.clone(), clock.clone());
         audit::index::start(db.clone(), clock.clone());
+        let secrets =
+            auth::secret_box::SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
         let state = Arc::new(AppState {
             read_audit,
             mailer,
+            secrets,
             config,
             db,
             clock,
@@ -151,9 +154,12 @@ impl Application {
         leavers::windows::refresh_windows(&db, &config.window_rules, clock.now()).await?;
         let mailer = mail::Mailer::from_config(&config)?;
         let read_audit = audit::reads::ReadAudit::start(db.clone(), clock.clone());
+        let secrets =
+            auth::secret_box::SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
         Ok(Arc::new(AppState {
             read_audit,
             mailer,
+            secrets,
             config,
             db,
             clock,

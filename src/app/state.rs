@@ -3,7 +3,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     audit::reads::ReadAudit,
-    auth::{lockout::LockoutPolicy, session_store::DbSessionStore},
+    auth::{lockout::LockoutPolicy, secret_box::SecretBox, session_store::DbSessionStore},
     clock::Clock,
     config::Config,
     i18n::Catalogs,
@@ -18,6 +18,8 @@ pub struct AppState {
     pub catalogs: Catalogs,
     pub mailer: Mailer,
     pub read_audit: ReadAudit,
+    /// Encrypts and decrypts stored secrets (second factors).
+    pub secrets: SecretBox,
 }
 
 impl AppState {

@@ -8,7 +8,7 @@ use crate::leavers::window::{EndRule, WindowRules};
 mod sources;
 
 pub use sources::{ConfigError, Sources};
-use sources::{invalid, parse_bool, parse_networks, parse_positive};
+use sources::{invalid, parse_bool, parse_mfa_roles, parse_networks, parse_positive};
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +81,12 @@ pub struct Config {
     pub check_in_before_days: u32,
     /// The team's phone and address as shown to young people (`AFTERCARE_TEAM_CONTACT`).
     pub team_contact: Option<String>,
+    /// Roles that must sign in with a second factor (`AFTERCARE_MFA_REQUIRED_ROLES`:
+    /// `admin,finance` by default, `all`, `none`, or a list of roles).
+    pub mfa_required_roles: Vec<crate::roles::Role>,
+    /// The key that encrypts stored secrets (`AFTERCARE_SECRET_KEY`: 64 hex digits); when
+    /// unset, a key is created once in the data folder (`secret.key`, mode 0600).
+    pub secret_key: Option<String>,
 }
 
 /// Written by hand so that a logged `Config` never shows the passwords inside the
@@ -290,6 +296,19 @@ impl Config {
             max_extension_years: parse_positive(s, "MAX_EXTENSION_YEARS", 5, 30)?,
             youth_link_days: parse_positive(s, "YOUTH_LINK_DAYS", 30, 365)?,
             check_in_before_days: parse_positive(s, "CHECK_IN_BEFORE_DAYS", 7, 365)?,
+            mfa_required_roles: parse_mfa_roles(s.get("MFA_REQUIRED_ROLES")).ok_or_else(|| {
+                invalid(
+                    "MFA_REQUIRED_ROLES",
+                    "all, none, or roles separated by commas (admin, finance, coordinator)",
+                )
+            })?,
+            secret_key: match s.get("SECRET_KEY").map(str::trim) {
+                None | Some("") => None,
+                Some(k) if k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    Some(k.to_string())
+                }
+                Some(_) => return Err(invalid("SECRET_KEY", "64 hexadecimal digits (32 bytes)")),
+            },
             team_contact: s
                 .get("TEAM_CONTACT")
                 .map(str::trim)
@@ -393,6 +412,8 @@ mod tests {
         assert_eq!(c.no_contact_days, 60);
         assert_eq!((c.youth_link_days, c.check_in_before_days), (30, 7));
         assert_eq!(c.team_contact, None);
+        use crate::roles::Role;
+        assert_eq!(c.mfa_required_roles, [Role::Admin, Role::Finance]);
         assert_eq!(
             (c.login_client_max_failures, c.login_account_max_failures),
             (20, 50)

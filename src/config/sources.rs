@@ -150,3 +150,37 @@ pub(super) fn parse_positive(
     }
     Ok(value)
 }
+
+/// `AFTERCARE_MFA_REQUIRED_ROLES`: unset is `admin,finance`; `None` when it names no role.
+pub(super) fn parse_mfa_roles(raw: Option<&str>) -> Option<Vec<crate::roles::Role>> {
+    use crate::roles::Role;
+    match raw.map(|r| r.trim().to_ascii_lowercase()) {
+        None => Some(vec![Role::Admin, Role::Finance]),
+        Some(r) if r == "all" => Some(Role::ALL.to_vec()),
+        Some(r) if r == "none" => Some(Vec::new()),
+        Some(r) => r
+            .split(',')
+            .map(|part| Role::parse(part.trim()))
+            .collect::<Option<Vec<_>>>()
+            .filter(|roles| !roles.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod mfa_roles_tests {
+    use super::parse_mfa_roles;
+    use crate::roles::Role;
+
+    #[test]
+    fn the_roles_that_need_a_second_factor_are_read_from_the_setting() {
+        assert_eq!(
+            parse_mfa_roles(None),
+            Some(vec![Role::Admin, Role::Finance])
+        );
+        assert_eq!(parse_mfa_roles(Some("all")).unwrap().len(), 3);
+        assert_eq!(parse_mfa_roles(Some("none")), Some(Vec::new()));
+        assert_eq!(parse_mfa_roles(Some("finance")), Some(vec![Role::Finance]));
+        assert_eq!(parse_mfa_roles(Some("finance, root")), None);
+        assert_eq!(parse_mfa_roles(Some("")), None);
+    }
+}

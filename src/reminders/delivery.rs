@@ -34,7 +34,34 @@ pub async fn enqueue(
     to: &Address,
     message: &Rendered,
 ) -> Result<i32, DbErr> {
+    store(txn, now, day, to, message, false).await
+}
+
+/// Queues an email that carries a young person's personal link: once sent, its text is
+/// blanked, so the link's token is kept nowhere.
+pub async fn enqueue_with_link(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    day: NaiveDate,
+    to: &Address,
+    message: &Rendered,
+) -> Result<i32, DbErr> {
+    store(txn, now, day, to, message, true).await
+}
+
+/// What the text of a sent email with a personal link becomes.
+pub const LINK_REMOVED: &str = "(sent; the personal link it carried is not kept)";
+
+async fn store(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    day: NaiveDate,
+    to: &Address,
+    message: &Rendered,
+    holds_link: bool,
+) -> Result<i32, DbErr> {
     let saved = outbox::ActiveModel {
+        holds_link: Set(holds_link),
         to_address: Set(to.email.clone()),
         language: Set(to.language),
         subject: Set(message.subject.chars().take(300).collect()),
@@ -185,7 +212,13 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
             .err()
             .map(|e| format!("{e:#}").chars().take(2000).collect::<String>());
         let txn = db::begin_write(&state.db).await?;
-        outbox::Entity::update_many()
+        let mut update = outbox::Entity::update_many();
+        if row.holds_link && outcome.is_ok() {
+            update = update
+                .col_expr(outbox::Column::BodyText, Expr::value(LINK_REMOVED))
+                .col_expr(outbox::Column::BodyHtml, Expr::value(LINK_REMOVED));
+        }
+        update
             .col_expr(outbox::Column::Status, Expr::value(status))
             .col_expr(
                 outbox::Column::NextAttemptAt,

@@ -257,8 +257,21 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             client: client_address(&req, &self.state.config.trusted_proxies),
         });
 
+        // A cookie of an ended session does not keep the browser out of the staff pages:
+        // it is removed, and the page is served.
+        let mut clear_youth_cookie = false;
         if youth_only {
-            return Ok(error_page(&ctx, &AppError::NotFound.into()));
+            let live = match crate::youth::session::cookie_value(&req) {
+                Some(id) => crate::youth::links::session_person(&self.state.db, ctx.now(), &id)
+                    .await
+                    .map_err(AppError::from)?
+                    .is_some(),
+                None => false,
+            };
+            if live {
+                return Ok(error_page(&ctx, &AppError::NotFound.into()));
+            }
+            clear_youth_cookie = true;
         }
         if req.method() == Method::POST {
             match csrf_is_valid(&mut req, &binding).await {
@@ -272,10 +285,17 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
         }
 
         req.extensions_mut().insert(ctx.clone());
-        Ok(match self.inner.call(req).await {
+        let mut resp = match self.inner.call(req).await {
             Ok(r) => r.into_response(),
             Err(e) => error_page(&ctx, &e),
-        })
+        };
+        if clear_youth_cookie {
+            let cookie = crate::youth::session::clear_cookie(self.state.config.cookie_secure);
+            if let Ok(v) = cookie.parse() {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        Ok(resp)
     }
 }
 

@@ -141,10 +141,33 @@ pub async fn record(
         },
     )
     .await?;
-    if is_urgent(kind) {
+    // One email per open request: asking again before anyone acknowledged it adds to the
+    // list, not to the coordinator's inbox.
+    if is_urgent(kind) && !already_open(txn, saved.id, leaver.id, kind, consultation_id).await? {
         alert_team(txn, state, now, leaver, kind).await?;
     }
     Ok(saved)
+}
+
+/// Whether the same request of the person (same kind, same appointment) was already waiting.
+async fn already_open(
+    db: &impl ConnectionTrait,
+    this: i32,
+    leaver_id: i32,
+    kind: Kind,
+    consultation_id: Option<i32>,
+) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let mut q = check_ins::Entity::find()
+        .filter(check_ins::Column::LeaverId.eq(leaver_id))
+        .filter(check_ins::Column::Kind.eq(kind))
+        .filter(check_ins::Column::AcknowledgedAt.is_null())
+        .filter(check_ins::Column::Id.ne(this));
+    q = match consultation_id {
+        Some(c) => q.filter(check_ins::Column::ConsultationId.eq(c)),
+        None => q.filter(check_ins::Column::ConsultationId.is_null()),
+    };
+    Ok(q.count(db).await? > 0)
 }
 
 /// Who is told at once: the assigned coordinator if their account is active, else every
@@ -299,14 +322,18 @@ pub async fn open_answers(
     scope: crate::attention::Scope,
 ) -> Result<Vec<OpenAnswer>, DbErr> {
     use crate::attention::Scope;
-    let (filter, mut values): (&str, Vec<sea_orm::Value>) = match scope {
-        Scope::Coordinator(id) => (" AND l.coordinator_id = ?", vec![id.into()]),
-        Scope::Team => ("", Vec::new()),
+    let mut values: Vec<sea_orm::Value> = vec![leavers::Status::Closed.as_str().into()];
+    let filter = match scope {
+        Scope::Coordinator(id) => {
+            values.push(id.into());
+            " AND l.coordinator_id = ?"
+        }
+        Scope::Team => "",
     };
     let sql = format!(
         "SELECT a.id, a.leaver_id, a.kind, a.created_at, l.case_number, l.family_name, \
          l.given_name FROM check_ins a JOIN leavers l ON l.id = a.leaver_id \
-         WHERE a.acknowledged_at IS NULL{filter} \
+         WHERE a.acknowledged_at IS NULL AND l.status <> ? AND l.anonymised_on IS NULL{filter} \
          ORDER BY CASE WHEN a.kind = ? THEN 1 ELSE 0 END, a.created_at, a.id LIMIT 200"
     );
     values.push(Kind::NotComing.as_str().into());
@@ -326,8 +353,11 @@ pub async fn waiting_reminders(
         .filter(check_ins::Column::CreatedAt.lte(now))
         .all(db)
         .await?;
+    // A closed or anonymised record's answers wait for nobody.
     let people: std::collections::HashMap<i32, leavers::Model> = leavers::Entity::find()
         .filter(leavers::Column::Id.is_in(open.iter().map(|a| a.leaver_id)))
+        .filter(leavers::Column::Status.ne(leavers::Status::Closed))
+        .filter(leavers::Column::AnonymisedOn.is_null())
         .all(db)
         .await?
         .into_iter()

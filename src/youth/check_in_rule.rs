@@ -194,6 +194,11 @@ pub async fn request(
         actor,
         leaver_id,
         HandedOver::Email,
+        if actor.is_some() {
+            links::Issuer::Staff
+        } else {
+            links::Issuer::PersonOrRule
+        },
     )
     .await?;
     let url = format!(
@@ -206,7 +211,7 @@ pub async fn request(
         name: given_name.to_string(),
         language,
     };
-    let outbox_id = delivery::enqueue(txn, now, day, &to, &message).await?;
+    let outbox_id = delivery::enqueue_with_link(txn, now, day, &to, &message).await?;
     audit::record(
         txn,
         now,

@@ -212,6 +212,15 @@ pub async fn decide(
     else {
         return Ok(None);
     };
+    // A closed or anonymised record takes no new details.
+    let open = leavers::Entity::find_by_id(p.leaver_id)
+        .filter(leavers::Column::Status.ne(leavers::Status::Closed))
+        .filter(leavers::Column::AnonymisedOn.is_null())
+        .one(txn)
+        .await?;
+    if open.is_none() {
+        return Ok(None);
+    }
     let status = if accept {
         contact_proposals::Status::Accepted
     } else {

@@ -112,6 +112,7 @@ pub async fn send_or_show(
         Some(actor),
         id,
         handed,
+        links::Issuer::Staff,
     )
     .await?;
     let url = link_url(&ctx.app.config.base_url, &issued.token);
@@ -128,7 +129,7 @@ pub async fn send_or_show(
             email::Purpose::Link,
             &url,
         )?;
-        delivery::enqueue(&txn, now, ctx.today(), &to, &message).await?;
+        delivery::enqueue_with_link(&txn, now, ctx.today(), &to, &message).await?;
         txn.commit().await?;
         ctx.flash_success("youth-link-sent");
         return Ok(see_other(&back));

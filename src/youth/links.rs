@@ -28,6 +28,15 @@ pub struct Issued {
     pub token: String,
 }
 
+/// Who a new link comes from: a coordinator's new link also ends the pages open with the old
+/// one; one the person asked for (or the `check_in` rule sent) leaves an open page alone, so
+/// that nobody who knows their address can sign them out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Issuer {
+    Staff,
+    PersonOrRule,
+}
+
 /// Makes a new link for the person, revoking their earlier ones, with its audit entry.
 pub async fn issue(
     txn: &impl ConnectionTrait,
@@ -36,8 +45,16 @@ pub async fn issue(
     actor: Option<i32>,
     leaver_id: i32,
     handed_over: youth_links::HandedOver,
+    issuer: Issuer,
 ) -> Result<Issued, DbErr> {
-    end_links(txn, now, leaver_id).await?;
+    match issuer {
+        Issuer::Staff => {
+            end_links(txn, now, leaver_id).await?;
+        }
+        Issuer::PersonOrRule => {
+            revoke_links(txn, now, leaver_id).await?;
+        }
+    }
     let token = random_hex(32);
     let link = youth_links::ActiveModel {
         leaver_id: Set(leaver_id),
@@ -81,6 +98,16 @@ pub async fn end_links(
         .filter(youth_sessions::Column::LeaverId.eq(leaver_id))
         .exec(txn)
         .await?;
+    revoke_links(txn, now, leaver_id).await
+}
+
+/// Revokes the person's links (the pages open with them stay open until idle). Returns how
+/// many were still open.
+async fn revoke_links(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    leaver_id: i32,
+) -> Result<u64, DbErr> {
     Ok(youth_links::Entity::update_many()
         .col_expr(youth_links::Column::RevokedAt, Expr::value(Some(now)))
         .filter(youth_links::Column::LeaverId.eq(leaver_id))
@@ -167,8 +194,9 @@ struct Live {
     last_seen_at: DateTime<Utc>,
 }
 
-/// The person a session cookie belongs to, while its link is in force, the record open and
-/// the session used within [`IDLE`]; its last use is written back at most once a minute.
+/// The person a session cookie belongs to, while the link that opened it has not expired,
+/// the record is open and the session was used within [`IDLE`]; its last use is written back
+/// at most once a minute. (Ending a link on purpose deletes its sessions: see [`end_links`].)
 pub async fn session_person(
     db: &sea_orm::DatabaseConnection,
     now: DateTime<Utc>,
@@ -177,7 +205,7 @@ pub async fn session_person(
     let key = sha256_hex(id);
     let sql = "SELECT s.leaver_id, s.last_seen_at FROM youth_sessions s \
                JOIN youth_links k ON k.id = s.link_id JOIN leavers l ON l.id = s.leaver_id \
-               WHERE s.id_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ? \
+               WHERE s.id_hash = ? AND k.expires_at > ? \
                AND l.status <> 'closed' AND l.anonymised_on IS NULL";
     let statement = db::statement(
         db.get_database_backend(),

@@ -85,6 +85,7 @@ async fn send_links(
             None,
             l.id,
             HandedOver::Email,
+            links::Issuer::PersonOrRule,
         )
         .await?;
         let url = link_url(&state.config.base_url, &issued.token);
@@ -94,7 +95,7 @@ async fn send_links(
             name: l.given_name.clone(),
             language: l.language,
         };
-        delivery::enqueue(txn, now, today, &to, &message).await?;
+        delivery::enqueue_with_link(txn, now, today, &to, &message).await?;
     }
     Ok(())
 }
@@ -129,15 +130,17 @@ pub async fn request(ctx: &Ctx, Form(f): Form<LinkForm>) -> AppResult<Response> 
     let now = ctx.now();
     let since = now - WINDOW;
     let key = sha256_hex(address.as_str());
-    let db = &ctx.app.db;
-    if recent(db, since, link_requests::Column::EmailHash, &key).await? >= PER_ADDRESS
-        || recent(db, since, link_requests::Column::Client, &ctx.client).await? >= PER_CLIENT
+    // Counted inside the writing transaction: on SQLite writers take turns, so requests sent
+    // at once cannot all pass the count before any is recorded.
+    let txn = db::begin_write(&ctx.app.db).await?;
+    if recent(&txn, since, link_requests::Column::EmailHash, &key).await? >= PER_ADDRESS
+        || recent(&txn, since, link_requests::Column::Client, &ctx.client).await? >= PER_CLIENT
     {
+        txn.rollback().await?;
         tracing::warn!("new-link requests refused: too many");
         let errors = FormErrors::problem_only("me-link-too-many");
         return render_refused(&page(errors, false), &AppError::Locked);
     }
-    let txn = db::begin_write(db).await?;
     link_requests::ActiveModel {
         email_hash: Set(key),
         client: Set(ctx.client.chars().take(64).collect()),

@@ -219,6 +219,9 @@ pub fn post_routes(
             vec![("handover", "show".into())],
         ),
         (format!("/leavers/{leaver_id}/link/revoke"), vec![]),
+        ("/check-ins/1/acknowledge".into(), vec![]),
+        ("/contact-proposals/1/accept".into(), vec![]),
+        ("/contact-proposals/1/decline".into(), vec![]),
     ]
 }
 

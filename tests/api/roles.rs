@@ -107,6 +107,8 @@ fn post_access(path: &str) -> Access {
     } else if path.starts_with("/leavers/")
         || path.starts_with("/consultations/")
         || path.starts_with("/plans/")
+        || path.starts_with("/check-ins/")
+        || path.starts_with("/contact-proposals/")
     {
         Access::Keepers
     } else if path.starts_with("/admin/") {

@@ -1255,3 +1255,114 @@ async fn the_persons_forms_need_their_csrf_token() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn asking_for_a_new_link_does_not_sign_out_an_open_page_and_sent_links_are_not_kept() {
+    let app = spawn_app().await;
+    let (staff, _, l) = coordinator_with_person(&app).await;
+    staff
+        .submit(
+            &format!("/leavers/{}", l.id),
+            &format!("/leavers/{}/link", l.id),
+            &[("handover", "email")],
+        )
+        .await;
+    let first = outbox(&app).await;
+    let token: String = first[0]
+        .body_text
+        .split("/y/")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(64)
+        .collect();
+    let person = opened(&app, &token).await;
+    // Someone who knows the address asks for a new link: the open page stays open.
+    app.browser()
+        .submit("/me/link", "/me/link", &[("email", "hanako@example.jp")])
+        .await;
+    assert_eq!(outbox(&app).await.len(), 2);
+    assert_eq!(person.get("/me").await.status, StatusCode::OK);
+    // The old link no longer opens anything.
+    app.browser()
+        .get(&format!("/y/{token}"))
+        .await
+        .assert_redirect_to("/me/link?ended=1");
+
+    // Once sent, an email with a link keeps no trace of it.
+    let holder = "test";
+    aftercare::reminders::delivery::deliver_due(&app.state, holder)
+        .await
+        .unwrap();
+    for email in outbox(&app).await {
+        assert_eq!(email.status, entity::outbox::Status::Sent);
+        assert!(!email.body_text.contains("/y/") && !email.body_html.contains("/y/"));
+        assert_eq!(
+            email.body_text,
+            aftercare::reminders::delivery::LINK_REMOVED
+        );
+    }
+    assert!(
+        !crate::helpers::captured_logs().contains(&token),
+        "the token is never logged"
+    );
+}
+
+#[tokio::test]
+async fn an_ended_link_session_does_not_keep_staff_out_of_their_pages() {
+    let app = spawn_app().await;
+    let (staff, user, l) = coordinator_with_person(&app).await;
+    let token = show_link(&staff, l.id).await;
+    let shared = opened(&app, &token).await;
+    assert_eq!(shared.get("/login").await.status, StatusCode::NOT_FOUND);
+    // The coordinator ends the link; on the same computer, staff can sign in again.
+    staff
+        .submit(
+            &format!("/leavers/{}", l.id),
+            &format!("/leavers/{}/link/revoke", l.id),
+            &[],
+        )
+        .await;
+    let login = shared.get("/login").await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(
+        shared.cookie("aftercare_me").is_none(),
+        "the dead cookie is removed"
+    );
+    let signed_in = shared.login(&user.email, &user.password).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert_eq!(shared.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn asking_for_help_again_before_anyone_answered_sends_one_email() {
+    let app = spawn_app().await;
+    let (staff, _, l) = coordinator_with_person(&app).await;
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    for _ in 0..3 {
+        person
+            .submit("/me/check-in", "/me/check-in", &[("feeling", "need_help")])
+            .await
+            .assert_redirect_to("/me");
+    }
+    assert_eq!(check_ins(&app).await.len(), 3, "each is on the list");
+    assert_eq!(outbox(&app).await.len(), 1, "one email while it waits");
+    for a in check_ins(&app).await {
+        staff
+            .submit(
+                "/",
+                &format!("/check-ins/{}/acknowledge", a.id),
+                &[("next", "/")],
+            )
+            .await;
+    }
+    person
+        .submit("/me/check-in", "/me/check-in", &[("feeling", "need_help")])
+        .await;
+    assert_eq!(
+        outbox(&app).await.len(),
+        2,
+        "a new request once the last was answered"
+    );
+}
