@@ -1366,3 +1366,96 @@ async fn asking_for_help_again_before_anyone_answered_sends_one_email() {
         "a new request once the last was answered"
     );
 }
+
+#[tokio::test]
+async fn the_person_sees_their_allowances_with_each_months_payment_but_no_drafts_or_notes() {
+    let app = spawn_app().await;
+    let (staff, coordinator, l) = coordinator_with_person(&app).await;
+    let approved = app.create_allowance(l.id, coordinator.id).await;
+    staff
+        .take_allowance_step(approved.id, "submit", "")
+        .await
+        .assert_redirect_to(&format!("/allowances/{}", approved.id));
+    let (finance, _) = app.signed_in(Role::Finance).await;
+    let decided = finance
+        .take_allowance_step(approved.id, "approve", "Approved after the housing visit")
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let draft_fields = [
+        ("kind", "living"),
+        ("monthly_amount", "20000"),
+        ("start_month", "2027-02"),
+        ("end_month", "2027-02"),
+        ("reason", "A draft not yet sent"),
+    ];
+    let draft = staff.post_new_allowance(l.id, &draft_fields).await;
+    assert_eq!(draft.status, StatusCode::SEE_OTHER, "{}", draft.body);
+
+    let token = show_link(&staff, l.id).await;
+    let person = opened(&app, &token).await;
+    let me = person.get("/me").await;
+    let section = between(&me.body, "id=\"allowances\"", "</section>").unwrap();
+    assert!(
+        section.contains("居住費支援") && section.contains("¥30,000"),
+        "{section}"
+    );
+    assert!(section.contains("承認済み"), "its status");
+    assert_eq!(
+        section.matches("<tr><td>").count(),
+        2,
+        "one line a month: {section}"
+    );
+    assert!(!section.contains("生活費支援"), "a draft is not shown");
+    assert!(!me.body.contains("housing visit"), "no finance notes");
+    assert!(!me.body.contains("Rent"), "no reason text");
+}
+
+#[tokio::test]
+async fn the_check_in_rule_leaves_out_people_not_in_active_support() {
+    let app = spawn_app().await;
+    let coordinator = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let lost = app
+        .create_leaver(
+            "C-3",
+            Some(coordinator.id),
+            &[("contact_every_days", "20"), ("email", "c1@example.jp")],
+        )
+        .await;
+    let closed = app
+        .create_leaver(
+            "C-4",
+            Some(coordinator.id),
+            &[("contact_every_days", "20"), ("email", "c2@example.jp")],
+        )
+        .await;
+    for who in [lost.id, closed.id] {
+        app.record_consultation(
+            who,
+            coordinator.id,
+            "2026-11-05T10:00",
+            "held",
+            "phone",
+            None,
+        )
+        .await;
+    }
+    let txn = aftercare::db::begin_write(&app.state.db).await.unwrap();
+    aftercare::leavers::queries::change_status(
+        &txn,
+        app.clock.now(),
+        app.clock.today(app.state.config.time_zone),
+        None,
+        lost.id,
+        &aftercare::leavers::queries::StatusChange {
+            version: lost.version,
+            to: aftercare::leavers::rules::Status::LostContact,
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    app.close_leaver(closed.id, "2026-11-20").await;
+    run_reminders(&app, "2026-11-20").await;
+    assert!(to_person(&app).await.is_empty());
+}
