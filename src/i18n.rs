@@ -48,6 +48,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/retention.ftl")),
     ("en", include_str!("../locales/en/disclosure.ftl")),
     ("en", include_str!("../locales/en/youth.ftl")),
+    ("en", include_str!("../locales/en/mfa.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -62,6 +63,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/retention.ftl")),
     ("ja", include_str!("../locales/ja/disclosure.ftl")),
     ("ja", include_str!("../locales/ja/youth.ftl")),
+    ("ja", include_str!("../locales/ja/mfa.ftl")),
 ];
 
 #[derive(Clone)]

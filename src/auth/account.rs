@@ -12,4 +12,7 @@ pub struct CurrentUser {
     pub role: Role,
     pub language: Lang,
     pub session_epoch: i32,
+    /// Whether the account signs in with a second factor.
+    #[serde(default)]
+    pub mfa_enrolled: bool,
 }

@@ -146,6 +146,26 @@ pub async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
         return refuse(ctx.t("login-failed"), AppError::invalid());
     }
     let user = account.expect("a verified password belongs to an account");
+    if user.mfa_enrolled_at.is_some() {
+        // The password is right; the session is signed in only after the code.
+        let txn = db::begin_write(&ctx.app.db).await?;
+        attempt_succeeded(&txn, who).await?;
+        audit::record(
+            &txn,
+            now,
+            Entry {
+                actor_id: Some(user.id),
+                action: "sign_in_password",
+                entity: "user",
+                entity_id: Some(user.id.into()),
+                summary: "",
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        super::second_factor::await_code(ctx, &user, &f.next);
+        return Ok(see_other("/login/mfa"));
+    }
     let txn = db::begin_write(&ctx.app.db).await?;
     attempt_succeeded(&txn, who).await?;
     audit::record(

@@ -39,6 +39,7 @@ struct Loaded {
     role: Option<Role>,
     language: Option<Lang>,
     session_epoch: Option<i32>,
+    mfa_enrolled_at: Option<DateTimeUtc>,
 }
 
 impl Loaded {
@@ -50,13 +51,14 @@ impl Loaded {
             role: self.role?,
             language: self.language?,
             session_epoch: self.session_epoch?,
+            mfa_enrolled: self.mfa_enrolled_at.is_some(),
         })
     }
 }
 
 async fn load(db: &impl ConnectionTrait, key: &str) -> Result<Option<Loaded>, DbErr> {
     let sql = "SELECT s.data, s.created_at, s.last_seen_at, u.id AS account_id, u.name, \
-               u.email, u.role, u.language, u.session_epoch \
+               u.email, u.role, u.language, u.session_epoch, u.mfa_enrolled_at \
                FROM sessions s LEFT JOIN users u ON u.id = s.user_id AND u.active = ? \
                WHERE s.id_hash = ?";
     let statement = db::statement(

@@ -53,6 +53,7 @@ pub fn to_current(model: users::Model) -> CurrentUser {
         role: role_of(&model),
         language: model.language,
         session_epoch: model.session_epoch,
+        mfa_enrolled: model.mfa_enrolled_at.is_some(),
         name: model.name,
         email: model.email,
     }

@@ -57,6 +57,8 @@ pub struct UserRow {
     /// Failed sign-ins on the account within the lockout's reach, from any client.
     pub recent_failures: u64,
     pub failures_note: String,
+    /// Signs in with a second factor (an administrator may reset it for another user).
+    pub mfa_enrolled: bool,
 }
 
 #[derive(Template)]
@@ -87,6 +89,7 @@ pub async fn list(ctx: &Ctx) -> AppResult<Response> {
                 )],
             ),
             is_self: Some(u.id) == me,
+            mfa_enrolled: u.mfa_enrolled_at.is_some(),
             role: ctx.t(u.role.message_id()),
             language: ctx.t(&u.language.message_id()),
             id: u.id,

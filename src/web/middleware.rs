@@ -257,6 +257,15 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             client: client_address(&req, &self.state.config.trusted_proxies),
         });
 
+        // A role that must use a second factor, not yet enrolled: nothing but enrolling (and
+        // signing out) until it is done.
+        if let Some(u) = &ctx.user
+            && !u.mfa_enrolled
+            && crate::auth::mfa::required(u.role, &self.state.config.mfa_required_roles)
+            && !matches!(path.as_str(), "/account/mfa" | "/logout" | "/language")
+        {
+            return Ok(super::render::see_other("/account/mfa"));
+        }
         // A cookie of an ended session does not keep the browser out of the staff pages:
         // it is removed, and the page is served.
         let mut clear_youth_cookie = false;

@@ -232,8 +232,17 @@ pub(crate) struct Server {
 }
 
 impl Server {
+    /// The server with a password-only sign-in (the second factor has tests of its own).
     pub(crate) fn start(dir: &std::path::Path) -> (Server, String) {
-        let mut child = aftercare(dir)
+        Self::start_with(dir, &[("AFTERCARE_MFA_REQUIRED_ROLES", "none")])
+    }
+
+    pub(crate) fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Server, String) {
+        let mut command = aftercare(dir);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
             .env("AFTERCARE_LISTEN", "127.0.0.1:0")
             .env(
                 "RUST_LOG",
@@ -298,7 +307,7 @@ impl Drop for Server {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_creates_the_database_and_setup_link_and_logs_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, base) = Server::start(dir.path());
+    let (server, base) = Server::start_with(dir.path(), &[]);
     let log = server.log();
     let token = log
         .split("/setup?token=")
@@ -346,8 +355,16 @@ async fn first_run_creates_the_database_and_setup_link_and_logs_no_secrets() {
         .find_map(|v| v.strip_prefix("aftercare_session="))
         .map(|v| v.split(';').next().unwrap().to_string())
         .expect("signed in after setup");
+    // The first administrator is led to set up their second factor before anything else.
     let home = http.get(format!("{base}/")).send().await.unwrap();
-    assert_eq!(home.status(), 200);
+    assert_eq!(home.status(), 303);
+    assert_eq!(home.headers()["location"], "/account/mfa");
+    let enrol = http
+        .get(format!("{base}/account/mfa"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enrol.status(), 200);
     // A failed sign-in with a password-like string typed into the email field.
     let other = reqwest::Client::builder()
         .cookie_store(true)

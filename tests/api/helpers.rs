@@ -112,6 +112,14 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         // Tests run the reminder job themselves, with the clock they control.
         ("AFTERCARE_SCHEDULER", "false"),
     ];
+    // Tests that do not exercise the second factor sign in with a password only; those that
+    // do name the roles (the product's default is admin,finance).
+    if !settings
+        .iter()
+        .any(|(k, _)| *k == "AFTERCARE_MFA_REQUIRED_ROLES")
+    {
+        pairs.push(("AFTERCARE_MFA_REQUIRED_ROLES", "none"));
+    }
     pairs.extend_from_slice(settings);
     let config = Config::from_sources(&Sources::from_pairs(pairs)).expect("test configuration");
     let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap());

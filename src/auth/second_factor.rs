@@ -1,0 +1,318 @@
+//! The second factor's pages (DESIGN 2.10): `/login/mfa` after the password (a code or a
+//! recovery code), `/account/mfa` to enrol (QR code and secret, confirmed by one code) and to
+//! get new recovery codes, and an administrator's reset of another account's factor.
+use askama::Template;
+use poem::{
+    Response, handler,
+    web::{Form, Path},
+};
+use serde::Deserialize;
+
+use crate::{
+    auth::{
+        failures::{Attempt, Attempter, attempt_succeeded, begin_attempt, is_locked},
+        login::start_session,
+        mfa,
+    },
+    db,
+    error::{AppError, AppResult},
+    users::queries as user_queries,
+    web::{
+        context::Ctx,
+        render::{render, render_refused, safe_next, see_other},
+    },
+};
+
+/// Session keys of the half-signed-in state: the password was right, the code is awaited.
+const PENDING_USER: &str = "mfa_uid";
+const PENDING_EPOCH: &str = "mfa_epoch";
+const PENDING_NEXT: &str = "mfa_next";
+
+/// After a right password for an account with a second factor: the session (under a new id)
+/// waits for the code, and is not signed in.
+pub fn await_code(ctx: &Ctx, user: &entity::users::Model, next: &str) {
+    ctx.session.clear();
+    ctx.session.set(PENDING_USER, user.id);
+    ctx.session.set(PENDING_EPOCH, user.session_epoch);
+    ctx.session.set(PENDING_NEXT, next.to_string());
+    ctx.session.renew();
+}
+
+/// The account waiting for its code in this session, if it is still active and its sessions
+/// were not ended meanwhile.
+async fn pending(ctx: &Ctx) -> AppResult<Option<entity::users::Model>> {
+    let (Some(id), Some(epoch)) = (
+        ctx.session.get::<i32>(PENDING_USER),
+        ctx.session.get::<i32>(PENDING_EPOCH),
+    ) else {
+        return Ok(None);
+    };
+    Ok(user_queries::get(&ctx.app.db, id)
+        .await?
+        .filter(|u| u.active && u.session_epoch == epoch && u.mfa_enrolled_at.is_some()))
+}
+
+#[derive(Template)]
+#[template(path = "auth/login_mfa.html")]
+struct CodePage<'a> {
+    ctx: &'a Ctx,
+    problem: Option<String>,
+}
+
+/// `GET /login/mfa`.
+#[handler]
+pub async fn code_form(ctx: &Ctx) -> AppResult<Response> {
+    if pending(ctx).await?.is_none() {
+        return Ok(see_other("/login"));
+    }
+    render(&CodePage { ctx, problem: None })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CodeForm {
+    code: String,
+    recovery_code: String,
+}
+
+/// `POST /login/mfa`: a code from the app, or a recovery code. Wrong codes count towards the
+/// sign-in lockout, and the message says only that the code is not right.
+#[handler]
+pub async fn check_code(ctx: &Ctx, Form(f): Form<CodeForm>) -> AppResult<Response> {
+    let Some(user) = pending(ctx).await? else {
+        return Ok(see_other("/login"));
+    };
+    let now = ctx.now();
+    let policy = ctx.app.lockout_policy();
+    let who = Attempter {
+        key: &user.email,
+        client: &ctx.client,
+    };
+    let refuse = |problem: String, why: AppError| {
+        render_refused(
+            &CodePage {
+                ctx,
+                problem: Some(problem),
+            },
+            &why,
+        )
+    };
+    let locked = || {
+        ctx.t_with(
+            "login-locked",
+            &[("minutes", &policy.lockout.num_minutes().to_string())],
+        )
+    };
+    if let Attempt::Locked = begin_attempt(&ctx.app.db, who, now, &policy).await? {
+        return refuse(locked(), AppError::Locked);
+    }
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let mut recovery_left = None;
+    let accepted = if f.recovery_code.trim().is_empty() {
+        let unix = u64::try_from(now.timestamp()).unwrap_or_default();
+        match mfa::enrolled_totp(&user, &ctx.app.secrets)
+            .and_then(|t| mfa::accepted_step(&t, &f.code, unix, user.mfa_last_step))
+        {
+            Some(step) => mfa::use_step(&txn, user.id, step).await?,
+            None => false,
+        }
+    } else {
+        recovery_left = mfa::use_recovery_code(&txn, now, user.id, &f.recovery_code)
+            .await
+            .map_err(AppError::Internal)?;
+        recovery_left.is_some()
+    };
+    if !accepted {
+        crate::audit::chain::record(
+            &txn,
+            now,
+            crate::audit::chain::Entry {
+                actor_id: None,
+                action: "sign_in_failed",
+                entity: "user",
+                entity_id: Some(user.id.into()),
+                summary: "second factor",
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        if is_locked(&ctx.app.db, who, now, &policy).await? {
+            return refuse(locked(), AppError::Locked);
+        }
+        return refuse(ctx.t("mfa-code-wrong"), AppError::invalid());
+    }
+    attempt_succeeded(&txn, who).await?;
+    crate::audit::chain::record(
+        &txn,
+        now,
+        crate::audit::chain::Entry {
+            actor_id: Some(user.id),
+            action: "sign_in",
+            entity: "user",
+            entity_id: Some(user.id.into()),
+            summary: if recovery_left.is_some() {
+                "recovery code"
+            } else {
+                "second factor"
+            },
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let next: String = ctx.session.get(PENDING_NEXT).unwrap_or_default();
+    start_session(ctx, user.id, user.session_epoch);
+    if let Some(left) = recovery_left {
+        ctx.flash_success_with("mfa-recovery-used", &[("count", &left.to_string())]);
+    }
+    Ok(see_other(&safe_next(Some(&next))))
+}
+
+#[derive(Template)]
+#[template(path = "account/mfa.html")]
+struct EnrolPage<'a> {
+    ctx: &'a Ctx,
+    enrolled: bool,
+    /// Enrolment: the QR code (SVG) and the secret to type by hand.
+    qr_svg: String,
+    secret: String,
+    problem: Option<String>,
+    /// Recovery codes just made, shown once.
+    codes: Vec<String>,
+}
+
+fn qr_svg(text: &str) -> AppResult<String> {
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build())
+}
+
+async fn enrol_page<'a>(ctx: &'a Ctx, problem: Option<String>) -> AppResult<EnrolPage<'a>> {
+    let me = ctx.user()?;
+    let user = user_queries::get(&ctx.app.db, me.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.mfa_enrolled_at.is_some() {
+        return Ok(EnrolPage {
+            ctx,
+            enrolled: true,
+            qr_svg: String::new(),
+            secret: String::new(),
+            problem,
+            codes: Vec::new(),
+        });
+    }
+    let secret = mfa::pending_secret(&ctx.app.db, &ctx.app.secrets, &user)
+        .await
+        .map_err(AppError::Internal)?;
+    let totp = mfa::totp(&secret, &user.email)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("TOTP from a new secret")))?;
+    let url = totp
+        .to_url()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("otpauth URL: {e:?}")))?;
+    let base32 = totp.secret().to_base32();
+    Ok(EnrolPage {
+        ctx,
+        enrolled: false,
+        qr_svg: qr_svg(&url)?,
+        secret: base32
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
+        problem,
+        codes: Vec::new(),
+    })
+}
+
+fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        poem::http::header::CACHE_CONTROL,
+        poem::http::HeaderValue::from_static("no-store"),
+    );
+    resp
+}
+
+/// `GET /account/mfa`.
+#[handler]
+pub async fn enrol_form(ctx: &Ctx) -> AppResult<Response> {
+    Ok(no_store(render(&enrol_page(ctx, None).await?)?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EnrolForm {
+    code: String,
+    /// `regenerate`: new recovery codes (enrolled accounts).
+    action: String,
+}
+
+/// `POST /account/mfa`: confirms enrolment with a code (then shows the recovery codes once),
+/// or, enrolled, makes new recovery codes after a code.
+#[handler]
+pub async fn enrol(ctx: &Ctx, Form(f): Form<EnrolForm>) -> AppResult<Response> {
+    let me = ctx.user()?;
+    let user = user_queries::get(&ctx.app.db, me.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = ctx.now();
+    let unix = u64::try_from(now.timestamp()).unwrap_or_default();
+    let enrolled = user.mfa_enrolled_at.is_some();
+    let totp = if enrolled {
+        mfa::enrolled_totp(&user, &ctx.app.secrets)
+    } else {
+        user.mfa_pending_secret
+            .as_deref()
+            .and_then(|s| ctx.app.secrets.open(s))
+            .and_then(|secret| mfa::totp(&secret, &user.email))
+    };
+    let last = if enrolled { user.mfa_last_step } else { None };
+    let Some(step) = totp.and_then(|t| mfa::accepted_step(&t, &f.code, unix, last)) else {
+        let page = enrol_page(ctx, Some(ctx.t("mfa-code-wrong"))).await?;
+        return Ok(no_store(render_refused(&page, &AppError::invalid())?));
+    };
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let codes = if enrolled {
+        if f.action != "regenerate" || !mfa::use_step(&txn, user.id, step).await? {
+            return Err(AppError::invalid());
+        }
+        mfa::regenerate(&txn, now, user.id).await
+    } else {
+        mfa::confirm(&txn, now, &user, step).await
+    }
+    .map_err(AppError::Internal)?;
+    txn.commit().await?;
+    if !enrolled {
+        // A new session id now that the account has its second factor.
+        start_session(ctx, user.id, user.session_epoch);
+    }
+    Ok(no_store(render(&EnrolPage {
+        ctx,
+        enrolled: true,
+        qr_svg: String::new(),
+        secret: String::new(),
+        problem: None,
+        codes,
+    })?))
+}
+
+/// `POST /admin/users/{id}/mfa/reset` (administrators): another account must enrol again at
+/// its next sign-in; its sessions end. Nobody resets their own here.
+#[handler]
+pub async fn reset(ctx: &Ctx, Path(id): Path<i32>) -> AppResult<Response> {
+    let actor = ctx.user()?.id;
+    if actor == id {
+        return Err(AppError::Forbidden);
+    }
+    user_queries::get(&ctx.app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    mfa::reset(&txn, ctx.now(), actor, id).await?;
+    txn.commit().await?;
+    ctx.flash_success("mfa-reset-done");
+    Ok(see_other("/admin/users"))
+}
