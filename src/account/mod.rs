@@ -1,4 +1,6 @@
-//! `/account`: every user changes their own password and language.
+//! `/account`: every user changes their own password and language, and sees and ends their
+//! sessions.
+pub mod sessions;
 use askama::Template;
 use poem::{EndpointExt, Response, Route, get, handler, post, web::Form};
 use serde::Deserialize;
@@ -27,6 +29,14 @@ pub fn mount(route: Route) -> Route {
         .at("/account", get(show).with(any()))
         .at("/account/language", post(change_language).with(any()))
         .at("/account/password", post(change_password).with(any()))
+        .at(
+            "/account/sessions/:id/end",
+            post(sessions::end_one).with(any()),
+        )
+        .at(
+            "/account/sessions/end-others",
+            post(sessions::end_others).with(any()),
+        )
 }
 
 #[derive(Template)]
@@ -36,21 +46,29 @@ struct AccountPage<'a> {
     role: String,
     languages: Vec<SelectOption>,
     errors: FormErrors,
+    sessions: Vec<sessions::SessionRow>,
+    mfa_enrolled: bool,
 }
 
-fn page<'a>(ctx: &'a Ctx, errors: FormErrors) -> AppResult<AccountPage<'a>> {
+async fn page<'a>(
+    ctx: &'a Ctx,
+    req: &poem::Request,
+    errors: FormErrors,
+) -> AppResult<AccountPage<'a>> {
     let user = ctx.user()?;
     Ok(AccountPage {
         ctx,
         role: ctx.t(user.role.message_id()),
         languages: language_options(ctx, user.language.as_str()),
         errors,
+        sessions: sessions::rows(ctx, req).await?,
+        mfa_enrolled: user.mfa_enrolled,
     })
 }
 
 #[handler]
-async fn show(ctx: &Ctx) -> AppResult<Response> {
-    render(&page(ctx, FormErrors::default())?)
+async fn show(ctx: &Ctx, req: &poem::Request) -> AppResult<Response> {
+    render(&page(ctx, req, FormErrors::default()).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -60,12 +78,16 @@ struct LanguageForm {
 }
 
 #[handler]
-async fn change_language(ctx: &Ctx, Form(f): Form<LanguageForm>) -> AppResult<Response> {
+async fn change_language(
+    ctx: &Ctx,
+    req: &poem::Request,
+    Form(f): Form<LanguageForm>,
+) -> AppResult<Response> {
     let user = ctx.user()?;
     let Some(lang) = Lang::parse(&f.language) else {
         let mut errors = FormErrors::default();
         errors.add("language", "field-language-invalid");
-        return render_refused(&page(ctx, errors)?, &AppError::invalid());
+        return render_refused(&page(ctx, req, errors).await?, &AppError::invalid());
     };
     let txn = db::begin_write(&ctx.app.db).await?;
     queries::set_language(&txn, ctx.now(), user.id, lang)
@@ -85,7 +107,11 @@ struct PasswordForm {
 }
 
 #[handler]
-async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Response> {
+async fn change_password(
+    ctx: &Ctx,
+    req: &poem::Request,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
     let user = ctx.user()?;
     let mut errors = FormErrors::default();
     let now = ctx.now();
@@ -134,7 +160,7 @@ async fn change_password(ctx: &Ctx, Form(f): Form<PasswordForm>) -> AppResult<Re
         &mut errors,
     );
     let Some(new) = new.filter(|_| verified && errors.is_empty()) else {
-        return render_refused(&page(ctx, errors)?, &AppError::invalid());
+        return render_refused(&page(ctx, req, errors).await?, &AppError::invalid());
     };
     let hash = password::hash(new).await?;
     let txn = db::begin_write(&ctx.app.db).await?;

@@ -34,8 +34,15 @@ pub fn start_session(ctx: &Ctx, user_id: i32, epoch: i32) {
     ctx.session.set(SESSION_EPOCH, epoch);
     // Forms' CSRF tokens from before the sign-in no longer count.
     ctx.session.set(SESSION_CSRF_NONCE, tokens::random_hex(16));
+    // What "My account" shows of this session among the others.
+    ctx.session.set(SESSION_DEVICE, ctx.user_agent.clone());
+    ctx.session.set(SESSION_CLIENT, ctx.client.clone());
     ctx.session.renew();
 }
+
+/// Session keys naming where a session was signed in: the browser and the client address.
+pub const SESSION_DEVICE: &str = "device";
+pub const SESSION_CLIENT: &str = "client";
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -182,6 +189,10 @@ pub async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
     .await?;
     txn.commit().await?;
     start_session(ctx, user.id, user.session_epoch);
+    // A role that needs a second factor sets it up first.
+    if super::mfa::required(user.role, &ctx.app.config.mfa_required_roles) {
+        return Ok(see_other("/account/mfa"));
+    }
     Ok(see_other(&safe_next(Some(&f.next))))
 }
 

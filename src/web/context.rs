@@ -77,6 +77,8 @@ pub struct Ctx {
     pub method_is_get: bool,
     /// The client's address: the peer, or whom a trusted proxy forwarded for.
     pub client: String,
+    /// The browser's `User-Agent` (at most 300 characters), to name a session's device.
+    pub user_agent: String,
 }
 
 /// The error summary at the top of a form: each message in the reader's language, a field's

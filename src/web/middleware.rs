@@ -130,6 +130,7 @@ impl<E: Endpoint> Endpoint for CatchErrorsEndpoint<E> {
                     session: Session::default(),
                     method_is_get: true,
                     client: String::new(),
+                    user_agent: String::new(),
                 };
                 Ok(error_page(&ctx, &e))
             }
@@ -255,6 +256,12 @@ impl<E: Endpoint> Endpoint for ContextEndpoint<E> {
             session: session.clone(),
             method_is_get: req.method() == Method::GET,
             client: client_address(&req, &self.state.config.trusted_proxies),
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.chars().take(300).collect())
+                .unwrap_or_default(),
         });
 
         // A role that must use a second factor, not yet enrolled: nothing but enrolling (and

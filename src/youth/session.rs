@@ -1,7 +1,7 @@
 //! The young person's session: its own cookie, separate from staff sessions, holding the id of
 //! a session row that names one person. [`Me`] is what every `/me` page asks for; without a
 //! live session the visitor is sent to "send me a new link".
-use poem::{FromRequest, Request, RequestBody, http::header};
+use poem::{FromRequest, Request, RequestBody};
 
 use crate::{error::AppError, web::context::Ctx};
 
@@ -10,15 +10,7 @@ pub const COOKIE: &str = "aftercare_me";
 
 /// The session id in the request's cookie, if any.
 pub fn cookie_value(req: &Request) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| !v.is_empty())
+    crate::web::client::cookie(req, COOKIE)
 }
 
 /// Whether the request carries a young person's session cookie: staff paths answer 404 to it.

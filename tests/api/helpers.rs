@@ -302,6 +302,13 @@ impl Browser {
         Self::build(base, headers)
     }
 
+    /// A browser that names itself (`User-Agent`).
+    pub fn with_user_agent(base: &str, user_agent: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("user-agent", user_agent.parse().unwrap());
+        Self::build(base, headers)
+    }
+
     fn build(base: &str, headers: reqwest::header::HeaderMap) -> Browser {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         Browser {

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Browser, TestApp, TestUser, spawn_app_with};
 
-const REQUIRED: (&str, &str) = ("AFTERCARE_MFA_REQUIRED_ROLES", "admin,finance");
+pub const REQUIRED: (&str, &str) = ("AFTERCARE_MFA_REQUIRED_ROLES", "admin,finance");
 
 async fn account(app: &TestApp, id: i32) -> entity::users::Model {
     aftercare::users::queries::get(&app.state.db, id)
@@ -30,7 +30,7 @@ async fn code(app: &TestApp, user: &TestUser, steps: i64) -> String {
 }
 
 /// Enrols a signed-in user; returns their recovery codes.
-async fn enrol(app: &TestApp, browser: &Browser, user: &TestUser) -> Vec<String> {
+pub async fn enrol(app: &TestApp, browser: &Browser, user: &TestUser) -> Vec<String> {
     let page = browser.get("/account/mfa").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let code = code(app, user, 0).await;
@@ -46,7 +46,7 @@ async fn enrol(app: &TestApp, browser: &Browser, user: &TestUser) -> Vec<String>
 }
 
 /// A new browser that gave the user's password: waiting for the code.
-async fn after_password(app: &TestApp, user: &TestUser) -> Browser {
+pub async fn after_password(app: &TestApp, user: &TestUser) -> Browser {
     let b = app.browser();
     b.login(&user.email, &user.password)
         .await
@@ -247,7 +247,7 @@ async fn an_administrator_resets_another_users_factor_but_not_their_own() {
     again
         .login(&first_user.email, &first_user.password)
         .await
-        .assert_redirect_to("/");
+        .assert_redirect_to("/account/mfa");
     again.get("/").await.assert_redirect_to("/account/mfa");
     let audit = app.audit_rows().await;
     assert!(audit.iter().any(|(a, _, id, actor, _)| a == "mfa_reset"
@@ -289,4 +289,113 @@ async fn the_secret_is_not_in_the_database_file_in_clear() {
         !bytes.windows(secret.len()).any(|w| w == secret.as_slice()),
         "the raw secret is not stored"
     );
+}
+
+const FIREFOX: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
+#[tokio::test]
+async fn a_user_sees_their_sessions_and_ends_one_or_all_the_others() {
+    let app = spawn_app_with(&[]).await;
+    let user = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let desk = Browser::with_user_agent(&app.address, FIREFOX);
+    let phone = Browser::with_user_agent(&app.address, IPHONE);
+    let third = app.browser();
+    for b in [&desk, &phone, &third] {
+        b.login(&user.email, &user.password)
+            .await
+            .assert_redirect_to("/");
+    }
+    let page = desk.get("/account").await;
+    let table =
+        crate::helpers::between(&page.body, "<table class=\"sessions\">", "</table>").unwrap();
+    assert_eq!(table.matches("session-row").count(), 3, "{table}");
+    assert!(table.contains("Firefox · Windows 10") && table.contains("iPhone"));
+    assert!(table.contains("127.0.0.1"));
+    let current = crate::helpers::between(table, "current-session", "</tr>").unwrap();
+    assert!(current.contains("Firefox") && current.contains("this session"));
+    assert!(
+        !current.contains("/end\""),
+        "this session is ended by signing out"
+    );
+
+    // End the phone's session: its cookie no longer works; the others go on.
+    let phone_row = table
+        .split("<tr class=\"session-row")
+        .find(|r| r.contains("iPhone"))
+        .unwrap();
+    let id = phone_row
+        .split("/account/sessions/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    desk.submit("/account", &format!("/account/sessions/{id}/end"), &[])
+        .await
+        .assert_redirect_to("/account#sessions");
+    assert!(
+        phone
+            .get("/")
+            .await
+            .redirect_location()
+            .starts_with("/login")
+    );
+    assert_eq!(third.get("/").await.status, StatusCode::OK);
+    // Another account's session is not this user's to end.
+    let (other, _) = app.signed_in(Role::Coordinator).await;
+    let theirs = other
+        .submit("/account", &format!("/account/sessions/{id}/end"), &[])
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+
+    // Everywhere else.
+    desk.submit("/account", "/account/sessions/end-others", &[])
+        .await
+        .assert_redirect_to("/account#sessions");
+    assert!(
+        third
+            .get("/")
+            .await
+            .redirect_location()
+            .starts_with("/login")
+    );
+    assert_eq!(desk.get("/").await.status, StatusCode::OK);
+    let page = desk.get("/account").await;
+    let rows = crate::helpers::between(&page.body, "<tbody>", "</tbody>").unwrap_or_default();
+    assert_eq!(rows.matches("session-row").count(), 1, "{rows}");
+    let audit = app.audit_rows().await;
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|(a, _, id, _, _)| a == "session_end" && *id == Some(user.id.into()))
+            .count(),
+        2
+    );
+
+    // A new password ends the other sessions too.
+    phone.login(&user.email, &user.password).await;
+    desk.submit(
+        "/account",
+        "/account/password",
+        &[
+            ("current_password", &user.password),
+            ("password", "a brand new passphrase 2026"),
+            ("password_confirm", "a brand new passphrase 2026"),
+        ],
+    )
+    .await
+    .assert_redirect_to("/account");
+    assert!(
+        phone
+            .get("/")
+            .await
+            .redirect_location()
+            .starts_with("/login")
+    );
+    let after = desk.get("/account").await;
+    let rows = crate::helpers::between(&after.body, "<tbody>", "</tbody>").unwrap_or_default();
+    assert_eq!(rows.matches("session-row").count(), 1, "{rows}");
 }

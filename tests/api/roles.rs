@@ -335,3 +335,67 @@ async fn a_young_persons_link_reaches_only_their_own_pages() {
         "only the views of /me were recorded"
     );
 }
+
+#[tokio::test]
+async fn half_signed_in_only_the_code_page_and_signing_out_answer() {
+    let app = crate::helpers::spawn_app_with(&[crate::mfa::REQUIRED]).await;
+    let (admin, user) = app.signed_in(Role::Admin).await;
+    crate::mfa::enrol(&app, &admin, &user).await;
+    let target = app
+        .create_user(Role::Coordinator, "target@example.jp")
+        .await;
+    let leaver = app.create_leaver("SP-1", Some(target.id), &[]).await;
+    let consultation = app
+        .record_consultation(
+            leaver.id,
+            target.id,
+            "2026-11-20T10:00",
+            "held",
+            "phone",
+            None,
+        )
+        .await;
+    let allowance = app.create_allowance(leaver.id, target.id).await;
+    let extension = app.create_extension(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
+    let ids = (
+        target.id,
+        leaver.id,
+        consultation.id,
+        allowance.id,
+        extension.id,
+        plan.id,
+    );
+    let half = crate::mfa::after_password(&app, &user).await;
+    for (path, access) in get_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+        let page = half.get(&path).await;
+        match access {
+            Access::Public | Access::SetupOnly | Access::Person => continue,
+            _ => page.assert_redirect_to(&format!(
+                "/login?{}",
+                serde_urlencoded::to_string([("next", path.as_str())]).unwrap()
+            )),
+        }
+    }
+    assert_eq!(half.get("/login/mfa").await.status, 200);
+    let audit_before = app.audit_rows().await.len();
+    for (path, fields) in post_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+        if post_access(&path) == Access::Public {
+            continue;
+        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        half.submit("/login/mfa", &path, &fields)
+            .await
+            .assert_redirect_to("/login?next=%2F");
+    }
+    assert_eq!(
+        app.audit_rows().await.len(),
+        audit_before,
+        "nothing changed"
+    );
+    // Signing out ends the half-signed-in session.
+    half.submit("/login/mfa", "/logout", &[])
+        .await
+        .assert_redirect_to("/login?signed_out=1");
+    half.get("/login/mfa").await.assert_redirect_to("/login");
+}
