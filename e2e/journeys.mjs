@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 // Journeys that change data, walked by clicking and typing as a person does: the error summary
 // with several mistakes, a new record and a consultation with the keyboard only, a status
 // change, a plan agreed after its confirmation, an allowance requested, approved and paid, and a
@@ -229,4 +231,58 @@ export async function youngPerson(page, t, url) {
   await go(page, page.locator('form.me-sign-out button'));
   expect(new URL(page.url()).pathname === '/me/link', where('sign-out'), `after signing out: ${page.url()}`, problem);
   await check(page, where('new-link'));
+}
+
+/** A TOTP code (RFC 6238: SHA-1, 30-second steps, 6 digits) for a base32 key at `unixSeconds`. */
+export function totp(base32, unixSeconds) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/[\s=]/g, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, '0');
+}
+
+/**
+ * A coordinator turns on the second factor of their own accord: a wrong code refused, the
+ * recovery codes shown once, then signing out and back in with a code, and their sessions.
+ */
+export async function secondFactor(page, t, email, password) {
+  const { base, lang, size, check, problem } = t;
+  const where = (what) => `mfa ${lang} ${size} ${what}`;
+  await page.goto(`${base}/login`);
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(password);
+  await go(page, page.locator('main form[action="/login"] button[type=submit]'));
+  await page.goto(`${base}/account/mfa`);
+  await check(page, where('enrol'));
+  const key = (await page.locator('.mfa-secret').textContent()).trim();
+  await page.locator('#code').fill('000000');
+  await go(page, page.locator('main form[action="/account/mfa"] button[type=submit]'));
+  expect(await page.locator('.error-summary').count() === 1, where('enrol'), 'a wrong code was not refused', problem);
+  await check(page, where('enrol-refused'));
+  await page.locator('#code').fill(totp(key, Date.now() / 1000));
+  await go(page, page.locator('main form[action="/account/mfa"] button[type=submit]'));
+  const codes = await page.locator('.recovery-codes li').count();
+  expect(codes === 10, where('codes'), `${codes} recovery codes shown`, problem);
+  await check(page, where('codes'));
+  await go(page, page.locator('.who form[action="/logout"] button'));
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(password);
+  await go(page, page.locator('main form[action="/login"] button[type=submit]'));
+  expect(new URL(page.url()).pathname === '/login/mfa', where('login'), `after the password: ${page.url()}`, problem);
+  await check(page, where('login-code'));
+  // The next step's code: the one used to enrol is not accepted twice.
+  await page.locator('#code').fill(totp(key, Date.now() / 1000 + 30));
+  await go(page, page.locator('main form[action="/login/mfa"] button[type=submit]'));
+  expect(new URL(page.url()).pathname === '/', where('login'), `after the code: ${page.url()}`, problem);
+  await page.goto(`${base}/account`);
+  expect(await page.locator('.this-session').count() === 1, where('sessions'), 'this session is not marked', problem);
+  await check(page, where('account-sessions'));
 }

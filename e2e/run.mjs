@@ -42,6 +42,7 @@ const ACCOUNTS = {
   coordinator: { email: 'e2e.coordinator@example.jp', name: 'E2E 支援員', role: 'coordinator' },
   finance: { email: 'e2e.finance@example.jp', name: 'E2E 経理', role: 'finance' },
 };
+const mfaEmail = (lang, size) => `e2e.mfa.${lang}-${size}@example.jp`;
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 
@@ -59,6 +60,12 @@ async function startServer() {
   aftercare(['migrate']);
   for (const a of Object.values(ACCOUNTS)) {
     aftercare(['user', 'create', '--email', a.email, '--name', a.name, '--role', a.role], `${PASSWORD}\n`);
+  }
+  // One account per language and window size turns on its second factor in the journeys.
+  for (const lang of ['en', 'ja']) {
+    for (const size of Object.keys(VIEWPORTS)) {
+      aftercare(['user', 'create', '--email', mfaEmail(lang, size), '--name', `E2E 二要素 ${lang} ${size}`, '--role', 'coordinator', '--language', lang], `${PASSWORD}\n`);
+    }
   }
   aftercare(['demo']);
   // The server's log goes to e2e/server.log, to read when something fails.
@@ -200,6 +207,19 @@ async function walkJourneys(browser, lang, size, viewport) {
     await page.screenshot({ path: path.join(shots, `person-${lang}-${size}-journey-stopped.png`), fullPage: true }).catch(() => {});
   } finally {
     await context.close();
+  }
+  // A second factor turned on, then used to sign in.
+  {
+    const mfaContext = await browser.newContext({ viewport, locale: lang === 'ja' ? 'ja-JP' : 'en-GB', bypassCSP: true });
+    const mfaPage = await mfaContext.newPage();
+    try {
+      await journeys.secondFactor(mfaPage, t, mfaEmail(lang, size), PASSWORD);
+    } catch (e) {
+      problem(`mfa ${lang} ${size} journey`, `stopped: ${e.message.split('\n')[0]} (at ${mfaPage.url()})`);
+      await mfaPage.screenshot({ path: path.join(shots, `mfa-${lang}-${size}-journey-stopped.png`), fullPage: true }).catch(() => {});
+    } finally {
+      await mfaContext.close();
+    }
   }
   // What the person said, as the coordinator sees it.
   await session('coordinator', async (page) => {

@@ -97,8 +97,20 @@ async fn end(
     user_id: i32,
     keys: Vec<String>,
     summary: &str,
+    raise_epoch: bool,
 ) -> AppResult<()> {
+    use sea_orm::{ExprTrait, sea_query::Expr};
     let txn = db::begin_write(&ctx.app.db).await?;
+    if raise_epoch {
+        entity::users::Entity::update_many()
+            .col_expr(
+                entity::users::Column::SessionEpoch,
+                Expr::col(entity::users::Column::SessionEpoch).add(1),
+            )
+            .filter(entity::users::Column::Id.eq(user_id))
+            .exec(&txn)
+            .await?;
+    }
     sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user_id))
         .filter(sessions::Column::IdHash.is_in(keys))
@@ -131,16 +143,19 @@ pub async fn end_one(ctx: &Ctx, req: &Request, Path(id): Path<String>) -> AppRes
     {
         return Err(AppError::NotFound);
     }
-    end(ctx, ctx.now(), user.id, vec![id], "one").await?;
+    end(ctx, ctx.now(), user.id, vec![id], "one", false).await?;
     ctx.flash_success("sessions-ended-one");
     Ok(see_other("/account#sessions"))
 }
 
-/// `POST /account/sessions/end-others`: every session of the user but this one.
+/// `POST /account/sessions/end-others`: every session of the user but this one. The account's
+/// session epoch is raised (so a request of another session still in flight cannot bring it
+/// back), and this session goes on under a new id.
 #[handler]
 pub async fn end_others(ctx: &Ctx, req: &Request) -> AppResult<Response> {
     let user = ctx.user()?;
     let current = current_key(req);
+    let now = ctx.now();
     let others: Vec<String> = sessions::Entity::find()
         .filter(sessions::Column::UserId.eq(user.id))
         .all(&ctx.app.db)
@@ -150,7 +165,8 @@ pub async fn end_others(ctx: &Ctx, req: &Request) -> AppResult<Response> {
         .filter(|k| Some(k) != current.as_ref())
         .collect();
     let count = others.len();
-    end(ctx, ctx.now(), user.id, others, &format!("others: {count}")).await?;
+    end(ctx, now, user.id, others, &format!("others: {count}"), true).await?;
+    crate::auth::login::start_session(ctx, user.id, user.session_epoch + 1);
     ctx.flash_success("sessions-ended-others");
     Ok(see_other("/account#sessions"))
 }

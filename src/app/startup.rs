@@ -129,6 +129,7 @@ impl Application {
         audit::index::start(db.clone(), clock.clone());
         let secrets =
             auth::secret_box::SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
+        auth::secret_box::check_key(&db, &secrets, now).await?;
         let state = Arc::new(AppState {
             read_audit,
             mailer,

@@ -116,6 +116,29 @@ pub async fn attempt_succeeded(
     Ok(())
 }
 
+/// The password step of an account with a second factor went right: only that attempt stops
+/// counting as a failure. Earlier failures (wrong codes among them) keep counting until the
+/// code is right, so giving the password again does not reset the lockout.
+pub async fn first_step_succeeded(
+    txn: &impl sea_orm::ConnectionTrait,
+    who: Attempter<'_>,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let latest: Option<i32> = login_failures::Entity::find()
+        .select_only()
+        .column(login_failures::Column::Id)
+        .filter(login_failures::Column::Email.eq(who.key))
+        .filter(login_failures::Column::Client.eq(who.client))
+        .order_by_desc(login_failures::Column::Id)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    if let Some(id) = latest {
+        login_failures::Entity::delete_by_id(id).exec(txn).await?;
+    }
+    Ok(())
+}
+
 /// Whether this attempter is locked now (after a failure was counted).
 pub async fn is_locked(
     db: &sea_orm::DatabaseConnection,

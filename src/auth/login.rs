@@ -156,7 +156,7 @@ pub async fn login(ctx: &Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
     if user.mfa_enrolled_at.is_some() {
         // The password is right; the session is signed in only after the code.
         let txn = db::begin_write(&ctx.app.db).await?;
-        attempt_succeeded(&txn, who).await?;
+        crate::auth::failures::first_step_succeeded(&txn, who).await?;
         audit::record(
             &txn,
             now,

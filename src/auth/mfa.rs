@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::{recovery_codes, users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    Set, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, Set, sea_query::Expr,
 };
 use totp_rs::{Builder, Totp};
 
@@ -115,41 +114,51 @@ pub async fn pending_secret(
     Ok(secret)
 }
 
-/// Replaces the account's recovery codes with new ones (hashed); returns them in clear, to
-/// show once.
+/// New recovery codes and their hashes, made before any transaction opens (hashing is slow
+/// on purpose, and must not hold the database's write lock).
+pub async fn new_recovery_set() -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let codes = new_recovery_codes()?;
+    let mut hashes = Vec::with_capacity(codes.len());
+    for code in &codes {
+        hashes.push(super::password::hash(normalise_recovery_code(code)).await?);
+    }
+    Ok((codes, hashes))
+}
+
+/// Replaces the account's recovery codes with these hashes.
 async fn replace_recovery_codes(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     user_id: i32,
-) -> anyhow::Result<Vec<String>> {
+    hashes: &[String],
+) -> Result<(), DbErr> {
     recovery_codes::Entity::delete_many()
         .filter(recovery_codes::Column::UserId.eq(user_id))
         .exec(txn)
         .await?;
-    let codes = new_recovery_codes()?;
-    for code in &codes {
-        let hash = super::password::hash(normalise_recovery_code(code)).await?;
-        recovery_codes::ActiveModel {
-            user_id: Set(user_id),
-            code_hash: Set(hash),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
-    Ok(codes)
+    recovery_codes::Entity::insert_many(hashes.iter().map(|hash| recovery_codes::ActiveModel {
+        user_id: Set(user_id),
+        code_hash: Set(hash.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
 }
 
 /// Confirms enrolment with the step of a valid code: the pending secret becomes the account's,
-/// with new recovery codes (returned to show once). Audited.
+/// with the recovery codes given (hashed), and every session of the account ends (one signed
+/// in with the password alone must not become a second-factor session). False when the account
+/// was enrolled meanwhile. Audited.
 pub async fn confirm(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     u: &users::Model,
     step: i64,
-) -> anyhow::Result<Vec<String>> {
-    users::Entity::update_many()
+    recovery_hashes: &[String],
+) -> Result<bool, DbErr> {
+    let updated = users::Entity::update_many()
         .col_expr(
             users::Column::MfaSecret,
             Expr::value(u.mfa_pending_secret.clone()),
@@ -160,12 +169,21 @@ pub async fn confirm(
         )
         .col_expr(users::Column::MfaEnrolledAt, Expr::value(Some(now)))
         .col_expr(users::Column::MfaLastStep, Expr::value(Some(step)))
+        .col_expr(
+            users::Column::SessionEpoch,
+            Expr::col(users::Column::SessionEpoch).add(1),
+        )
         .filter(users::Column::Id.eq(u.id))
+        .filter(users::Column::MfaEnrolledAt.is_null())
+        .filter(users::Column::MfaPendingSecret.eq(u.mfa_pending_secret.clone()))
         .exec(txn)
         .await?;
-    let codes = replace_recovery_codes(txn, now, u.id).await?;
+    if updated.rows_affected != 1 {
+        return Ok(false);
+    }
+    replace_recovery_codes(txn, now, u.id, recovery_hashes).await?;
     record(txn, now, Some(u.id), u.id, "mfa_enrol", "").await?;
-    Ok(codes)
+    Ok(true)
 }
 
 /// New recovery codes for an enrolled account (the old ones stop working). Audited.
@@ -173,10 +191,10 @@ pub async fn regenerate(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     user_id: i32,
-) -> anyhow::Result<Vec<String>> {
-    let codes = replace_recovery_codes(txn, now, user_id).await?;
-    record(txn, now, Some(user_id), user_id, "mfa_recovery_codes", "").await?;
-    Ok(codes)
+    recovery_hashes: &[String],
+) -> Result<(), DbErr> {
+    replace_recovery_codes(txn, now, user_id, recovery_hashes).await?;
+    record(txn, now, Some(user_id), user_id, "mfa_recovery_codes", "").await
 }
 
 /// Records that a code of `step` was used: no code of it or before is accepted again. False
@@ -195,14 +213,13 @@ pub async fn use_step(txn: &impl ConnectionTrait, user_id: i32, step: i64) -> Re
     Ok(updated.rows_affected == 1)
 }
 
-/// Uses one of the account's recovery codes, if `raw` is one not used before: returns how many
-/// remain. Audited.
-pub async fn use_recovery_code(
-    txn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
+/// The unused recovery code of the account that `raw` is, and how many unused ones it has:
+/// checked before any transaction opens (each check is a slow hash).
+pub async fn find_recovery_code(
+    db: &impl ConnectionTrait,
     user_id: i32,
     raw: &str,
-) -> anyhow::Result<Option<usize>> {
+) -> Result<Option<(i32, usize)>, DbErr> {
     let code = normalise_recovery_code(raw);
     if code.len() != 10 {
         return Ok(None);
@@ -210,28 +227,35 @@ pub async fn use_recovery_code(
     let unused = recovery_codes::Entity::find()
         .filter(recovery_codes::Column::UserId.eq(user_id))
         .filter(recovery_codes::Column::UsedAt.is_null())
-        .all(txn)
+        .all(db)
         .await?;
-    let mut matched = None;
     for c in &unused {
         if super::password::verify(code.clone(), Some(c.code_hash.clone())).await {
-            matched = Some(c.id);
-            break;
+            return Ok(Some((c.id, unused.len())));
         }
     }
-    let Some(id) = matched else {
-        return Ok(None);
-    };
+    Ok(None)
+}
+
+/// Spends a recovery code found by [`find_recovery_code`]: returns how many remain, or `None`
+/// when another request spent it first. Audited.
+pub async fn spend_recovery_code(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: i32,
+    (id, unused): (i32, usize),
+) -> Result<Option<usize>, DbErr> {
     let updated = recovery_codes::Entity::update_many()
         .col_expr(recovery_codes::Column::UsedAt, Expr::value(Some(now)))
         .filter(recovery_codes::Column::Id.eq(id))
+        .filter(recovery_codes::Column::UserId.eq(user_id))
         .filter(recovery_codes::Column::UsedAt.is_null())
         .exec(txn)
         .await?;
     if updated.rows_affected != 1 {
         return Ok(None);
     }
-    let left = unused.len() - 1;
+    let left = unused - 1;
     record(
         txn,
         now,

@@ -27,6 +27,10 @@ use crate::{
 const PENDING_USER: &str = "mfa_uid";
 const PENDING_EPOCH: &str = "mfa_epoch";
 const PENDING_NEXT: &str = "mfa_next";
+const PENDING_SINCE: &str = "mfa_since";
+
+/// How long the code is awaited after the password.
+pub const CODE_WAIT_MINUTES: i64 = 5;
 
 /// After a right password for an account with a second factor: the session (under a new id)
 /// waits for the code, and is not signed in.
@@ -35,18 +39,25 @@ pub fn await_code(ctx: &Ctx, user: &entity::users::Model, next: &str) {
     ctx.session.set(PENDING_USER, user.id);
     ctx.session.set(PENDING_EPOCH, user.session_epoch);
     ctx.session.set(PENDING_NEXT, next.to_string());
+    ctx.session.set(PENDING_SINCE, ctx.now().timestamp());
     ctx.session.renew();
 }
 
 /// The account waiting for its code in this session, if it is still active and its sessions
 /// were not ended meanwhile.
 async fn pending(ctx: &Ctx) -> AppResult<Option<entity::users::Model>> {
-    let (Some(id), Some(epoch)) = (
+    let (Some(id), Some(epoch), Some(since)) = (
         ctx.session.get::<i32>(PENDING_USER),
         ctx.session.get::<i32>(PENDING_EPOCH),
+        ctx.session.get::<i64>(PENDING_SINCE),
     ) else {
         return Ok(None);
     };
+    // The code is awaited a few minutes, then the password is asked again.
+    if ctx.now().timestamp() - since > CODE_WAIT_MINUTES * 60 {
+        ctx.session.purge();
+        return Ok(None);
+    }
     Ok(user_queries::get(&ctx.app.db, id)
         .await?
         .filter(|u| u.active && u.session_epoch == epoch && u.mfa_enrolled_at.is_some()))
@@ -104,8 +115,28 @@ pub async fn check_code(ctx: &Ctx, Form(f): Form<CodeForm>) -> AppResult<Respons
         )
     };
     if let Attempt::Locked = begin_attempt(&ctx.app.db, who, now, &policy).await? {
+        let txn = db::begin_write(&ctx.app.db).await?;
+        crate::audit::chain::record(
+            &txn,
+            now,
+            crate::audit::chain::Entry {
+                actor_id: None,
+                action: "sign_in_locked",
+                entity: "user",
+                entity_id: Some(user.id.into()),
+                summary: "second factor",
+            },
+        )
+        .await?;
+        txn.commit().await?;
         return refuse(locked(), AppError::Locked);
     }
+    // A recovery code is looked for before the transaction: each check is a slow hash.
+    let recovery = if f.recovery_code.trim().is_empty() {
+        None
+    } else {
+        mfa::find_recovery_code(&ctx.app.db, user.id, &f.recovery_code).await?
+    };
     let txn = db::begin_write(&ctx.app.db).await?;
     let mut recovery_left = None;
     let accepted = if f.recovery_code.trim().is_empty() {
@@ -117,9 +148,9 @@ pub async fn check_code(ctx: &Ctx, Form(f): Form<CodeForm>) -> AppResult<Respons
             None => false,
         }
     } else {
-        recovery_left = mfa::use_recovery_code(&txn, now, user.id, &f.recovery_code)
-            .await
-            .map_err(AppError::Internal)?;
+        if let Some(found) = recovery {
+            recovery_left = mfa::spend_recovery_code(&txn, now, user.id, found).await?;
+        }
         recovery_left.is_some()
     };
     if !accepted {
@@ -274,20 +305,31 @@ pub async fn enrol(ctx: &Ctx, Form(f): Form<EnrolForm>) -> AppResult<Response> {
         let page = enrol_page(ctx, Some(ctx.t("mfa-code-wrong"))).await?;
         return Ok(no_store(render_refused(&page, &AppError::invalid())?));
     };
-    let txn = db::begin_write(&ctx.app.db).await?;
-    let codes = if enrolled {
-        if f.action != "regenerate" || !mfa::use_step(&txn, user.id, step).await? {
-            return Err(AppError::invalid());
-        }
-        mfa::regenerate(&txn, now, user.id).await
-    } else {
-        mfa::confirm(&txn, now, &user, step).await
+    if enrolled && f.action != "regenerate" {
+        return Err(AppError::invalid());
     }
-    .map_err(AppError::Internal)?;
+    // Hashed before the transaction opens: hashing is slow on purpose.
+    let (codes, hashes) = mfa::new_recovery_set().await.map_err(AppError::Internal)?;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let done = if enrolled {
+        let fresh = mfa::use_step(&txn, user.id, step).await?;
+        if fresh {
+            mfa::regenerate(&txn, now, user.id, &hashes).await?;
+        }
+        fresh
+    } else {
+        mfa::confirm(&txn, now, &user, step, &hashes).await?
+    };
+    if !done {
+        // A code used meanwhile, or an enrolment finished in another tab.
+        txn.rollback().await?;
+        return Err(AppError::Conflict);
+    }
     txn.commit().await?;
     if !enrolled {
-        // A new session id now that the account has its second factor.
-        start_session(ctx, user.id, user.session_epoch);
+        // Every session of the account ended with enrolment (one signed in with the password
+        // alone must not gain the factor); this one goes on under a new id.
+        start_session(ctx, user.id, user.session_epoch + 1);
     }
     Ok(no_store(render(&EnrolPage {
         ctx,

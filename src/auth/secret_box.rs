@@ -63,6 +63,42 @@ impl SecretBox {
     }
 }
 
+/// The name of the sealed value that tells whether the key is the one the database's secrets
+/// were sealed with.
+const CHECK_NAME: &str = "secret_key_check";
+const CHECK_TEXT: &[u8] = b"aftercare secret key";
+
+/// Refuses a key that does not open the database's secrets: every second factor would stop
+/// working, and users would be locked out by "wrong" codes. A database without sealed secrets
+/// (new, or restored into a new folder before anyone enrolled) takes the key it is given.
+pub async fn check_key(
+    db: &sea_orm::DatabaseConnection,
+    secrets: &SecretBox,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let stored = super::secrets::get(db, CHECK_NAME).await?;
+    if stored.as_deref().and_then(|s| secrets.open(s)).as_deref() == Some(CHECK_TEXT) {
+        return Ok(());
+    }
+    let sealed_secrets = entity::users::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(entity::users::Column::MfaSecret.is_not_null())
+                .add(entity::users::Column::MfaPendingSecret.is_not_null()),
+        )
+        .count(db)
+        .await?;
+    if stored.is_some() && sealed_secrets > 0 {
+        anyhow::bail!(
+            "the secret key (AFTERCARE_SECRET_KEY, or secret.key in the data folder) is not the \
+             one this database's second factors were stored with; use that key"
+        );
+    }
+    super::secrets::put(db, CHECK_NAME, secrets.seal(CHECK_TEXT)?, now).await?;
+    Ok(())
+}
+
 /// The key file's contents, creating it (mode 0600) with a new random key when missing.
 fn read_or_create(path: &Path) -> anyhow::Result<String> {
     use std::io::Write;

@@ -220,6 +220,8 @@ pub fn post_routes(
         ),
         (format!("/leavers/{leaver_id}/link/revoke"), vec![]),
         ("/check-ins/1/acknowledge".into(), vec![]),
+        ("/account/sessions/end-others".into(), vec![]),
+        (format!("/admin/users/{user_id}/mfa/reset"), vec![]),
         ("/contact-proposals/1/accept".into(), vec![]),
         ("/contact-proposals/1/decline".into(), vec![]),
     ]

@@ -112,7 +112,17 @@ async fn signing_in_takes_the_password_then_a_code_used_once_within_a_step_of_dr
     enrol(&app, &admin, &user).await;
     app.clock.advance(chrono::Duration::minutes(2));
 
-    let b = after_password(&app, &user).await;
+    let b = app.browser();
+    b.get("/login").await;
+    let before = b.cookie("aftercare_session");
+    b.login(&user.email, &user.password)
+        .await
+        .assert_redirect_to("/login/mfa");
+    let half_id = b.cookie("aftercare_session");
+    assert!(
+        half_id.is_some() && half_id != before,
+        "a new session id after the password"
+    );
     // Half signed in: nothing but the code page (and signing out).
     for path in ["/", "/leavers", "/account", "/admin/users"] {
         let page = b.get(path).await;
@@ -133,6 +143,11 @@ async fn signing_in_takes_the_password_then_a_code_used_once_within_a_step_of_dr
     b.submit("/login/mfa", "/login/mfa", &[("code", &late)])
         .await
         .assert_redirect_to("/");
+    assert_ne!(
+        b.cookie("aftercare_session"),
+        half_id,
+        "and another after the code"
+    );
     assert_eq!(b.get("/").await.status, StatusCode::OK);
 
     // The same code again, elsewhere: refused. Two steps off: refused. The next one: accepted.
@@ -398,4 +413,89 @@ async fn a_user_sees_their_sessions_and_ends_one_or_all_the_others() {
     let after = desk.get("/account").await;
     let rows = crate::helpers::between(&after.body, "<tbody>", "</tbody>").unwrap_or_default();
     assert_eq!(rows.matches("session-row").count(), 1, "{rows}");
+}
+
+#[tokio::test]
+async fn a_session_signed_in_with_the_password_alone_ends_when_the_factor_is_turned_on() {
+    let app = spawn_app_with(&[REQUIRED]).await;
+    let (first, user) = app.signed_in(Role::Admin).await;
+    let second = app.browser();
+    second
+        .login(&user.email, &user.password)
+        .await
+        .assert_redirect_to("/account/mfa");
+    enrol(&app, &second, &user).await;
+    assert_eq!(second.get("/").await.status, StatusCode::OK);
+    assert!(
+        first
+            .get("/account/mfa")
+            .await
+            .redirect_location()
+            .starts_with("/login"),
+        "the other password-only session ended"
+    );
+}
+
+#[tokio::test]
+async fn giving_the_password_again_does_not_reset_the_count_of_wrong_codes() {
+    let app = spawn_app_with(&[REQUIRED]).await;
+    let (admin, user) = app.signed_in(Role::Admin).await;
+    enrol(&app, &admin, &user).await;
+    app.clock.advance(chrono::Duration::minutes(1));
+    let b = after_password(&app, &user).await;
+    for _ in 0..4 {
+        b.submit("/login/mfa", "/login/mfa", &[("code", "000000")])
+            .await;
+    }
+    let b = after_password(&app, &user).await;
+    b.submit("/login/mfa", "/login/mfa", &[("code", "000000")])
+        .await;
+    let right = code(&app, &user, 0).await;
+    let locked = b
+        .submit("/login/mfa", "/login/mfa", &[("code", &right)])
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_code_is_awaited_five_minutes_after_the_password() {
+    let app = spawn_app_with(&[REQUIRED]).await;
+    let (admin, user) = app.signed_in(Role::Admin).await;
+    enrol(&app, &admin, &user).await;
+    let b = after_password(&app, &user).await;
+    app.clock.advance(chrono::Duration::minutes(6));
+    b.get("/login/mfa").await.assert_redirect_to("/login");
+    let c = code(&app, &user, 0).await;
+    b.submit("/login", "/login/mfa", &[("code", &c)])
+        .await
+        .assert_redirect_to("/login");
+}
+
+#[tokio::test]
+async fn a_different_secret_key_is_refused_once_second_factors_exist() {
+    let app = spawn_app_with(&[REQUIRED]).await;
+    let (admin, user) = app.signed_in(Role::Admin).await;
+    enrol(&app, &admin, &user).await;
+    let mut config = app.state.config.clone();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.secret_key = Some("ab".repeat(32));
+    let refused = aftercare::app::Application::build(config.clone(), app.clock.clone()).await;
+    let message = refused.err().expect("refused").to_string();
+    assert!(message.contains("secret key"), "{message}");
+    // The key the secrets were stored with is accepted.
+    config.secret_key = None;
+    assert!(
+        aftercare::app::Application::build(config, app.clock.clone())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn the_account_page_title_is_plain_text() {
+    let app = spawn_app_with(&[]).await;
+    let (b, _) = app.signed_in(Role::Coordinator).await;
+    let page = b.get("/account").await;
+    let title = crate::helpers::between(&page.body, "<title>", "</title>").unwrap();
+    assert!(!title.contains('<'), "{title}");
 }

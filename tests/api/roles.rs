@@ -80,6 +80,7 @@ fn get_routes(
         ("/me".into(), Access::Person),
         (format!("/me/plans/{plan_id}"), Access::Person),
         ("/me/link".into(), Access::Public),
+        ("/account/mfa".into(), Access::AnyRole),
         (format!("/y/{}", "0".repeat(64)), Access::Person),
     ]
 }
