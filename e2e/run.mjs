@@ -64,7 +64,7 @@ async function startServer() {
   // One account per language and window size turns on its second factor in the journeys.
   for (const lang of ['en', 'ja']) {
     for (const size of Object.keys(VIEWPORTS)) {
-      aftercare(['user', 'create', '--email', mfaEmail(lang, size), '--name', `E2E 二要素 ${lang} ${size}`, '--role', 'coordinator', '--language', lang], `${PASSWORD}\n`);
+      aftercare(['user', 'create', '--email', mfaEmail(lang, size), '--name', `MFA ${lang} ${size}`, '--role', 'coordinator', '--language', lang], `${PASSWORD}\n`);
     }
   }
   aftercare(['demo']);

@@ -47,3 +47,5 @@ sessions-ended-one = That session was signed out.
 sessions-ended-others = Every other session was signed out.
 sessions-unknown-device = Unknown browser
 audit-action-session-end = Session ended
+mfa-new-phone = Set it up on a new phone
+mfa-new-phone-intro = Enter one of your recovery codes; you then scan a new QR code with the new phone. Your other sessions end.

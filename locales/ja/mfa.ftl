@@ -47,3 +47,5 @@ sessions-ended-one = その端末をログアウトさせました。
 sessions-ended-others = ほかのすべての端末をログアウトさせました。
 sessions-unknown-device = 不明なブラウザー
 audit-action-session-end = セッション終了
+mfa-new-phone = 新しいスマートフォンで設定し直す
+mfa-new-phone-intro = リカバリーコードを1つ入力すると、新しいスマートフォンで新しいQRコードを読み取れます。ほかの端末のログインは終了します。

@@ -18,7 +18,7 @@ use crate::{
     error::{AppError, AppResult},
     users::queries as user_queries,
     web::{
-        context::Ctx,
+        context::{Ctx, SESSION_CSRF_NONCE},
         render::{render, render_refused, safe_next, see_other},
     },
 };
@@ -277,8 +277,31 @@ pub async fn enrol_form(ctx: &Ctx) -> AppResult<Response> {
 #[serde(default)]
 pub struct EnrolForm {
     code: String,
-    /// `regenerate`: new recovery codes (enrolled accounts).
+    /// `regenerate`: new recovery codes (enrolled accounts); `new_phone`: set the factor up
+    /// again, proven with a recovery code.
     action: String,
+    recovery_code: String,
+}
+
+/// Sets one's own factor up again (a new phone), proven with a recovery code; the user then
+/// enrols afresh. Other sessions end.
+async fn reset_own(ctx: &Ctx, user: &entity::users::Model, raw: &str) -> AppResult<Response> {
+    let now = ctx.now();
+    let found = mfa::find_recovery_code(&ctx.app.db, user.id, raw).await?;
+    let txn = db::begin_write(&ctx.app.db).await?;
+    let spent = match found {
+        Some(f) => mfa::spend_recovery_code(&txn, now, user.id, f).await?,
+        None => None,
+    };
+    if spent.is_none() {
+        txn.rollback().await?;
+        let page = enrol_page(ctx, Some(ctx.t("mfa-code-wrong"))).await?;
+        return Ok(no_store(render_refused(&page, &AppError::invalid())?));
+    }
+    mfa::reset(&txn, now, user.id, user.id).await?;
+    txn.commit().await?;
+    start_session(ctx, user.id, user.session_epoch + 1);
+    Ok(see_other("/account/mfa"))
 }
 
 /// `POST /account/mfa`: confirms enrolment with a code (then shows the recovery codes once),
@@ -292,6 +315,9 @@ pub async fn enrol(ctx: &Ctx, Form(f): Form<EnrolForm>) -> AppResult<Response> {
     let now = ctx.now();
     let unix = u64::try_from(now.timestamp()).unwrap_or_default();
     let enrolled = user.mfa_enrolled_at.is_some();
+    if enrolled && f.action == "new_phone" {
+        return reset_own(ctx, &user, &f.recovery_code).await;
+    }
     let totp = if enrolled {
         mfa::enrolled_totp(&user, &ctx.app.secrets)
     } else {
@@ -328,8 +354,13 @@ pub async fn enrol(ctx: &Ctx, Form(f): Form<EnrolForm>) -> AppResult<Response> {
     txn.commit().await?;
     if !enrolled {
         // Every session of the account ended with enrolment (one signed in with the password
-        // alone must not gain the factor); this one goes on under a new id.
+        // alone must not gain the factor); this one goes on under a new id, keeping its CSRF
+        // nonce so that the forms of the page shown now still work.
+        let nonce: Option<String> = ctx.session.get(SESSION_CSRF_NONCE);
         start_session(ctx, user.id, user.session_epoch + 1);
+        if let Some(nonce) = nonce {
+            ctx.session.set(SESSION_CSRF_NONCE, nonce);
+        }
     }
     Ok(no_store(render(&EnrolPage {
         ctx,

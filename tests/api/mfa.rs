@@ -499,3 +499,51 @@ async fn the_account_page_title_is_plain_text() {
     let title = crate::helpers::between(&page.body, "<title>", "</title>").unwrap();
     assert!(!title.contains('<'), "{title}");
 }
+
+#[tokio::test]
+async fn a_user_sets_up_a_new_phone_with_a_recovery_code_only() {
+    let app = spawn_app_with(&[REQUIRED]).await;
+    let (admin, user) = app.signed_in(Role::Admin).await;
+    let codes = enrol(&app, &admin, &user).await;
+    let without = admin
+        .submit(
+            "/account/mfa",
+            "/account/mfa",
+            &[("action", "new_phone"), ("recovery_code", "nothing-here")],
+        )
+        .await;
+    assert_eq!(without.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(account(&app, user.id).await.mfa_enrolled_at.is_some());
+    admin
+        .submit(
+            "/account/mfa",
+            "/account/mfa",
+            &[("action", "new_phone"), ("recovery_code", &codes[0])],
+        )
+        .await
+        .assert_redirect_to("/account/mfa");
+    assert!(account(&app, user.id).await.mfa_secret.is_none());
+    // Gated again until the new phone is set up.
+    admin.get("/").await.assert_redirect_to("/account/mfa");
+    app.clock.advance(chrono::Duration::minutes(1));
+    let fresh = enrol(&app, &admin, &user).await;
+    assert_eq!(fresh.len(), 10);
+    assert_eq!(admin.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_page_with_the_recovery_codes_keeps_working_forms() {
+    let app = spawn_app_with(&[REQUIRED]).await;
+    let (admin, user) = app.signed_in(Role::Admin).await;
+    admin.get("/account/mfa").await;
+    let c = code(&app, &user, 0).await;
+    let shown = admin
+        .submit("/account/mfa", "/account/mfa", &[("code", &c)])
+        .await;
+    // Signing out from that page works (its CSRF token is still good).
+    let token = shown.csrf_token();
+    admin
+        .post_raw("/logout", &[("csrf_token", &token)])
+        .await
+        .assert_redirect_to("/login?signed_out=1");
+}
