@@ -280,7 +280,7 @@ export async function secondFactor(page, t, email, password) {
   await check(page, where('login-code'));
   // The next step's code: the one used to enrol is not accepted twice.
   await page.locator('#code').fill(totp(key, Date.now() / 1000 + 30));
-  await go(page, page.locator('main form[action="/login/mfa"] button[type=submit]'));
+  await go(page, page.locator('#code-form button[type=submit]'));
   expect(new URL(page.url()).pathname === '/', where('login'), `after the code: ${page.url()}`, problem);
   await page.goto(`${base}/account`);
   expect(await page.locator('.this-session').count() === 1, where('sessions'), 'this session is not marked', problem);
