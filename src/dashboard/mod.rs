@@ -229,6 +229,30 @@ async fn open_disclosures(db: &sea_orm::DatabaseConnection) -> AppResult<Vec<Ite
         .collect())
 }
 
+/// Young people's answers to the planned appointments around now, by person and time.
+async fn appointment_answers(
+    db: &sea_orm::DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<
+    std::collections::HashMap<
+        (i32, chrono::DateTime<chrono::Utc>),
+        entity::consultations::Response,
+    >,
+> {
+    use entity::consultations;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Ok(consultations::Entity::find()
+        .filter(consultations::Column::Status.eq(consultations::Status::Planned))
+        .filter(consultations::Column::Response.is_not_null())
+        .filter(consultations::Column::HeldAt.gte(now - chrono::Duration::days(8)))
+        .filter(consultations::Column::HeldAt.lt(now + chrono::Duration::days(15)))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|c| Some(((c.leaver_id, c.held_at), c.response?)))
+        .collect())
+}
+
 fn widget(
     ctx: &Ctx,
     key: &'static str,
@@ -289,6 +313,7 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
 
     let limit = Some(WIDGET_LINES as u64);
     let mut lists = queries::lists(db, &ctx.app.config, scope, today, limit).await?;
+    let answers = appointment_answers(db, ctx.now()).await?;
     let mut take = |key: &str| {
         lists
             .iter_mut()
@@ -320,7 +345,17 @@ async fn widgets(ctx: &Ctx, scope: Scope) -> AppResult<(Vec<Widget>, ChartView)>
             "appointments-week",
             take("appointments-week"),
             grouped,
-            |i| i.at.map(|t| ctx.datetime(&t)).unwrap_or_default(),
+            |i| {
+                let when = i.at.map(|t| ctx.datetime(&t)).unwrap_or_default();
+                // The young person's answer, when they gave one through their link.
+                match i.at.and_then(|t| answers.get(&(i.leaver_id, t))) {
+                    Some(r) => format!(
+                        "{when} · {}",
+                        ctx.t(&format!("me-answer-{}", r.as_str().replace('_', "-")))
+                    ),
+                    None => when,
+                }
+            },
         ),
         widget(ctx, "no-contact", take("no-contact"), grouped, last_contact),
         widget(

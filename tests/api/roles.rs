@@ -400,3 +400,63 @@ async fn half_signed_in_only_the_code_page_and_signing_out_answer() {
         .assert_redirect_to("/login?signed_out=1");
     half.get("/login/mfa").await.assert_redirect_to("/login");
 }
+
+#[tokio::test]
+async fn not_yet_enrolled_a_role_that_needs_a_second_factor_reaches_only_its_setup() {
+    let app = crate::helpers::spawn_app_with(&[crate::mfa::REQUIRED]).await;
+    let target = app
+        .create_user(Role::Coordinator, "target@example.jp")
+        .await;
+    let leaver = app.create_leaver("SP-1", Some(target.id), &[]).await;
+    let consultation = app
+        .record_consultation(
+            leaver.id,
+            target.id,
+            "2026-11-20T10:00",
+            "held",
+            "phone",
+            None,
+        )
+        .await;
+    let allowance = app.create_allowance(leaver.id, target.id).await;
+    let extension = app.create_extension(leaver.id, target.id).await;
+    let plan = app.create_plan(leaver.id, target.id).await;
+    let ids = (
+        target.id,
+        leaver.id,
+        consultation.id,
+        allowance.id,
+        extension.id,
+        plan.id,
+    );
+    for role in [Role::Admin, Role::Finance] {
+        let (browser, _) = app.signed_in(role).await;
+        for (path, access) in get_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+            if matches!(access, Access::Public | Access::SetupOnly) {
+                continue;
+            }
+            let page = browser.get(&path).await;
+            if path == "/account/mfa" {
+                assert_eq!(page.status, 200, "{role:?} {path}");
+            } else {
+                page.assert_redirect_to("/account/mfa");
+            }
+        }
+        let audit_before = app.audit_rows().await.len();
+        for (path, fields) in post_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+            if post_access(&path) == Access::Public {
+                continue;
+            }
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser
+                .submit("/account/mfa", &path, &fields)
+                .await
+                .assert_redirect_to("/account/mfa");
+        }
+        assert_eq!(
+            app.audit_rows().await.len(),
+            audit_before,
+            "{role:?} changed nothing"
+        );
+    }
+}

@@ -477,6 +477,12 @@ async fn answers_to_appointments_are_stored_and_reach_the_coordinator() {
     respond(planned.id, "coming")
         .await
         .assert_redirect_to("/me#appointments");
+    let dashboard = staff.get("/").await;
+    let week = between(&dashboard.body, "id=\"appointments-week\"", "</section>").unwrap();
+    assert!(
+        week.contains("I&#39;ll come"),
+        "the answer on the dashboard: {week}"
+    );
     let c = consultation(&app, planned.id).await;
     assert_eq!(c.response, Some(entity::consultations::Response::Coming));
     assert_eq!(
