@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod leavers;
 pub mod mail;
+pub mod monitoring;
 pub mod payments;
 pub mod plans;
 pub mod reminders;

@@ -69,6 +69,10 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
     // The health check and the static files: no session, no page context.
     Route::new()
         .at("/healthz", get(health::healthz).data(state.clone()))
+        .at(
+            "/metrics",
+            get(crate::monitoring::scrape::scrape).data(state.clone()),
+        )
         .at("/static/:file", get(web::assets::serve))
         .nest("/", pages)
         .with(web::middleware::CatchPanics)
@@ -125,6 +129,7 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| anyhow::anyhow!("listening socket has no address"))?;
         let mailer = mail::Mailer::from_config(&config)?;
+        crate::monitoring::handle();
         let read_audit = audit::reads::ReadAudit::start(db.clone(), clock.clone());
         audit::index::start(db.clone(), clock.clone());
         let secrets =

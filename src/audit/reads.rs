@@ -153,6 +153,7 @@ async fn writer(
                 Err(_) => break,
             }
         }
+        crate::monitoring::record_audit_batch(batch.len());
         let result = write_batch(&db, clock.now(), &batch)
             .await
             .map_err(|e| e.to_string());

@@ -87,6 +87,8 @@ pub struct Config {
     /// The key that encrypts stored secrets (`AFTERCARE_SECRET_KEY`: 64 hex digits); when
     /// unset, a key is created once in the data folder (`secret.key`, mode 0600).
     pub secret_key: Option<String>,
+    /// The bearer token that opens `/metrics` (`AFTERCARE_METRICS_TOKEN`; unset: no `/metrics`).
+    pub metrics_token: Option<String>,
 }
 
 /// Written by hand so that a logged `Config` never shows the passwords inside the
@@ -308,6 +310,13 @@ impl Config {
                     Some(k.to_string())
                 }
                 Some(_) => return Err(invalid("SECRET_KEY", "64 hexadecimal digits (32 bytes)")),
+            },
+            metrics_token: match s.get("METRICS_TOKEN").map(str::trim) {
+                None | Some("") => None,
+                Some(t) if t.len() >= 16 => Some(t.to_string()),
+                Some(_) => {
+                    return Err(invalid("METRICS_TOKEN", "a token of 16 characters or more"));
+                }
             },
             team_contact: s
                 .get("TEAM_CONTACT")

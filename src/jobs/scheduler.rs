@@ -116,7 +116,14 @@ pub async fn backup_tick(
         return Ok(None);
     }
     let run = async {
+        let started = std::time::Instant::now();
         let outcome = crate::backup::scheduled(&state.config, &state.db, now).await;
+        crate::monitoring::record_job(
+            "backup",
+            started.elapsed().as_secs_f64(),
+            outcome.is_ok(),
+            state.clock.now(),
+        );
         record_backup(state, holder, fire, outcome).await
     };
     Ok(lease::with_lease(state, BACKUP_JOB, holder, run)

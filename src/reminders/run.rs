@@ -221,6 +221,19 @@ async fn settle(
 /// Runs the rules for `day`: each recipient's new reminders become one email in the outbox.
 /// Keys already sent are skipped, so a second run for the same day adds nothing.
 pub async fn run_for_day(state: &AppState, day: NaiveDate) -> anyhow::Result<RunReport> {
+    let started = std::time::Instant::now();
+    let result = run_day(state, day).await;
+    let failed = result.as_ref().map(|r| r.failed > 0).unwrap_or(true);
+    crate::monitoring::record_job(
+        "reminders",
+        started.elapsed().as_secs_f64(),
+        !failed,
+        state.clock.now(),
+    );
+    result
+}
+
+async fn run_day(state: &AppState, day: NaiveDate) -> anyhow::Result<RunReport> {
     let items = unsent(&state.db, evaluate(state, day).await?).await?;
     let mut report = queue(state, day, items, COMMIT_EVERY).await?;
     // Check-in requests to young people: each its own email with a new link.

@@ -70,11 +70,13 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
             if let Ok(value) = id.parse() {
                 resp.headers_mut().insert("x-request-id", value);
             }
+            let seconds = started.elapsed().as_secs_f64();
+            crate::monitoring::record_request(&path, resp.status().as_u16(), seconds);
             tracing::info!(
                 %method,
                 %path,
                 status = resp.status().as_u16(),
-                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                latency_ms = seconds * 1000.0,
                 "request"
             );
             Ok(resp)

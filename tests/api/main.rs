@@ -20,6 +20,7 @@ mod i18n;
 mod import;
 mod leavers;
 mod mail;
+mod metrics;
 mod mfa;
 mod plans;
 mod reminder_digests;
