@@ -132,6 +132,55 @@ fn allowed(access: Access, role: Role) -> bool {
     }
 }
 
+/// The records every route of the matrices names: a coordinator and their leaver, with a
+/// consultation, an allowance, an extension and a plan.
+struct Records {
+    ids: (i32, i32, i32, i32, i32, i32),
+}
+
+impl Records {
+    async fn make(app: &crate::helpers::TestApp, coordinator: i32) -> Records {
+        let leaver = app.create_leaver("SP-1", Some(coordinator), &[]).await;
+        let consultation = app
+            .record_consultation(
+                leaver.id,
+                coordinator,
+                "2026-11-20T10:00",
+                "held",
+                "phone",
+                None,
+            )
+            .await;
+        let allowance = app.create_allowance(leaver.id, coordinator).await;
+        let extension = app.create_extension(leaver.id, coordinator).await;
+        let plan = app.create_plan(leaver.id, coordinator).await;
+        Records {
+            ids: (
+                coordinator,
+                leaver.id,
+                consultation.id,
+                allowance.id,
+                extension.id,
+                plan.id,
+            ),
+        }
+    }
+
+    fn leaver_id(&self) -> i32 {
+        self.ids.1
+    }
+
+    fn gets(&self) -> Vec<(String, Access)> {
+        let i = self.ids;
+        get_routes(i.0, i.1, i.2, i.3, i.4, i.5)
+    }
+
+    fn posts(&self) -> Vec<(String, Vec<(&'static str, String)>)> {
+        let i = self.ids;
+        post_routes(i.0, i.1, i.2, i.3, i.4, i.5)
+    }
+}
+
 #[tokio::test]
 async fn every_get_route_answers_each_role_as_declared() {
     let app = spawn_app().await;
@@ -278,31 +327,10 @@ async fn every_post_route_refuses_roles_it_does_not_declare() {
 async fn a_young_persons_link_reaches_only_their_own_pages() {
     let app = spawn_app().await;
     let (staff, target) = app.signed_in(Role::Coordinator).await;
-    let leaver = app.create_leaver("SP-1", Some(target.id), &[]).await;
-    let consultation = app
-        .record_consultation(
-            leaver.id,
-            target.id,
-            "2026-11-20T10:00",
-            "held",
-            "phone",
-            None,
-        )
-        .await;
-    let allowance = app.create_allowance(leaver.id, target.id).await;
-    let extension = app.create_extension(leaver.id, target.id).await;
-    let plan = app.create_plan(leaver.id, target.id).await;
-    let token = crate::youth::show_link(&staff, leaver.id).await;
+    let records = Records::make(&app, target.id).await;
+    let token = crate::youth::show_link(&staff, records.leaver_id()).await;
     let person = crate::youth::opened(&app, &token).await;
-    let ids = (
-        target.id,
-        leaver.id,
-        consultation.id,
-        allowance.id,
-        extension.id,
-        plan.id,
-    );
-    for (path, access) in get_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+    for (path, access) in records.gets() {
         let page = person.get(&path).await;
         let open_to_all = path.starts_with("/healthz") || path.starts_with("/static/");
         let expected = if open_to_all || path == "/me" || path == "/me/link" {
@@ -322,17 +350,19 @@ async fn a_young_persons_link_reaches_only_their_own_pages() {
         );
     }
     let audit_before = app.audit_rows().await.len();
-    for (path, fields) in post_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
-        if path == "/logout" || path == "/language" {
-            continue;
-        }
+    let posts: Vec<_> = records
+        .posts()
+        .into_iter()
+        .filter(|(path, _)| path != "/logout" && path != "/language")
+        .collect();
+    for (path, fields) in &posts {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let page = person.submit("/me", &path, &fields).await;
+        let page = person.submit("/me", path, &fields).await;
         assert_eq!(page.status, 404, "person POST {path}");
     }
     assert_eq!(
         app.audit_rows().await.len(),
-        audit_before + post_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5).len() - 2,
+        audit_before + posts.len(),
         "only the views of /me were recorded"
     );
 }
@@ -345,30 +375,9 @@ async fn half_signed_in_only_the_code_page_and_signing_out_answer() {
     let target = app
         .create_user(Role::Coordinator, "target@example.jp")
         .await;
-    let leaver = app.create_leaver("SP-1", Some(target.id), &[]).await;
-    let consultation = app
-        .record_consultation(
-            leaver.id,
-            target.id,
-            "2026-11-20T10:00",
-            "held",
-            "phone",
-            None,
-        )
-        .await;
-    let allowance = app.create_allowance(leaver.id, target.id).await;
-    let extension = app.create_extension(leaver.id, target.id).await;
-    let plan = app.create_plan(leaver.id, target.id).await;
-    let ids = (
-        target.id,
-        leaver.id,
-        consultation.id,
-        allowance.id,
-        extension.id,
-        plan.id,
-    );
+    let records = Records::make(&app, target.id).await;
     let half = crate::mfa::after_password(&app, &user).await;
-    for (path, access) in get_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+    for (path, access) in records.gets() {
         let page = half.get(&path).await;
         match access {
             Access::Public | Access::SetupOnly | Access::Person => continue,
@@ -380,7 +389,7 @@ async fn half_signed_in_only_the_code_page_and_signing_out_answer() {
     }
     assert_eq!(half.get("/login/mfa").await.status, 200);
     let audit_before = app.audit_rows().await.len();
-    for (path, fields) in post_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+    for (path, fields) in records.posts() {
         if post_access(&path) == Access::Public {
             continue;
         }
@@ -407,31 +416,10 @@ async fn not_yet_enrolled_a_role_that_needs_a_second_factor_reaches_only_its_set
     let target = app
         .create_user(Role::Coordinator, "target@example.jp")
         .await;
-    let leaver = app.create_leaver("SP-1", Some(target.id), &[]).await;
-    let consultation = app
-        .record_consultation(
-            leaver.id,
-            target.id,
-            "2026-11-20T10:00",
-            "held",
-            "phone",
-            None,
-        )
-        .await;
-    let allowance = app.create_allowance(leaver.id, target.id).await;
-    let extension = app.create_extension(leaver.id, target.id).await;
-    let plan = app.create_plan(leaver.id, target.id).await;
-    let ids = (
-        target.id,
-        leaver.id,
-        consultation.id,
-        allowance.id,
-        extension.id,
-        plan.id,
-    );
+    let records = Records::make(&app, target.id).await;
     for role in [Role::Admin, Role::Finance] {
         let (browser, _) = app.signed_in(role).await;
-        for (path, access) in get_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+        for (path, access) in records.gets() {
             if matches!(access, Access::Public | Access::SetupOnly) {
                 continue;
             }
@@ -443,7 +431,7 @@ async fn not_yet_enrolled_a_role_that_needs_a_second_factor_reaches_only_its_set
             }
         }
         let audit_before = app.audit_rows().await.len();
-        for (path, fields) in post_routes(ids.0, ids.1, ids.2, ids.3, ids.4, ids.5) {
+        for (path, fields) in records.posts() {
             if post_access(&path) == Access::Public {
                 continue;
             }

@@ -44,6 +44,14 @@ pub async fn opened(app: &TestApp, token: &str) -> Browser {
     person
 }
 
+/// The person's record as stored now.
+async fn record_now(app: &TestApp, id: i32) -> entity::leavers::Model {
+    aftercare::leavers::queries::get(&app.state.db, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn outbox(app: &TestApp) -> Vec<entity::outbox::Model> {
     entity::outbox::Entity::find()
         .order_by_asc(entity::outbox::Column::Id)
@@ -606,10 +614,7 @@ async fn a_check_in_is_a_self_reported_contact_and_need_help_alerts_without_the_
         .submit("/me/check-in", "/me/check-in", &[("feeling", "ok")])
         .await
         .assert_redirect_to("/me");
-    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = record_now(&app, l.id).await;
     assert_eq!(stored.last_self_report_at, Some(app.clock.now()));
     assert_eq!(stored.last_held_at, None, "not a held consultation");
     assert!(check_ins(&app).await[0].acknowledged_at.is_some());
@@ -758,10 +763,7 @@ async fn proposed_contact_details_wait_for_the_coordinator_and_consent_applies_a
         )
         .await
         .assert_redirect_to("/me");
-    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = record_now(&app, l.id).await;
     assert_eq!(stored.phone.as_deref(), Some("011-222-3333"));
     let record = staff.get(&format!("/leavers/{}", l.id)).await;
     let proposal = between(&record.body, "id=\"youth-contact\"", "</section>").unwrap();
@@ -785,10 +787,7 @@ async fn proposed_contact_details_wait_for_the_coordinator_and_consent_applies_a
         )
         .await
         .assert_redirect_to(&format!("/leavers/{}#youth-contact", l.id));
-    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = record_now(&app, l.id).await;
     assert_eq!(stored.phone.as_deref(), Some("090-1111-2222"));
     assert_eq!(stored.address.as_deref(), Some("札幌市北区北8条西5丁目"));
     assert_eq!(stored.version, l.version + 1);
@@ -836,10 +835,7 @@ async fn proposed_contact_details_wait_for_the_coordinator_and_consent_applies_a
         )
         .await
         .assert_redirect_to("/me");
-    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = record_now(&app, l.id).await;
     assert!(!stored.contact_consent);
     let page = staff.get(&format!("/leavers/{}", l.id)).await;
     assert!(
@@ -1105,10 +1101,7 @@ async fn the_persons_language_is_kept_on_the_record_and_used_for_their_page_and_
         .trim_start_matches("/leavers/")
         .parse()
         .unwrap();
-    let stored = aftercare::leavers::queries::get(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = record_now(&app, id).await;
     assert_eq!(stored.language, aftercare::i18n::Lang::En);
     let mut wrong = crate::helpers::leaver_fields("L-2");
     wrong.push(("language", "fr".into()));
@@ -1168,10 +1161,7 @@ async fn the_disclosure_export_holds_what_the_person_said_and_anonymising_erases
         .await
         .assert_redirect_to("/me");
 
-    let stored = aftercare::leavers::queries::get(&app.state.db, l.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = record_now(&app, l.id).await;
     let sections = aftercare::disclosure::export::record(&app.state.db, &stored)
         .await
         .unwrap();
