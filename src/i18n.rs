@@ -49,6 +49,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/disclosure.ftl")),
     ("en", include_str!("../locales/en/youth.ftl")),
     ("en", include_str!("../locales/en/mfa.ftl")),
+    ("en", include_str!("../locales/en/integrations.ftl")),
     ("ja", include_str!("../locales/ja/main.ftl")),
     ("ja", include_str!("../locales/ja/auth.ftl")),
     ("ja", include_str!("../locales/ja/users.ftl")),
@@ -64,6 +65,7 @@ const CATALOGS: &[(&str, &str)] = &[
     ("ja", include_str!("../locales/ja/disclosure.ftl")),
     ("ja", include_str!("../locales/ja/youth.ftl")),
     ("ja", include_str!("../locales/ja/mfa.ftl")),
+    ("ja", include_str!("../locales/ja/integrations.ftl")),
 ];
 
 #[derive(Clone)]

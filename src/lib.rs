@@ -1,6 +1,7 @@
 //! Aftercare: the register, allowances, consultations and reminders of a city's aftercare team.
 pub mod account;
 pub mod allowances;
+pub mod api;
 pub mod app;
 pub mod attention;
 pub mod audit;

@@ -38,6 +38,7 @@ macro_rules! stored_codes {
     };
 }
 pub mod allowances;
+pub mod api_tokens;
 pub mod app_secrets;
 pub mod audit_head;
 pub mod audit_leavers;
@@ -63,5 +64,7 @@ pub mod recovery_codes;
 pub mod reminders;
 pub mod sessions;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
 pub mod youth_links;
 pub mod youth_sessions;

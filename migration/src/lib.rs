@@ -19,6 +19,7 @@ mod m20261128_000015_leavers_last_held;
 mod m20261128_000016_leavers_follow_up;
 mod m20261128_000017_youth_link;
 mod m20261128_000018_second_factor;
+mod m20261128_000019_integrations;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000016_leavers_follow_up::Migration),
             Box::new(m20261128_000017_youth_link::Migration),
             Box::new(m20261128_000018_second_factor::Migration),
+            Box::new(m20261128_000019_integrations::Migration),
         ]
     }
 }

@@ -20,7 +20,7 @@ use crate::{
 /// The single place the features are mounted; each mounts all of its paths with the roles
 /// that may use them (see the feature's `mount`).
 pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoint {
-    let features: [fn(Route) -> Route; 17] = [
+    let features: [fn(Route) -> Route; 18] = [
         auth::mount,
         dashboard::mount,
         account::mount,
@@ -38,6 +38,7 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         disclosure::mount,
         reminders::mount,
         youth::mount,
+        crate::api::mount,
     ];
     let pages = features
         .into_iter()
@@ -74,6 +75,7 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
             get(crate::monitoring::scrape::scrape).data(state.clone()),
         )
         .at("/static/:file", get(web::assets::serve))
+        .nest(crate::api::spec::BASE, crate::api::endpoint(state.clone()))
         .nest("/", pages)
         .with(web::middleware::CatchPanics)
         .with(web::middleware::BodyLimit)

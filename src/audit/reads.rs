@@ -22,6 +22,8 @@ const BATCH: usize = 512;
 
 struct Request {
     actor: Option<i32>,
+    /// The API token that made the call, when an integration did.
+    token: Option<i32>,
     action: &'static str,
     leaver_ids: Vec<i32>,
     what: String,
@@ -76,16 +78,55 @@ impl ReadAudit {
         leaver_ids: Vec<i32>,
         what: &str,
     ) -> anyhow::Result<()> {
-        if leaver_ids.is_empty() || !self.recording.load(Ordering::Relaxed) {
+        if leaver_ids.is_empty() {
+            return Ok(());
+        }
+        self.send(
+            actor,
+            None,
+            action,
+            leaver_ids,
+            what.chars().take(200).collect(),
+        )
+        .await
+    }
+
+    /// Records a call of the JSON API by token `token` on `what`: like a page view, naming the
+    /// people it returned, or on the token itself when it returned nobody's data.
+    pub async fn record_call(
+        &self,
+        token: i32,
+        leaver_ids: Vec<i32>,
+        what: &str,
+    ) -> anyhow::Result<()> {
+        let what: String = what.chars().take(200).collect();
+        let what = if leaver_ids.is_empty() {
+            what
+        } else {
+            format!("{what}; {}", crate::audit::words::by_token(token))
+        };
+        self.send(None, Some(token), "view", leaver_ids, what).await
+    }
+
+    async fn send(
+        &self,
+        actor: Option<i32>,
+        token: Option<i32>,
+        action: &'static str,
+        leaver_ids: Vec<i32>,
+        what: String,
+    ) -> anyhow::Result<()> {
+        if !self.recording.load(Ordering::Relaxed) {
             return Ok(());
         }
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Request {
                 actor,
+                token,
                 action,
                 leaver_ids,
-                what: what.chars().take(200).collect(),
+                what,
                 reply,
             })
             .await
@@ -104,15 +145,18 @@ async fn write_batch(
 ) -> Result<(), sea_orm::DbErr> {
     // One entry per page or file, naming every person it showed (in the hashed summary when
     // there are several; `index` files it under each of them).
-    let summaries: Vec<(Option<i64>, String)> = batch
+    let summaries: Vec<(&str, Option<i64>, String)> = batch
         .iter()
         .map(|r| {
             let mut ids = r.leaver_ids.clone();
             ids.sort_unstable();
             ids.dedup();
-            match ids.as_slice() {
-                [one] => (Some((*one).into()), r.what.clone()),
+            match (ids.as_slice(), r.token) {
+                // An API call that returned nobody's data is recorded on its token.
+                ([], Some(token)) => ("api_token", Some(token.into()), r.what.clone()),
+                ([one], _) => ("leaver", Some((*one).into()), r.what.clone()),
                 _ => (
+                    "leaver",
                     None,
                     format!(
                         "{}; leavers {}",
@@ -126,10 +170,10 @@ async fn write_batch(
     let entries: Vec<Entry> = batch
         .iter()
         .zip(&summaries)
-        .map(|(r, (entity_id, summary))| Entry {
+        .map(|(r, (entity, entity_id, summary))| Entry {
             actor_id: r.actor,
             action: r.action,
-            entity: "leaver",
+            entity,
             entity_id: *entity_id,
             summary,
         })

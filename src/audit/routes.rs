@@ -59,6 +59,7 @@ struct ListPage<'a> {
 /// named by their case numbers (two queries).
 pub async fn rows(ctx: &Ctx, entries: Vec<audit_log::Model>) -> AppResult<Vec<Row>> {
     let names = queries::actor_names(&ctx.app.db).await?;
+    let tokens = queries::token_names(&ctx.app.db).await?;
     let ids: Vec<i64> = entries
         .iter()
         .flat_map(|e| words::leaver_ids(&e.entity, e.entity_id, &e.summary))
@@ -76,7 +77,17 @@ pub async fn rows(ctx: &Ctx, entries: Vec<audit_log::Model>) -> AppResult<Vec<Ro
                 actor: match e.actor_id.and_then(|a| names.get(&a).cloned()) {
                     Some(name) => name,
                     None if by_person => ctx.t("audit-actor-person"),
-                    None => ctx.t("audit-actor-none"),
+                    None => match words::token_of(&e.summary)
+                        .or_else(|| {
+                            (e.entity == "api_token" && e.actor_id.is_none())
+                                .then(|| e.entity_id.and_then(|i| i32::try_from(i).ok()))
+                                .flatten()
+                        })
+                        .and_then(|t| tokens.get(&t))
+                    {
+                        Some(name) => ctx.t_with("audit-actor-token", &[("name", name)]),
+                        None => ctx.t("audit-actor-none"),
+                    },
                 },
                 action: ctx.t(&format!("audit-action-{}", e.action.replace('_', "-"))),
                 entity: words::subject(&ctx.tr, &e.entity, e.entity_id, &cases),

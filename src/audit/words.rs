@@ -32,11 +32,24 @@ pub fn is_by_person(summary: &str) -> bool {
     summary.split("; ").any(|part| part == BY_PERSON)
 }
 
-/// A summary without the part that names the person as its actor (shown as the actor).
+/// The summary part that names the API token that made a call or a change: `token N`.
+pub fn by_token(token_id: i32) -> String {
+    format!("token {token_id}")
+}
+
+/// The API token an entry names as its actor, if any.
+pub fn token_of(summary: &str) -> Option<i32> {
+    summary
+        .split("; ")
+        .find_map(|part| part.strip_prefix("token ")?.parse().ok())
+}
+
+/// A summary without the parts that name its actor (the person themselves, or an API token),
+/// which are shown as the actor.
 pub fn without_person(summary: &str) -> String {
     summary
         .split("; ")
-        .filter(|part| *part != BY_PERSON)
+        .filter(|part| *part != BY_PERSON && token_of(part).is_none())
         .collect::<Vec<_>>()
         .join("; ")
 }

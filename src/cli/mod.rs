@@ -87,6 +87,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Print the JSON API's OpenAPI document (as served at /api/v1/openapi.json)
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -232,5 +234,9 @@ pub async fn run(cli: Cli, config: Config) -> Outcome {
             command: ReportCommand::Annual { fy, csv },
         } => report(config, fy, csv).await,
         Command::Remind { date, dry_run } => remind(config, date.as_deref(), dry_run).await,
+        Command::Openapi => {
+            out!("{}", crate::api::spec::service().spec());
+            Outcome::Success
+        }
     }
 }

@@ -199,18 +199,32 @@ pub async fn confirm_month(ctx: &Ctx, Query(q): Query<MonthQuery>) -> AppResult<
     render(&month_page(ctx, month, today, FormErrors::default()).await?)
 }
 
-async fn record_paid(
+/// Who records a payment as paid: a finance user on the payments page, or an integration
+/// (the finance system) through the JSON API with its token.
+#[derive(Clone, Copy, Debug)]
+pub enum PaidBy {
+    User(Option<i32>),
+    Token(i32),
+}
+
+/// Marks a scheduled line paid on `paid_on` (if it is still at `line.version`), with its audit
+/// entry, in `txn`. False when the line changed or is no longer scheduled (nothing written).
+pub async fn record_paid(
     txn: &impl ConnectionTrait,
-    ctx: &Ctx,
+    now: chrono::DateTime<chrono::Utc>,
+    by: PaidBy,
     line: &payments::Model,
     paid_on: NaiveDate,
 ) -> Result<bool, DbErr> {
-    let actor = ctx.user_id();
+    let actor = match by {
+        PaidBy::User(user) => user,
+        PaidBy::Token(_) => None,
+    };
     let result = payments::Entity::update_many()
         .col_expr(payments::Column::Status, Expr::value(Status::Paid))
         .col_expr(payments::Column::PaidOn, Expr::value(Some(paid_on)))
         .col_expr(payments::Column::PaidBy, Expr::value(actor))
-        .col_expr(payments::Column::UpdatedAt, Expr::value(ctx.now()))
+        .col_expr(payments::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             payments::Column::Version,
             Expr::col(payments::Column::Version).add(1),
@@ -223,16 +237,19 @@ async fn record_paid(
     if result.rows_affected != 1 {
         return Ok(false);
     }
-    let summary = format!(
+    let mut summary = format!(
         "leaver {}; allowance {}; month: {}; amount: {}; paid on {paid_on}",
         line.leaver_id,
         line.allowance_id,
         Month::of(line.month),
         line.amount
     );
+    if let PaidBy::Token(token) = by {
+        summary = format!("{summary}; {}", crate::audit::words::by_token(token));
+    }
     audit::record(
         txn,
-        ctx.now(),
+        now,
         Entry {
             actor_id: actor,
             action: "paid",
@@ -298,7 +315,7 @@ pub async fn mark_paid(
         }
     };
     let txn = db::begin_write(&ctx.app.db).await?;
-    if !record_paid(&txn, ctx, &line, paid_on).await? {
+    if !record_paid(&txn, ctx.now(), PaidBy::User(ctx.user_id()), &line, paid_on).await? {
         drop(txn);
         let line = load(ctx, id).await?;
         let page = line_page(
@@ -378,7 +395,7 @@ pub async fn mark_month_paid(ctx: &Ctx, Form(f): Form<PaidForm>) -> AppResult<Re
     }
     let mut count = 0;
     for line in &scheduled {
-        if record_paid(&txn, ctx, line, paid_on).await? {
+        if record_paid(&txn, ctx.now(), PaidBy::User(ctx.user_id()), line, paid_on).await? {
             count += 1;
         }
     }

@@ -192,6 +192,7 @@ impl Ctx {
             items.push(("/admin/import", "nav-import"));
             items.push(("/admin/reminders", "nav-reminders"));
             items.push(("/admin/retention", "nav-retention"));
+            items.push(("/admin/api-tokens", "nav-integrations"));
         }
         items.push(("/account", "nav-account"));
         items

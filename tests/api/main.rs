@@ -3,6 +3,7 @@ mod helpers;
 mod pages;
 
 mod allowances;
+mod api_v1;
 mod audit;
 mod auth;
 mod command_line;
