@@ -33,4 +33,5 @@ pub mod roles;
 pub mod telemetry;
 pub mod users;
 pub mod web;
+pub mod webhooks;
 pub mod youth;

@@ -380,7 +380,49 @@ pub async fn act(
         _ => {}
     }
     record(txn, now, actor.id, action.as_str(), id, &summary).await?;
+    announce(txn, now, action, &before).await?;
     get(txn, id).await?.ok_or(AllowanceError::NotFound)
+}
+
+/// Tells the webhook endpoints of an approval (and each month it schedules) or a stop, in the
+/// step's transaction.
+async fn announce(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    action: Action,
+    allowance: &allowances::Model,
+) -> Result<(), DbErr> {
+    use crate::webhooks::events::{Event, emit};
+    let data = |status: &str| {
+        serde_json::json!({
+            "allowance_id": allowance.id,
+            "leaver_id": allowance.leaver_id,
+            "kind": allowance.kind.as_str(),
+            "status": status,
+        })
+    };
+    match action {
+        Action::Approve => {
+            emit(txn, now, Event::AllowanceApproved, data("approved")).await?;
+            let lines = payments::Entity::find()
+                .filter(payments::Column::AllowanceId.eq(allowance.id))
+                .filter(payments::Column::Status.eq(PaymentStatus::Scheduled))
+                .all(txn)
+                .await?;
+            for line in lines {
+                emit(
+                    txn,
+                    now,
+                    Event::PaymentScheduled,
+                    crate::payments::paying::event_data(&line),
+                )
+                .await?;
+            }
+        }
+        Action::Stop => emit(txn, now, Event::AllowanceStopped, data("stopped")).await?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The requests of one status, or all: the submitted ones oldest first (the queue), the

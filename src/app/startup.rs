@@ -20,7 +20,7 @@ use crate::{
 /// The single place the features are mounted; each mounts all of its paths with the roles
 /// that may use them (see the feature's `mount`).
 pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoint {
-    let features: [fn(Route) -> Route; 18] = [
+    let features: [fn(Route) -> Route; 19] = [
         auth::mount,
         dashboard::mount,
         account::mount,
@@ -39,6 +39,7 @@ pub fn build_app(state: Arc<AppState>, csrf_key: [u8; 32]) -> impl poem::Endpoin
         reminders::mount,
         youth::mount,
         crate::api::mount,
+        crate::webhooks::mount,
     ];
     let pages = features
         .into_iter()
@@ -196,11 +197,26 @@ impl Application {
             .config
             .scheduler
             .then(|| tokio::spawn(crate::jobs::scheduler::run(self.state.clone())));
+        // Webhooks are posted by the instances that run the scheduled jobs.
+        let webhooks = self
+            .state
+            .config
+            .scheduler
+            .then(|| tokio::spawn(crate::webhooks::delivery::run(self.state.clone())));
+        let metrics = self.state.config.metrics_listen.map(|addr| {
+            tokio::spawn(crate::monitoring::scrape::serve_separately(
+                self.state.clone(),
+                addr,
+            ))
+        });
         let app = build_app(self.state.clone(), self.csrf_key);
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
             .await;
         sweeper.abort();
+        for task in [webhooks, metrics].into_iter().flatten() {
+            task.abort();
+        }
         if let Some(s) = scheduler {
             s.abort();
         }

@@ -422,6 +422,13 @@ pub async fn change_status(
     if closing {
         // A closed record's personal link stops working at once.
         crate::youth::links::end_links(txn, now, id).await?;
+        crate::webhooks::events::emit(
+            txn,
+            now,
+            crate::webhooks::events::Event::LeaverClosed,
+            serde_json::json!({ "leaver_id": id, "closed_on": today }),
+        )
+        .await?;
     }
     let summary = audit::describe_changes(&[("status", from.as_str().into(), to.as_str().into())]);
     audit::record(

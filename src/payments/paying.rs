@@ -199,6 +199,20 @@ pub async fn confirm_month(ctx: &Ctx, Query(q): Query<MonthQuery>) -> AppResult<
     render(&month_page(ctx, month, today, FormErrors::default()).await?)
 }
 
+/// What a webhook is told of a payment: ids, the month, the amount and its status.
+pub fn event_data(line: &payments::Model) -> serde_json::Value {
+    serde_json::json!({
+        "payment_id": line.id,
+        "allowance_id": line.allowance_id,
+        "leaver_id": line.leaver_id,
+        "kind": line.kind.as_str(),
+        "month": Month::of(line.month).to_string(),
+        "amount": line.amount.0,
+        "status": line.status.as_str(),
+        "paid_on": line.paid_on,
+    })
+}
+
 /// Who records a payment as paid: a finance user on the payments page, or an integration
 /// (the finance system) through the JSON API with its token.
 #[derive(Clone, Copy, Debug)]
@@ -247,6 +261,18 @@ pub async fn record_paid(
     if let PaidBy::Token(token) = by {
         summary = format!("{summary}; {}", crate::audit::words::by_token(token));
     }
+    let paid = payments::Model {
+        status: Status::Paid,
+        paid_on: Some(paid_on),
+        ..line.clone()
+    };
+    crate::webhooks::events::emit(
+        txn,
+        now,
+        crate::webhooks::events::Event::PaymentPaid,
+        event_data(&paid),
+    )
+    .await?;
     audit::record(
         txn,
         now,

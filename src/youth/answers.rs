@@ -118,6 +118,16 @@ pub async fn record(
             .exec(txn)
             .await?;
     }
+    if kind == Kind::NeedHelp {
+        // Who asked, never what they wrote.
+        crate::webhooks::events::emit(
+            txn,
+            now,
+            crate::webhooks::events::Event::CheckInNeedHelp,
+            serde_json::json!({ "leaver_id": leaver.id, "check_in_id": saved.id }),
+        )
+        .await?;
+    }
     // The words are the person's: the audit keeps only that there were some.
     let summary = format!(
         "leaver {}; kind: {}{}; {BY_PERSON}",

@@ -94,6 +94,24 @@ pub fn post_routes(
         ("/admin/import".into(), vec![]),
         ("/admin/reminders/1/retry".into(), vec![]),
         (
+            "/admin/api-tokens".into(),
+            vec![
+                ("name", "Forged".into()),
+                ("scopes", "payments:write".into()),
+                ("expires_on", "2027-01-01".into()),
+            ],
+        ),
+        ("/admin/api-tokens/1/revoke".into(), vec![]),
+        (
+            "/admin/webhooks".into(),
+            vec![
+                ("url", "https://evil.example/".into()),
+                ("events", "payment.paid".into()),
+            ],
+        ),
+        ("/admin/webhooks/1/remove".into(), vec![]),
+        ("/admin/webhooks/deliveries/1/retry".into(), vec![]),
+        (
             format!("/leavers/{leaver_id}/hold"),
             vec![("reason", "appeal".into())],
         ),

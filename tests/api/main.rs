@@ -33,4 +33,5 @@ mod setup;
 mod smtp;
 mod upgrade;
 mod users;
+mod webhooks;
 mod youth;

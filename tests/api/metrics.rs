@@ -59,3 +59,36 @@ async fn a_scrape_after_a_reminder_run_shows_requests_the_outbox_jobs_audit_and_
     }
     assert!(!text.contains("/leavers/1"), "ids are not labels");
 }
+
+#[tokio::test]
+async fn a_separate_metrics_address_serves_them_there_only() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let app = spawn_app_with(&[
+        ("AFTERCARE_METRICS_TOKEN", TOKEN),
+        ("AFTERCARE_METRICS_LISTEN", &addr),
+    ])
+    .await;
+    assert_eq!(
+        scrape(&app.address, Some(TOKEN)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let mut answer = None;
+    for _ in 0..50 {
+        if let Ok(r) = reqwest::get(format!("http://{addr}/metrics")).await {
+            answer = Some((r.status(), r.text().await.unwrap()));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (status, text) = answer.expect("the metrics address answers");
+    assert_eq!(status, StatusCode::OK);
+    for series in [
+        "aftercare_webhook_deliveries{status=\"pending\"}",
+        "aftercare_webhook_oldest_waiting_seconds",
+        "aftercare_outbox_emails{status=\"pending\"}",
+    ] {
+        assert!(text.contains(series), "{series} missing");
+    }
+}

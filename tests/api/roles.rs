@@ -59,6 +59,8 @@ fn get_routes(
         ("/admin/reminders".into(), Access::Admin),
         ("/reports/annual?fy=2026".into(), Access::AnyRole),
         ("/admin/retention".into(), Access::Admin),
+        ("/admin/api-tokens".into(), Access::Admin),
+        ("/admin/webhooks".into(), Access::Admin),
         (format!("/leavers/{leaver_id}/access-log"), Access::Admin),
         (format!("/leavers/{leaver_id}/disclosure"), Access::Admin),
         ("/reports/annual.csv?fy=2026".into(), Access::AnyRole),
