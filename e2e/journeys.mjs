@@ -179,6 +179,38 @@ export async function admin(page, t, { leaverId }) {
   expect(!(await page.locator('.legal-hold').count()), where('hold'), 'the hold is still in force after releasing it', problem);
 }
 
+/**
+ * The administrator issues an API token (a form refused first, then the secret shown once),
+ * adds a webhook endpoint, and reads the API's reference.
+ */
+export async function integrations(page, t) {
+  const { base, lang, size, tag, check, problem } = t;
+  const where = (what) => `admin ${lang} ${size} ${what}`;
+  await page.goto(`${base}/admin/api-tokens`);
+  await check(page, where('api-tokens'));
+  await page.locator('#expires_on').fill('');
+  await go(page, page.locator('main form[action="/admin/api-tokens"] button[type=submit]'));
+  expect(await page.locator('.error-summary').count(), where('api-token-refused'), 'no error summary for an empty form', problem);
+  await check(page, where('api-token-refused'));
+  await page.locator('#name').fill(`Finance system ${tag}`);
+  await page.locator('input[name=scopes][value="payments:write"]').check();
+  await page.locator('#expires_on').fill('2027-03-31');
+  await go(page, page.locator('main form[action="/admin/api-tokens"] button[type=submit]'));
+  const secret = (await page.locator('.api-secret code').textContent() ?? '').trim();
+  expect(secret.startsWith('aftercare_'), where('api-token-issued'), `no secret shown (${secret})`, problem);
+  await check(page, where('api-token-issued'));
+  await page.goto(`${base}/admin/webhooks`);
+  await page.locator('#url').fill(`https://finance.example.jp/hooks/${tag}`);
+  await page.locator('input[name=events][value="payment.paid"]').check();
+  await go(page, page.locator('main form[action="/admin/webhooks"] button[type=submit]'));
+  const hookSecret = (await page.locator('.api-secret code').textContent() ?? '').trim();
+  expect(hookSecret.startsWith('whsec_'), where('webhook-added'), `no signing secret shown (${hookSecret})`, problem);
+  await check(page, where('webhook-added'));
+  await page.goto(`${base}/api/docs`);
+  expect(await page.locator('.api-operation').count() === 10, where('api-docs'), 'the reference does not list the ten operations', problem);
+  await check(page, where('api-docs'));
+}
+
 /** The coordinator shows record `leaverId`'s personal link in person; returns its address. */
 export async function showLink(page, t, leaverId) {
   const { base, lang, size, check, problem } = t;

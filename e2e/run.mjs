@@ -195,6 +195,7 @@ async function walkJourneys(browser, lang, size, viewport) {
   if (!made) return;
   await session('finance', (page) => journeys.finance(page, t, made));
   await session('admin', (page) => journeys.admin(page, t, made));
+  await session('admin', (page) => journeys.integrations(page, t));
   // The young person's link: shown by the coordinator, opened in a browser of its own.
   const link = await session('coordinator', (page) => journeys.showLink(page, t, made.leaverId));
   if (!link) return;

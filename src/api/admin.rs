@@ -132,7 +132,12 @@ async fn page<'a>(
                     .collect::<Vec<_>>()
                     .join(", "),
                 created: ctx.datetime(&t.created_at),
-                expires: ctx.datetime(&t.expires_at),
+                // The last day it works, as it was chosen.
+                expires: ctx.tr.date(
+                    (t.expires_at - chrono::Duration::seconds(1))
+                        .with_timezone(&ctx.app.config.time_zone)
+                        .date_naive(),
+                ),
                 last_used: t
                     .last_used_at
                     .map(|at| ctx.datetime(&at))
@@ -193,6 +198,7 @@ pub async fn create(ctx: &Ctx, Form(pairs): Form<Vec<(String, String)>>) -> AppR
         NewToken {
             name: &name,
             scopes: &scopes,
+            last_day: expires_on,
             expires_at,
         },
     )

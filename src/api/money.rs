@@ -162,7 +162,7 @@ impl MoneyApi {
         }
         let limit = paging::limit(limit.0);
         let mut q = allowances::Entity::find().order_by_asc(allowances::Column::Id);
-        if let Some(after) = paging::after(cursor.0.as_deref()) {
+        if let Some(after) = paging::after(cursor.0.as_deref())? {
             q = q.filter(allowances::Column::Id.gt(after));
         }
         if let Some(l) = leaver_id.0 {
@@ -257,7 +257,7 @@ impl MoneyApi {
         }
         let limit = paging::limit(limit.0);
         let mut q = payments::Entity::find().order_by_asc(payments::Column::Id);
-        if let Some(after) = paging::after(cursor.0.as_deref()) {
+        if let Some(after) = paging::after(cursor.0.as_deref())? {
             q = q.filter(payments::Column::Id.gt(after));
         }
         if let Some(m) = month {
@@ -323,11 +323,6 @@ impl MoneyApi {
             .one(&state.db)
             .await?
             .ok_or_else(Problem::not_found)?;
-        if let Some(expected) = if_match.0.as_deref()
-            && !paging::matches(Some(expected), &paging::etag_of(&payment(line.clone())))
-        {
-            return Err(Problem::precondition_failed());
-        }
         let tr = state.catalogs.translator(Lang::En);
         let field = |code: &'static str| {
             Problem::invalid(vec![FieldProblem {
@@ -342,12 +337,18 @@ impl MoneyApi {
             None if raw.trim().is_empty() => return Err(field("payments-paid-on-required")),
             None => return Err(field("payments-paid-on-invalid")),
         };
-        // The same report sent again (a retry) changes nothing and is not an error.
+        // The same report sent again (a retry, with or without the ETag it first sent)
+        // changes nothing and is not an error.
         if line.status == payments::Status::Paid && line.paid_on == Some(paid_on) {
             caller
                 .record("POST /api/v1/payments/{id}/paid", vec![line.leaver_id])
                 .await?;
             return Ok(Json(payment(line)));
+        }
+        if let Some(expected) = if_match.0.as_deref()
+            && !paging::matches_strongly(expected, &paging::etag_of(&payment(line.clone())))
+        {
+            return Err(Problem::precondition_failed());
         }
         if line.status != payments::Status::Scheduled {
             return Err(Problem::conflict(&tr.t("payments-not-scheduled")));
@@ -359,14 +360,21 @@ impl MoneyApi {
         }
         let now = caller.now();
         let txn = db::begin_write(&state.db).await?;
-        if !record_paid(&txn, now, PaidBy::Token(caller.token.id), &line, paid_on).await? {
-            return Err(Problem::conflict(&tr.t("payments-line-changed")));
+        let done = record_paid(&txn, now, PaidBy::Token(caller.token.id), &line, paid_on).await?;
+        if done {
+            txn.commit().await?;
+        } else {
+            drop(txn);
         }
-        txn.commit().await?;
         let line = payments::Entity::find_by_id(line.id)
             .one(&state.db)
             .await?
             .ok_or_else(Problem::not_found)?;
+        // Two identical reports at once: the second finds the first's work done.
+        let reported = line.status == payments::Status::Paid && line.paid_on == Some(paid_on);
+        if !done && !reported {
+            return Err(Problem::conflict(&tr.t("payments-line-changed")));
+        }
         Ok(Json(payment(line)))
     }
 }

@@ -11,9 +11,15 @@ pub fn limit(asked: Option<u64>) -> u64 {
     asked.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
 }
 
-/// The id after which a page starts: the cursor a previous page gave (opaque to callers).
-pub fn after(cursor: Option<&str>) -> Option<i32> {
-    cursor.and_then(|c| c.trim().parse::<i32>().ok())
+/// The id after which a page starts: the cursor a previous page gave (opaque to callers). A
+/// cursor this API did not give is refused rather than read as the first page.
+pub fn after(cursor: Option<&str>) -> Result<Option<i32>, crate::api::problem::Problem> {
+    match cursor.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(c) => c.parse::<i32>().map(Some).map_err(|_| {
+            crate::api::problem::Problem::bad_request("`cursor` is not one this API gave.")
+        }),
+    }
 }
 
 /// Splits one row too many off a page read with `limit + 1`: the rows of the page and the
@@ -38,7 +44,16 @@ pub fn etag_of(item: &impl ToJSON) -> String {
     )
 }
 
-/// Whether an `If-None-Match` (or `If-Match`) header names this ETag.
+/// Whether an `If-Match` header names this ETag, compared strongly (RFC 9110: a weak tag
+/// never matches).
+pub fn matches_strongly(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == etag)
+}
+
+/// Whether an `If-None-Match` header names this ETag (weak comparison).
 pub fn matches(header: Option<&str>, etag: &str) -> bool {
     header.is_some_and(|h| {
         h.split(',')
@@ -87,8 +102,9 @@ mod tests {
         assert_eq!(limit(None), DEFAULT_LIMIT);
         assert_eq!(limit(Some(0)), 1);
         assert_eq!(limit(Some(MAX_LIMIT + 1)), MAX_LIMIT);
-        assert_eq!(after(Some(" 12 ")), Some(12));
-        assert_eq!(after(Some("x")), None);
+        assert_eq!(after(Some(" 12 ")).unwrap(), Some(12));
+        assert_eq!(after(None).unwrap(), None);
+        assert!(after(Some("x")).is_err());
         assert_eq!(
             split(vec![1, 2, 3], 2, |x| *x),
             (vec![1, 2], Some("2".into()))
@@ -102,6 +118,8 @@ mod tests {
         assert!(matches(Some("*"), "\"b\""));
         assert!(!matches(Some("\"a\""), "\"b\""));
         assert!(!matches(None, "\"b\""));
+        assert!(matches_strongly("\"a\", \"b\"", "\"b\""));
+        assert!(!matches_strongly("W/\"b\"", "\"b\""));
         assert_ne!(etag_of(&1i32), etag_of(&2i32));
         assert_eq!(etag_of(&1i32), etag_of(&1i32));
     }

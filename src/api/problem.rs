@@ -83,6 +83,10 @@ impl Problem {
         ))
     }
 
+    pub fn bad_request(detail: &str) -> Problem {
+        Problem::BadRequest(doc(400, "Bad Request", Some(detail.into())))
+    }
+
     pub fn not_found() -> Problem {
         Problem::NotFound(doc(404, "Not Found", None))
     }

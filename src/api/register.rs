@@ -33,6 +33,9 @@ pub struct Leaver {
     pub support_ends_on: NaiveDate,
     pub coordinator_id: Option<i32>,
     pub closed_on: Option<NaiveDate>,
+    /// Set when the record's personal data was erased after retention: the names and dates
+    /// read are placeholders then.
+    pub anonymised_on: Option<NaiveDate>,
     pub updated_at: DateTime<Utc>,
     /// Only for tokens with `leavers:contact`.
     #[oai(skip_serializing_if_is_none)]
@@ -102,6 +105,7 @@ fn leaver(l: leavers::Model, with_contact: bool) -> Leaver {
         support_ends_on: l.support_ends_on,
         coordinator_id: l.coordinator_id,
         closed_on: l.closed_on,
+        anonymised_on: l.anonymised_on,
         updated_at: l.updated_at,
     }
 }
@@ -159,7 +163,7 @@ impl RegisterApi {
         };
         let limit = paging::limit(limit.0);
         let mut q = leavers::Entity::find().order_by_asc(leavers::Column::Id);
-        if let Some(after) = paging::after(cursor.0.as_deref()) {
+        if let Some(after) = paging::after(cursor.0.as_deref())? {
             q = q.filter(leavers::Column::Id.gt(after));
         }
         if let Some(s) = status {
@@ -243,14 +247,23 @@ impl RegisterApi {
             })?),
         };
         let tz = caller.state.config.time_zone;
-        let start_of = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .and_then(|t| t.and_local_timezone(tz).earliest())
-                .map(|t| t.with_timezone(&Utc))
-        };
+        let mut problems = Vec::new();
+        for (field, day) in [("from", from.0), ("to", to.0)] {
+            if day.is_some_and(|d| !(1900..=2200).contains(&chrono::Datelike::year(&d))) {
+                problems.push(FieldProblem {
+                    field: field.into(),
+                    code: "api-invalid-date".into(),
+                    detail: "A day from 1900 to 2200.".into(),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Problem::invalid(problems));
+        }
+        let start_of = |d: NaiveDate| crate::clock::start_of(d, tz);
         let limit = paging::limit(limit.0);
         let mut q = consultations::Entity::find().order_by_asc(consultations::Column::Id);
-        if let Some(after) = paging::after(cursor.0.as_deref()) {
+        if let Some(after) = paging::after(cursor.0.as_deref())? {
             q = q.filter(consultations::Column::Id.gt(after));
         }
         if let Some(l) = leaver_id.0 {
@@ -259,10 +272,10 @@ impl RegisterApi {
         if let Some(s) = status {
             q = q.filter(consultations::Column::Status.eq(s));
         }
-        if let Some(t) = from.0.and_then(start_of) {
+        if let Some(t) = from.0.map(start_of) {
             q = q.filter(consultations::Column::HeldAt.gte(t));
         }
-        if let Some(t) = to.0.and_then(|d| d.succ_opt()).and_then(start_of) {
+        if let Some(t) = to.0.and_then(|d| d.succ_opt()).map(start_of) {
             q = q.filter(consultations::Column::HeldAt.lt(t));
         }
         let rows = q.limit(limit + 1).all(&caller.state.db).await?;

@@ -71,6 +71,9 @@ pub const PREFIX: &str = "aftercare_";
 pub struct NewToken<'a> {
     pub name: &'a str,
     pub scopes: &'a [Scope],
+    /// The last day it works (in the city's time zone)…
+    pub last_day: chrono::NaiveDate,
+    /// …and so the moment it stops.
     pub expires_at: DateTime<Utc>,
 }
 
@@ -94,11 +97,7 @@ pub async fn issue(
     }
     .insert(txn)
     .await?;
-    let summary = format!(
-        "scopes: {}; expires {}",
-        scopes.join(" "),
-        new.expires_at.format("%Y-%m-%d")
-    );
+    let summary = format!("scopes: {}; last day {}", scopes.join(" "), new.last_day);
     audit::record(
         txn,
         now,

@@ -45,9 +45,6 @@ pub async fn actor_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, Strin
         .collect())
 }
 
-/// One page of the entries about one person (their record, consultations, allowances, plans
-/// and extensions, and every page that showed them): one index lookup, then the page's rows.
-/// The index must be caught up first (`index::catch_up`).
 /// API tokens' names by id: the actor of the calls and changes they made.
 pub async fn token_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, DbErr> {
     Ok(entity::api_tokens::Entity::find()
@@ -58,6 +55,9 @@ pub async fn token_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, Strin
         .collect())
 }
 
+/// One page of the entries about one person (their record, consultations, allowances, plans
+/// and extensions, and every page that showed them): one index lookup, then the page's rows.
+/// The index must be caught up first (`index::catch_up`).
 pub async fn about_person(
     db: &impl ConnectionTrait,
     leaver_id: i32,

@@ -23,6 +23,9 @@ pub const ENTITIES: &[&str] = &[
     "email",
     "extension",
     "plan",
+    "api_token",
+    "webhook",
+    "webhook_delivery",
 ];
 
 #[derive(Deserialize, Default)]

@@ -88,11 +88,16 @@ pub async fn check_key(
                 .add(entity::users::Column::MfaPendingSecret.is_not_null()),
         )
         .count(db)
-        .await?;
+        .await?
+        + entity::webhooks::Entity::find()
+            .filter(entity::webhooks::Column::RemovedAt.is_null())
+            .count(db)
+            .await?;
     if stored.is_some() && sealed_secrets > 0 {
         anyhow::bail!(
             "the secret key (AFTERCARE_SECRET_KEY, or secret.key in the data folder) is not the \
-             one this database's second factors were stored with; use that key"
+             one this database's second factors and webhook secrets were stored with; use that \
+             key"
         );
     }
     super::secrets::put(db, CHECK_NAME, secrets.seal(CHECK_TEXT)?, now).await?;

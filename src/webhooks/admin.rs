@@ -128,7 +128,8 @@ async fn page<'a>(
             id: d.id,
             webhook_id: d.webhook_id,
             status: ctx.t(&format!("webhook-delivery-{}", d.status.as_str())),
-            failed: d.status == entity::outbox::Status::Failed,
+            failed: d.status == entity::outbox::Status::Failed
+                && d.last_error.as_deref() != Some(endpoints::REMOVED),
             attempts: d.attempts,
             when: ctx.datetime(&d.delivered_at.unwrap_or(d.created_at)),
             last_error: d.last_error.unwrap_or_default(),

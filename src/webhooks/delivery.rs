@@ -38,7 +38,7 @@ fn client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Aftercare-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
-        .unwrap_or_default()
+        .expect("the HTTP client's TLS backend is built in")
 }
 
 async fn post(
@@ -148,8 +148,14 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
             .filter(webhook_deliveries::Column::Status.eq(Status::Sending))
             .exec(&txn)
             .await?;
+        // Named by the person the event is about, so their access log shows what was sent.
+        let person = serde_json::from_str::<serde_json::Value>(&row.body)
+            .ok()
+            .and_then(|b| b["data"]["leaver_id"].as_i64())
+            .map(|id| format!("leaver {id}; "))
+            .unwrap_or_default();
         let summary = format!(
-            "webhook {}; {}; attempt {attempts}",
+            "{person}webhook {}; {}; attempt {attempts}",
             row.webhook_id, row.event
         );
         audit::record(
@@ -186,11 +192,20 @@ pub async fn retry_now(
 ) -> Result<bool, DbErr> {
     let pending = transition(Status::Failed, Step::RetryByHand)
         .expect("a failed delivery can be retried by hand");
+    // A removed endpoint's deliveries stay as they are.
+    let live: Vec<i32> = webhooks::Entity::find()
+        .filter(webhooks::Column::RemovedAt.is_null())
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
     let updated = webhook_deliveries::Entity::update_many()
         .col_expr(webhook_deliveries::Column::Status, Expr::value(pending))
         .col_expr(webhook_deliveries::Column::Attempts, Expr::value(0))
         .col_expr(webhook_deliveries::Column::NextAttemptAt, Expr::value(now))
         .filter(webhook_deliveries::Column::Id.eq(id))
+        .filter(webhook_deliveries::Column::WebhookId.is_in(live))
         .filter(webhook_deliveries::Column::Status.eq(Status::Failed))
         .exec(txn)
         .await?;

@@ -13,11 +13,18 @@ use crate::{
     webhooks::events::Event,
 };
 
-/// Whether an address can be an endpoint: http or https, with a host, no credentials in it.
+/// Whether an address can be an endpoint: https with a host and no credentials in it (plain
+/// http only to this machine itself: nothing leaves it unencrypted).
 pub fn is_endpoint_url(raw: &str) -> bool {
     match url::Url::parse(raw.trim()) {
         Ok(u) => {
-            matches!(u.scheme(), "http" | "https")
+            let loopback = match u.host() {
+                Some(url::Host::Ipv4(a)) => a.is_loopback(),
+                Some(url::Host::Ipv6(a)) => a.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            };
+            (u.scheme() == "https" || (u.scheme() == "http" && loopback))
                 && u.host_str().is_some_and(|h| !h.is_empty())
                 && u.username().is_empty()
                 && u.password().is_none()
@@ -64,6 +71,9 @@ pub async fn register(
     Ok((hook, secret))
 }
 
+/// What a delivery still waiting says once its endpoint is removed.
+pub const REMOVED: &str = "the endpoint was removed";
+
 /// Removes an endpoint: nothing more is queued for it, and what waits is not sent.
 pub async fn remove(
     txn: &impl ConnectionTrait,
@@ -78,6 +88,19 @@ pub async fn remove(
         .exec(txn)
         .await?;
     if done.rows_affected == 1 {
+        webhook_deliveries::Entity::update_many()
+            .col_expr(
+                webhook_deliveries::Column::Status,
+                Expr::value(entity::outbox::Status::Failed),
+            )
+            .col_expr(webhook_deliveries::Column::LastError, Expr::value(REMOVED))
+            .filter(webhook_deliveries::Column::WebhookId.eq(id))
+            .filter(webhook_deliveries::Column::Status.is_in([
+                entity::outbox::Status::Pending,
+                entity::outbox::Status::Sending,
+            ]))
+            .exec(txn)
+            .await?;
         audit::record(
             txn,
             now,
@@ -125,6 +148,8 @@ mod tests {
             "https://finance.city.example.jp/hooks/aftercare"
         ));
         assert!(is_endpoint_url("http://127.0.0.1:9000/"));
+        assert!(is_endpoint_url("http://localhost:9000/"));
+        assert!(!is_endpoint_url("http://finance.example.jp/hooks"));
         assert!(!is_endpoint_url("ftp://example.jp/"));
         assert!(!is_endpoint_url("https://user:pw@example.jp/"));
         assert!(!is_endpoint_url("example.jp/hook"));

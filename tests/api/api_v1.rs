@@ -25,6 +25,7 @@ pub async fn issue(app: &TestApp, name: &str, scopes: &[Scope]) -> String {
         NewToken {
             name,
             scopes,
+            last_day: app.clock.today(app.state.config.time_zone) + chrono::Days::new(29),
             expires_at: app.clock.now() + chrono::Duration::days(30),
         },
     )
@@ -296,6 +297,9 @@ async fn scopes_tokens_and_paths_are_refused_with_problem_documents() {
     let nowhere = get(&app, "/api/v1/nothing-here", &reader).await;
     assert_eq!(nowhere.status, 404);
     assert_eq!(nowhere.content_type, "application/problem+json");
+    let foreign_cursor = get(&app, "/api/v1/leavers?cursor=page-two", &reader).await;
+    assert_eq!(foreign_cursor.status, 400);
+    assert_eq!(foreign_cursor.content_type, "application/problem+json");
     let unreadable = get(&app, "/api/v1/leavers?limit=many", &reader).await;
     assert_eq!(unreadable.status, 400);
     assert_eq!(unreadable.content_type, "application/problem+json");
@@ -449,6 +453,14 @@ async fn the_finance_system_reports_a_payment_paid_once_with_the_rules_of_the_fo
     )
     .await;
     assert_eq!(retry.status, 200);
+    // Even with the ETag it first sent.
+    let retry = post(
+        finance.clone(),
+        vec![("if-match", etag.clone())],
+        serde_json::json!({"paid_on": "2026-12-09"}),
+    )
+    .await;
+    assert_eq!(retry.status, 200);
     let other = post(
         finance.clone(),
         vec![],
@@ -518,4 +530,93 @@ async fn report_figures_keep_small_counts_of_people_hidden() {
     assert!(app.audit_rows().await.iter().any(|r| r.0 == "view"
         && r.1 == "api_token"
         && r.4 == "GET /api/v1/reports/fiscal-years/2026"));
+}
+
+#[tokio::test]
+async fn consultations_keep_their_summaries_to_their_scope_and_days_are_the_citys() {
+    let app = spawn_app().await;
+    let c = app.create_user(Role::Coordinator, "c@example.jp").await;
+    let leaver = app.create_leaver("C-001", Some(c.id), &[]).await;
+    // 00:30 on the 20th in Sapporo is still the 19th in UTC.
+    app.record_consultation(leaver.id, c.id, "2026-11-20T00:30", "held", "phone", None)
+        .await;
+    app.record_consultation(
+        leaver.id,
+        c.id,
+        "2026-11-21T10:00",
+        "held",
+        "home_visit",
+        None,
+    )
+    .await;
+    let dates = issue(&app, "Dates", &[Scope::LeaversRead]).await;
+    let notes = issue(&app, "Notes", &[Scope::ConsultationsRead]).await;
+    let bare = get(&app, "/api/v1/consultations", &dates).await;
+    assert_eq!(bare.status, 200);
+    assert!(
+        bare.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("summary").is_none())
+    );
+    let full = get(&app, "/api/v1/consultations", &notes).await;
+    assert_eq!(
+        full.json["items"][0]["summary"],
+        "summary of 2026-11-20T00:30"
+    );
+    let day = get(
+        &app,
+        "/api/v1/consultations?from=2026-11-20&to=2026-11-20",
+        &notes,
+    )
+    .await;
+    let items = day.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{:?}", day.json);
+    assert_eq!(items[0]["channel"], "phone");
+    let far = get(&app, "/api/v1/consultations?from=0900-01-01", &notes).await;
+    assert_eq!(far.status, 422);
+    assert_eq!(far.json["errors"][0]["field"], "from");
+    let none = issue(&app, "Nothing", &[Scope::ReportsRead]).await;
+    assert_eq!(get(&app, "/api/v1/consultations", &none).await.status, 403);
+}
+
+#[tokio::test]
+async fn allowances_are_read_with_their_scope_and_filters() {
+    let app = spawn_app().await;
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 3, 0, 0).unwrap());
+    let lines = scheduled_payments(&app).await;
+    let token = issue(&app, "Allowances", &[Scope::AllowancesRead]).await;
+    let listed = get(
+        &app,
+        "/api/v1/allowances?status=approved&kind=housing",
+        &token,
+    )
+    .await;
+    assert_eq!(listed.status, 200);
+    let items = listed.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["monthly_amount"], 30000);
+    assert_eq!(items[0]["start_month"], "2026-12");
+    assert!(
+        items[0].get("reason").is_none(),
+        "the reason is a person's words"
+    );
+    let one = get(
+        &app,
+        &format!("/api/v1/allowances/{}", lines[0].allowance_id),
+        &token,
+    )
+    .await;
+    assert_eq!(one.json["status"], "approved");
+    assert!(one.etag.is_some());
+    let bad = get(&app, "/api/v1/allowances?status=maybe&kind=food", &token).await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(
+        bad.json["errors"].as_array().unwrap().len(),
+        2,
+        "every problem at once"
+    );
+    assert_eq!(get(&app, "/api/v1/payments", &token).await.status, 403);
 }

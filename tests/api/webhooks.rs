@@ -92,17 +92,17 @@ async fn a_receiver_verifies_every_signed_delivery_and_sees_each_event_once() {
         .submit(
             "/admin/webhooks",
             "/admin/webhooks",
-            &[("url", "ftp://finance.example.jp")],
+            &[("url", "http://finance.example.jp/hooks")],
         )
         .await;
     assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Enter an https:// address"));
+    assert!(refused.body.contains("Choose at least one event"));
     assert!(
         refused
             .body
-            .contains("Enter an http:// or https:// address")
+            .contains("value=\"http://finance.example.jp/hooks\"")
     );
-    assert!(refused.body.contains("Choose at least one event"));
-    assert!(refused.body.contains("value=\"ftp://finance.example.jp\""));
 
     let added = admin
         .submit(
@@ -225,11 +225,36 @@ async fn a_failed_delivery_is_retried_by_an_admin_and_a_removed_endpoint_gets_no
     assert_eq!(deliver_due(&app.state, "test").await.unwrap().sent, 1);
     assert_eq!(receiver.seen.lock().unwrap().len(), 13);
 
-    // Removed: the next event is not queued for it.
+    // The person's access log shows what was sent about them.
+    let access = admin
+        .get(&format!("/leavers/{}/access-log", leaver.id))
+        .await;
+    assert!(access.body.contains("leaver.closed"), "{}", access.body);
+
+    // A delivery still waiting when its endpoint is removed is not sent, nor retried; and
+    // the next event is not queued for it.
+    let waiting = app.create_leaver("C-004", None, &[]).await;
+    app.close_leaver(waiting.id, "2026-11-20").await;
     admin
         .post(&format!("/admin/webhooks/{}/remove", d.webhook_id), &[])
         .await
         .assert_redirect_to("/admin/webhooks");
+    let left = entity::webhook_deliveries::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(left.status, entity::outbox::Status::Failed);
+    assert_eq!(left.last_error.as_deref(), Some("the endpoint was removed"));
+    admin
+        .post(
+            &format!("/admin/webhooks/deliveries/{}/retry", left.id),
+            &[],
+        )
+        .await;
+    assert_eq!(deliver_due(&app.state, "test").await.unwrap().sent, 0);
+    assert_eq!(receiver.seen.lock().unwrap().len(), 13);
     let other = app.create_leaver("C-003", None, &[]).await;
     app.close_leaver(other.id, "2026-11-20").await;
     let count = entity::webhook_deliveries::Entity::find()
@@ -237,7 +262,7 @@ async fn a_failed_delivery_is_retried_by_an_admin_and_a_removed_endpoint_gets_no
         .await
         .unwrap()
         .len();
-    assert_eq!(count, 1);
+    assert_eq!(count, 2, "nothing queued after the removal");
     let rows = app.audit_rows().await;
     for action in ["create", "remove", "retry"] {
         assert!(
