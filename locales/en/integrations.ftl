@@ -71,9 +71,7 @@ webhook-removed = The endpoint was removed.
 webhook-retry = Send again
 webhook-retried = The delivery will be sent again.
 webhook-event = Event
-webhook-endpoint = Endpoint
 webhook-status = Status
-webhook-attempts = Attempts
 webhook-when = When
 webhook-last-error = Last error
 webhook-delivery-pending = Waiting
@@ -92,3 +90,8 @@ webhook-event-check-in-need-help = A young person asked for help
 audit-entity-webhook = Webhook endpoint
 audit-entity-webhook_delivery = Webhook delivery
 audit-action-remove = Removed
+webhook-attempts-n = { $count ->
+    [one] 1 attempt
+   *[other] { $count } attempts
+}
+api-token-dates = Dates

@@ -29,6 +29,8 @@ pub fn endpoint(state: Arc<AppState>) -> impl Endpoint {
     Route::new()
         .at("/openapi.json", spec)
         .nest("/", service)
+        // A panic is an error like the others: a problem document, not the HTML page.
+        .with(crate::web::limits::CatchPanics)
         .with(problem::Problems)
         .data(state)
 }

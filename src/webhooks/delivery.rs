@@ -20,6 +20,9 @@ use crate::{
 
 /// How long a claimed delivery may stay unconfirmed before it is tried again.
 const CLAIM_SECONDS: i64 = 60;
+/// What an attempt's error starts with when the endpoint could not be reached at all.
+const UNREACHABLE: &str = "not delivered";
+
 /// How long one post may take.
 const TIMEOUT_SECONDS: u64 = 10;
 
@@ -61,7 +64,7 @@ async fn post(
         .body(row.body.clone())
         .send()
         .await
-        .map_err(|e| format!("not delivered: {e}"))?;
+        .map_err(|e| format!("{UNREACHABLE}: {e}"))?;
     if resp.status().is_success() {
         Ok(())
     } else {
@@ -89,7 +92,14 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
         .all(&state.db)
         .await?;
     let mut report = Delivered::default();
+    // An endpoint that could not be reached in this round is not tried again in it: one
+    // endpoint that is down (each attempt waiting for its timeout) does not hold up the
+    // others' deliveries.
+    let mut failing = std::collections::HashSet::new();
     for row in due {
+        if failing.contains(&row.webhook_id) {
+            continue;
+        }
         let attempts = row.attempts + 1;
         let claimed = webhook_deliveries::Entity::update_many()
             .col_expr(
@@ -175,6 +185,9 @@ async fn deliver_locked(state: &AppState) -> anyhow::Result<Delivered> {
             Status::Sent => report.sent += 1,
             Status::Failed => report.failed += 1,
             _ => report.retrying += 1,
+        }
+        if error.as_deref().is_some_and(|e| e.starts_with(UNREACHABLE)) {
+            failing.insert(row.webhook_id);
         }
         if let Some(e) = error {
             tracing::warn!(delivery = row.id, attempts, error = %e, "webhook not delivered; see /admin/webhooks");

@@ -275,7 +275,7 @@ async fn a_failed_delivery_is_retried_by_an_admin_and_a_removed_endpoint_gets_no
     assert_eq!(coordinator.get("/admin/webhooks").await.status, 403);
 }
 
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[tokio::test]
 async fn every_event_is_queued_by_the_change_that_makes_it() {
@@ -359,4 +359,45 @@ async fn every_event_is_queued_by_the_change_that_makes_it() {
     assert_eq!(paid["data"]["payment_id"], lines[0].id);
     assert_eq!(paid["data"]["paid_on"], "2026-12-01");
     assert!(queued.iter().all(|d| !d.body.contains("private words")));
+}
+
+#[tokio::test]
+async fn an_endpoint_that_is_down_does_not_hold_up_the_others() {
+    let app = spawn_app().await;
+    // Nothing listens on the first address.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down_url = format!("http://{}/hooks", free.local_addr().unwrap());
+    drop(free);
+    let up = Receiver::default();
+    let up_url = start(up.clone()).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    for url in [&down_url, &up_url] {
+        admin
+            .submit(
+                "/admin/webhooks",
+                "/admin/webhooks",
+                &[("url", url), ("events", "leaver.closed")],
+            )
+            .await;
+    }
+    for case in ["C-010", "C-011"] {
+        let l = app.create_leaver(case, None, &[]).await;
+        app.close_leaver(l.id, "2026-11-20").await;
+    }
+    let round = deliver_due(&app.state, "test").await.unwrap();
+    assert_eq!((round.sent, round.retrying), (2, 1));
+    assert_eq!(up.seen.lock().unwrap().len(), 2);
+    let attempts: Vec<i32> = entity::webhook_deliveries::Entity::find()
+        .filter(entity::webhook_deliveries::Column::WebhookId.eq(1))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.attempts)
+        .collect();
+    assert_eq!(
+        attempts,
+        [1, 0],
+        "the unreachable endpoint is tried once in the round"
+    );
 }
