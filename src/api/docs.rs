@@ -12,22 +12,34 @@ use crate::{
     web::{context::Ctx, render::render},
 };
 
+/// Text in pieces: `(true, …)` is code (written between backticks in the description).
+pub type Text = Vec<(bool, String)>;
+
+/// Splits text at its backticks.
+pub fn pieces(text: &str) -> Text {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(i, t)| (i % 2 == 1, t.to_string()))
+        .collect()
+}
+
 pub struct Param {
     pub name: String,
     pub place: String,
     pub required: bool,
-    pub description: String,
+    pub description: Text,
 }
 
 pub struct Operation {
     pub anchor: String,
     pub method: String,
     pub path: String,
-    pub summary: String,
-    pub description: String,
+    pub summary: Text,
+    pub description: Text,
     pub params: Vec<Param>,
     pub body: bool,
-    pub responses: Vec<(String, String)>,
+    pub responses: Vec<(String, Text)>,
 }
 
 pub struct Group {
@@ -38,7 +50,7 @@ pub struct Group {
 
 pub struct Reference {
     pub title: String,
-    pub description: String,
+    pub description: Text,
     pub base: String,
     pub groups: Vec<Group>,
 }
@@ -84,7 +96,7 @@ pub fn reference() -> &'static Reference {
                         name: text(p, "name"),
                         place: text(p, "in"),
                         required: p.get("required").and_then(Value::as_bool) == Some(true),
-                        description: text(p, "description"),
+                        description: pieces(&text(p, "description")),
                     })
                     .collect();
                 let responses = op
@@ -92,14 +104,14 @@ pub fn reference() -> &'static Reference {
                     .and_then(Value::as_object)
                     .into_iter()
                     .flatten()
-                    .map(|(code, r)| (code.clone(), text(r, "description")))
+                    .map(|(code, r)| (code.clone(), pieces(&text(r, "description"))))
                     .collect();
                 let operation = Operation {
                     anchor: text(op, "operationId"),
                     method: method.to_uppercase(),
                     path: format!("{}{path}", crate::api::spec::BASE),
-                    summary: text(op, "summary"),
-                    description: text(op, "description"),
+                    summary: pieces(&text(op, "summary")),
+                    description: pieces(&text(op, "description")),
                     params,
                     body: op.get("requestBody").is_some(),
                     responses,
@@ -112,7 +124,7 @@ pub fn reference() -> &'static Reference {
         let info = spec.get("info").cloned().unwrap_or_default();
         Reference {
             title: text(&info, "title"),
-            description: text(&info, "description"),
+            description: pieces(&text(&info, "description")),
             base: crate::api::spec::BASE.to_string(),
             groups,
         }
@@ -137,6 +149,20 @@ pub async fn page(ctx: &Ctx) -> AppResult<Response> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn backticks_mark_code() {
+        assert_eq!(
+            super::pieces("scope `a:b`; `x`"),
+            [
+                (false, "scope ".to_string()),
+                (true, "a:b".to_string()),
+                (false, "; ".to_string()),
+                (true, "x".to_string())
+            ]
+        );
+        assert!(super::pieces("").is_empty());
+    }
+
     #[test]
     fn every_operation_is_on_the_page() {
         let r = super::reference();

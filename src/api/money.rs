@@ -127,12 +127,15 @@ impl MoneyApi {
     async fn allowances(
         &self,
         Token(caller): Token,
+        /// Only this care leaver's.
         leaver_id: Query<Option<i32>>,
         /// `draft`, `submitted`, `approved`, `rejected`, `withdrawn` or `stopped`.
         status: Query<Option<String>>,
         /// `housing` or `living`.
         kind: Query<Option<String>>,
+        /// The `next_cursor` of the previous page (none for the first).
         cursor: Query<Option<String>>,
+        /// Items a page holds: 50 unless asked, at most 200.
         limit: Query<Option<u64>>,
     ) -> Result<Json<AllowancePage>, Problem> {
         caller.require(Scope::AllowancesRead)?;
@@ -223,8 +226,11 @@ impl MoneyApi {
         month: Query<Option<String>>,
         /// `scheduled`, `paid` or `cancelled`.
         status: Query<Option<String>>,
+        /// Only this care leaver's.
         leaver_id: Query<Option<i32>>,
+        /// The `next_cursor` of the previous page (none for the first).
         cursor: Query<Option<String>>,
+        /// Items a page holds: 50 unless asked, at most 200.
         limit: Query<Option<u64>>,
     ) -> Result<Json<PaymentPage>, Problem> {
         caller.require(Scope::PaymentsRead)?;

@@ -69,6 +69,7 @@ macro_rules! one_response {
         #[allow(clippy::large_enum_variant)]
         #[derive(poem_openapi::ApiResponse)]
         pub enum $name {
+            /// The resource, with its ETag.
             #[oai(status = 200)]
             Ok(
                 poem_openapi::payload::Json<$item>,

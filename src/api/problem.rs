@@ -36,11 +36,12 @@ pub enum Problem {
     BadRequest(Json<ProblemDoc>),
     /// No token, or a token that is wrong, expired or revoked.
     #[oai(status = 401, content_type = "application/problem+json")]
-    /// (`WWW-Authenticate: Bearer` is added to every 401 by `Problems`.)
+    // `WWW-Authenticate: Bearer` is added to every 401 by `Problems`.
     Unauthorized(Json<ProblemDoc>),
     /// The token was not given the scope this needs.
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<ProblemDoc>),
+    /// No such record (or path).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<ProblemDoc>),
     /// The record is not in a state that allows the step.
@@ -52,6 +53,7 @@ pub enum Problem {
     /// The input breaks a rule: a problem per field.
     #[oai(status = 422, content_type = "application/problem+json")]
     Invalid(Json<ProblemDoc>),
+    /// Something failed on the server; the details are in its log, not here.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<ProblemDoc>),
 }

@@ -150,7 +150,9 @@ impl RegisterApi {
         coordinator_id: Query<Option<i32>>,
         /// Only people whose support ends within this many days.
         ends_within_days: Query<Option<u32>>,
+        /// The `next_cursor` of the previous page (none for the first).
         cursor: Query<Option<String>>,
+        /// Items a page holds: 50 unless asked, at most 200.
         limit: Query<Option<u64>>,
     ) -> Result<Json<LeaverPage>, Problem> {
         caller.require(Scope::LeaversRead)?;
@@ -229,7 +231,9 @@ impl RegisterApi {
         from: Query<Option<NaiveDate>>,
         /// Held (or planned) on or before this day.
         to: Query<Option<NaiveDate>>,
+        /// The `next_cursor` of the previous page (none for the first).
         cursor: Query<Option<String>>,
+        /// Items a page holds: 50 unless asked, at most 200.
         limit: Query<Option<u64>>,
     ) -> Result<Json<ConsultationPage>, Problem> {
         let summaries = caller.has(Scope::ConsultationsRead);

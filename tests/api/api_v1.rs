@@ -506,6 +506,9 @@ async fn the_openapi_document_and_its_page_describe_every_operation() {
     ] {
         assert!(page.body.contains(op), "{op}");
     }
+    // Names written as code in the descriptions are shown as code.
+    assert!(page.body.contains("<code>payments:write</code>"));
+    assert!(!page.body.contains('`'));
 }
 
 #[tokio::test]
