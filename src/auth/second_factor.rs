@@ -211,15 +211,6 @@ struct EnrolPage<'a> {
     codes: Vec<String>,
 }
 
-fn qr_svg(text: &str) -> AppResult<String> {
-    let code = qrcode::QrCode::new(text.as_bytes())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
-    Ok(code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .build())
-}
-
 async fn enrol_page<'a>(ctx: &'a Ctx, problem: Option<String>) -> AppResult<EnrolPage<'a>> {
     let me = ctx.user()?;
     let user = user_queries::get(&ctx.app.db, me.id)
@@ -247,7 +238,7 @@ async fn enrol_page<'a>(ctx: &'a Ctx, problem: Option<String>) -> AppResult<Enro
     Ok(EnrolPage {
         ctx,
         enrolled: false,
-        qr_svg: qr_svg(&url)?,
+        qr_svg: crate::web::qr::svg(&url, 200)?,
         secret: base32
             .as_bytes()
             .chunks(4)
@@ -259,18 +250,10 @@ async fn enrol_page<'a>(ctx: &'a Ctx, problem: Option<String>) -> AppResult<Enro
     })
 }
 
-fn no_store(mut resp: Response) -> Response {
-    resp.headers_mut().insert(
-        poem::http::header::CACHE_CONTROL,
-        poem::http::HeaderValue::from_static("no-store"),
-    );
-    resp
-}
-
 /// `GET /account/mfa`.
 #[handler]
 pub async fn enrol_form(ctx: &Ctx) -> AppResult<Response> {
-    Ok(no_store(render(&enrol_page(ctx, None).await?)?))
+    render(&enrol_page(ctx, None).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -296,7 +279,7 @@ async fn reset_own(ctx: &Ctx, user: &entity::users::Model, raw: &str) -> AppResu
     if spent.is_none() {
         txn.rollback().await?;
         let page = enrol_page(ctx, Some(ctx.t("mfa-code-wrong"))).await?;
-        return Ok(no_store(render_refused(&page, &AppError::invalid())?));
+        return render_refused(&page, &AppError::invalid());
     }
     mfa::reset(&txn, now, user.id, user.id).await?;
     txn.commit().await?;
@@ -329,7 +312,7 @@ pub async fn enrol(ctx: &Ctx, Form(f): Form<EnrolForm>) -> AppResult<Response> {
     let last = if enrolled { user.mfa_last_step } else { None };
     let Some(step) = totp.and_then(|t| mfa::accepted_step(&t, &f.code, unix, last)) else {
         let page = enrol_page(ctx, Some(ctx.t("mfa-code-wrong"))).await?;
-        return Ok(no_store(render_refused(&page, &AppError::invalid())?));
+        return render_refused(&page, &AppError::invalid());
     };
     if enrolled && f.action != "regenerate" {
         return Err(AppError::invalid());
@@ -362,14 +345,14 @@ pub async fn enrol(ctx: &Ctx, Form(f): Form<EnrolForm>) -> AppResult<Response> {
             ctx.session.set(SESSION_CSRF_NONCE, nonce);
         }
     }
-    Ok(no_store(render(&EnrolPage {
+    render(&EnrolPage {
         ctx,
         enrolled: true,
         qr_svg: String::new(),
         secret: String::new(),
         problem: None,
         codes,
-    })?))
+    })
 }
 
 /// `POST /admin/users/{id}/mfa/reset` (administrators): another account must enrol again at

@@ -7,4 +7,5 @@ pub mod forms;
 pub mod guard;
 pub mod limits;
 pub mod middleware;
+pub mod qr;
 pub mod render;

@@ -3,7 +3,7 @@
 use askama::Template;
 use entity::{leavers, youth_links::HandedOver};
 use poem::{
-    IntoResponse, Response, handler,
+    Response, handler,
     web::{Form, Path},
 };
 use serde::Deserialize;
@@ -37,17 +37,6 @@ struct ShownPage<'a> {
     url: String,
     qr_svg: String,
     expires: String,
-}
-
-/// The link as a QR code: an SVG drawn on the server, no script and no outside service.
-fn qr_svg(url: &str) -> AppResult<String> {
-    let code = qrcode::QrCode::new(url.as_bytes())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
-    Ok(code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .build())
 }
 
 async fn open_record(ctx: &Ctx, id: i32) -> AppResult<leavers::Model> {
@@ -140,17 +129,12 @@ pub async fn send_or_show(
         ctx,
         leaver_id: id,
         name: format!("{} {}", l.family_name, l.given_name),
-        qr_svg: qr_svg(&url)?,
+        qr_svg: crate::web::qr::svg(&url, 240)?,
         url,
         expires: ctx.datetime(&issued.link.expires_at),
     };
-    let mut resp = crate::web::render::render(&page)?;
-    // Shown once: never kept by the browser or a proxy.
-    resp.headers_mut().insert(
-        poem::http::header::CACHE_CONTROL,
-        poem::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(resp.into_response())
+    // Shown once: like every page, sent `Cache-Control: no-store` (`SecurityHeaders`).
+    crate::web::render::render(&page)
 }
 
 #[handler]
