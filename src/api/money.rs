@@ -15,7 +15,7 @@ use crate::{
         caller::Token,
         paging::{self, one_response},
         problem::{FieldProblem, Problem},
-        register::bad_code,
+        register::code_filter,
         tokens::Scope,
     },
     clock::Month,
@@ -114,10 +114,6 @@ fn payment(p: payments::Model) -> Payment {
     }
 }
 
-fn codes<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|x| name(*x)).collect()
-}
-
 pub struct MoneyApi;
 
 #[OpenApi(tag = "crate::api::tags::Tag::Money")]
@@ -140,26 +136,20 @@ impl MoneyApi {
     ) -> Result<Json<AllowancePage>, Problem> {
         caller.require(Scope::AllowancesRead)?;
         let mut problems = Vec::new();
-        let status = status.0.as_deref().and_then(|s| {
-            let found = allowances::Status::parse(s);
-            if found.is_none() {
-                problems.push(bad_code(
-                    "status",
-                    &codes(&allowances::Status::ALL, allowances::Status::as_str),
-                ));
-            }
-            found
-        });
-        let kind = kind.0.as_deref().and_then(|s| {
-            let found = allowances::Kind::parse(s);
-            if found.is_none() {
-                problems.push(bad_code(
-                    "kind",
-                    &codes(&allowances::Kind::ALL, allowances::Kind::as_str),
-                ));
-            }
-            found
-        });
+        let status = code_filter(
+            "status",
+            status.0.as_deref(),
+            &allowances::Status::ALL,
+            allowances::Status::as_str,
+            &mut problems,
+        );
+        let kind = code_filter(
+            "kind",
+            kind.0.as_deref(),
+            &allowances::Kind::ALL,
+            allowances::Kind::as_str,
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(Problem::invalid(problems));
         }
@@ -246,18 +236,13 @@ impl MoneyApi {
             }
             found
         });
-        let status = status.0.as_deref().and_then(|s| {
-            let found = payments::Status::ALL
-                .into_iter()
-                .find(|x| x.as_str() == s.trim());
-            if found.is_none() {
-                problems.push(bad_code(
-                    "status",
-                    &codes(&payments::Status::ALL, payments::Status::as_str),
-                ));
-            }
-            found
-        });
+        let status = code_filter(
+            "status",
+            status.0.as_deref(),
+            &payments::Status::ALL,
+            payments::Status::as_str,
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(Problem::invalid(problems));
         }

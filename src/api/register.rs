@@ -124,13 +124,26 @@ fn consultation(c: consultations::Model, with_summary: bool) -> Consultation {
     }
 }
 
-/// A filter value that is not one of the codes it may be.
-pub fn bad_code(field: &str, allowed: &[&str]) -> FieldProblem {
-    FieldProblem {
-        field: field.into(),
-        code: "api-invalid-code".into(),
-        detail: format!("One of: {}.", allowed.join(", ")),
+/// A filter that names one of a closed list of codes: the code it names, or (when it names
+/// none of them) a problem for its field added to `problems`, so that every one is reported.
+pub fn code_filter<T: Copy>(
+    field: &str,
+    raw: Option<&str>,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<T> {
+    let raw = raw?.trim();
+    let found = all.iter().copied().find(|x| name(*x) == raw);
+    if found.is_none() {
+        let allowed: Vec<&str> = all.iter().map(|x| name(*x)).collect();
+        problems.push(FieldProblem {
+            field: field.into(),
+            code: "api-invalid-code".into(),
+            detail: format!("One of: {}.", allowed.join(", ")),
+        });
     }
+    found
 }
 
 pub struct RegisterApi;
@@ -156,13 +169,17 @@ impl RegisterApi {
         limit: Query<Option<u64>>,
     ) -> Result<Json<LeaverPage>, Problem> {
         caller.require(Scope::LeaversRead)?;
-        let status = match status.0.as_deref() {
-            None => None,
-            Some(s) => Some(leavers::Status::parse(s).ok_or_else(|| {
-                let all: Vec<&str> = leavers::Status::ALL.iter().map(|s| s.as_str()).collect();
-                Problem::invalid(vec![bad_code("status", &all)])
-            })?),
-        };
+        let mut problems = Vec::new();
+        let status = code_filter(
+            "status",
+            status.0.as_deref(),
+            &leavers::Status::ALL,
+            leavers::Status::as_str,
+            &mut problems,
+        );
+        if !problems.is_empty() {
+            return Err(Problem::invalid(problems));
+        }
         let limit = paging::limit(limit.0);
         let mut q = leavers::Entity::find().order_by_asc(leavers::Column::Id);
         if let Some(after) = paging::after(cursor.0.as_deref())? {
@@ -240,18 +257,15 @@ impl RegisterApi {
         if !summaries {
             caller.require(Scope::LeaversRead)?;
         }
-        let status = match status.0.as_deref() {
-            None => None,
-            Some(s) => Some(consultations::Status::parse(s).ok_or_else(|| {
-                let all: Vec<&str> = consultations::Status::ALL
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect();
-                Problem::invalid(vec![bad_code("status", &all)])
-            })?),
-        };
-        let tz = caller.state.config.time_zone;
         let mut problems = Vec::new();
+        let status = code_filter(
+            "status",
+            status.0.as_deref(),
+            &consultations::Status::ALL,
+            consultations::Status::as_str,
+            &mut problems,
+        );
+        let tz = caller.state.config.time_zone;
         for (field, day) in [("from", from.0), ("to", to.0)] {
             if day.is_some_and(|d| !(1900..=2200).contains(&chrono::Datelike::year(&d))) {
                 problems.push(FieldProblem {
